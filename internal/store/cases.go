@@ -1,0 +1,697 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"escudo"
+	"escudo/internal/vault"
+)
+
+var _ escudo.CaseService = (*DB)(nil)
+
+// Crockford's base32 without I, L, O, U: easy to read aloud on a phone.
+const refAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+func randomCode(groups int) string {
+	b := make([]byte, groups*4)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	var s strings.Builder
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			s.WriteByte('-')
+		}
+		s.WriteByte(refAlphabet[int(c)%len(refAlphabet)])
+	}
+	return s.String()
+}
+
+// NormalizeCode upper-cases a typed reference or code and maps look-alikes.
+func NormalizeCode(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	return strings.NewReplacer("O", "0", "I", "1", "L", "1", " ", "").Replace(s)
+}
+
+// FileRequest records a protection request: the petitioner, the case, the
+// "received" milestone with its clocks, and the timeline entry, in one
+// transaction. The follow-up code is returned once and stored as a MAC.
+func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person) (*escudo.Receipt, error) {
+	var verrs escudo.ValidationErrors
+	if err := p.Validate(); err != nil {
+		v, ok := escudo.AsValidation(err)
+		if !ok {
+			return nil, err
+		}
+		verrs = append(verrs, v...)
+	}
+	if err := c.Validate(); err != nil {
+		v, ok := escudo.AsValidation(err)
+		if !ok {
+			return nil, err
+		}
+		verrs = append(verrs, v...)
+	}
+	if err := verrs.Err(); err != nil {
+		return nil, err
+	}
+	var rcpt escudo.Receipt
+	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		if c.ReceivedAt.IsZero() || c.ReceivedAt.After(tx.now) {
+			c.ReceivedAt = tx.now
+		}
+		if err := tx.insertPerson(ctx, p); err != nil {
+			return err
+		}
+		narrative, err := tx.seal(vault.Risk, "cases.narrative", c.Narrative)
+		if err != nil {
+			return err
+		}
+		aggressors, err := tx.seal(vault.Risk, "cases.aggressors", c.Aggressors)
+		if err != nil {
+			return err
+		}
+		c.PersonID, c.Person, c.Entity = p.ID, p, p.Entity
+		c.Admission, c.Stage = escudo.AdmissionPending, escudo.StageReception
+		c.CreatedBy, c.CreatedAt, c.UpdatedAt = escudo.UserIDFromContext(ctx), tx.now, tx.now
+		code := randomCode(4)
+		for attempt := 0; ; attempt++ {
+			c.Reference = "ESC-" + randomCode(2)
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM cases WHERE reference = ?`, c.Reference).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			} else if attempt > 5 {
+				return fmt.Errorf("store: could not draw a free reference")
+			}
+		}
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, received_at, imminent_danger, procedure, admission, stage, entity, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Reference, db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), c.ReferredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
+			string(c.Procedure), string(c.Admission), string(c.Stage), c.Entity, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
+		if err != nil {
+			return fmt.Errorf("store: insert case: %w", err)
+		}
+		if err := tx.recordMilestone(ctx, c.ID, c.Procedure, escudo.MilestoneReceived, c.ReceivedAt); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, c.ID, c.CreatedBy, escudo.EventReceived, string(c.Channel)+":"+string(c.Procedure), ""); err != nil {
+			return err
+		}
+		if c.AssignedTo != 0 {
+			if err := tx.addEvent(ctx, c.ID, c.CreatedBy, escudo.EventAssigned, fmt.Sprint(c.AssignedTo), ""); err != nil {
+				return err
+			}
+		}
+		// Extraordinary requests go to the duty operators at once.
+		if c.Procedure == escudo.ProcedureExtraordinary {
+			duty, err := tx.usersWithRole(ctx, escudo.RoleDuty)
+			if err != nil {
+				return err
+			}
+			for _, uid := range duty {
+				if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: "extraordinary_request", CaseID: c.ID, Subject: c.Reference}); err != nil {
+					return err
+				}
+			}
+		}
+		rcpt = escudo.Receipt{CaseID: c.ID, Reference: c.Reference, Code: code}
+		return tx.Audit(ctx, AuditEntry{Action: "case.create", ObjectType: "case", ObjectID: fmt.Sprint(c.ID), Fields: "narrative,aggressors," + personFields})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rcpt, nil
+}
+
+const caseColumns = `c.id, c.reference, c.person_id, c.channel, c.referred_by, c.received_at, c.imminent_danger, c.procedure, c.admission, c.admission_reason_enc,
+	c.stage, c.entity, c.assigned_to, c.narrative_enc, c.aggressors_enc, c.created_by, c.created_at, c.updated_at, u.display_name, p.name_enc`
+
+const caseFrom = ` FROM cases c JOIN people p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.assigned_to`
+
+// scanCase reads a case; full also decrypts the narrative fields.
+func (db *DB) scanCase(row interface{ Scan(...any) error }, full bool) (*escudo.Case, error) {
+	var c escudo.Case
+	var received, created, updated int64
+	var imminent int
+	var reason, narrative, aggressors, name []byte
+	var assigned, createdBy sql.NullInt64
+	var assignee sql.NullString
+	if err := row.Scan(&c.ID, &c.Reference, &c.PersonID, &c.Channel, &c.ReferredBy, &received, &imminent, &c.Procedure, &c.Admission, &reason,
+		&c.Stage, &c.Entity, &assigned, &narrative, &aggressors, &createdBy, &created, &updated, &assignee, &name); err != nil {
+		return nil, err
+	}
+	c.ReceivedAt, c.CreatedAt, c.UpdatedAt = fromMicros(received), fromMicros(created), fromMicros(updated)
+	c.ImminentDanger, c.AssignedTo, c.CreatedBy, c.AssigneeName = imminent == 1, assigned.Int64, createdBy.Int64, assignee.String
+	var err error
+	c.Person = &escudo.Person{ID: c.PersonID}
+	if c.Person.Name, err = db.open("people.name", name); err != nil {
+		return nil, err
+	}
+	if full {
+		if c.AdmissionReason, err = db.open("cases.admission_reason", reason); err != nil {
+			return nil, err
+		}
+		if c.Narrative, err = db.open("cases.narrative", narrative); err != nil {
+			return nil, err
+		}
+		if c.Aggressors, err = db.open("cases.aggressors", aggressors); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+// FindCaseByID returns a case with its person and clocks, and audits the read.
+func (db *DB) FindCaseByID(ctx context.Context, id int64) (*escudo.Case, error) {
+	c, err := db.scanCase(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` WHERE c.id = ?`), id), true)
+	if isNoRows(err) {
+		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	} else if err != nil {
+		return nil, fmt.Errorf("store: find case: %w", err)
+	}
+	if c.Person, err = db.scanPerson(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE id = ?`), c.PersonID)); err != nil {
+		return nil, fmt.Errorf("store: case person: %w", err)
+	}
+	if c.Clocks, err = db.CaseClocks(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := db.Audit(ctx, AuditEntry{Action: "case.read", ObjectType: "case", ObjectID: fmt.Sprint(id), Fields: "narrative,aggressors," + personFields}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// caseWhere builds the WHERE clause of a filter.
+func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time) (string, []any) {
+	var where []string
+	var args []any
+	if q := strings.TrimSpace(f.Query); q != "" {
+		ref := NormalizeCode(q)
+		if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
+			ref = "ESC-" + ref
+		}
+		where = append(where, `(c.reference = ? OR p.name_bidx = ? OR p.phone_bidx = ?)`)
+		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)))
+	}
+	if f.Stage != "" {
+		where = append(where, `c.stage = ?`)
+		args = append(args, string(f.Stage))
+	} else if f.Open {
+		where = append(where, `c.stage <> ?`)
+		args = append(args, string(escudo.StageClosed))
+	}
+	if f.Entity != "" {
+		where = append(where, `c.entity = ?`)
+		args = append(args, f.Entity)
+	}
+	if f.Procedure != "" {
+		where = append(where, `c.procedure = ?`)
+		args = append(args, string(f.Procedure))
+	}
+	if f.AssignedTo != 0 {
+		where = append(where, `c.assigned_to = ?`)
+		args = append(args, f.AssignedTo)
+	}
+	if f.Breached {
+		where = append(where, `EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL AND k.due_at < ?)`)
+		args = append(args, micros(now))
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func clampPage(f *escudo.CaseFilter) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	if f.Offset < 0 {
+		f.Offset = 0
+	}
+}
+
+// FindCases lists cases newest first, with the total that match. Only names
+// are decrypted, for the rows of the page.
+func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Case, int, error) {
+	clampPage(&f)
+	where, args := db.caseWhere(f, db.Now())
+	var total int
+	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*)`+caseFrom+where), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+where+` ORDER BY c.received_at DESC, c.id DESC LIMIT ? OFFSET ?`),
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: find cases: %w", err)
+	}
+	defer rows.Close()
+	var out []*escudo.Case
+	for rows.Next() {
+		c, err := db.scanCase(rows, false)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	fields := "name"
+	if f.Query != "" {
+		fields = "name,search"
+	}
+	return out, total, db.Audit(ctx, AuditEntry{Action: "case.list", ObjectType: "case", ObjectID: fmt.Sprintf("%d", len(out)), Fields: fields})
+}
+
+// PublicStatus returns the status of a request to whoever holds its reference
+// and follow-up code. A wrong reference and a wrong code give the same error.
+func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo.PublicStatus, error) {
+	notFound := escudo.Errorf(escudo.ENOTFOUND, "error.status_not_found")
+	ref, code := NormalizeCode(reference), NormalizeCode(code)
+	if len(ref) > 20 || len(code) > 30 {
+		return nil, notFound
+	}
+	var st escudo.PublicStatus
+	var id, received int64
+	var mac []byte
+	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT id, reference, code_mac, received_at, stage, admission, procedure FROM cases WHERE reference = ?`), ref).
+		Scan(&id, &st.Reference, &mac, &received, &st.Stage, &st.Admission, &st.Procedure)
+	want := db.Keys.MAC("followup", []byte(code))
+	if err != nil || subtle.ConstantTimeCompare(mac, want) != 1 {
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+		_ = db.Audit(ctx, AuditEntry{Action: "case.status", ObjectType: "case", Outcome: OutcomeDenied})
+		return nil, notFound
+	}
+	st.ReceivedAt = fromMicros(received)
+	events, err := db.timeline(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		switch e.Kind {
+		case escudo.EventReceived, escudo.EventAdmission, escudo.EventMilestone:
+			e.Note, e.ActorName, e.ActorID = "", "", 0
+			st.Events = append(st.Events, e)
+		}
+	}
+	return &st, db.Audit(ctx, AuditEntry{Action: "case.status", ObjectType: "case", ObjectID: fmt.Sprint(id)})
+}
+
+// caseForUpdate loads the procedural fields of a case inside a transaction.
+func (tx *Tx) caseForUpdate(ctx context.Context, id int64) (proc escudo.Procedure, stage escudo.Stage, assigned int64, err error) {
+	var a sql.NullInt64
+	err = tx.QueryRow(ctx, `SELECT procedure, stage, assigned_to FROM cases WHERE id = ?`, id).Scan(&proc, &stage, &a)
+	if isNoRows(err) {
+		err = escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	}
+	return proc, stage, a.Int64, err
+}
+
+// DecideAdmission records the admission decision.
+func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.AdmissionDecision) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		proc, stage, _, err := tx.caseForUpdate(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		if stage != escudo.StageReception {
+			return escudo.Errorf(escudo.ECONFLICT, "error.admission_decided")
+		}
+		if d.Procedure != "" && d.Procedure != proc {
+			proc = d.Procedure
+			if err := tx.applyProcedure(ctx, caseID, proc); err != nil {
+				return err
+			}
+		}
+		reason, err := tx.seal(vault.Risk, "cases.admission_reason", d.Reason)
+		if err != nil {
+			return err
+		}
+		newStage := stage
+		switch d.Admission {
+		case escudo.AdmissionAdmitted:
+			newStage = escudo.StageEvaluation
+			if err := tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneAdmitted, tx.now); err != nil {
+				return err
+			}
+		case escudo.AdmissionNotAdmitted:
+			newStage = escudo.StageClosed
+			if err := tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneClosed, tx.now); err != nil {
+				return err
+			}
+			if err := tx.cancelClocks(ctx, caseID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, admission_reason_enc = ?, procedure = ?, stage = ?, updated_at = ? WHERE id = ?`,
+			string(d.Admission), reason, string(proc), string(newStage), micros(tx.now), caseID); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventAdmission, string(d.Admission)+":"+string(proc), d.Reason); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.admission", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "admission,reason"})
+	})
+}
+
+// AssignCase gives a case to a staff member. Taking a case from someone else
+// needs a hand-over note, so knowledge survives staff turnover.
+func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string) error {
+	note = strings.TrimSpace(note)
+	if len(note) > escudo.MaxLongText {
+		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		_, _, current, err := tx.caseForUpdate(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		var role string
+		var disabled int
+		if err := tx.QueryRow(ctx, `SELECT role, disabled FROM users WHERE id = ?`, userID).Scan(&role, &disabled); err != nil || disabled == 1 || !escudo.Role(role).Staff() {
+			return escudo.FieldError("assignee", "validation.assignee", nil)
+		}
+		if current == userID {
+			return nil
+		}
+		kind := escudo.EventAssigned
+		if current != 0 {
+			kind = escudo.EventReassigned
+			if note == "" {
+				return escudo.FieldError("note", "validation.handover_required", nil)
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, userID, micros(tx.now), caseID); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), kind, fmt.Sprintf("%d>%d", current, userID), note); err != nil {
+			return err
+		}
+		var ref string
+		if err := tx.QueryRow(ctx, `SELECT reference FROM cases WHERE id = ?`, caseID).Scan(&ref); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: userID, Kind: kind, CaseID: caseID, Subject: ref}); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.assign", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "assigned_to,note"})
+	})
+}
+
+// RecordMilestone records a dated procedural step and moves the case's stage.
+func (db *DB) RecordMilestone(ctx context.Context, caseID int64, m escudo.Milestone, at time.Time, note string) error {
+	if !escudo.ValidMilestone(m) || m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted {
+		return escudo.FieldError("milestone", "validation.choice", nil)
+	}
+	if len(note) > escudo.MaxLongText {
+		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		proc, stage, _, err := tx.caseForUpdate(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		if at.IsZero() {
+			at = tx.now
+		}
+		if at.After(tx.now.Add(time.Minute)) {
+			return escudo.FieldError("at", "validation.future", nil)
+		}
+		var received int64
+		if err := tx.QueryRow(ctx, `SELECT received_at FROM cases WHERE id = ?`, caseID).Scan(&received); err != nil {
+			return err
+		}
+		if at.Before(fromMicros(received)) {
+			return escudo.FieldError("at", "validation.before_received", nil)
+		}
+		if stage == escudo.StageClosed {
+			return escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
+		}
+		if err := tx.recordMilestone(ctx, caseID, proc, m, at); err != nil {
+			return err
+		}
+		if next, ok := escudo.StageAfter(m); ok {
+			if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(next), micros(tx.now), caseID); err != nil {
+				return err
+			}
+			if next == escudo.StageClosed {
+				if err := tx.cancelClocks(ctx, caseID); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventMilestone, string(m), note); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.milestone", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: string(m)})
+	})
+}
+
+// AddNote adds a free-text note to the timeline.
+func (db *DB) AddNote(ctx context.Context, caseID int64, note string) error {
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return escudo.FieldError("note", "validation.required", nil)
+	}
+	if len(note) > escudo.MaxLongText {
+		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		if _, _, _, err := tx.caseForUpdate(ctx, caseID); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventNote, "", note); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.note", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "note"})
+	})
+}
+
+func (tx *Tx) addEvent(ctx context.Context, caseID, actor int64, kind, detail, note string) error {
+	sealed, err := tx.seal(vault.Risk, "case_events.note", note)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO case_events (case_id, at, actor_id, kind, detail, note_enc) VALUES (?, ?, ?, ?, ?, ?)`,
+		caseID, micros(tx.now), nullID(actor), kind, detail, sealed)
+	if err != nil {
+		return fmt.Errorf("store: event: %w", err)
+	}
+	return nil
+}
+
+// Timeline returns a case's events, oldest first, and audits the read.
+func (db *DB) Timeline(ctx context.Context, caseID int64) ([]escudo.Event, error) {
+	ev, err := db.timeline(ctx, caseID, true)
+	if err != nil {
+		return nil, err
+	}
+	return ev, db.Audit(ctx, AuditEntry{Action: "case.timeline", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "notes"})
+}
+
+func (db *DB) timeline(ctx context.Context, caseID int64, notes bool) ([]escudo.Event, error) {
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT e.id, e.case_id, e.at, e.actor_id, e.kind, e.detail, e.note_enc, u.display_name
+		FROM case_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.case_id = ? ORDER BY e.at, e.id`), caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []escudo.Event
+	for rows.Next() {
+		var e escudo.Event
+		var at int64
+		var actor sql.NullInt64
+		var name sql.NullString
+		var note []byte
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &actor, &e.Kind, &e.Detail, &note, &name); err != nil {
+			return nil, err
+		}
+		e.At, e.ActorID, e.ActorName = fromMicros(at), actor.Int64, name.String
+		if notes {
+			if e.Note, err = db.open("case_events.note", note); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Backlog lists open cases by their most urgent running clock, then by age,
+// with counts per stage and of breached and soon-due cases.
+func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog, error) {
+	clampPage(&f)
+	now := db.Now()
+	b := &escudo.Backlog{StageCounts: map[escudo.Stage]int{}}
+	rows, err := db.read.QueryContext(ctx, `SELECT stage, COUNT(*) FROM cases GROUP BY stage`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		b.StageCounts[escudo.Stage(s)] = n
+		if escudo.Stage(s) != escudo.StageClosed {
+			b.Total += n
+		}
+	}
+	rows.Close()
+	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`), micros(now)).Scan(&b.BreachedCount); err != nil {
+		return nil, err
+	}
+	// Due soon: past the warning fraction of its rule, not yet breached.
+	var soon []string
+	var soonArgs []any
+	for _, r := range db.rules {
+		w := r.WarnAt
+		if w == 0 {
+			w = 0.8
+		}
+		left := time.Duration(float64(r.Limit) * (1 - w))
+		soon = append(soon, `(rule = ? AND due_at < ?)`)
+		soonArgs = append(soonArgs, r.Name, micros(now.Add(left)))
+	}
+	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at >= ? AND (`+strings.Join(soon, " OR ")+`)`),
+		append([]any{micros(now)}, soonArgs...)...).Scan(&b.DueSoonCount); err != nil {
+		return nil, err
+	}
+
+	f.Open = true
+	where, args := db.caseWhere(f, now)
+	// Cases ordered by their earliest running deadline; cases without one by age.
+	q := `SELECT ` + caseColumns + `, (SELECT MIN(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL) AS next_due` + caseFrom + where +
+		` ORDER BY CASE WHEN (SELECT MIN(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL) IS NULL THEN 1 ELSE 0 END, next_due, c.received_at LIMIT ? OFFSET ?`
+	if f.Query == "" && f.Entity == "" && f.AssignedTo == 0 && f.Procedure == "" && !f.Breached {
+		// The common case is answered from the clock index: the most urgent
+		// running deadlines first, then the oldest cases without one.
+		return db.backlogByClock(ctx, f, b, now)
+	}
+	rows, err = db.read.QueryContext(ctx, db.Rebind(q), append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: backlog: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var next sql.NullInt64
+		c, err := db.scanCase(scanExtra{rows, &next}, false)
+		if err != nil {
+			return nil, err
+		}
+		b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return b, db.fillBacklogClocks(ctx, b, now)
+}
+
+// scanExtra appends destinations to a Scan call.
+type scanExtra struct {
+	rows  *sql.Rows
+	extra *sql.NullInt64
+}
+
+func (s scanExtra) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra)...) }
+
+func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo.Backlog, now time.Time) (*escudo.Backlog, error) {
+	stageCond, stageArgs := ` AND c.stage <> ?`, []any{string(escudo.StageClosed)}
+	if f.Stage != "" {
+		stageCond, stageArgs = ` AND c.stage = ?`, []any{string(f.Stage)}
+	}
+	// Clocks in deadline order; a case appears at its earliest clock.
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` JOIN case_clocks k ON k.case_id = c.id
+		WHERE k.stopped_at IS NULL`+stageCond+` AND k.due_at = (SELECT MIN(k2.due_at) FROM case_clocks k2 WHERE k2.case_id = c.id AND k2.stopped_at IS NULL)
+		ORDER BY k.due_at, c.id LIMIT ? OFFSET ?`), append(stageArgs, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: backlog by clock: %w", err)
+	}
+	seen := map[int64]bool{}
+	for rows.Next() {
+		c, err := db.scanCase(rows, false)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt)})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(b.Rows) < f.Limit {
+		rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` WHERE NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+
+			stageCond+` ORDER BY c.received_at LIMIT ?`), append(stageArgs, f.Limit-len(b.Rows))...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c, err := db.scanCase(rows, false)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt)})
+		}
+		rows.Close()
+	}
+	return b, db.fillBacklogClocks(ctx, b, now)
+}
+
+// fillBacklogClocks attaches each row's most urgent running clock and count of breaches.
+func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time.Time) error {
+	if len(b.Rows) == 0 {
+		return nil
+	}
+	ids := make([]any, len(b.Rows))
+	marks := make([]string, len(b.Rows))
+	byID := map[int64]*escudo.BacklogRow{}
+	for i := range b.Rows {
+		ids[i], marks[i] = b.Rows[i].Case.ID, "?"
+		byID[b.Rows[i].Case.ID] = &b.Rows[i]
+	}
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+clockColumns+` FROM case_clocks WHERE stopped_at IS NULL AND case_id IN (`+strings.Join(marks, ",")+`) ORDER BY due_at`), ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := db.scanClock(rows, now)
+		if err != nil {
+			return err
+		}
+		r := byID[c.CaseID]
+		if r.NextClock == nil {
+			cc := c
+			r.NextClock = &cc
+		}
+		if c.Status == escudo.ClockBreached {
+			r.Breaches++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return db.Audit(ctx, AuditEntry{Action: "case.backlog", ObjectType: "case", ObjectID: fmt.Sprint(len(b.Rows)), Fields: "name"})
+}

@@ -1,0 +1,377 @@
+// Package store is the only package that touches the database. It runs the
+// same portable SQL on embedded SQLite (default) and PostgreSQL, applies the
+// embedded migrations, and seals sensitive fields with the vault before they
+// reach either engine.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"escudo"
+	"escudo/internal/vault"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"             // pure-Go SQLite driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Dialect is the SQL engine in use.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options configure Open. The zero value opens nothing: set DataDir or URL.
+type Options struct {
+	DataDir string           // embedded SQLite in DataDir/escudo.db
+	URL     string           // postgres://... selects PostgreSQL
+	Now     func() time.Time // defaults to time.Now
+	Keys    vault.KeyProvider
+	Rules   []escudo.ClockRule // defaults to escudo.DefaultClockRules
+	Logger  *slog.Logger
+}
+
+// DB is an open store.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
+	read    *sql.DB
+	Keys    *vault.Keyring
+	now     func() time.Time
+	rules   []escudo.ClockRule
+	log     *slog.Logger
+	path    string
+	keyProvider vault.KeyProvider
+}
+
+// Open connects to the configured database. It does not migrate; call Migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.rules == nil {
+		db.rules = escudo.DefaultClockRules()
+	}
+	if err := escudo.ValidateClockRules(db.rules); err != nil {
+		return nil, err
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(o.URL, "postgres://") || strings.HasPrefix(o.URL, "postgresql://"):
+		db.Dialect = Postgres
+		if db.write, err = sql.Open("pgx", o.URL); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(20)
+		db.write.SetMaxIdleConns(20)
+		db.read = db.write
+	case o.URL != "":
+		return nil, escudo.Errorf(escudo.EINVALID, "error.db_url")
+	case o.DataDir != "":
+		db.Dialect = SQLite
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: data dir: %w", err)
+		}
+		db.path = filepath.Join(o.DataDir, "escudo.db")
+		// busy_timeout first so the other pragmas wait rather than fail.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+		dsn := "file:" + (&url.URL{Path: db.path}).EscapedPath() + "?" + pragmas
+		if db.write, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(1)
+		db.write.SetConnMaxLifetime(0)
+		if db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+			return nil, err
+		}
+		db.read.SetMaxOpenConns(8)
+		db.read.SetMaxIdleConns(8)
+	default:
+		return nil, errors.New("store: no database configured (set --data or --db)")
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if o.Keys != nil {
+		if db.Keys, err = vault.NewKeyring(o.Keys, nil); err != nil {
+			return nil, err
+		}
+		db.keyProvider = o.Keys
+	}
+	return db, nil
+}
+
+// Path is the SQLite file, or "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
+// Now returns the store's clock.
+func (db *DB) Now() time.Time { return db.now().UTC() }
+
+// Rules returns the configured clock rules.
+func (db *DB) Rules() []escudo.ClockRule { return db.rules }
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	var err error
+	if db.read != nil && db.read != db.write {
+		err = db.read.Close()
+	}
+	if db.write != nil {
+		if e := db.write.Close(); e != nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Ping checks the database for readiness probes.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Tx is a transaction carrying the moment it started, so every row it writes
+// shares one time and tests can control the clock.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// Begin starts a transaction; writable ones go to the writer connection.
+func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
+	conn := db.read
+	if writable {
+		conn = db.write
+	}
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: !writable && db.Dialect == Postgres})
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &Tx{tx: tx, db: db, now: db.Now()}, nil
+}
+
+// WithTx runs fn in a transaction, committing when it returns nil.
+func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) error {
+	tx, err := db.Begin(ctx, writable)
+	if err != nil {
+		return err
+	}
+	defer tx.tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Now is the transaction's time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// DB returns the store.
+func (tx *Tx) DB() *DB { return tx.db }
+
+// Exec runs a statement written with ? placeholders.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// Query runs a query written with ? placeholders.
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// QueryRow runs a one-row query written with ? placeholders.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
+}
+
+// InsertID runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// Rebind turns ? placeholders into $n for PostgreSQL. Queries in this
+// package never contain a literal question mark.
+func (db *DB) Rebind(q string) string {
+	if db.Dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// micros converts a time to the stored form.
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+// fromMicros converts a stored time back.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return micros(*t)
+}
+
+func ptrMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// migration is one embedded schema step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (db *DB) migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %q has no number", name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: name, sql: db.dialectSQL(string(b))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("store: two migrations numbered %d", out[i].version)
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) dialectSQL(s string) string {
+	if db.Dialect == Postgres {
+		return strings.NewReplacer("{{id}}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "{{blob}}", "BYTEA").Replace(s)
+	}
+	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB").Replace(s)
+}
+
+// Migrate applies pending migrations, each in its own transaction, and makes
+// sure every compartment has an active data key.
+func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
+	ms, err := db.migrations()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("store: migrations table: %w", err)
+	}
+	for _, m := range ms {
+		err := db.WithTx(ctx, true, func(tx *Tx) error {
+			if db.Dialect == Postgres {
+				// Several nodes may start at once; one migrates, the others wait.
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7271001)`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, micros(tx.now)); err != nil {
+				return err
+			}
+			applied++
+			return nil
+		})
+		if err != nil {
+			return applied, err
+		}
+	}
+	if db.Keys != nil {
+		if err := db.loadKeys(ctx); err != nil {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// CheckSchema returns an error when migrations are pending, for start-up.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	ms, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("store: schema not initialised (run escudo migrate): %w", err)
+	}
+	if n < len(ms) {
+		return fmt.Errorf("store: %d migrations pending (run escudo migrate)", len(ms)-n)
+	}
+	return nil
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

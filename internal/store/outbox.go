@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"escudo/internal/vault"
+)
+
+// Notification channels.
+const (
+	ChannelInbox   = "inbox"   // shown to staff in the web interface
+	ChannelEmail   = "email"
+	ChannelSMS     = "sms"
+	ChannelWebhook = "webhook"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending   = "pending"
+	OutboxDelivered = "delivered"
+	OutboxFailed    = "failed" // gave up after the last retry
+)
+
+// Notification is one message in the outbox.
+type Notification struct {
+	ID          int64
+	CreatedAt   time.Time
+	Channel     string
+	UserID      int64  // recipient account, when there is one
+	Recipient   string // address, phone or URL; sealed at rest
+	Kind        string
+	CaseID      int64
+	Subject     string // non-sensitive: references and codes only
+	Body        string // sealed at rest
+	DedupKey    string
+	Status      string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	DeliveredAt *time.Time
+	ReadAt      *time.Time
+}
+
+// Enqueue adds a notification in this transaction, so it is sent if and only
+// if the change that caused it commits. A repeated DedupKey is ignored.
+// Inbox messages are delivered on insert.
+func (tx *Tx) Enqueue(ctx context.Context, n Notification) error {
+	if n.DedupKey != "" {
+		var c int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM outbox WHERE dedup_key = ?`, n.DedupKey).Scan(&c); err != nil {
+			return err
+		}
+		if c > 0 {
+			return nil
+		}
+	}
+	recipient, err := tx.seal(vault.Identity, "outbox.recipient", n.Recipient)
+	if err != nil {
+		return err
+	}
+	body, err := tx.seal(vault.Risk, "outbox.body", n.Body)
+	if err != nil {
+		return err
+	}
+	status, delivered := OutboxPending, any(nil)
+	if n.Channel == ChannelInbox {
+		status, delivered = OutboxDelivered, micros(tx.now)
+	}
+	var dedup any
+	if n.DedupKey != "" {
+		dedup = n.DedupKey
+	}
+	n.ID, err = tx.InsertID(ctx, `INSERT INTO outbox (created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		micros(tx.now), n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, dedup, status, micros(tx.now), delivered)
+	if err != nil {
+		return fmt.Errorf("store: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Inbox returns a user's newest in-app notifications.
+func (db *DB) Inbox(ctx context.Context, userID int64, limit int) ([]Notification, error) {
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, created_at, kind, case_id, subject, body_enc, read_at FROM outbox
+		WHERE recipient_user = ? AND channel = ? ORDER BY created_at DESC, id DESC LIMIT ?`), userID, ChannelInbox, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var created int64
+		var caseID, read sql.NullInt64
+		var body []byte
+		if err := rows.Scan(&n.ID, &created, &n.Kind, &caseID, &n.Subject, &body, &read); err != nil {
+			return nil, err
+		}
+		n.CreatedAt, n.CaseID, n.ReadAt, n.Channel, n.UserID = fromMicros(created), caseID.Int64, ptrMicros(read), ChannelInbox, userID
+		if n.Body, err = db.open("outbox.body", body); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

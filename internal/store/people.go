@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"escudo"
+	"escudo/internal/vault"
+)
+
+var _ escudo.PersonService = (*DB)(nil)
+
+// sealedPerson holds a person's sensitive fields as envelopes.
+type sealedPerson struct {
+	name, nameIdx, alias, phone, phoneIdx, email, address, relatives, members []byte
+	contact                                                                   string
+}
+
+func (tx *Tx) sealPerson(p *escudo.Person) (*sealedPerson, error) {
+	k := tx.db.Keys
+	var s sealedPerson
+	var err error
+	seal := func(dst *[]byte, c vault.Compartment, field, v string) {
+		if err == nil {
+			*dst, err = tx.seal(c, field, v)
+		}
+	}
+	seal(&s.name, vault.Identity, "people.name", p.Name)
+	seal(&s.alias, vault.Identity, "people.alias", p.Alias)
+	seal(&s.phone, vault.Identity, "people.phone", p.Phone)
+	seal(&s.email, vault.Identity, "people.email", p.Email)
+	seal(&s.address, vault.Location, "people.address", p.Address)
+	if len(p.Relatives) > 0 {
+		b, _ := json.Marshal(p.Relatives)
+		seal(&s.relatives, vault.Identity, "people.relatives", string(b))
+	}
+	if len(p.Members) > 0 {
+		b, _ := json.Marshal(p.Members)
+		seal(&s.members, vault.Identity, "people.members", string(b))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.nameIdx = k.BlindIndex("name", p.Name)
+	s.phoneIdx = k.BlindIndex("phone", digitsOnly(p.Phone))
+	c, _ := json.Marshal(p.Contact)
+	s.contact = string(c)
+	return &s, nil
+}
+
+func digitsOnly(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func (tx *Tx) insertPerson(ctx context.Context, p *escudo.Person) error {
+	s, err := tx.sealPerson(p)
+	if err != nil {
+		return err
+	}
+	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+	p.ID, err = tx.InsertID(ctx, `INSERT INTO people (kind, profile, name_enc, name_bidx, alias_enc, gender, ethnicity, language, entity, municipality, occupation, organization,
+		phone_enc, phone_bidx, email_enc, address_enc, contact, relatives_enc, members_enc, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(p.Kind), string(p.Profile), s.name, s.nameIdx, s.alias, p.Gender, p.Ethnicity, p.Language, p.Entity, p.Municipality, p.Occupation, p.Organization,
+		s.phone, s.phoneIdx, s.email, s.address, s.contact, s.relatives, s.members, micros(tx.now), micros(tx.now))
+	if err != nil {
+		return fmt.Errorf("store: insert person: %w", err)
+	}
+	return nil
+}
+
+// CreatePerson stores a new person.
+func (db *DB) CreatePerson(ctx context.Context, p *escudo.Person) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		if err := tx.insertPerson(ctx, p); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "person.create", ObjectType: "person", ObjectID: fmt.Sprint(p.ID), Fields: personFields})
+	})
+}
+
+const personFields = "name,alias,phone,email,address,relatives,members"
+
+// UpdatePerson replaces a person's fields.
+func (db *DB) UpdatePerson(ctx context.Context, p *escudo.Person) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		s, err := tx.sealPerson(p)
+		if err != nil {
+			return err
+		}
+		p.UpdatedAt = tx.now
+		res, err := tx.Exec(ctx, `UPDATE people SET kind=?, profile=?, name_enc=?, name_bidx=?, alias_enc=?, gender=?, ethnicity=?, language=?, entity=?, municipality=?,
+			occupation=?, organization=?, phone_enc=?, phone_bidx=?, email_enc=?, address_enc=?, contact=?, relatives_enc=?, members_enc=?, updated_at=? WHERE id=?`,
+			string(p.Kind), string(p.Profile), s.name, s.nameIdx, s.alias, p.Gender, p.Ethnicity, p.Language, p.Entity, p.Municipality,
+			p.Occupation, p.Organization, s.phone, s.phoneIdx, s.email, s.address, s.contact, s.relatives, s.members, micros(tx.now), p.ID)
+		if err != nil {
+			return fmt.Errorf("store: update person: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "person.update", ObjectType: "person", ObjectID: fmt.Sprint(p.ID), Fields: personFields})
+	})
+}
+
+const personColumns = `id, kind, profile, name_enc, alias_enc, gender, ethnicity, language, entity, municipality, occupation, organization, phone_enc, email_enc, address_enc, contact, relatives_enc, members_enc, created_at, updated_at`
+
+func (db *DB) scanPerson(row interface{ Scan(...any) error }) (*escudo.Person, error) {
+	var p escudo.Person
+	var name, alias, phone, email, address, relatives, members []byte
+	var contact string
+	var created, updated int64
+	if err := row.Scan(&p.ID, &p.Kind, &p.Profile, &name, &alias, &p.Gender, &p.Ethnicity, &p.Language, &p.Entity, &p.Municipality,
+		&p.Occupation, &p.Organization, &phone, &email, &address, &contact, &relatives, &members, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	open := func(dst *string, field string, b []byte) {
+		if err == nil {
+			*dst, err = db.open(field, b)
+		}
+	}
+	open(&p.Name, "people.name", name)
+	open(&p.Alias, "people.alias", alias)
+	open(&p.Phone, "people.phone", phone)
+	open(&p.Email, "people.email", email)
+	open(&p.Address, "people.address", address)
+	var rel, mem string
+	open(&rel, "people.relatives", relatives)
+	open(&mem, "people.members", members)
+	if err != nil {
+		return nil, err
+	}
+	if rel != "" {
+		if err := json.Unmarshal([]byte(rel), &p.Relatives); err != nil {
+			return nil, err
+		}
+	}
+	if mem != "" {
+		if err := json.Unmarshal([]byte(mem), &p.Members); err != nil {
+			return nil, err
+		}
+	}
+	_ = json.Unmarshal([]byte(contact), &p.Contact)
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
+// FindPersonByID returns one person, decrypted, and audits the read.
+func (db *DB) FindPersonByID(ctx context.Context, id int64) (*escudo.Person, error) {
+	p, err := db.scanPerson(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE id = ?`), id))
+	if isNoRows(err) {
+		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := db.Audit(ctx, AuditEntry{Action: "person.read", ObjectType: "person", ObjectID: fmt.Sprint(id), Fields: personFields}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// FindPeopleByName finds people whose normalised name matches exactly,
+// through the blind index.
+func (db *DB) FindPeopleByName(ctx context.Context, name string) ([]*escudo.Person, error) {
+	idx := db.Keys.BlindIndex("name", name)
+	if idx == nil {
+		return nil, nil
+	}
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE name_bidx = ? ORDER BY id LIMIT 100`), idx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*escudo.Person
+	for rows.Next() {
+		p, err := db.scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.Audit(ctx, AuditEntry{Action: "person.search", ObjectType: "person", Fields: "name"})
+}

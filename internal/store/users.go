@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"escudo"
+	"escudo/internal/password"
+)
+
+var _ escudo.UserService = (*DB)(nil)
+
+const userColumns = `id, username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, disabled, created_at`
+
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (*escudo.User, error) {
+	var u escudo.User
+	var person, sup sql.NullInt64
+	var disabled int
+	var created int64
+	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Organization, &u.Agency, &u.Entity, &person, &sup, &u.Email, &u.Locale, &disabled, &created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	u.PersonID, u.SupervisorID, u.Disabled, u.CreatedAt = person.Int64, sup.Int64, disabled == 1, fromMicros(created)
+	return &u, nil
+}
+
+// CreateUser adds an account with an argon2id password hash.
+func (db *DB) CreateUser(ctx context.Context, u *escudo.User, pw string) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(pw) < escudo.MinPasswordLength {
+		return escudo.FieldError("password", "validation.password_short", map[string]any{"Min": escudo.MinPasswordLength})
+	}
+	if len(pw) > 1024 {
+		return escudo.FieldError("password", "validation.too_long", map[string]any{"Max": 1024})
+	}
+	hash, err := password.Hash(pw, password.Default)
+	if err != nil {
+		return err
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE username = ?`, u.Username).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return escudo.FieldError("username", "validation.username_taken", nil)
+		}
+		u.CreatedAt = tx.now
+		u.ID, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, password_hash, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Username, u.DisplayName, string(u.Role), u.Organization, u.Agency, u.Entity, nullID(u.PersonID), nullID(u.SupervisorID),
+			u.Email, u.Locale, hash, boolInt(u.Disabled), micros(u.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: create user: %w", err)
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "user.create", ObjectType: "user", ObjectID: fmt.Sprint(u.ID), Fields: "username,role"})
+	})
+}
+
+// SetPassword replaces a user's password.
+func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
+	if utf8.RuneCountInString(pw) < escudo.MinPasswordLength {
+		return escudo.FieldError("password", "validation.password_short", map[string]any{"Min": escudo.MinPasswordLength})
+	}
+	hash, err := password.Hash(pw, password.Default)
+	if err != nil {
+		return err
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(userID)})
+	})
+}
+
+// FindUserByID returns one user.
+func (db *DB) FindUserByID(ctx context.Context, id int64) (*escudo.User, error) {
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`), id))
+	if isNoRows(err) {
+		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	}
+	return u, err
+}
+
+// FindUserByUsername returns one user.
+func (db *DB) FindUserByUsername(ctx context.Context, username string) (*escudo.User, error) {
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+` FROM users WHERE username = ?`), strings.ToLower(strings.TrimSpace(username))))
+	if isNoRows(err) {
+		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	}
+	return u, err
+}
+
+// FindUsers lists all users by name.
+func (db *DB) FindUsers(ctx context.Context) ([]*escudo.User, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY display_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*escudo.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate checks a username and password. Unknown users, disabled users
+// and wrong passwords all give the same error after the same work, and every
+// attempt is audited.
+func (db *DB) Authenticate(ctx context.Context, username, pw string) (*escudo.User, error) {
+	fail := escudo.Errorf(escudo.EUNAUTHORIZED, "error.login_failed")
+	if len(pw) > 1024 || len(username) > 256 {
+		password.VerifyDummy(pw)
+		return nil, fail
+	}
+	var hash string
+	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+`, password_hash FROM users WHERE username = ?`),
+		strings.ToLower(strings.TrimSpace(username))), &hash)
+	switch {
+	case isNoRows(err):
+		password.VerifyDummy(pw)
+		_ = db.Audit(ctx, AuditEntry{Action: "login", ObjectType: "user", Outcome: OutcomeFailed})
+		return nil, fail
+	case err != nil:
+		return nil, err
+	}
+	if err := password.Verify(pw, hash); err != nil || u.Disabled {
+		_ = db.Audit(ctx, AuditEntry{ActorID: u.ID, ActorRole: string(u.Role), Action: "login", ObjectType: "user", ObjectID: fmt.Sprint(u.ID), Outcome: OutcomeFailed})
+		return nil, fail
+	}
+	if err := db.Audit(ctx, AuditEntry{ActorID: u.ID, ActorRole: string(u.Role), Action: "login", ObjectType: "user", ObjectID: fmt.Sprint(u.ID)}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,93 @@
+package vault
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// MasterKey is a KeyProvider holding a 256-bit master key in memory, read
+// from a file or the ESCUDO_MASTER_KEY environment variable (hex).
+type MasterKey struct {
+	key []byte
+	id  string
+}
+
+// NewMasterKey returns a provider for a raw 32-byte key.
+func NewMasterKey(key []byte) (*MasterKey, error) {
+	if len(key) != chacha20poly1305.KeySize {
+		return nil, fmt.Errorf("vault: master key must be %d bytes, got %d", chacha20poly1305.KeySize, len(key))
+	}
+	sum := sha256.Sum256(append([]byte("escudo-master-id:"), key...))
+	return &MasterKey{key: append([]byte(nil), key...), id: hex.EncodeToString(sum[:4])}, nil
+}
+
+// ParseMasterKey decodes a hex master key.
+func ParseMasterKey(s string) (*MasterKey, error) {
+	b, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("vault: master key is not hex: %w", err)
+	}
+	return NewMasterKey(b)
+}
+
+// LoadMasterKey reads the key from the environment variable when set, else
+// from path; with create, a missing file gets a new random key (mode 0600).
+func LoadMasterKey(path string, create bool) (*MasterKey, error) {
+	if s := os.Getenv("ESCUDO_MASTER_KEY"); s != "" {
+		return ParseMasterKey(s)
+	}
+	b, err := os.ReadFile(path) // #nosec G304 -- path is the operator's configuration
+	if errors.Is(err, os.ErrNotExist) && create {
+		key := make([]byte, chacha20poly1305.KeySize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		return NewMasterKey(key)
+	} else if err != nil {
+		return nil, fmt.Errorf("vault: read master key: %w", err)
+	}
+	return ParseMasterKey(string(b))
+}
+
+func (m *MasterKey) ID() string { return m.id }
+
+func (m *MasterKey) Wrap(dataKey []byte) ([]byte, error) {
+	aead, err := chacha20poly1305.NewX(m.key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, dataKey, []byte("escudo-data-key")), nil
+}
+
+func (m *MasterKey) Unwrap(wrapped []byte) ([]byte, error) {
+	aead, err := chacha20poly1305.NewX(m.key)
+	if err != nil {
+		return nil, err
+	}
+	if len(wrapped) < aead.NonceSize()+aead.Overhead() {
+		return nil, ErrDecrypt
+	}
+	pt, err := aead.Open(nil, wrapped[:aead.NonceSize()], wrapped[aead.NonceSize():], []byte("escudo-data-key"))
+	if err != nil {
+		return nil, fmt.Errorf("%w (wrong master key?)", ErrDecrypt)
+	}
+	return pt, nil
+}
