@@ -121,7 +121,7 @@ type Case struct {
 	Entity          string        `json:"federal_entity"`
 	AssignedTo      int64         `json:"assigned_to,omitempty"`
 	AssigneeName    string        `json:"assignee_name,omitempty"`
-	Narrative       string        `json:"narrative,omitempty"` // sensitive
+	Narrative       string        `json:"narrative,omitempty"`  // sensitive
 	Aggressors      string        `json:"aggressors,omitempty"` // sensitive: who threatens
 	CreatedBy       int64         `json:"created_by,omitempty"`
 	CreatedAt       time.Time     `json:"created_at"`
@@ -172,7 +172,7 @@ type Event struct {
 	At        time.Time `json:"at"`
 	ActorID   int64     `json:"actor_id,omitempty"` // 0: the system or the public
 	ActorName string    `json:"actor_name,omitempty"`
-	Kind      string    `json:"kind"`           // translation key suffix: event.<kind>
+	Kind      string    `json:"kind"`             // translation key suffix: event.<kind>
 	Detail    string    `json:"detail,omitempty"` // non-sensitive detail (codes, names of stages)
 	Note      string    `json:"note,omitempty"`   // sensitive free text, encrypted at rest
 }
@@ -251,10 +251,10 @@ type PublicStatus struct {
 
 // BacklogRow is one open case on the backlog board.
 type BacklogRow struct {
-	Case       *Case
-	Age        time.Duration
-	NextClock  *ClockState
-	Breaches   int
+	Case      *Case
+	Age       time.Duration
+	NextClock *ClockState
+	Breaches  int
 }
 
 // Backlog is the backlog board: open cases by age and clock, counts per stage.

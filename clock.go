@@ -9,14 +9,14 @@ import (
 // must be recorded within Limit. Rules are configuration; DefaultClockRules
 // holds the values of the 2012 Mexican law.
 type ClockRule struct {
-	Name      string      `json:"name"`
-	Start     Milestone   `json:"start"`
-	Stop      Milestone   `json:"stop"`
-	Limit     Duration    `json:"limit"`
-	Procedure Procedure   `json:"procedure,omitempty"` // empty: both procedures
-	Recurring bool        `json:"recurring,omitempty"` // restarts at each stop (periodic re-evaluation)
-	WarnAt    float64     `json:"warn_at,omitempty"`   // fraction of Limit after which the clock is "due soon"; default 0.8
-	Escalate  Duration    `json:"escalate_every,omitempty"` // after a breach, escalate one level per interval
+	Name      string    `json:"name"`
+	Start     Milestone `json:"start"`
+	Stop      Milestone `json:"stop"`
+	Limit     Duration  `json:"limit"`
+	Procedure Procedure `json:"procedure,omitempty"`      // empty: both procedures
+	Recurring bool      `json:"recurring,omitempty"`      // restarts at each stop (periodic re-evaluation)
+	WarnAt    float64   `json:"warn_at,omitempty"`        // fraction of Limit after which the clock is "due soon"; default 0.8
+	Escalate  Duration  `json:"escalate_every,omitempty"` // after a breach, escalate one level per interval
 }
 
 // Duration is a time.Duration that reads and writes as text ("72h", "10d").

@@ -59,26 +59,26 @@ type Member struct {
 // Person is a beneficiary or petitioner: an individual or a collective.
 // Fields marked sensitive are encrypted at rest.
 type Person struct {
-	ID           int64          `json:"id"`
-	Kind         PersonKind     `json:"kind"`
-	Profile      Profile        `json:"profile"`
-	Name         string         `json:"name"`            // sensitive
-	Alias        string         `json:"alias,omitempty"` // sensitive
-	Gender       string         `json:"gender,omitempty"`
-	Ethnicity    string         `json:"ethnicity,omitempty"` // indigenous or ethnic identity
-	Language     string         `json:"language,omitempty"`
-	Entity       string         `json:"federal_entity"` // FederalEntity.Code
-	Municipality string         `json:"municipality,omitempty"`
-	Occupation   string         `json:"occupation,omitempty"`
-	Organization string         `json:"organization,omitempty"` // media outlet or organisation
-	Phone        string         `json:"phone,omitempty"`        // sensitive
-	Email        string         `json:"email,omitempty"`        // sensitive
-	Address      string         `json:"address,omitempty"`      // sensitive
-	Contact      ContactPrefs   `json:"contact"`
-	Relatives    []Relative     `json:"relatives,omitempty"` // sensitive
-	Members      []Member       `json:"members,omitempty"`   // sensitive
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
+	ID           int64        `json:"id"`
+	Kind         PersonKind   `json:"kind"`
+	Profile      Profile      `json:"profile"`
+	Name         string       `json:"name"`            // sensitive
+	Alias        string       `json:"alias,omitempty"` // sensitive
+	Gender       string       `json:"gender,omitempty"`
+	Ethnicity    string       `json:"ethnicity,omitempty"` // indigenous or ethnic identity
+	Language     string       `json:"language,omitempty"`
+	Entity       string       `json:"federal_entity"` // FederalEntity.Code
+	Municipality string       `json:"municipality,omitempty"`
+	Occupation   string       `json:"occupation,omitempty"`
+	Organization string       `json:"organization,omitempty"` // media outlet or organisation
+	Phone        string       `json:"phone,omitempty"`        // sensitive
+	Email        string       `json:"email,omitempty"`        // sensitive
+	Address      string       `json:"address,omitempty"`      // sensitive
+	Contact      ContactPrefs `json:"contact"`
+	Relatives    []Relative   `json:"relatives,omitempty"` // sensitive
+	Members      []Member     `json:"members,omitempty"`   // sensitive
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
 // Limits on input sizes.

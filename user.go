@@ -56,9 +56,9 @@ type User struct {
 	DisplayName  string    `json:"display_name"`
 	Role         Role      `json:"role"`
 	Organization string    `json:"organization,omitempty"`
-	Agency       string    `json:"agency,omitempty"` // liaisons: agency they act for
+	Agency       string    `json:"agency,omitempty"`         // liaisons: agency they act for
 	Entity       string    `json:"federal_entity,omitempty"` // liaisons: scope
-	PersonID     int64     `json:"person_id,omitempty"` // beneficiaries: their person record
+	PersonID     int64     `json:"person_id,omitempty"`      // beneficiaries: their person record
 	SupervisorID int64     `json:"supervisor_id,omitempty"`
 	Email        string    `json:"email,omitempty"`
 	Locale       string    `json:"locale,omitempty"`

@@ -50,14 +50,14 @@ type Options struct {
 
 // DB is an open store.
 type DB struct {
-	Dialect Dialect
-	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
-	read    *sql.DB
-	Keys    *vault.Keyring
-	now     func() time.Time
-	rules   []escudo.ClockRule
-	log     *slog.Logger
-	path    string
+	Dialect     Dialect
+	write       *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
+	read        *sql.DB
+	Keys        *vault.Keyring
+	now         func() time.Time
+	rules       []escudo.ClockRule
+	log         *slog.Logger
+	path        string
 	keyProvider vault.KeyProvider
 }
 

@@ -11,7 +11,7 @@ import (
 
 // Notification channels.
 const (
-	ChannelInbox   = "inbox"   // shown to staff in the web interface
+	ChannelInbox   = "inbox" // shown to staff in the web interface
 	ChannelEmail   = "email"
 	ChannelSMS     = "sms"
 	ChannelWebhook = "webhook"
