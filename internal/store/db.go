@@ -375,3 +375,15 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Init checks that the schema is current and loads the data keys, for
+// commands that serve an existing database.
+func (db *DB) Init(ctx context.Context) error {
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if db.keyProvider == nil {
+		return errors.New("store: no key provider")
+	}
+	return db.loadKeys(ctx)
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"escudo/internal/clock"
+	escudohttp "escudo/internal/http"
+	"escudo/internal/store"
+)
+
+func init() {
+	register("serve", "run the web server, API and schedulers", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := newFlagSet("serve", stderr)
+		dbf := addDBFlags(fs)
+		addr := fs.String("addr", envOr("ESCUDO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT")
+		migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		log := newLogger()
+		db, _, err := dbf.open(ctx, log, *migrate)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if *migrate {
+			if _, err := db.Migrate(ctx); err != nil {
+				return err
+			}
+		}
+		if err := db.Init(ctx); err != nil {
+			return err
+		}
+		return serve(ctx, db, log, *addr, stdout, nil)
+	})
+}
+
+// serve runs the HTTP server and the background workers until ctx ends.
+// banner, when set, is printed once the listener is ready.
+func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, stdout io.Writer, banner func(url string)) error {
+	start := time.Now()
+	if err := db.RecomputeDeadlines(ctx); err != nil {
+		return err
+	}
+	srv, err := escudohttp.New(escudohttp.Options{DB: db, Logger: log})
+	if err != nil {
+		return err
+	}
+	sched := &clock.Scheduler{DB: db, Log: log}
+	sched.Register(srv.Registry())
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go sched.Run(ctx)
+	url := "http://" + ln.Addr().String()
+	log.Info("escudo serving", "url", url, "db", db.Dialect, "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "escudo listening on %s\n", url)
+	if banner != nil {
+		banner(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		return hs.Shutdown(sctx)
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
