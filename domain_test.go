@@ -1,0 +1,152 @@
+package escudo_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+)
+
+func TestPersonValidate(t *testing.T) {
+	ok := func() *escudo.Person {
+		return &escudo.Person{Profile: escudo.ProfileDefender, Name: "Ana", Entity: "GRO"}
+	}
+	tests := []struct {
+		name   string
+		mutate func(p *escudo.Person)
+		fields []string // fields expected in error; empty: valid
+	}{
+		{"valid", func(p *escudo.Person) {}, nil},
+		{"missing name", func(p *escudo.Person) { p.Name = "  " }, []string{"name"}},
+		{"unknown entity", func(p *escudo.Person) { p.Entity = "TEXAS" }, []string{"federal_entity"}},
+		{"bad profile", func(p *escudo.Person) { p.Profile = "spy" }, []string{"profile"}},
+		{"bad email", func(p *escudo.Person) { p.Email = "not-an-email" }, []string{"email"}},
+		{"bad phone", func(p *escudo.Person) { p.Phone = "call me maybe" }, []string{"phone"}},
+		{"sms refused", func(p *escudo.Person) { p.Contact = escudo.ContactPrefs{Channel: escudo.ContactSMS, NeverSMS: true} }, []string{"contact.channel"}},
+		{"bad hours", func(p *escudo.Person) { p.Contact.SafeFrom = "25:00" }, []string{"contact.safe_from"}},
+		{"too long", func(p *escudo.Person) { p.Municipality = strings.Repeat("x", 201) }, []string{"municipality"}},
+		{"invalid utf8", func(p *escudo.Person) { p.Occupation = "\xff\xfe" }, []string{"occupation"}},
+		{"nul byte", func(p *escudo.Person) { p.Alias = "a\x00b" }, []string{"alias"}},
+		{"empty relative", func(p *escudo.Person) { p.Relatives = []escudo.Relative{{Name: ""}} }, []string{"relatives"}},
+		{"several at once", func(p *escudo.Person) { p.Name = ""; p.Entity = "" }, []string{"name", "federal_entity"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ok()
+			tt.mutate(p)
+			err := p.Validate()
+			if len(tt.fields) == 0 {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			v, isV := escudo.AsValidation(err)
+			if !isV {
+				t.Fatalf("want validation errors, got %v", err)
+			}
+			got := map[string]bool{}
+			for _, e := range v {
+				got[e.Field] = true
+				if e.Key == "" {
+					t.Errorf("field %s has no translation key", e.Field)
+				}
+			}
+			for _, f := range tt.fields {
+				if !got[f] {
+					t.Errorf("missing error for %s in %v", f, v)
+				}
+			}
+		})
+	}
+}
+
+func TestCaseValidateChoosesProcedure(t *testing.T) {
+	c := &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "x", ImminentDanger: true}
+	if err := c.Validate(); err != nil || c.Procedure != escudo.ProcedureExtraordinary {
+		t.Fatalf("imminent danger: %v %s", err, c.Procedure)
+	}
+	c = &escudo.Case{Channel: escudo.ChannelReferral, Narrative: "x"}
+	if v, _ := escudo.AsValidation(c.Validate()); len(v) != 1 || v[0].Field != "referred_by" {
+		t.Fatalf("referral without referrer: %v", v)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"10d": 240 * time.Hour, "72h": 72 * time.Hour, "3h30m": 210 * time.Minute} {
+		got, err := escudo.ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "-1h", "10x", "d", "99999d", "1.5d"} {
+		if _, err := escudo.ParseDuration(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestClockEvaluate(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	due := start.Add(10 * time.Hour)
+	stopEarly, stopLate := start.Add(5*time.Hour), start.Add(11*time.Hour)
+	tests := []struct {
+		name    string
+		now     time.Time
+		stopped *time.Time
+		want    escudo.ClockStatus
+	}{
+		{"running", start.Add(time.Hour), nil, escudo.ClockRunning},
+		{"due soon at 80%", start.Add(8 * time.Hour), nil, escudo.ClockDueSoon},
+		{"at deadline not breached", due, nil, escudo.ClockDueSoon},
+		{"breached", due.Add(time.Second), nil, escudo.ClockBreached},
+		{"met", due.Add(time.Hour), &stopEarly, escudo.ClockMet},
+		{"late", due.Add(time.Hour), &stopLate, escudo.ClockLate},
+	}
+	for _, tt := range tests {
+		c := escudo.ClockState{StartedAt: start, DueAt: due, StoppedAt: tt.stopped}
+		c.Evaluate(tt.now, 0)
+		if c.Status != tt.want {
+			t.Errorf("%s: got %s want %s", tt.name, c.Status, tt.want)
+		}
+	}
+}
+
+func TestValidateClockRules(t *testing.T) {
+	if err := escudo.ValidateClockRules(escudo.DefaultClockRules()); err != nil {
+		t.Fatal(err)
+	}
+	bad := [][]escudo.ClockRule{
+		{{Name: "a", Start: "received", Stop: "received", Limit: 1}},
+		{{Name: "a", Start: "received", Stop: "nope", Limit: 1}},
+		{{Name: "a", Start: "received", Stop: "evaluated", Limit: 0}},
+		{{Name: "a", Start: "received", Stop: "evaluated", Limit: 1}, {Name: "a", Start: "received", Stop: "evaluated", Limit: 1}},
+		{{Name: "a", Start: "received", Stop: "evaluated", Limit: 1, Procedure: "fast"}},
+	}
+	for i, rules := range bad {
+		if escudo.ValidateClockRules(rules) == nil {
+			t.Errorf("bad rules %d accepted", i)
+		}
+	}
+}
+
+func FuzzPersonValidate(f *testing.F) {
+	f.Add("Ana", "GRO", "+52 55 1234 5678", "ana@example.org", "08:00")
+	f.Add("", "", "", "", "")
+	f.Fuzz(func(t *testing.T, name, entity, phone, email, from string) {
+		p := &escudo.Person{Profile: escudo.ProfileJournalist, Name: name, Entity: entity, Phone: phone, Email: email}
+		p.Contact.SafeFrom = from
+		if err := p.Validate(); err != nil {
+			if _, ok := escudo.AsValidation(err); !ok {
+				t.Fatalf("non-validation error %v", err)
+			}
+			return
+		}
+		// Accepted input is stable: validating again changes nothing.
+		q := *p
+		if err := q.Validate(); err != nil || q.Name != p.Name {
+			t.Fatalf("validation not idempotent: %v", err)
+		}
+	})
+}

@@ -1,0 +1,105 @@
+package vault_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"escudo/internal/vault"
+)
+
+func ring(t *testing.T) *vault.Keyring {
+	t.Helper()
+	mk, err := vault.NewMasterKey(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := vault.NewKeyring(mk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range k.Missing() {
+		if _, err := k.NewDataKey(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
+}
+
+func TestSealOpen(t *testing.T) {
+	k := ring(t)
+	env, err := k.SealString(vault.Identity, "people.name", "Silvia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(env, []byte("Silvia")) {
+		t.Fatal("plaintext in envelope")
+	}
+	got, err := k.OpenString("people.name", env)
+	if err != nil || got != "Silvia" {
+		t.Fatalf("open: %q %v", got, err)
+	}
+	// Bound to its field: moving it to another column fails.
+	if _, err := k.OpenString("people.address", env); !errors.Is(err, vault.ErrDecrypt) {
+		t.Fatalf("moved value opened: %v", err)
+	}
+	// Any flipped bit fails.
+	for i := range env {
+		bad := append([]byte(nil), env...)
+		bad[i] ^= 1
+		if _, err := k.Open("people.name", bad); err == nil {
+			t.Fatalf("tampered byte %d accepted", i)
+		}
+	}
+	// Empty stays empty.
+	if e, _ := k.SealString(vault.Identity, "x", ""); e != nil {
+		t.Fatal("empty value sealed")
+	}
+}
+
+func TestRotationKeepsOldValuesReadable(t *testing.T) {
+	k := ring(t)
+	old, _ := k.SealString(vault.Risk, "cases.narrative", "amenaza")
+	if _, err := k.NewDataKey(vault.Risk); err != nil {
+		t.Fatal(err)
+	}
+	if !k.NeedsRotation(vault.Risk, old) {
+		t.Fatal("old value not flagged for rotation")
+	}
+	if s, err := k.OpenString("cases.narrative", old); err != nil || s != "amenaza" {
+		t.Fatal("old value unreadable after rotation")
+	}
+	fresh, _ := k.SealString(vault.Risk, "cases.narrative", "amenaza")
+	if k.NeedsRotation(vault.Risk, fresh) {
+		t.Fatal("fresh value flagged")
+	}
+}
+
+func TestWrongMasterKey(t *testing.T) {
+	mk, _ := vault.NewMasterKey(bytes.Repeat([]byte{1}, 32))
+	other, _ := vault.NewMasterKey(bytes.Repeat([]byte{2}, 32))
+	k, _ := vault.NewKeyring(mk, nil)
+	w, err := k.NewDataKey(vault.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vault.NewKeyring(other, []vault.WrappedKey{w}); err == nil {
+		t.Fatal("data key unwrapped with the wrong master key")
+	}
+}
+
+func TestBlindIndexNormalises(t *testing.T) {
+	k := ring(t)
+	a := k.BlindIndex("name", "José  Pérez-Yescas")
+	for _, v := range []string{"jose perez yescas", "JOSÉ PÉREZ YESCAS", " Jose Perez  Yescas "} {
+		if !bytes.Equal(a, k.BlindIndex("name", v)) {
+			t.Errorf("%q does not match", v)
+		}
+	}
+	if bytes.Equal(a, k.BlindIndex("name", "Jose Perez")) || bytes.Equal(a, k.BlindIndex("phone", "José Pérez Yescas")) {
+		t.Error("different value or kind matches")
+	}
+	if k.BlindIndex("name", "  ") != nil {
+		t.Error("empty name indexed")
+	}
+}
