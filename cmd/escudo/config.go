@@ -82,7 +82,9 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 		}
 	}
 	keys, err := vault.LoadMasterKey(keyPath, create)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no master key at %s: run escudo migrate first, or point --master-key at the installation's key", keyPath)
+	} else if err != nil {
 		return nil, nil, err
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Logger: log, Now: time.Now}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if stdin != "" {
+		f := filepath.Join(t.TempDir(), "pw")
+		if err := os.WriteFile(f, []byte(stdin), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--password-file", f)
+	}
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, _ := runCmd(t, "", "no-such-command"); code != 2 {
+		t.Fatalf("unknown command exit %d", code)
+	}
+	if code, out, _ := runCmd(t, "", "version"); code != 0 || !strings.HasPrefix(out, "escudo ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	// user add before migrate tells the operator to migrate.
+	if code, _, stderr := runCmd(t, "a long enough password", "user", "add", "--data", dir, "--role", "admin", "--username", "ana"); code == 0 || !strings.Contains(stderr, "migrate") {
+		t.Fatalf("user add on empty database: %d %s", code, stderr)
+	}
+	if code, out, stderr := runCmd(t, "", "migrate", "--data", dir); code != 0 || !strings.Contains(out, "migrations applied") {
+		t.Fatalf("migrate: %d %s %s", code, out, stderr)
+	}
+	if code, out, _ := runCmd(t, "", "migrate", "--data", dir); code != 0 || !strings.HasPrefix(out, "0 migrations") {
+		t.Fatalf("second migrate must apply nothing: %s", out)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "master.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("master key file: %v %v", err, fi)
+	}
+	if code, out, stderr := runCmd(t, "a long enough password", "user", "add", "--data", dir, "--role", "admin", "--username", "Ana"); code != 0 || !strings.Contains(out, "user ana created") {
+		t.Fatalf("user add: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := runCmd(t, "short", "user", "add", "--data", dir, "--role", "admin", "--username", "beto"); code != 2 || !strings.Contains(stderr, "password") {
+		t.Fatalf("short password: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "a long enough password", "user", "add", "--data", dir, "--role", "king", "--username", "carla"); code != 2 || !strings.Contains(stderr, "role") {
+		t.Fatalf("bad role: %d %s", code, stderr)
+	}
+	if code, _, _ := runCmd(t, "a long enough password", "user", "add", "--data", dir, "--role", "admin", "--username", "ana"); code != 2 {
+		t.Fatal("duplicate username accepted")
+	}
+}
+
+func TestConfigClockRules(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"clocks":[{"name":"evaluation","start":"received","stop":"evaluated","limit":"15d"}]}`), 0o600)
+	f := &dbFlags{config: good}
+	c, err := f.loadConfig()
+	if err != nil || len(c.Clocks) != 1 || time.Duration(c.Clocks[0].Limit) != 15*24*time.Hour {
+		t.Fatalf("good config: %v %+v", err, c)
+	}
+	for _, bad := range []string{`{"clocks":[{"name":"x","start":"received","stop":"evaluated","limit":"soon"}]}`,
+		`{"clocks":[{"name":"x","start":"received","stop":"nowhere","limit":"1d"}]}`, `{`} {
+		p := filepath.Join(dir, "bad.json")
+		os.WriteFile(p, []byte(bad), 0o600)
+		if _, err := (&dbFlags{config: p}).loadConfig(); err == nil {
+			t.Errorf("bad config accepted: %s", bad)
+		}
+	}
+}
