@@ -1,0 +1,62 @@
+package clock_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"escudo"
+	"escudo/internal/clock"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// A restart loses nothing: a new scheduler on the same database finds the
+// breaches that fell due while nothing was running, once each.
+func TestSweepAfterDowntime(t *testing.T) {
+	t0 := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	c := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: c.Now}, func(t *testing.T, db *store.DB) {
+		c.Set(t0)
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			p := &escudo.Person{Profile: escudo.ProfileDefender, Name: "Persona de prueba", Entity: "CHS"}
+			k := &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "amenazas", ImminentDanger: i == 0}
+			if _, err := db.FileRequest(ctx, k, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reg := prometheus.NewRegistry()
+		s := &clock.Scheduler{DB: db, Batch: 2}
+		s.Register(reg)
+		if n, err := s.Sweep(ctx); err != nil || n != 0 {
+			t.Fatalf("nothing is due yet: %d %v", n, err)
+		}
+		c.Advance(11 * 24 * time.Hour) // down for 11 days
+		s2 := &clock.Scheduler{DB: db, Batch: 2}
+		reg2 := prometheus.NewRegistry()
+		s2.Register(reg2)
+		n, err := s2.Sweep(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 3 evaluation clocks + 2 urgent clocks of the extraordinary case.
+		if n != 5 {
+			t.Fatalf("breaches handled: %d, want 5", n)
+		}
+		metrics, err := reg2.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range metrics {
+			if m.GetName() == "escudo_clock_breaches_total" && m.GetMetric()[0].GetCounter().GetValue() != 5 {
+				t.Fatalf("breach counter %v", m.GetMetric()[0].GetCounter().GetValue())
+			}
+		}
+		if n, _ := s2.Sweep(ctx); n != 0 {
+			t.Fatalf("breaches handled twice: %d", n)
+		}
+	})
+}
