@@ -21,15 +21,24 @@ func init() {
 		dbf := addDBFlags(fs)
 		addr := fs.String("addr", envOr("ESCUDO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT")
 		migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
+		rapidFlags := addRapidFlags(fs)
+		supFlags := addSupervisionFlags(fs)
+		fs.BoolVar(&webSettings.secureCookies, "secure-cookies", envOr("ESCUDO_SECURE_COOKIES", "") == "1", "mark session cookies Secure (set when served over HTTPS, directly or behind a proxy)")
+		fs.IntVar(&webSettings.publicRate, "public-rate", 5, "public requests per minute accepted from one address")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		log := newLogger()
-		db, _, err := dbf.open(ctx, log, *migrate)
+		db, cfg, err := dbf.open(ctx, log, *migrate)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if err := rapidFlags.load(cfg); err != nil {
+			return err
+		}
+		rapidSettings = rapidFlags
+		supervisionSettings = supFlags
 		if *migrate {
 			if _, err := db.Migrate(ctx); err != nil {
 				return err
@@ -42,6 +51,12 @@ func init() {
 	})
 }
 
+// webSettings are the web interface's serve flags; demo keeps the defaults.
+var webSettings struct {
+	secureCookies bool
+	publicRate    int
+}
+
 // serve runs the HTTP server and the background workers until ctx ends.
 // banner, when set, is printed once the listener is ready.
 func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, stdout io.Writer, banner func(url string)) error {
@@ -49,10 +64,25 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	if err := db.RecomputeDeadlines(ctx); err != nil {
 		return err
 	}
-	srv, err := escudohttp.New(escudohttp.Options{DB: db, Logger: log})
+	rr, err := newRapid(db, log, rapidSettings, addr)
 	if err != nil {
 		return err
 	}
+	sv := newSupervision(db, log, rr, supervisionSettings)
+	srv, err := escudohttp.New(escudohttp.Options{DB: db, Logger: log, Registry: rr.reg, Alerts: rr.pipeline, SMSGatewaySecret: rr.smsSecret,
+		Supervisor: sv.sup, Drills: sv.drills, AllowPasswordOnly: passwordOnly,
+		SecureCookies: webSettings.secureCookies, PublicRate: webSettings.publicRate})
+	if err != nil {
+		return err
+	}
+	stopRapid := rr.start(log)
+	// Deferred first, so it runs last: after the HTTP server has stopped
+	// taking alerts, the pipeline commits what is queued.
+	defer stopRapid()
+	sv.register(srv.Registry())
+	// Deferred after stopRapid, so it runs before it: the supervisor's last
+	// alerts still reach a running pipeline.
+	defer sv.start(log)()
 	sched := &clock.Scheduler{DB: db, Log: log}
 	sched.Register(srv.Registry())
 	ln, err := net.Listen("tcp", addr)

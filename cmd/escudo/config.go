@@ -44,6 +44,8 @@ func envOr(k, def string) string {
 // configuration, not code.
 type Config struct {
 	Clocks []escudo.ClockRule `json:"clocks,omitempty"`
+	// Alerts: escalation policy and notification channels (serve_rapid.go).
+	Alerts *RapidConfig `json:"alerts,omitempty"`
 }
 
 func (f *dbFlags) loadConfig() (*Config, error) {

@@ -18,6 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"escudo"
+	"escudo/internal/alert"
+	"escudo/internal/drill"
+	"escudo/internal/heartbeat"
 	"escudo/internal/store"
 )
 
@@ -30,6 +33,21 @@ type Options struct {
 	SecureCookies bool
 	// PublicRate is how many public requests per minute one address may file.
 	PublicRate int
+	// Alerts is the rapid-response pipeline; without it the device and
+	// console routes answer 503.
+	Alerts *alert.Pipeline
+	// SMSGatewaySecret signs the SMS gateway's inbound webhook; without it
+	// the webhook refuses every request.
+	SMSGatewaySecret []byte
+	// Supervisor keeps device heartbeats; without it the heartbeat endpoint
+	// answers 503.
+	Supervisor *heartbeat.Supervisor
+	// Drills runs test alerts through the whole chain; optional.
+	Drills *drill.Runner
+	// AllowPasswordOnly lets accounts sign in without a second factor. The
+	// zero value requires one for every role but beneficiaries; set it only
+	// for throw-away demonstrations and tests of other features.
+	AllowPasswordOnly bool
 }
 
 // Server is the HTTP front of escudo.
@@ -42,6 +60,8 @@ type Server struct {
 	handler  http.Handler
 	ready    func(context.Context) error
 	requests *prometheus.HistogramVec
+	web      *web // sessions, catalogues and templates of the web interface
+	devices  *deviceAuth
 }
 
 // New builds the server and its routes.
@@ -76,7 +96,7 @@ func New(o Options) (*Server, error) {
 	s.registerDevices()
 	s.registerSupervision()
 	s.registerSecurity()
-	s.handler = s.middleware(s.mux)
+	s.handler = s.middleware(s.wrapWeb(s.mux))
 	return s, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"escudo"
@@ -45,7 +47,7 @@ func HashEntry(e *AuditEntry) []byte {
 		h.Write(b)
 	}
 	num := func(n int64) {
-		binary.BigEndian.PutUint64(buf[:], uint64(n))
+		binary.BigEndian.PutUint64(buf[:], uint64(n)) // #nosec G115 -- the bits are hashed, not used as a quantity
 		h.Write(buf[:])
 	}
 	write(e.PrevHash)
@@ -61,6 +63,12 @@ func HashEntry(e *AuditEntry) []byte {
 // Audit appends an entry in this transaction, chained to the last one. On
 // PostgreSQL an advisory lock orders appends from several nodes.
 func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error {
+	fillAudit(ctx, &e)
+	return tx.appendAudit(ctx, []*AuditEntry{&e})
+}
+
+// fillAudit takes the actor and the client address from the context.
+func fillAudit(ctx context.Context, e *AuditEntry) {
 	if e.ActorID == 0 {
 		if u := escudo.UserFromContext(ctx); u != nil {
 			e.ActorID, e.ActorRole = u.ID, string(u.Role)
@@ -72,31 +80,129 @@ func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Outcome == "" {
 		e.Outcome = OutcomeOK
 	}
+}
+
+// appendAudit chains and inserts entries in order, reading the head once,
+// and signs a checkpoint whenever a sequence number reaches a multiple of
+// the checkpoint interval.
+func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 	if tx.db.Dialect == Postgres {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7271002)`); err != nil {
 			return fmt.Errorf("store: audit lock: %w", err)
 		}
 	}
-	e.PrevHash = make([]byte, sha256.Size)
-	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.PrevHash)
+	var seq int64
+	head := make([]byte, sha256.Size)
+	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
 	if err != nil && !isNoRows(err) {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
-	e.Seq++
-	e.At = tx.now
-	e.Hash = HashEntry(&e)
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash)
-	if err != nil {
-		return fmt.Errorf("store: audit append: %w", err)
+	every := int64(tx.db.CheckpointEvery)
+	for _, e := range entries {
+		seq++
+		e.Seq, e.At, e.PrevHash = seq, tx.now, head
+		e.Hash = HashEntry(e)
+		head = e.Hash
+	}
+	// Multi-row inserts: one round trip for many entries matters on
+	// PostgreSQL, where each statement crosses the network.
+	const perStmt = 100
+	for i := 0; i < len(entries); i += perStmt {
+		chunk := entries[i:min(i+perStmt, len(entries))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash) VALUES `)
+		args := make([]any, 0, 12*len(chunk))
+		for j, e := range chunk {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store: audit append: %w", err)
+		}
+	}
+	if every > 0 && tx.db.signer.Load() != nil {
+		for _, e := range entries {
+			if e.Seq%every == 0 {
+				if _, err := tx.checkpointAt(ctx, e.Seq, e.Hash); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
 
-// Audit appends one entry in its own transaction (reads and denials).
+// Audit appends one entry in its own transaction (reads, denials, logins).
+// Concurrent callers are committed together: the first caller to find no
+// batch in flight writes every entry queued so far in one transaction, so
+// one fsync serves many entries while each caller still returns only once
+// its entry is durable.
 func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
-	return db.WithTx(ctx, true, func(tx *Tx) error { return tx.Audit(ctx, e) })
+	fillAudit(ctx, &e)
+	req := &auditReq{e: e, done: make(chan error, 1)}
+	b := &db.auditBatch
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	lead := !b.busy
+	b.busy = true
+	b.mu.Unlock()
+	if lead {
+		db.flushAudit(context.WithoutCancel(ctx))
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		// The entry may still be written; the caller's request is over.
+		return ctx.Err()
+	}
+}
+
+// auditBatch is the queue of entries waiting for a group commit.
+type auditBatch struct {
+	mu    sync.Mutex
+	queue []*auditReq
+	busy  bool
+}
+
+type auditReq struct {
+	e    AuditEntry
+	done chan error
+}
+
+// maxAuditBatch bounds one transaction, so a burst cannot hold the writer
+// for long.
+const maxAuditBatch = 2000
+
+// flushAudit writes one batch; when more entries queued meanwhile, another
+// goroutine takes over so the leader's caller is not held.
+func (db *DB) flushAudit(ctx context.Context) {
+	b := &db.auditBatch
+	b.mu.Lock()
+	n := min(len(b.queue), maxAuditBatch)
+	batch := b.queue[:n:n]
+	b.queue = b.queue[n:]
+	b.mu.Unlock()
+	entries := make([]*AuditEntry, len(batch))
+	for i, r := range batch {
+		entries[i] = &r.e
+	}
+	err := db.WithTx(ctx, true, func(tx *Tx) error { return tx.appendAudit(ctx, entries) })
+	for _, r := range batch {
+		r.done <- err
+	}
+	b.mu.Lock()
+	more := len(b.queue) > 0
+	if !more {
+		b.busy = false
+	}
+	b.mu.Unlock()
+	if more {
+		go db.flushAudit(ctx)
+	}
 }
 
 type remoteKey struct{}

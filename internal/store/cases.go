@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"escudo"
@@ -190,8 +191,14 @@ func (db *DB) FindCaseByID(ctx context.Context, id int64) (*escudo.Case, error) 
 	return c, nil
 }
 
-// caseWhere builds the WHERE clause of a filter.
-func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time) (string, []any) {
+// caseWhere builds the WHERE clause of a filter. Every condition is on the
+// cases table alone, so counts need no join. Search resolves the reference
+// and the blind indexes to case ids first, so each side uses its own index
+// instead of an OR across two tables that forces a scan. For a breached-only
+// filter, a count starts from the clock index (ids), while a page scans
+// newest cases and probes each one's running clocks (exists), which stops
+// after one page.
+func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (string, []any) {
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
@@ -199,7 +206,8 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time) (string, []any) {
 		if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
 			ref = "ESC-" + ref
 		}
-		where = append(where, `(c.reference = ? OR p.name_bidx = ? OR p.phone_bidx = ?)`)
+		where = append(where, `c.id IN (SELECT r.id FROM cases r WHERE r.reference = ?
+			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.name_bidx = ? OR q.phone_bidx = ?)`)
 		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)))
 	}
 	if f.Stage != "" {
@@ -222,7 +230,11 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time) (string, []any) {
 		args = append(args, f.AssignedTo)
 	}
 	if f.Breached {
-		where = append(where, `EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL AND k.due_at < ?)`)
+		if counting {
+			where = append(where, `c.id IN (SELECT b.case_id FROM case_clocks b WHERE b.stopped_at IS NULL AND b.due_at < ?)`)
+		} else {
+			where = append(where, `EXISTS (SELECT 1 FROM case_clocks b WHERE b.case_id = c.id AND b.stopped_at IS NULL AND b.due_at < ?)`)
+		}
 		args = append(args, micros(now))
 	}
 	if len(where) == 0 {
@@ -244,26 +256,31 @@ func clampPage(f *escudo.CaseFilter) {
 // are decrypted, for the rows of the page.
 func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Case, int, error) {
 	clampPage(&f)
-	where, args := db.caseWhere(f, db.Now())
+	now := db.Now()
+	where, args := db.caseWhere(f, now, false)
+	// The people and users joins never change the count (every case has one
+	// person, at most one assignee), so the count reads the cases indexes only.
+	// It runs beside the page query, on another read connection.
+	countWhere, countArgs := db.caseWhere(f, now, true)
+	countQuery := `SELECT COUNT(*) FROM cases c` + countWhere
+	if f.Breached && strings.TrimSpace(f.Query) == "" && f.Stage == "" && !f.Open && f.Entity == "" && f.Procedure == "" && f.AssignedTo == 0 {
+		// Breached alone: count the cases straight from the clock index.
+		countQuery, countArgs = `SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`, []any{micros(now)}
+	}
 	var total int
-	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*)`+caseFrom+where), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: count cases: %w", err)
-	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+where+` ORDER BY c.received_at DESC, c.id DESC LIMIT ? OFFSET ?`),
-		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: find cases: %w", err)
-	}
-	defer rows.Close()
-	var out []*escudo.Case
-	for rows.Next() {
-		c, err := db.scanCase(rows, false)
+	counted := make(chan error, 1)
+	go func() {
+		err := db.read.QueryRowContext(ctx, db.Rebind(countQuery), countArgs...).Scan(&total)
 		if err != nil {
-			return nil, 0, err
+			err = fmt.Errorf("store: count cases: %w", err)
 		}
-		out = append(out, c)
+		counted <- err
+	}()
+	out, err := db.casePage(ctx, where, args, f)
+	if cerr := <-counted; err == nil {
+		err = cerr
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, 0, err
 	}
 	fields := "name"
@@ -271,6 +288,25 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 		fields = "name,search"
 	}
 	return out, total, db.Audit(ctx, AuditEntry{Action: "case.list", ObjectType: "case", ObjectID: fmt.Sprintf("%d", len(out)), Fields: fields})
+}
+
+// casePage reads one page of cases, newest first.
+func (db *DB) casePage(ctx context.Context, where string, args []any, f escudo.CaseFilter) ([]*escudo.Case, error) {
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+where+` ORDER BY c.received_at DESC, c.id DESC LIMIT ? OFFSET ?`),
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: find cases: %w", err)
+	}
+	defer rows.Close()
+	var out []*escudo.Case
+	for rows.Next() {
+		c, err := db.scanCase(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // PublicStatus returns the status of a request to whoever holds its reference
@@ -538,89 +574,87 @@ func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog
 	clampPage(&f)
 	now := db.Now()
 	b := &escudo.Backlog{StageCounts: map[escudo.Stage]int{}}
-	rows, err := db.read.QueryContext(ctx, `SELECT stage, COUNT(*) FROM cases GROUP BY stage`)
+	// The figures and the page are independent queries; each runs on its own
+	// read connection, so the board costs about its slowest query.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		errs[0] = db.backlogStageCounts(ctx, b)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[1] = db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`), micros(now)).Scan(&b.BreachedCount)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[2] = db.backlogDueSoon(ctx, b, now)
+	}()
+	f.Open = true
+	page := &escudo.Backlog{}
+	_, err := db.backlogByClock(ctx, f, page, now)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
+	for _, e := range errs {
+		if e != nil {
+			return nil, fmt.Errorf("store: backlog figures: %w", e)
+		}
+	}
+	b.Rows = page.Rows
+	return b, nil
+}
+
+func (db *DB) backlogStageCounts(ctx context.Context, b *escudo.Backlog) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT stage, COUNT(*) FROM cases GROUP BY stage`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var s string
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		b.StageCounts[escudo.Stage(s)] = n
 		if escudo.Stage(s) != escudo.StageClosed {
 			b.Total += n
 		}
 	}
-	rows.Close()
-	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`), micros(now)).Scan(&b.BreachedCount); err != nil {
-		return nil, err
-	}
-	// Due soon: past the warning fraction of its rule, not yet breached.
+	return rows.Err()
+}
+
+// backlogDueSoon counts cases with a clock past the warning fraction of its
+// rule, not yet breached: one deadline range per rule, each read from the
+// (rule, stopped_at, due_at, ...) index alone.
+func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var soon []string
-	var soonArgs []any
+	var args []any
 	for _, r := range db.rules {
 		w := r.WarnAt
 		if w == 0 {
 			w = 0.8
 		}
-		left := time.Duration(float64(r.Limit) * (1 - w))
-		soon = append(soon, `(rule = ? AND due_at < ?)`)
-		soonArgs = append(soonArgs, r.Name, micros(now.Add(left)))
+		until := now.Add(time.Duration(float64(r.Limit) * (1 - w)))
+		soon = append(soon, `SELECT case_id FROM case_clocks WHERE rule = ? AND stopped_at IS NULL AND due_at >= ? AND due_at < ?`)
+		args = append(args, r.Name, micros(now), micros(until))
 	}
-	if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at >= ? AND (`+strings.Join(soon, " OR ")+`)`),
-		append([]any{micros(now)}, soonArgs...)...).Scan(&b.DueSoonCount); err != nil {
-		return nil, err
-	}
-
-	f.Open = true
-	where, args := db.caseWhere(f, now)
-	// Cases ordered by their earliest running deadline; cases without one by age.
-	q := `SELECT ` + caseColumns + `, (SELECT MIN(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL) AS next_due` + caseFrom + where +
-		` ORDER BY CASE WHEN (SELECT MIN(k.due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL) IS NULL THEN 1 ELSE 0 END, next_due, c.received_at LIMIT ? OFFSET ?`
-	if f.Query == "" && f.Entity == "" && f.AssignedTo == 0 && f.Procedure == "" && !f.Breached {
-		// The common case is answered from the clock index: the most urgent
-		// running deadlines first, then the oldest cases without one.
-		return db.backlogByClock(ctx, f, b, now)
-	}
-	rows, err = db.read.QueryContext(ctx, db.Rebind(q), append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: backlog: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var next sql.NullInt64
-		c, err := db.scanCase(scanExtra{rows, &next}, false)
-		if err != nil {
-			return nil, err
-		}
-		b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return b, db.fillBacklogClocks(ctx, b, now)
+	return db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`), args...).Scan(&b.DueSoonCount)
 }
 
-// scanExtra appends destinations to a Scan call.
-type scanExtra struct {
-	rows  *sql.Rows
-	extra *sql.NullInt64
-}
-
-func (s scanExtra) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra)...) }
-
+// backlogByClock fills the page of the backlog: cases with a running clock in
+// the order of their earliest deadline, read along the clock index, then
+// cases with no running clock, oldest first.
 func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo.Backlog, now time.Time) (*escudo.Backlog, error) {
-	stageCond, stageArgs := ` AND c.stage <> ?`, []any{string(escudo.StageClosed)}
-	if f.Stage != "" {
-		stageCond, stageArgs = ` AND c.stage = ?`, []any{string(f.Stage)}
-	}
+	where, args := db.caseWhere(f, now, false)
+	cond := strings.Replace(where, " WHERE ", " AND ", 1)
 	// Clocks in deadline order; a case appears at its earliest clock.
 	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` JOIN case_clocks k ON k.case_id = c.id
-		WHERE k.stopped_at IS NULL`+stageCond+` AND k.due_at = (SELECT MIN(k2.due_at) FROM case_clocks k2 WHERE k2.case_id = c.id AND k2.stopped_at IS NULL)
-		ORDER BY k.due_at, c.id LIMIT ? OFFSET ?`), append(stageArgs, f.Limit, f.Offset)...)
+		WHERE k.stopped_at IS NULL`+cond+` AND k.due_at = (SELECT MIN(k2.due_at) FROM case_clocks k2 WHERE k2.case_id = c.id AND k2.stopped_at IS NULL)
+		ORDER BY k.due_at, c.id LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: backlog by clock: %w", err)
 	}
@@ -641,8 +675,19 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 		return nil, err
 	}
 	if len(b.Rows) < f.Limit {
+		// The page runs past the cases with clocks: continue with those
+		// without one, skipping what earlier pages of them showed.
+		offset := 0
+		if len(b.Rows) == 0 && f.Offset > 0 {
+			var withClock int
+			if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*) FROM cases c WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+cond),
+				args...).Scan(&withClock); err != nil {
+				return nil, err
+			}
+			offset = max(0, f.Offset-withClock)
+		}
 		rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` WHERE NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+
-			stageCond+` ORDER BY c.received_at LIMIT ?`), append(stageArgs, f.Limit-len(b.Rows))...)
+			cond+` ORDER BY c.received_at, c.id LIMIT ? OFFSET ?`), append(args, f.Limit-len(b.Rows), offset)...)
 		if err != nil {
 			return nil, err
 		}
@@ -655,6 +700,9 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 			b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt)})
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	return b, db.fillBacklogClocks(ctx, b, now)
 }
@@ -671,7 +719,9 @@ func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time
 		ids[i], marks[i] = b.Rows[i].Case.ID, "?"
 		byID[b.Rows[i].Case.ID] = &b.Rows[i]
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+clockColumns+` FROM case_clocks WHERE stopped_at IS NULL AND case_id IN (`+strings.Join(marks, ",")+`) ORDER BY due_at`), ids...)
+	// Sorted here rather than in SQL: an ORDER BY due_at tempts the planner to
+	// walk every running clock along case_clocks_due.
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+clockColumns+` FROM case_clocks WHERE case_id IN (`+strings.Join(marks, ",")+`) AND stopped_at IS NULL`), ids...)
 	if err != nil {
 		return err
 	}
@@ -682,7 +732,7 @@ func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time
 			return err
 		}
 		r := byID[c.CaseID]
-		if r.NextClock == nil {
+		if r.NextClock == nil || c.DueAt.Before(r.NextClock.DueAt) {
 			cc := c
 			r.NextClock = &cc
 		}

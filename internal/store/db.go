@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"escudo"
@@ -59,11 +60,19 @@ type DB struct {
 	log         *slog.Logger
 	path        string
 	keyProvider vault.KeyProvider
+
+	// CheckpointEvery is how many audit entries pass between signed
+	// checkpoints (audit_checkpoint.go); 0 turns automatic checkpoints off.
+	CheckpointEvery int
+	auditBatch      auditBatch
+	signer          atomic.Pointer[auditSigner]
+	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
+	unknownRefresh  atomic.Int64
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
-	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger}
+	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger, CheckpointEvery: DefaultCheckpointEvery}
 	if db.now == nil {
 		db.now = time.Now
 	}

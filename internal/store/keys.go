@@ -28,7 +28,7 @@ func (db *DB) loadKeys(ctx context.Context) error {
 			}
 		}
 		db.Keys = ring
-		return nil
+		return tx.loadSigner(ctx)
 	})
 }
 
@@ -62,6 +62,7 @@ func (tx *Tx) insertKey(ctx context.Context, w vault.WrappedKey) error {
 
 // seal encrypts a field; callers name the field as table.column.
 func (tx *Tx) seal(c vault.Compartment, field, s string) ([]byte, error) {
+	tx.maybeRefreshKeys()
 	b, err := tx.db.Keys.SealString(c, field, s)
 	if err != nil {
 		return nil, fmt.Errorf("store: seal %s: %w", field, err)
@@ -71,6 +72,9 @@ func (tx *Tx) seal(c vault.Compartment, field, s string) ([]byte, error) {
 
 func (db *DB) open(field string, b []byte) (string, error) {
 	s, err := db.Keys.OpenString(field, b)
+	if err != nil && db.refreshForUnknownKey(b) {
+		s, err = db.Keys.OpenString(field, b)
+	}
 	if err != nil {
 		return "", fmt.Errorf("store: open %s: %w", field, err)
 	}

@@ -42,28 +42,38 @@ type Notification struct {
 	LastError   string
 	DeliveredAt *time.Time
 	ReadAt      *time.Time
+	AlertID     int64 // the alert this notification is about, if any
+	MaxAttempts int   // 0: the delivery workers' default
 }
 
 // Enqueue adds a notification in this transaction, so it is sent if and only
 // if the change that caused it commits. A repeated DedupKey is ignored.
 // Inbox messages are delivered on insert.
 func (tx *Tx) Enqueue(ctx context.Context, n Notification) error {
+	_, err := tx.enqueue(ctx, n, 0)
+	return err
+}
+
+// enqueue inserts n and returns its id (0 when DedupKey repeats). A positive
+// claim holds the row from the polling workers for that long, because the
+// caller hands it to a worker directly.
+func (tx *Tx) enqueue(ctx context.Context, n Notification, claim time.Duration) (int64, error) {
 	if n.DedupKey != "" {
 		var c int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM outbox WHERE dedup_key = ?`, n.DedupKey).Scan(&c); err != nil {
-			return err
+			return 0, err
 		}
 		if c > 0 {
-			return nil
+			return 0, nil
 		}
 	}
 	recipient, err := tx.seal(vault.Identity, "outbox.recipient", n.Recipient)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	body, err := tx.seal(vault.Risk, "outbox.body", n.Body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	status, delivered := OutboxPending, any(nil)
 	if n.Channel == ChannelInbox {
@@ -73,13 +83,13 @@ func (tx *Tx) Enqueue(ctx context.Context, n Notification) error {
 	if n.DedupKey != "" {
 		dedup = n.DedupKey
 	}
-	n.ID, err = tx.InsertID(ctx, `INSERT INTO outbox (created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-		micros(tx.now), n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, dedup, status, micros(tx.now), delivered)
+	n.ID, err = tx.InsertID(ctx, `INSERT INTO outbox (created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at, alert_id, max_attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+		micros(tx.now), n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, dedup, status, micros(tx.now.Add(claim)), delivered, nullID(n.AlertID), n.MaxAttempts)
 	if err != nil {
-		return fmt.Errorf("store: enqueue: %w", err)
+		return 0, fmt.Errorf("store: enqueue: %w", err)
 	}
-	return nil
+	return n.ID, nil
 }
 
 // Inbox returns a user's newest in-app notifications.

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"escudo"
+	"escudo/internal/demo"
+	"escudo/internal/store"
+	"escudo/internal/vault"
+)
+
+func init() {
+	register("demo", "create a demo installation with fictional cases and serve it", runDemo)
+}
+
+// demoState is kept in DATA/demo.json: it marks the folder as a demo (so
+// --reset never deletes a real installation) and keeps the demo password
+// so a second run prints the same credentials.
+type demoState struct {
+	Seed     uint64    `json:"seed"`
+	Cases    int       `json:"cases"`
+	Password string    `json:"password"`
+	Started  time.Time `json:"started"`
+	Complete bool      `json:"complete"`
+}
+
+const demoStateFile = "demo.json"
+
+func readDemoState(dir string) (*demoState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, demoStateFile)) // #nosec G304 -- the operator's data folder
+	if err != nil {
+		return nil, err
+	}
+	var s demoState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", demoStateFile, err)
+	}
+	return &s, nil
+}
+
+func (s *demoState) write(dir string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, demoStateFile), append(b, '\n'), 0o600)
+}
+
+// demoPassword is easy to type and long enough for the password policy.
+func demoPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	out := make([]byte, 0, 14)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(c)%len(alphabet)])
+	}
+	return string(out)
+}
+
+// roleLabels names each role in Spanish and English for the banner.
+var roleLabels = map[escudo.Role][2]string{
+	escudo.RoleReception:   {"Recepción de casos", "reception officer"},
+	escudo.RoleDuty:        {"Guardia de reacción rápida", "duty operator"},
+	escudo.RoleAnalyst:     {"Análisis de riesgo", "risk analyst"},
+	escudo.RoleFollowUp:    {"Prevención y seguimiento", "follow-up officer"},
+	escudo.RoleCoordinator: {"Coordinación ejecutiva", "coordinator"},
+	escudo.RoleAdmin:       {"Administración", "administrator"},
+	escudo.RoleBoard:       {"Junta de Gobierno", "Governing Board member"},
+	escudo.RoleCouncil:     {"Consejo Consultivo", "Consultative Council member"},
+	escudo.RoleLiaison:     {"Enlace de autoridad", "agency liaison"},
+	escudo.RoleContractor:  {"Técnico contratista", "contractor technician"},
+	escudo.RoleReviewer:    {"Revisión externa", "external reviewer"},
+	escudo.RoleBeneficiary: {"Persona beneficiaria", "beneficiary"},
+	escudo.RoleAuditor:     {"Auditoría", "auditor"},
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", stderr)
+	data := fs.String("data", "escudo-demo", "demo data folder (SQLite database, master key, demo.json)")
+	dbURL := fs.String("db", "", "seed this PostgreSQL database (postgres://...) instead of SQLite in --data")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	cases := fs.Int("cases", 200, "number of fictional cases to seed")
+	seed := fs.Uint64("seed", 1, "seed of the fictional data (same seed, same data)")
+	reset := fs.Bool("reset", false, "delete the demo folder and seed it again")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *cases < 1 || *cases > 1_000_000 {
+		return exitCode{code: 2, err: errors.New("--cases must be between 1 and 1000000")}
+	}
+	if *reset {
+		if *dbURL != "" {
+			return exitCode{code: 2, err: errors.New("--reset deletes a --data folder; drop a PostgreSQL database yourself")}
+		}
+		if err := resetDemo(*data); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	log := newLogger()
+	keys, err := vault.LoadMasterKey(filepath.Join(*data, "master.key"), true)
+	if err != nil {
+		return err
+	}
+	clock := &demo.Clock{}
+	o := store.Options{Keys: keys, Now: clock.Now, Logger: log}
+	if *dbURL != "" {
+		o.URL = *dbURL
+	} else {
+		o.DataDir = *data
+	}
+	db, err := store.Open(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	state, err := readDemoState(*data)
+	switch {
+	case err == nil && state.Complete:
+		fmt.Fprintf(stderr, "Reutilizando la demostración existente en %s / reusing the existing demo (use --reset to start over)\n", *data)
+	case err == nil:
+		return fmt.Errorf("an earlier demo seeding in %s did not finish; run escudo demo --reset", *data)
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	default:
+		users, err := db.FindUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return fmt.Errorf("the database already has accounts and is not a demo; choose an empty --data folder")
+		}
+		state = &demoState{Seed: *seed, Cases: *cases, Password: demoPassword(), Started: time.Now().UTC()}
+		if err := state.write(*data); err != nil {
+			return err
+		}
+		if err := seedDemo(ctx, db, clock, state, stderr); err != nil {
+			return err
+		}
+		state.Complete = true
+		if err := state.write(*data); err != nil {
+			return err
+		}
+	}
+	clock.Live()
+	if err := db.Init(ctx); err != nil {
+		return err
+	}
+	where := *data + " (SQLite)"
+	if *dbURL != "" {
+		where = "PostgreSQL"
+	}
+	passwordOnly = true // fictional data: demo accounts sign in with the password alone
+	return serve(ctx, db, log, *addr, stdout, func(url string) { printDemoBanner(stdout, url, state, where) })
+}
+
+// resetDemo deletes a demo folder, and only a demo folder.
+func resetDemo(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoStateFile)); err != nil {
+		return fmt.Errorf("refusing to delete %s: it has no %s, so it may not be a demo folder", dir, demoStateFile)
+	}
+	return os.RemoveAll(dir)
+}
+
+func seedDemo(ctx context.Context, db *store.DB, clock *demo.Clock, state *demoState, stderr io.Writer) error {
+	start := time.Now()
+	var bar *progressbar.ProgressBar
+	_, err := demo.Seed(ctx, db, clock, demo.Options{
+		Seed: state.Seed, Cases: state.Cases, Now: state.Started, Password: state.Password,
+		Progress: func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription(fmt.Sprintf("Sembrando %d casos ficticios / seeding %d fictional cases", state.Cases, state.Cases)),
+					progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+			}
+			_ = bar.Set(done)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	fmt.Fprintf(stderr, "Datos sembrados en / data seeded in %s\n", time.Since(start).Round(10*time.Millisecond))
+	return nil
+}
+
+func printDemoBanner(w io.Writer, url string, state *demoState, where string) {
+	fmt.Fprintf(w, `
+  escudo · demostración / demo
+  ────────────────────────────────────────────────────────────────
+  Abra en su navegador / Open in your browser:  %s
+
+  Contraseña de todas las cuentas / Password for every account:
+      %s
+
+  Usuario / User    Rol / Role
+`, url, state.Password)
+	seen := map[escudo.Role]bool{}
+	for _, u := range demo.Users {
+		if seen[u.Role] {
+			continue
+		}
+		seen[u.Role] = true
+		l := roleLabels[u.Role]
+		fmt.Fprintf(w, "  %-16s  %s / %s\n", u.Username, l[0], l[1])
+	}
+	fmt.Fprintf(w, `
+  Otras cuentas de personal / more staff accounts: recepcion2, analista2, analista3, seguimiento2
+  %d casos ficticios en / fictional cases in %s. Todos los nombres son inventados / all names are invented.
+  Ctrl+C para detener / to stop.
+
+`, state.Cases, where)
+}

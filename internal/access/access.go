@@ -1,0 +1,253 @@
+// Package access decides, on the server, who may do what to which object
+// and which compartments of its data they may see. The permission table is
+// code (table.go) and is rendered to docs/permissions.md by a test, so the
+// document never drifts from what the server enforces.
+//
+// A decision combines three things: the role's rule for the action (the
+// table), the object's relation to the user (federal entity, assignment,
+// the beneficiary's own record, a contractor's task, a consent record) and
+// the compartments of data the rule and any grant allow.
+package access
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"escudo"
+)
+
+// Action names something a user does.
+type Action string
+
+// Actions. The dotted names appear in the audit log.
+const (
+	CaseList           Action = "case.list"
+	CaseRead           Action = "case.read"
+	CaseReadSensitive  Action = "case.read.sensitive" // narrative, aggressors, notes
+	CaseCreate         Action = "case.create"
+	CaseAdmission      Action = "case.admission"
+	CaseAssign         Action = "case.assign"
+	CaseMilestone      Action = "case.milestone"
+	CaseNote           Action = "case.note"
+	PersonReadIdentity Action = "person.read.identity"
+	PersonReadLocation Action = "person.read.location"
+	PersonUpdate       Action = "person.update"
+	ConsentManage      Action = "consent.manage"
+	ConsentRead        Action = "consent.read"
+	DeviceRead         Action = "device.read"
+	DeviceManage       Action = "device.manage"
+	AlertRead          Action = "alert.read"
+	AlertRespond       Action = "alert.respond"
+	StatsRead          Action = "stats.read"
+	UserManage         Action = "user.manage"
+	AuditRead          Action = "audit.read"
+	AuditExport        Action = "audit.export"
+	KeysRotate         Action = "keys.rotate"
+)
+
+// Actions lists every action in the order of the rendered table.
+var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
+	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, StatsRead, UserManage, AuditRead,
+	AuditExport, KeysRotate}
+
+// Compartments of data, as in the vault. A decision lists the ones the user
+// may see; fields of other compartments are withheld.
+const (
+	Identity  = "identity"  // names, phones, e-mails, relatives, members
+	Location  = "location"  // addresses, coordinates
+	Risk      = "risk"      // narratives, aggressors, notes, threats
+	Logistics = "logistics" // safe houses, escorts, device secrets
+)
+
+// AllCompartments lists every compartment.
+var AllCompartments = []string{Identity, Location, Risk, Logistics}
+
+// Scope is how far a rule reaches.
+type Scope int
+
+const (
+	None    Scope = iota // never
+	Any                  // every object
+	Entity               // objects in the user's federal entity (liaisons)
+	Task                 // cases with a task assigned to the user (contractors)
+	Consent              // people who granted the user a consent record (reviewers)
+	Own                  // the beneficiary's own person and cases
+)
+
+func (s Scope) String() string {
+	switch s {
+	case Any:
+		return "all"
+	case Entity:
+		return "entity"
+	case Task:
+		return "task"
+	case Consent:
+		return "consent"
+	case Own:
+		return "own"
+	}
+	return "—"
+}
+
+// Rule is one cell of the table: how far the role reaches for the action
+// and which compartments it may see there. For Task and Consent scopes the
+// grant narrows Fields further.
+type Rule struct {
+	Scope  Scope
+	Fields []string
+}
+
+// Object is what an action is done to. Only the attributes that rules look
+// at are needed; zero values mean "not applicable".
+type Object struct {
+	Kind       string // "case", "person", "device", "alert", "user", "audit", "consent"
+	ID         int64
+	CaseID     int64  // the case, for cases and things on a case
+	PersonID   int64  // the beneficiary the object belongs to
+	Entity     string // federal entity of the object
+	AssignedTo int64  // staff member assigned to the case
+}
+
+// Decision is the answer to one question. Reason is a short code for the
+// audit log and logs ("role", "entity", "no_consent", ...), never user data.
+type Decision struct {
+	Allowed bool
+	Reason  string
+	Fields  []string // compartments the user may see on this object
+}
+
+// Grants answers the questions that need stored records: consent given by a
+// beneficiary and tasks assigned to a contractor. The store implements it.
+type Grants interface {
+	// ConsentScope returns the compartments that unexpired, unrevoked consent
+	// records of the person grant to the user (by name or organisation).
+	ConsentScope(ctx context.Context, u *escudo.User, personID int64) ([]string, error)
+	// TaskScope returns the compartments that open tasks assigned to the user
+	// grant on the case (caseID 0: on any case of the person).
+	TaskScope(ctx context.Context, u *escudo.User, personID, caseID int64) ([]string, error)
+}
+
+// Policy decides with the table and, for grant-based scopes, the stored
+// grants. A Policy without Grants denies every grant-based rule.
+type Policy struct {
+	Grants Grants
+}
+
+// Decide answers with the table only: rules that need a consent record or a
+// task are denied. Handlers use Policy.Decide.
+func Decide(u *escudo.User, a Action, o Object) Decision {
+	return (&Policy{}).Decide(context.Background(), u, a, o)
+}
+
+// DecideRole answers whether the user's role may ever do the action, on
+// some object: the gate in front of a route, before the object is known.
+// Object-level rules still apply through Policy.Decide.
+func DecideRole(u *escudo.User, a Action) Decision {
+	switch {
+	case u == nil:
+		return Decision{Reason: "anonymous"}
+	case u.Disabled:
+		return Decision{Reason: "disabled"}
+	}
+	if rule, ok := RuleFor(u.Role, a); ok && rule.Scope != None {
+		return Decision{Allowed: true, Reason: rule.Scope.String(), Fields: rule.Fields}
+	}
+	return Decision{Reason: "role"}
+}
+
+// needs names the compartment an action is about, when it is about one.
+var needs = map[Action]string{
+	CaseReadSensitive:  Risk,
+	PersonReadIdentity: Identity,
+	PersonReadLocation: Location,
+}
+
+// Decide answers whether u may do a to o, and what of o they may see. It
+// fails closed: an unknown role or action, a disabled user or a grant look-up
+// error is a denial.
+func (p *Policy) Decide(ctx context.Context, u *escudo.User, a Action, o Object) Decision {
+	if u == nil {
+		return Decision{Reason: "anonymous"}
+	}
+	if u.Disabled {
+		return Decision{Reason: "disabled"}
+	}
+	rule, ok := RuleFor(u.Role, a)
+	if !ok || rule.Scope == None {
+		return Decision{Reason: "role"}
+	}
+	fields := rule.Fields
+	switch rule.Scope {
+	case Any:
+	case Entity:
+		// A liaison without an entity sees nothing rather than everything.
+		if u.Entity == "" || o.Entity == "" || o.Entity != u.Entity {
+			return Decision{Reason: "entity"}
+		}
+	case Own:
+		if u.PersonID == 0 || o.PersonID != u.PersonID {
+			return Decision{Reason: "not_own"}
+		}
+	case Task, Consent:
+		if p.Grants == nil || o.PersonID == 0 && o.CaseID == 0 {
+			return Decision{Reason: "no_" + rule.Scope.String()}
+		}
+		var granted []string
+		var err error
+		if rule.Scope == Task {
+			granted, err = p.Grants.TaskScope(ctx, u, o.PersonID, o.CaseID)
+		} else {
+			granted, err = p.Grants.ConsentScope(ctx, u, o.PersonID)
+		}
+		if err != nil {
+			return Decision{Reason: "grant_error"}
+		}
+		if granted == nil {
+			return Decision{Reason: "no_" + rule.Scope.String()}
+		}
+		fields = intersect(fields, granted)
+	default:
+		return Decision{Reason: "role"}
+	}
+	if c, ok := needs[a]; ok && !slices.Contains(fields, c) {
+		return Decision{Reason: "compartment"}
+	}
+	return Decision{Allowed: true, Reason: rule.Scope.String(), Fields: fields}
+}
+
+func intersect(a, b []string) []string {
+	out := []string{}
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// RuleFor returns the table's rule for a role and an action.
+func RuleFor(r escudo.Role, a Action) (Rule, bool) {
+	rules, ok := table[r]
+	if !ok {
+		return Rule{}, false
+	}
+	rule, ok := rules[a]
+	return rule, ok
+}
+
+// Error is the error handlers return for a denial: forbidden, with the
+// reason kept for logs.
+func Error(d Decision) error {
+	return &escudo.Error{Code: escudo.EFORBIDDEN, Key: "error.forbidden", Args: map[string]any{"reason": d.Reason}}
+}
+
+// Sees reports whether the decision shows compartment c.
+func (d Decision) Sees(c string) bool { return d.Allowed && slices.Contains(d.Fields, c) }
+
+// String is for logs.
+func (d Decision) String() string {
+	return fmt.Sprintf("allowed=%v reason=%s fields=%v", d.Allowed, d.Reason, d.Fields)
+}

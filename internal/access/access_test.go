@@ -1,0 +1,136 @@
+package access
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"escudo"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/permissions.md from the table")
+
+func TestPermissionsDocument(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "permissions.md")
+	want := Markdown()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/access -update)", err)
+	}
+	if string(got) != want {
+		t.Fatal("docs/permissions.md differs from the permission table; run go test ./internal/access -update")
+	}
+}
+
+func TestEveryRoleHasRules(t *testing.T) {
+	for _, r := range escudo.Roles {
+		if _, ok := table[r]; !ok {
+			t.Errorf("role %s has no rules", r)
+		}
+	}
+	for r, rules := range table {
+		if !escudo.ValidRole(r) {
+			t.Errorf("table has unknown role %s", r)
+		}
+		for a := range rules {
+			if !slices.Contains(Actions, a) {
+				t.Errorf("%s: action %s not in Actions", r, a)
+			}
+		}
+	}
+}
+
+// fakeGrants holds consent and task scopes by user and person.
+type fakeGrants struct {
+	consent map[[2]int64][]string
+	task    map[[2]int64][]string
+	err     error
+}
+
+func (g *fakeGrants) ConsentScope(ctx context.Context, u *escudo.User, personID int64) ([]string, error) {
+	return g.consent[[2]int64{u.ID, personID}], g.err
+}
+
+func (g *fakeGrants) TaskScope(ctx context.Context, u *escudo.User, personID, caseID int64) ([]string, error) {
+	return g.task[[2]int64{u.ID, caseID}], g.err
+}
+
+func TestDecide(t *testing.T) {
+	oax := Object{Kind: "case", ID: 7, CaseID: 7, PersonID: 70, Entity: "OAX"}
+	gro := Object{Kind: "case", ID: 8, CaseID: 8, PersonID: 80, Entity: "GRO"}
+	g := &fakeGrants{
+		consent: map[[2]int64][]string{{11, 70}: {Risk}},
+		task:    map[[2]int64][]string{{12, 7}: {Location}},
+	}
+	p := &Policy{Grants: g}
+	user := func(id int64, role escudo.Role) *escudo.User { return &escudo.User{ID: id, Role: role} }
+	liaison := &escudo.User{ID: 10, Role: escudo.RoleLiaison, Entity: "OAX"}
+	noEntity := &escudo.User{ID: 13, Role: escudo.RoleLiaison}
+	benef := &escudo.User{ID: 14, Role: escudo.RoleBeneficiary, PersonID: 70}
+	disabled := &escudo.User{ID: 15, Role: escudo.RoleCoordinator, Disabled: true}
+	tests := []struct {
+		name   string
+		u      *escudo.User
+		a      Action
+		o      Object
+		allow  bool
+		fields []string
+	}{
+		{"anonymous", nil, CaseRead, oax, false, nil},
+		{"analyst reads any case", user(1, escudo.RoleAnalyst), CaseRead, gro, true, all},
+		{"admin reads no case", user(2, escudo.RoleAdmin), CaseRead, oax, false, nil},
+		{"admin manages users", user(2, escudo.RoleAdmin), UserManage, Object{Kind: "user"}, true, noFields},
+		{"disabled coordinator", disabled, CaseRead, oax, false, nil},
+		{"liaison in entity", liaison, CaseRead, oax, true, idLoc},
+		{"liaison outside entity", liaison, CaseRead, gro, false, nil},
+		{"liaison never reads the narrative", liaison, CaseReadSensitive, oax, false, nil},
+		{"liaison without entity", noEntity, CaseRead, Object{Kind: "case", ID: 9}, false, nil},
+		{"reviewer with consent for risk", user(11, escudo.RoleReviewer), CaseReadSensitive, oax, true, []string{Risk}},
+		{"reviewer consent does not cover identity", user(11, escudo.RoleReviewer), PersonReadIdentity, oax, false, nil},
+		{"reviewer without consent", user(11, escudo.RoleReviewer), CaseRead, gro, false, nil},
+		{"contractor with task", user(12, escudo.RoleContractor), CaseRead, oax, true, []string{Location}},
+		{"contractor task does not give identity", user(12, escudo.RoleContractor), PersonReadIdentity, oax, false, nil},
+		{"contractor other case", user(12, escudo.RoleContractor), CaseRead, gro, false, nil},
+		{"beneficiary own case", benef, CaseReadSensitive, oax, true, all},
+		{"beneficiary other case", benef, CaseRead, gro, false, nil},
+		{"beneficiary cannot admit", benef, CaseAdmission, oax, false, nil},
+		{"council reads statistics only", user(16, escudo.RoleCouncil), CaseList, oax, false, nil},
+		{"board never sees addresses", user(17, escudo.RoleBoard), PersonReadLocation, oax, false, nil},
+		{"auditor exports audit", user(18, escudo.RoleAuditor), AuditExport, Object{Kind: "audit"}, true, noFields},
+		{"auditor reads no case", user(18, escudo.RoleAuditor), CaseRead, oax, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := p.Decide(context.Background(), tt.u, tt.a, tt.o)
+			if d.Allowed != tt.allow {
+				t.Fatalf("Decide = %v, want allowed=%v", d, tt.allow)
+			}
+			if tt.allow && !slices.Equal(d.Fields, tt.fields) {
+				t.Fatalf("fields = %v, want %v", d.Fields, tt.fields)
+			}
+			if !tt.allow && d.Reason == "" {
+				t.Fatal("denial without a reason")
+			}
+		})
+	}
+}
+
+func TestGrantErrorsDeny(t *testing.T) {
+	p := &Policy{Grants: &fakeGrants{err: os.ErrPermission, consent: map[[2]int64][]string{{11, 70}: all}}}
+	d := p.Decide(context.Background(), &escudo.User{ID: 11, Role: escudo.RoleReviewer}, CaseRead, Object{PersonID: 70})
+	if d.Allowed {
+		t.Fatal("a failed consent look-up allowed access")
+	}
+	// Without a grants source, grant-based rules are denied.
+	if d := Decide(&escudo.User{ID: 11, Role: escudo.RoleReviewer}, CaseRead, Object{PersonID: 70}); d.Allowed {
+		t.Fatal("Decide without grants allowed a consent-scoped read")
+	}
+}

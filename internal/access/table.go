@@ -1,0 +1,104 @@
+package access
+
+import "escudo"
+
+// Shorthands for the table.
+var (
+	all      = AllCompartments
+	noFields = []string{}
+	idLoc    = []string{Identity, Location}
+	idRisk   = []string{Identity, Risk}
+	locLog   = []string{Location, Logistics}
+)
+
+func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
+
+// table is the permission table: role → action → rule. Anything absent is
+// denied. The reasons behind the less obvious cells:
+//
+//   - Administrators manage accounts and keys but read no case: running the
+//     server is not a reason to know who is protected or where.
+//   - Board members decide on the risk evaluation; they see the case's risk
+//     compartment and the beneficiary's name, never addresses.
+//   - The Consultative Council advises on policy and sees statistics only.
+//   - Agency liaisons implement measures in their own federal entity: they
+//     need who and where, but not the narrative or the named aggressors,
+//     because the aggressors are sometimes the very authorities they belong to.
+//   - Contractors (security company technicians) reach only cases with a task
+//     assigned to them, and only the compartments the task grants.
+//   - External reviewers reach only what a beneficiary's consent record names.
+//   - Beneficiaries see all of their own case and control its consent.
+//   - Auditors verify the audit log and read statistics, never case data.
+var table = map[escudo.Role]map[Action]Rule{
+	escudo.RoleReception: {
+		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
+		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all), CaseNote: r(Any, all),
+		// Reception and rapid reaction are one unit: it records urgent measures.
+		CaseMilestone:      r(Any, all),
+		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
+		ConsentRead: r(Any, noFields),
+	},
+	escudo.RoleDuty: {
+		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
+		CaseCreate: r(Any, all), CaseMilestone: r(Any, all), CaseNote: r(Any, all),
+		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
+		ConsentRead: r(Any, noFields),
+		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
+	},
+	escudo.RoleAnalyst: {
+		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
+		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
+		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all),
+		ConsentRead: r(Any, noFields), StatsRead: r(Any, noFields),
+	},
+	escudo.RoleFollowUp: {
+		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
+		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
+		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
+		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
+		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all),
+	},
+	escudo.RoleCoordinator: {
+		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
+		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all),
+		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
+		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
+		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
+		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
+		StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
+	},
+	escudo.RoleAdmin: {
+		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields),
+	},
+	escudo.RoleBoard: {
+		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
+		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
+	},
+	escudo.RoleCouncil: {
+		StatsRead: r(Any, noFields),
+	},
+	escudo.RoleLiaison: {
+		CaseList: r(Entity, idLoc), CaseRead: r(Entity, idLoc),
+		PersonReadIdentity: r(Entity, idLoc), PersonReadLocation: r(Entity, idLoc),
+		AlertRead: r(Entity, idLoc), AlertRespond: r(Entity, idLoc), DeviceRead: r(Entity, idLoc),
+	},
+	escudo.RoleContractor: {
+		CaseList: r(Task, locLog), CaseRead: r(Task, locLog),
+		PersonReadIdentity: r(Task, []string{Identity, Location, Logistics}),
+		PersonReadLocation: r(Task, locLog),
+		DeviceRead:         r(Task, locLog), DeviceManage: r(Task, locLog),
+	},
+	escudo.RoleReviewer: {
+		CaseList: r(Consent, all), CaseRead: r(Consent, all), CaseReadSensitive: r(Consent, all),
+		PersonReadIdentity: r(Consent, all), PersonReadLocation: r(Consent, all),
+	},
+	escudo.RoleBeneficiary: {
+		CaseList: r(Own, all), CaseRead: r(Own, all), CaseReadSensitive: r(Own, all),
+		PersonReadIdentity: r(Own, all), PersonReadLocation: r(Own, all), PersonUpdate: r(Own, all),
+		ConsentManage: r(Own, noFields), ConsentRead: r(Own, noFields), DeviceRead: r(Own, all),
+		AuditRead: r(Own, noFields), // who read my data
+	},
+	escudo.RoleAuditor: {
+		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), StatsRead: r(Any, noFields),
+	},
+}

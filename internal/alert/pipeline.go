@@ -1,0 +1,524 @@
+// Package alert is the rapid-response pipeline. Like Prometheus
+// Alertmanager it is a chain of small stages — intake (decode, dedup),
+// durable store, route, escalate, deliver — but unlike it every alert is
+// stored durably before the device hears "accepted": a group-commit writer
+// batches the alerts that arrive together into one transaction (one fsync),
+// writing in the same transaction the outbox rows of the first notifications,
+// and then hands those rows straight to the delivery workers. Only open,
+// unacknowledged alerts are kept in memory, in the escalation scheduler.
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"escudo"
+	"escudo/internal/store"
+)
+
+// Deliverer takes freshly committed notifications for immediate delivery.
+// It must not block; rows it cannot take are delivered by its polling
+// fallback once their hold expires.
+type Deliverer interface {
+	Deliver(ns []store.Notification)
+}
+
+// Options configure a Pipeline. The zero value of every optional field is safe.
+type Options struct {
+	DB     *store.DB
+	Policy escudo.EscalationPolicy // DefaultEscalationPolicy when it has no tiers
+	// Deliverer receives committed notifications at once; nil leaves them to
+	// whatever drains the outbox.
+	Deliverer Deliverer
+	Now       func() time.Time // time.Now by default
+	Registry  prometheus.Registerer
+	Logger    *slog.Logger
+	// Text translates notification texts (Spanish by default); nil writes
+	// the translation keys with their arguments.
+	Text func(key string, args map[string]any) string
+	// ConsoleURL is the operator console's base URL, put in notifications.
+	ConsoleURL string
+	// MaxBatch bounds the alerts of one commit; default 256.
+	MaxBatch int
+	// Hold is how long a notification handed to the Deliverer is kept from
+	// the polling workers; default 30 s.
+	Hold time.Duration
+	// SweepInterval is how often the database is searched for escalations
+	// the in-memory scheduler does not know (other nodes, restarts);
+	// default 5 s.
+	SweepInterval time.Duration
+}
+
+// Change is a state change of an alert, for live consoles.
+type Change struct {
+	AlertID int64
+	Kind    string // store.AlertEvent* kinds
+	Tier    int
+	Type    escudo.AlertType
+	Entity  string
+}
+
+// Pipeline receives, stores, routes and escalates alerts.
+type Pipeline struct {
+	db      *store.DB
+	policy  escudo.EscalationPolicy
+	deliver Deliverer
+	now     func() time.Time
+	log     *slog.Logger
+	text    func(string, map[string]any) string
+	opts    Options
+	queue   chan *intake
+	sched   *scheduler
+	entity  sync.Map // person id -> federal entity, for Raise
+
+	subMu sync.Mutex
+	subs  map[chan Change]struct{}
+
+	m metrics
+}
+
+type metrics struct {
+	received   *prometheus.CounterVec
+	duplicates prometheus.Counter
+	batch      prometheus.Histogram
+	storeLat   prometheus.Histogram
+	escalated  prometheus.Counter
+	open       prometheus.GaugeFunc
+}
+
+// New builds a pipeline; call Run to start its writer and scheduler.
+func New(o Options) (*Pipeline, error) {
+	if o.DB == nil {
+		return nil, errors.New("alert: no store")
+	}
+	if len(o.Policy.Tiers) == 0 {
+		d := escudo.DefaultEscalationPolicy()
+		if o.Policy.Entities != nil {
+			d.Entities = o.Policy.Entities
+		}
+		if o.Policy.DedupWindow != 0 {
+			d.DedupWindow = o.Policy.DedupWindow
+		}
+		o.Policy = d
+	}
+	if err := o.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("alert: policy: %w", err)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+	if o.Hold <= 0 {
+		o.Hold = 30 * time.Second
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = 5 * time.Second
+	}
+	p := &Pipeline{db: o.DB, policy: o.Policy, deliver: o.Deliverer, now: o.Now, log: o.Logger, text: o.Text, opts: o,
+		queue: make(chan *intake, 4096), subs: map[chan Change]struct{}{}}
+	if p.text == nil {
+		p.text = func(key string, args map[string]any) string { return fmt.Sprint(key, " ", args) }
+	}
+	p.sched = newScheduler()
+	p.m = metrics{
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "escudo_alerts_received_total", Help: "Alerts stored, by type and source."}, []string{"type", "source"}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alerts_duplicate_total",
+			Help: "Repeated alerts acknowledged without storing them again."}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "escudo_alert_commit_batch_size", Help: "Alerts per group commit.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}}),
+		storeLat: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "escudo_alert_store_seconds", Help: "Time from receipt to durable commit.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1}}),
+		escalated: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alert_escalations_total", Help: "Alerts escalated to a further tier."}),
+	}
+	p.m.open = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_alerts_awaiting_ack", Help: "Open alerts waiting for acknowledgement (in the escalation scheduler)."},
+		func() float64 { return float64(p.sched.size()) })
+	if o.Registry != nil {
+		for _, c := range []prometheus.Collector{p.m.received, p.m.duplicates, p.m.batch, p.m.storeLat, p.m.escalated, p.m.open} {
+			if err := o.Registry.Register(c); err != nil {
+				return nil, fmt.Errorf("alert: metrics: %w", err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Policy returns the escalation policy in force.
+func (p *Pipeline) Policy() escudo.EscalationPolicy { return p.policy }
+
+// intake is one alert, or one operator action on an alert, travelling
+// through the group-commit writer. Actions share the writer so that a busy
+// desk acknowledging and resolving alerts does not cost one fsync each,
+// which on SQLite would starve the alerts themselves.
+type intake struct {
+	in     escudo.AlertInput
+	entity string
+	act    func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) // nil for an alert
+	actCtx context.Context                                                // the operator's context (user, address)
+	alert  *escudo.Alert
+	notes  []store.Notification
+	actErr error // the action's own refusal, inside a committed batch
+	err    error
+	done   chan struct{}
+}
+
+// ErrStopped is returned for alerts submitted after the pipeline stopped.
+var ErrStopped = errors.New("alert: pipeline stopped")
+
+// Run starts the group-commit writer and the escalation scheduler and blocks
+// until ctx ends. Alerts already queued are committed before it returns.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if err := p.db.PrepareAlertStatements(ctx); err != nil {
+		return err
+	}
+	if err := p.loadOpen(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); p.escalationLoop(ctx) }()
+	p.writeLoop(ctx)
+	wg.Wait()
+	return nil
+}
+
+// Submit stores an alert for a beneficiary of entity and returns once it is
+// durably committed (or found to repeat an earlier one, in which case the
+// result has Duplicate set and the earlier alert's id).
+func (p *Pipeline) Submit(ctx context.Context, in escudo.AlertInput, entity string) (*escudo.Alert, error) {
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = p.now()
+	}
+	if in.PersonID == 0 {
+		return nil, escudo.FieldError("person_id", "validation.required", nil)
+	}
+	return p.enqueue(ctx, &intake{in: in, entity: entity, done: make(chan struct{})})
+}
+
+// enqueue hands it to the writer and waits for its commit.
+func (p *Pipeline) enqueue(ctx context.Context, it *intake) (*escudo.Alert, error) {
+	select {
+	case p.queue <- it:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-it.done:
+	case <-ctx.Done():
+		// The alert may still commit; a device retrying with the same
+		// message id is then acknowledged without a duplicate.
+		return nil, ctx.Err()
+	}
+	return it.alert, it.err
+}
+
+// action runs fn in the writer's next transaction, as the user of ctx.
+func (p *Pipeline) action(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error)) (*escudo.Alert, error) {
+	return p.enqueue(ctx, &intake{act: fn, actCtx: context.WithoutCancel(ctx), done: make(chan struct{})})
+}
+
+// Raise is the intake for alerts that do not come from a device request:
+// supervision ("device silent"), drills and hotline calls. It finds the
+// beneficiary (from the device when only the device is given) and their
+// entity, then submits.
+func (p *Pipeline) Raise(ctx context.Context, in escudo.AlertInput) (*escudo.Alert, error) {
+	if in.Source == "" {
+		in.Source = escudo.SourceSupervision
+	}
+	if in.Type == "" {
+		return nil, escudo.FieldError("type", "validation.required", nil)
+	}
+	var entity string
+	if in.PersonID == 0 && in.DeviceID != 0 {
+		d, err := p.db.FindDeviceByID(ctx, in.DeviceID)
+		if err != nil {
+			return nil, err
+		}
+		in.PersonID, entity = d.PersonID, d.Entity
+	}
+	if entity == "" {
+		if in.PersonID == 0 {
+			return nil, escudo.FieldError("person_id", "validation.required", nil)
+		}
+		if e, ok := p.entity.Load(in.PersonID); ok {
+			entity = e.(string)
+		} else {
+			e, err := p.db.PersonEntity(ctx, in.PersonID)
+			if err != nil {
+				return nil, err
+			}
+			entity = e
+			p.entity.Store(in.PersonID, e)
+		}
+	}
+	return p.Submit(ctx, in, entity)
+}
+
+// writeLoop is the group-commit writer: it takes whatever alerts are queued
+// (no waiting for more: the first alert is never delayed to fill a batch),
+// commits them in one transaction, then answers every waiter.
+func (p *Pipeline) writeLoop(ctx context.Context) {
+	batch := make([]*intake, 0, p.opts.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case it := <-p.queue:
+			batch = append(batch, it)
+		case <-ctx.Done():
+			p.drainOnStop()
+			return
+		}
+	fill:
+		for len(batch) < p.opts.MaxBatch {
+			select {
+			case it := <-p.queue:
+				batch = append(batch, it)
+			default:
+				break fill
+			}
+		}
+		p.commitBatch(context.WithoutCancel(ctx), batch)
+	}
+}
+
+// drainOnStop commits what was queued before the stop, so an alert that
+// reached the queue is not dropped by a graceful shutdown.
+func (p *Pipeline) drainOnStop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		select {
+		case it := <-p.queue:
+			p.commitBatch(ctx, []*intake{it})
+		default:
+			return
+		}
+	}
+}
+
+func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
+	err := p.commit(ctx, batch)
+	if err != nil && len(batch) > 1 {
+		// One bad alert (or a conflict with another node) must not fail the
+		// others: retry each on its own.
+		p.log.Warn("alert batch commit failed; retrying one by one", "size", len(batch), "err", err)
+		for _, it := range batch {
+			it.err = p.commit(ctx, []*intake{it})
+		}
+	} else {
+		for _, it := range batch {
+			it.err = err
+		}
+	}
+	p.m.batch.Observe(float64(len(batch)))
+	for _, it := range batch {
+		if it.err == nil && it.actErr != nil {
+			it.err, it.alert = it.actErr, nil
+		}
+		if it.err == nil {
+			p.afterCommit(it)
+		} else if it.act == nil {
+			p.log.Error("alert not stored", "err", it.err, "device", it.in.DeviceID, "person", it.in.PersonID)
+		}
+		close(it.done)
+	}
+}
+
+func (p *Pipeline) commit(ctx context.Context, batch []*intake) error {
+	for _, it := range batch {
+		it.alert, it.notes, it.actErr = nil, nil, nil
+	}
+	return p.db.WithTx(ctx, true, func(tx *store.Tx) error {
+		if err := tx.RequireDurableCommit(ctx); err != nil {
+			return err
+		}
+		escalate := tx.Now().Add(time.Duration(p.policy.Tier(0).AckTimeout))
+		var alerts []*intake
+		var items []*store.NewAlert
+		for _, it := range batch {
+			if it.act == nil {
+				alerts = append(alerts, it)
+				items = append(items, &store.NewAlert{In: &it.in, Entity: it.entity, Escalate: escalate})
+			}
+		}
+		if err := tx.InsertAlerts(ctx, items, time.Duration(p.policy.DedupWindow)); err != nil {
+			return err
+		}
+		for _, it := range batch {
+			if it.act == nil {
+				continue
+			}
+			// An action refused (unknown alert, already closed) is that
+			// operator's answer; it must not fail the others' commit.
+			var actErr error
+			err := tx.Savepoint(ctx, func() error {
+				it.alert, actErr = it.act(it.actCtx, tx)
+				return actErr
+			})
+			if err != nil && err != actErr {
+				return err
+			}
+			it.actErr = actErr
+		}
+		var all []store.Notification
+		recipients := recipientCache{}
+		for i, it := range alerts {
+			it.alert = items[i].Alert
+			if it.alert.Duplicate {
+				continue
+			}
+			ns, err := p.notify(ctx, tx, it.alert, 0, recipients)
+			if err != nil {
+				return err
+			}
+			all = append(all, ns...)
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		saved, err := tx.EnqueueBatch(ctx, all, p.opts.Hold)
+		if err != nil {
+			return fmt.Errorf("alert: queue notifications: %w", err)
+		}
+		byAlert := make(map[int64]*intake, len(alerts))
+		for _, it := range alerts {
+			if !it.alert.Duplicate {
+				byAlert[it.alert.ID] = it
+			}
+		}
+		for _, n := range saved {
+			if it := byAlert[n.AlertID]; it != nil {
+				it.notes = append(it.notes, n)
+			}
+		}
+		return nil
+	})
+}
+
+func (p *Pipeline) afterCommit(it *intake) {
+	a := it.alert
+	if it.act != nil {
+		return // the caller finishes its action
+	}
+	if a.Duplicate {
+		p.m.duplicates.Inc()
+		return
+	}
+	p.handoff(it.notes)
+	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
+	p.m.storeLat.Observe(a.StoredAt.Sub(a.ReceivedAt).Seconds())
+	if a.NextEscalation != nil {
+		p.sched.add(a.ID, 0, *a.NextEscalation)
+	}
+	p.publish(Change{AlertID: a.ID, Kind: store.AlertEventReceived, Type: a.Type, Entity: a.Entity})
+}
+
+// handoff gives external notifications to the deliverer; inbox ones are
+// already delivered.
+func (p *Pipeline) handoff(ns []store.Notification) {
+	if p.deliver == nil || len(ns) == 0 {
+		return
+	}
+	out := ns[:0:0]
+	for _, n := range ns {
+		if n.ID != 0 && n.Channel != store.ChannelInbox {
+			out = append(out, n)
+		}
+	}
+	if len(out) > 0 {
+		p.deliver.Deliver(out)
+	}
+}
+
+// Acknowledge records that the acting user has taken the alert and stops
+// its escalation.
+func (p *Pipeline) Acknowledge(ctx context.Context, id int64) (*escudo.Alert, error) {
+	a, err := p.action(ctx, func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) { return tx.AcknowledgeAlert(ctx, id) })
+	if err != nil {
+		return nil, err
+	}
+	p.sched.remove(id)
+	p.publish(Change{AlertID: id, Kind: store.AlertEventAcknowledged, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
+	return a, nil
+}
+
+// Dispatch records the agency or unit sent.
+func (p *Pipeline) Dispatch(ctx context.Context, id int64, d escudo.Dispatch) (*escudo.Alert, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	a, err := p.action(ctx, func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) { return tx.DispatchAlert(ctx, id, d) })
+	if err != nil {
+		return nil, err
+	}
+	p.sched.remove(id)
+	p.publish(Change{AlertID: id, Kind: store.AlertEventDispatched, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
+	return a, nil
+}
+
+// Resolve closes the alert with an outcome.
+func (p *Pipeline) Resolve(ctx context.Context, id int64, outcome escudo.AlertOutcome, note string) (*escudo.Alert, error) {
+	if err := store.CheckResolution(outcome, note); err != nil {
+		return nil, err
+	}
+	a, err := p.action(ctx, func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) {
+		return tx.ResolveAlert(ctx, id, outcome, note)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.sched.remove(id)
+	p.publish(Change{AlertID: id, Kind: store.AlertEventResolved, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
+	return a, nil
+}
+
+// Subscribe returns a channel of alert changes for a live console. Changes
+// are dropped for a subscriber that does not keep up; it then receives a
+// Change with Kind "resync" as soon as there is room, and should reload.
+func (p *Pipeline) Subscribe() (<-chan Change, func()) {
+	ch := make(chan Change, 64)
+	p.subMu.Lock()
+	p.subs[ch] = struct{}{}
+	p.subMu.Unlock()
+	return ch, func() {
+		p.subMu.Lock()
+		if _, ok := p.subs[ch]; ok {
+			delete(p.subs, ch)
+			close(ch)
+		}
+		p.subMu.Unlock()
+	}
+}
+
+// ChangeResync tells a subscriber it missed changes.
+const ChangeResync = "resync"
+
+func (p *Pipeline) publish(c Change) {
+	p.subMu.Lock()
+	defer p.subMu.Unlock()
+	for ch := range p.subs {
+		select {
+		case ch <- c:
+		default:
+			// Full: replace the oldest pending change by a resync marker.
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- Change{Kind: ChangeResync}:
+			default:
+			}
+		}
+	}
+}

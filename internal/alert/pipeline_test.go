@@ -1,0 +1,526 @@
+package alert
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// recorder is a Deliverer that keeps what it is handed.
+type recorder struct {
+	mu sync.Mutex
+	ns []store.Notification
+}
+
+func (r *recorder) Deliver(ns []store.Notification) {
+	r.mu.Lock()
+	r.ns = append(r.ns, ns...)
+	r.mu.Unlock()
+}
+
+func (r *recorder) take() []store.Notification {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.ns
+	r.ns = nil
+	return out
+}
+
+type fixture struct {
+	db       *store.DB
+	p        *Pipeline
+	clock    *testdb.Clock
+	rec      *recorder
+	person   *escudo.Person
+	device   *escudo.Device
+	duty     *escudo.User
+	coord    *escudo.User
+	liaison  *escudo.User // state liaison of Oaxaca
+	other    *escudo.User // state liaison of Chihuahua: never notified for Oaxaca
+	federal  *escudo.User // federal police liaison
+	policy   escudo.EscalationPolicy
+	stopLoop func()
+}
+
+func user(t *testing.T, db *store.DB, name string, role escudo.Role, entity, agency, email string) *escudo.User {
+	t.Helper()
+	u := &escudo.User{Username: name, DisplayName: name, Role: role, Entity: entity, Agency: agency, Email: email}
+	if err := db.CreateUser(context.Background(), u, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func setup(t *testing.T, db *store.DB, clock *testdb.Clock) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{db: db, clock: clock, rec: &recorder{}}
+	f.person = &escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Bety Cariño", Entity: "OAX",
+		Phone: "+52 951 555 0101", Address: "Calle Reforma 5, Huajuapan"}
+	if err := db.CreatePerson(ctx, f.person); err != nil {
+		t.Fatal(err)
+	}
+	f.device = &escudo.Device{Kind: escudo.DevicePanicButton, PersonID: f.person.ID, HeartbeatInterval: time.Minute}
+	if _, err := db.CreateDevice(ctx, f.device); err != nil {
+		t.Fatal(err)
+	}
+	f.duty = user(t, db, "operadora", escudo.RoleDuty, "", "", "operadora@mecanismo.example")
+	f.coord = user(t, db, "supervisor", escudo.RoleCoordinator, "", "", "")
+	f.liaison = user(t, db, "enlace.oax", escudo.RoleLiaison, "OAX", "policia_estatal", "")
+	f.other = user(t, db, "enlace.chh", escudo.RoleLiaison, "CHH", "policia_estatal", "")
+	f.federal = user(t, db, "enlace.pf", escudo.RoleLiaison, "CDMX", "policia_federal", "")
+	f.policy = escudo.DefaultEscalationPolicy()
+	f.policy.Tiers[0].Webhooks = []string{"http://control.example/hook"}
+	f.policy.Entities = map[string]escudo.EntityRoute{"OAX": {SMS: []string{"+529515550000"}}}
+	p, err := New(Options{DB: db, Policy: f.policy, Deliverer: f.rec, Now: clock.Now, ConsoleURL: "https://escudo.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.p = p
+	if err := db.PrepareAlertStatements(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Only the writer runs in the background: escalations are driven by the
+	// test through EscalateDue, on the test's clock.
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { p.writeLoop(lctx); close(done) }()
+	f.stopLoop = func() { cancel(); <-done }
+	t.Cleanup(f.stopLoop)
+	return f
+}
+
+func (f *fixture) press(t *testing.T, typ escudo.AlertType, msgID string) *escudo.Alert {
+	t.Helper()
+	in := escudo.AlertInput{DeviceID: f.device.ID, PersonID: f.person.ID, Type: typ, Source: escudo.SourceDevice, MessageID: msgID,
+		Location: &escudo.Location{Lat: 17.8, Lon: -97.77, AccuracyM: 12}}
+	a, err := f.p.Submit(context.Background(), in, "OAX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// notified returns the channels/users notified for an alert at a tier.
+func notified(t *testing.T, db *store.DB, alertID int64) map[string]bool {
+	t.Helper()
+	ns, err := db.AlertNotifications(context.Background(), alertID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, n := range ns {
+		out[n.DedupKey] = true
+	}
+	return out
+}
+
+func TestAlertStoredWithFirstNotificationsBeforeAnswer(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		a := f.press(t, escudo.AlertPanic, "m-1")
+		if a.ID == 0 || a.Duplicate || a.Status != escudo.AlertOpen {
+			t.Fatalf("alert %+v", a)
+		}
+		// When Submit returns the alert is committed, with its location sealed
+		// and readable back, and its first notifications queued.
+		got, err := db.FindAlertByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Location == nil || got.Location.Lat != 17.8 || got.Entity != "OAX" || got.PersonID != f.person.ID || got.DeviceKind != escudo.DevicePanicButton {
+			t.Fatalf("stored alert %+v", got)
+		}
+		if !got.ReceivedAt.Equal(t0) || !got.StoredAt.Equal(t0) || got.NextEscalation == nil || !got.NextEscalation.Equal(t0.Add(15*time.Second)) {
+			t.Fatalf("times: received %v stored %v next %v", got.ReceivedAt, got.StoredAt, got.NextEscalation)
+		}
+		ns, err := db.AlertNotifications(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		channels := map[string]int{}
+		for _, n := range ns {
+			channels[n.Channel]++
+			if n.Channel == store.ChannelInbox && n.UserID != f.duty.ID {
+				t.Errorf("first tier reached user %d, want only the duty operator", n.UserID)
+			}
+		}
+		// Inbox and e-mail for the duty operator, the tier's webhook, the
+		// entity's SMS number.
+		want := map[string]int{store.ChannelInbox: 1, store.ChannelEmail: 1, store.ChannelWebhook: 1, store.ChannelSMS: 1}
+		for c, n := range want {
+			if channels[c] != n {
+				t.Errorf("channel %s: %d notifications, want %d (all: %v)", c, channels[c], n, channels)
+			}
+		}
+		// The external ones went straight to the deliverer, with their ids.
+		handed := f.rec.take()
+		if len(handed) != 3 {
+			t.Fatalf("handed %d notifications to delivery, want 3", len(handed))
+		}
+		for _, n := range handed {
+			if n.ID == 0 || n.AlertID != a.ID || n.Recipient == "" || n.Body == "" {
+				t.Fatalf("handed notification %+v", n)
+			}
+		}
+		// The polling workers leave them alone while the immediate path has them.
+		due, err := db.ClaimDue(ctx, 100, time.Minute)
+		if err != nil || len(due) != 0 {
+			t.Fatalf("poller claimed %d rows the immediate path holds (err %v)", len(due), err)
+		}
+		clock.Advance(31 * time.Second)
+		due, err = db.ClaimDue(ctx, 100, time.Minute)
+		if err != nil || len(due) != 3 {
+			t.Fatalf("after the hold the poller claims %d rows, want 3 (err %v)", len(due), err)
+		}
+	})
+}
+
+func TestDuplicatesAcknowledgedNotStored(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		first := f.press(t, escudo.AlertPanic, "m-1")
+		steps := []struct {
+			name    string
+			advance time.Duration
+			typ     escudo.AlertType
+			msgID   string
+			dup     bool
+		}{
+			{"same message id again (device retry)", time.Second, escudo.AlertPanic, "m-1", true},
+			{"same type, new id, inside the window", 10 * time.Second, escudo.AlertPanic, "m-2", true},
+			{"same type without id inside the window", 10 * time.Second, escudo.AlertPanic, "", true},
+			{"another type is a new alert", time.Second, escudo.AlertTamper, "m-3", false},
+			{"same type after the window", 3 * time.Minute, escudo.AlertPanic, "m-4", false},
+		}
+		for _, s := range steps {
+			clock.Advance(s.advance)
+			a := f.press(t, s.typ, s.msgID)
+			if a.Duplicate != s.dup {
+				t.Fatalf("%s: duplicate = %v, want %v", s.name, a.Duplicate, s.dup)
+			}
+			if s.dup && a.ID != first.ID {
+				t.Fatalf("%s: acknowledged as alert %d, want the original %d", s.name, a.ID, first.ID)
+			}
+		}
+		all, err := db.FindAlerts(ctx, escudo.AlertFilter{})
+		if err != nil || len(all) != 3 {
+			t.Fatalf("stored %d alerts, want 3 (err %v)", len(all), err)
+		}
+		// A second press is visible on the original's timeline; a retry is not.
+		tl, err := db.AlertTimeline(ctx, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		repeats := 0
+		for _, e := range tl {
+			if e.Kind == store.AlertEventRepeat {
+				repeats++
+			}
+		}
+		if repeats != 2 {
+			t.Fatalf("timeline shows %d repeats, want 2: %+v", repeats, tl)
+		}
+		// Once resolved, a new press is a new alert even inside the window.
+		for _, a := range all {
+			if _, err := f.p.Resolve(escudo.NewContextWithUser(ctx, f.duty), a.ID, escudo.OutcomeFalseAlarm, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Second)
+		again := f.press(t, escudo.AlertPanic, "m-9")
+		if again.Duplicate {
+			t.Fatal("a press after the previous alert was closed was taken as a repeat")
+		}
+	})
+}
+
+func TestEscalationThroughTiersUntilAcknowledged(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		a := f.press(t, escudo.AlertPanic, "m-1")
+		key := func(tier int, u *escudo.User) string {
+			return "alert:" + itoa(a.ID) + ":" + itoa(int64(tier)) + ":inbox:u" + itoa(u.ID)
+		}
+		steps := []struct {
+			advance  time.Duration
+			tier     int
+			reached  []*escudo.User
+			notYet   []*escudo.User
+			escalate int
+		}{
+			{14 * time.Second, 0, []*escudo.User{f.duty}, []*escudo.User{f.coord}, 0},
+			{time.Second, 1, []*escudo.User{f.coord}, nil, 1},
+			{59 * time.Second, 1, nil, nil, 0},
+			{time.Second, 2, []*escudo.User{f.liaison}, []*escudo.User{f.other}, 1},
+			{120 * time.Second, 3, []*escudo.User{f.federal}, []*escudo.User{f.other}, 1},
+			// The last tier repeats until someone acknowledges.
+			{120 * time.Second, 4, []*escudo.User{f.federal}, nil, 1},
+		}
+		for i, s := range steps {
+			clock.Advance(s.advance)
+			n, err := f.p.EscalateDue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != s.escalate {
+				t.Fatalf("step %d: escalated %d, want %d", i, n, s.escalate)
+			}
+			got, err := db.FindAlertByID(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Tier != s.tier {
+				t.Fatalf("step %d: tier %d, want %d", i, got.Tier, s.tier)
+			}
+			keys := notified(t, db, a.ID)
+			for _, u := range s.reached {
+				if !keys[key(s.tier, u)] {
+					t.Fatalf("step %d: %s not notified at tier %d; have %v", i, u.Username, s.tier, keys)
+				}
+			}
+			for _, u := range s.notYet {
+				for tier := 0; tier <= s.tier; tier++ {
+					if keys[key(tier, u)] {
+						t.Fatalf("step %d: %s notified at tier %d", i, u.Username, tier)
+					}
+				}
+			}
+		}
+		if f.p.sched.size() != 1 {
+			t.Fatalf("scheduler holds %d alerts, want 1", f.p.sched.size())
+		}
+		if _, err := f.p.Acknowledge(escudo.NewContextWithUser(ctx, f.coord), a.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		if n, err := f.p.EscalateDue(ctx); err != nil || n != 0 {
+			t.Fatalf("escalated %d after acknowledgement (err %v)", n, err)
+		}
+		if f.p.sched.size() != 0 {
+			t.Fatalf("acknowledged alert still in the scheduler")
+		}
+		got, _ := db.FindAlertByID(ctx, a.ID)
+		if got.Escalations != 4 || got.AcknowledgedBy != f.coord.ID || got.NextEscalation != nil {
+			t.Fatalf("after ack: escalations %d acked by %d next %v", got.Escalations, got.AcknowledgedBy, got.NextEscalation)
+		}
+	})
+}
+
+func TestEscalationSurvivesRestart(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		a := f.press(t, escudo.AlertAlarm, "")
+		f.stopLoop()
+		// A new pipeline (as after a restart) learns the open alert from the
+		// database and escalates it on time.
+		p2, err := New(Options{DB: db, Policy: f.policy, Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p2.loadOpen(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(15 * time.Second)
+		if n, err := p2.EscalateDue(ctx); err != nil || n != 1 {
+			t.Fatalf("escalated %d after restart (err %v)", n, err)
+		}
+		// The old pipeline's scheduler still holds the entry: it must not
+		// escalate the same step again.
+		if n, err := f.p.EscalateDue(ctx); err != nil || n != 0 {
+			t.Fatalf("a second node escalated the same step: %d (err %v)", n, err)
+		}
+		got, _ := db.FindAlertByID(ctx, a.ID)
+		if got.Tier != 1 || got.Escalations != 1 {
+			t.Fatalf("tier %d escalations %d", got.Tier, got.Escalations)
+		}
+	})
+}
+
+func TestAcknowledgeDispatchResolveTimed(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := escudo.NewContextWithUser(context.Background(), f.duty)
+		a := f.press(t, escudo.AlertPanic, "m-1")
+		b := f.press(t, escudo.AlertTamper, "m-2")
+
+		clock.Advance(7 * time.Second)
+		if _, err := f.p.Acknowledge(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(3 * time.Second)
+		if _, err := f.p.Acknowledge(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(30 * time.Second)
+		if _, err := f.p.Dispatch(ctx, a.ID, escudo.Dispatch{}); err == nil {
+			t.Fatal("dispatch without an agency was accepted")
+		}
+		if _, err := f.p.Dispatch(ctx, a.ID, escudo.Dispatch{Agency: "Policía Estatal de Oaxaca", Unit: "Patrulla 114"}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(20 * time.Minute)
+		if _, err := f.p.Resolve(ctx, a.ID, "nonsense", ""); err == nil {
+			t.Fatal("an unknown outcome was accepted")
+		}
+		if _, err := f.p.Resolve(ctx, a.ID, escudo.OutcomeAttended, "La patrulla llegó; la persona está a salvo."); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindAlertByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(p *time.Time, want time.Time, what string) {
+			if p == nil || !p.Equal(want) {
+				t.Fatalf("%s at %v, want %v", what, p, want)
+			}
+		}
+		at(got.AcknowledgedAt, t0.Add(7*time.Second), "acknowledged")
+		at(got.DispatchedAt, t0.Add(40*time.Second), "dispatched")
+		at(got.ResolvedAt, t0.Add(40*time.Second+20*time.Minute), "resolved")
+		if got.Status != escudo.AlertResolved || got.Agency != "Policía Estatal de Oaxaca" || got.Unit != "Patrulla 114" || got.Outcome != "attended" ||
+			got.AcknowledgedBy != f.duty.ID || got.DispatchedBy != f.duty.ID || got.ResolvedBy != f.duty.ID {
+			t.Fatalf("resolved alert %+v", got)
+		}
+		if _, err := f.p.Dispatch(ctx, a.ID, escudo.Dispatch{Agency: "otra"}); escudo.ErrorCode(err) != escudo.ECONFLICT {
+			t.Fatalf("dispatch of a closed alert: %v", err)
+		}
+		// Dispatching an alert nobody acknowledged acknowledges it too.
+		if _, err := f.p.Dispatch(ctx, b.ID, escudo.Dispatch{Agency: "Guardia Nacional"}); err != nil {
+			t.Fatal(err)
+		}
+		gb, _ := db.FindAlertByID(ctx, b.ID)
+		if gb.AcknowledgedAt == nil || gb.Status != escudo.AlertDispatched {
+			t.Fatalf("dispatched without ack: %+v", gb)
+		}
+		open, err := db.FindAlerts(ctx, escudo.AlertFilter{Open: true})
+		if err != nil || len(open) != 1 || open[0].ID != b.ID {
+			t.Fatalf("open alerts %v (err %v)", open, err)
+		}
+		if f.p.sched.size() != 0 {
+			t.Fatalf("scheduler keeps %d handled alerts", f.p.sched.size())
+		}
+	})
+}
+
+func TestRaiseForSilentDevice(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		in := escudo.AlertInput{DeviceID: f.device.ID, Type: escudo.AlertSilent, DedupKey: "silent:1:" + t0.Format(time.RFC3339)}
+		a, err := f.p.Raise(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := f.p.Raise(ctx, in)
+		if err != nil || !again.Duplicate || again.ID != a.ID {
+			t.Fatalf("repeat raise: %+v %v", again, err)
+		}
+		got, err := db.FindAlertByID(ctx, a.ID)
+		if err != nil || got.Source != escudo.SourceSupervision || got.PersonID != f.person.ID || got.Entity != "OAX" {
+			t.Fatalf("raised alert %+v %v", got, err)
+		}
+		if _, err := f.p.Raise(ctx, escudo.AlertInput{Type: escudo.AlertCall}); escudo.ErrorCode(err) != escudo.EINVALID {
+			t.Fatalf("raise without person: %v", err)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestHandledAlertsLeaveMemory: the scheduler holds only alerts awaiting
+// acknowledgement, so memory does not grow with the alerts handled.
+func TestHandledAlertsLeaveMemory(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	db := testdb.OpenSQLite(t, testdb.Options{Now: clock.Now})
+	f := setup(t, db, clock)
+	ctx := escudo.NewContextWithUser(context.Background(), f.duty)
+	const n = 1500
+	ids := make([]int64, 0, n)
+	for i := range n {
+		a := f.press(t, escudo.AlertPanic, "m-"+strconv.Itoa(i))
+		ids = append(ids, a.ID)
+		if _, err := f.p.Acknowledge(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if _, err := f.p.Resolve(ctx, a.ID, escudo.OutcomeTestAlert, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := f.p.sched.size(); got != 0 {
+		t.Fatalf("scheduler holds %d acknowledged alerts", got)
+	}
+	// Stale timer entries are dropped at the next pass, without waiting for
+	// their due time.
+	if _, err := f.p.EscalateDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.p.sched.mu.Lock()
+	left := f.p.sched.h.Len()
+	f.p.sched.mu.Unlock()
+	if left > 1024 {
+		t.Fatalf("%d stale timer entries kept for %d handled alerts", left, n)
+	}
+}
+
+// TestActionsShareTheWriter: operators' actions commit with the alerts; a
+// refused action answers only its own caller.
+func TestActionsShareTheWriter(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := escudo.NewContextWithUser(context.Background(), f.duty)
+		var ids []int64
+		for i := range 20 {
+			ids = append(ids, f.press(t, escudo.DeviceAlertTypes[i%5], "m-"+strconv.Itoa(i)).ID)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(ids)+1)
+		for i, id := range ids {
+			wg.Add(1)
+			go func() { defer wg.Done(); _, errs[i] = f.p.Resolve(ctx, id, escudo.OutcomeTestAlert, "") }()
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[len(ids)] = f.p.Acknowledge(ctx, 999999) }()
+		wg.Wait()
+		for i, err := range errs[:len(ids)] {
+			if err != nil {
+				t.Fatalf("resolve %d: %v", ids[i], err)
+			}
+		}
+		if escudo.ErrorCode(errs[len(ids)]) != escudo.ENOTFOUND {
+			t.Fatalf("acknowledging an unknown alert: %v", errs[len(ids)])
+		}
+		open, _ := db.FindAlerts(context.Background(), escudo.AlertFilter{Open: true})
+		if len(open) != 0 {
+			t.Fatalf("%d alerts left open", len(open))
+		}
+	})
+}

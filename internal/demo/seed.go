@@ -1,0 +1,317 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+)
+
+// Clock is a store clock that seeding moves to each event's time; Live
+// returns it to the wall clock for serving.
+type Clock struct{ ns atomic.Int64 }
+
+// Now returns the set time, or the wall clock when live.
+func (c *Clock) Now() time.Time {
+	if n := c.ns.Load(); n != 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Set fixes the clock at t.
+func (c *Clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// Live returns the clock to the wall clock.
+func (c *Clock) Live() { c.ns.Store(0) }
+
+// User is a demo account.
+type User struct {
+	Username     string
+	DisplayName  string
+	Role         escudo.Role
+	Supervisor   string // username
+	Organization string
+	Agency       string
+	Entity       string
+}
+
+// BeneficiaryUsername is the demo account linked to a seeded beneficiary.
+// Account names are not sealed, so the account carries no personal name.
+const (
+	BeneficiaryUsername    = "beneficiaria"
+	beneficiaryDisplayName = "Persona beneficiaria (demo)"
+)
+
+// Users are the demo accounts: one per role (the first thirteen) and a few
+// more staff so cases change hands. Supervisors come before the people they
+// supervise.
+var Users = []User{
+	{Username: "coordinacion", DisplayName: "Patricia Leyva Ocampo", Role: escudo.RoleCoordinator, Organization: "Coordinación Ejecutiva Nacional"},
+	{Username: "admin", DisplayName: "Rodrigo Tapia Mireles", Role: escudo.RoleAdmin, Supervisor: "coordinacion", Organization: "Coordinación Ejecutiva Nacional"},
+	{Username: "recepcion", DisplayName: "Lucía Barrera Soto", Role: escudo.RoleReception, Supervisor: "coordinacion", Organization: "Unidad de Recepción de Casos y Reacción Rápida"},
+	{Username: "guardia", DisplayName: "Ernesto Villalobos Cano", Role: escudo.RoleDuty, Supervisor: "coordinacion", Organization: "Unidad de Recepción de Casos y Reacción Rápida"},
+	{Username: "analista", DisplayName: "Mariana Ochoa Ruelas", Role: escudo.RoleAnalyst, Supervisor: "coordinacion", Organization: "Unidad de Evaluación de Riesgos"},
+	{Username: "seguimiento", DisplayName: "Héctor Arriaga Lozano", Role: escudo.RoleFollowUp, Supervisor: "coordinacion", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
+	{Username: "junta", DisplayName: "Consuelo Ibarra Meza", Role: escudo.RoleBoard, Organization: "Junta de Gobierno"},
+	{Username: "consejo", DisplayName: "Joaquín Estrada Peña", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	{Username: "enlace", DisplayName: "Raúl Zamudio Téllez", Role: escudo.RoleLiaison, Agency: "Secretaría de Seguridad Pública del Estado", Entity: "OAX"},
+	{Username: "tecnico", DisplayName: "Iván Cervantes Rubio", Role: escudo.RoleContractor, Organization: "Protección Integral del Sureste, S.A. (empresa ficticia)"},
+	{Username: "revisor", DisplayName: "Adriana Solís Carmona", Role: escudo.RoleReviewer, Organization: "Revisión externa independiente"},
+	{Username: BeneficiaryUsername, DisplayName: beneficiaryDisplayName, Role: escudo.RoleBeneficiary}, // linked to a seeded person
+	{Username: "auditoria", DisplayName: "Gabriel Medina Quiroz", Role: escudo.RoleAuditor, Organization: "Órgano Interno de Control"},
+	{Username: "recepcion2", DisplayName: "Jimena Arteaga Vela", Role: escudo.RoleReception, Supervisor: "recepcion", Organization: "Unidad de Recepción de Casos y Reacción Rápida"},
+	{Username: "analista2", DisplayName: "Rebeca Fuentes Alcalá", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
+	{Username: "analista3", DisplayName: "Óscar Lugo Bermúdez", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
+	{Username: "seguimiento2", DisplayName: "Irene Cordero Beltrán", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
+}
+
+// CreateStaff creates every demo account except the beneficiary's, which
+// needs a seeded person. Password hashing dominates, so accounts of one
+// supervision level are created in parallel.
+func CreateStaff(ctx context.Context, db *store.DB, password string) (map[string]*escudo.User, error) {
+	created := map[string]*escudo.User{}
+	pending := []User{}
+	for _, u := range Users {
+		if u.Username != BeneficiaryUsername {
+			pending = append(pending, u)
+		}
+	}
+	for len(pending) > 0 {
+		var level, rest []User
+		for _, u := range pending {
+			if _, ok := created[u.Supervisor]; u.Supervisor == "" || ok {
+				level = append(level, u)
+			} else {
+				rest = append(rest, u)
+			}
+		}
+		if len(level) == 0 {
+			return nil, fmt.Errorf("demo: supervisor chain has a cycle or an unknown supervisor")
+		}
+		// Supervisors are all in earlier levels, so their ids are known
+		// before any account of this level is created.
+		accounts := make([]*escudo.User, len(level))
+		for i, d := range level {
+			accounts[i] = &escudo.User{Username: d.Username, DisplayName: d.DisplayName, Role: d.Role, Organization: d.Organization,
+				Agency: d.Agency, Entity: d.Entity, Locale: "es-MX", Email: d.Username + "@demo.escudo.example"}
+			if s := created[d.Supervisor]; s != nil {
+				accounts[i].SupervisorID = s.ID
+			}
+		}
+		errs := make([]error, len(level))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 2)
+		for i, u := range accounts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				errs[i] = db.CreateUser(ctx, u, password)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				return nil, fmt.Errorf("demo: create user %s: %w", level[i].Username, err)
+			}
+			created[accounts[i].Username] = accounts[i]
+		}
+		pending = rest
+	}
+	return created, nil
+}
+
+// recentShare of the demo's requests arrive in its last 60 days, so the
+// backlog board has cases at every stage with running and breached clocks.
+const recentShare = 0.3
+
+// Options configure Seed.
+type Options struct {
+	Seed     uint64
+	Cases    int
+	Now      time.Time // end of the simulated period; defaults to the clock's time
+	Password string    // for every demo account
+	// Progress, when set, is called after each applied action.
+	Progress func(done, total int)
+}
+
+// Result is what Seed created.
+type Result struct {
+	Users    map[string]*escudo.User
+	Requests []Request
+	Receipts []escudo.Receipt
+}
+
+// Seed creates the demo accounts and replays the generated requests through
+// the store's own methods (FileRequest, DecideAdmission, AssignCase,
+// RecordMilestone, AddNote) in time order, with clock set to each action's
+// time and the acting staff member in the context, so timelines, clocks,
+// notifications and the audit log read as if the two years had happened. The
+// clock scheduler's sweep runs along the way (every two weeks, then daily
+// for the last month) so breaches and escalations appear when they would have. On return
+// the clock stands at Now; call clock.Live before serving.
+func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, error) {
+	if o.Now.IsZero() {
+		o.Now = clock.Now()
+	}
+	o.Now = o.Now.UTC().Truncate(time.Minute)
+	reqs := generate(o.Seed, o.Cases, o.Now, recentShare)
+	start := o.Now.Add(-731 * day)
+	clock.Set(start)
+	users, err := CreateStaff(ctx, db, o.Password)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Users: users, Requests: reqs, Receipts: make([]escudo.Receipt, len(reqs))}
+
+	type op struct {
+		at   time.Time
+		req  int
+		step int // -1: filing
+	}
+	var ops []op
+	for i, r := range reqs {
+		ops = append(ops, op{r.Case.ReceivedAt, i, -1})
+		for j, s := range r.Steps {
+			ops = append(ops, op{s.At, i, j})
+		}
+	}
+	sort.SliceStable(ops, func(a, b int) bool { return ops[a].at.Before(ops[b].at) })
+
+	nextSweep := start.Add(14 * day)
+	sweepUntil := func(t time.Time) error {
+		for !nextSweep.After(t) {
+			clock.Set(nextSweep)
+			if err := sweep(ctx, db); err != nil {
+				return err
+			}
+			if nextSweep.Before(o.Now.Add(-30 * day)) {
+				nextSweep = nextSweep.Add(14 * day)
+			} else {
+				nextSweep = nextSweep.Add(day)
+			}
+		}
+		return nil
+	}
+	cases := make([]*escudo.Case, len(reqs))
+	people := make([]*escudo.Person, len(reqs))
+	for k, op := range ops {
+		if err := sweepUntil(op.at); err != nil {
+			return nil, err
+		}
+		clock.Set(op.at)
+		r := &reqs[op.req]
+		if op.step < 0 {
+			c, p := r.Case, r.Person
+			var actx context.Context = ctx
+			if c.Channel != escudo.ChannelWeb {
+				actx = escudo.NewContextWithUser(ctx, users[receptionists[op.req%len(receptionists)]])
+			}
+			rc, err := db.FileRequest(actx, &c, &p)
+			if err != nil {
+				return nil, fmt.Errorf("demo: file request %d: %w", op.req, err)
+			}
+			res.Receipts[op.req], cases[op.req], people[op.req] = *rc, &c, &p
+		} else {
+			s := r.Steps[op.step]
+			actor := users[s.Actor]
+			if actor == nil {
+				return nil, fmt.Errorf("demo: unknown actor %q", s.Actor)
+			}
+			actx := escudo.NewContextWithUser(ctx, actor)
+			id := res.Receipts[op.req].CaseID
+			var err error
+			switch {
+			case s.Admission != nil:
+				err = db.DecideAdmission(actx, id, *s.Admission)
+			case s.AssignTo != "":
+				err = db.AssignCase(actx, id, users[s.AssignTo].ID, s.Note)
+			case s.Milestone != "":
+				err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
+			default:
+				err = db.AddNote(actx, id, s.Note)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("demo: request %d step %d: %w", op.req, op.step, err)
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(k+1, len(ops))
+		}
+	}
+	if err := sweepUntil(o.Now); err != nil {
+		return nil, err
+	}
+	clock.Set(o.Now)
+	if err := sweep(ctx, db); err != nil {
+		return nil, err
+	}
+	// The beneficiary account belongs to an individual whose measures are in place.
+	for i, r := range reqs {
+		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {
+			u := &escudo.User{Username: BeneficiaryUsername, DisplayName: beneficiaryDisplayName, Role: escudo.RoleBeneficiary, PersonID: people[i].ID, Locale: "es-MX"}
+			if err := db.CreateUser(ctx, u, o.Password); err != nil {
+				return nil, fmt.Errorf("demo: create beneficiary: %w", err)
+			}
+			users[u.Username] = u
+			break
+		}
+	}
+	return res, nil
+}
+
+func sweep(ctx context.Context, db *store.DB) error {
+	for {
+		found, err := db.SweepClocks(ctx, 500)
+		if err != nil {
+			return fmt.Errorf("demo: sweep clocks: %w", err)
+		}
+		if len(found) < 500 {
+			return nil
+		}
+	}
+}
+
+// Bulk converts requests for store.FileRequests, with staff usernames
+// resolved to the ids in users.
+func Bulk(reqs []Request, users map[string]*escudo.User) ([]store.BulkRequest, error) {
+	id := func(name string) (int64, error) {
+		if name == "" {
+			return 0, nil
+		}
+		u := users[name]
+		if u == nil {
+			return 0, fmt.Errorf("demo: unknown user %q", name)
+		}
+		return u.ID, nil
+	}
+	out := make([]store.BulkRequest, len(reqs))
+	for i := range reqs {
+		r := &reqs[i]
+		c, p := r.Case, r.Person
+		if c.Channel != escudo.ChannelWeb {
+			c.CreatedBy, _ = id(receptionists[i%len(receptionists)])
+		}
+		b := store.BulkRequest{Case: &c, Person: &p, Steps: make([]store.BulkStep, len(r.Steps))}
+		for j, s := range r.Steps {
+			actor, err := id(s.Actor)
+			if err != nil {
+				return nil, err
+			}
+			assign, err := id(s.AssignTo)
+			if err != nil {
+				return nil, err
+			}
+			b.Steps[j] = store.BulkStep{At: s.At, Actor: actor, Admission: s.Admission, Milestone: s.Milestone, AssignTo: assign, Note: s.Note}
+		}
+		out[i] = b
+	}
+	return out, nil
+}

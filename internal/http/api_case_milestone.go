@@ -1,0 +1,35 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"escudo"
+)
+
+// apiCaseMilestone answers POST /api/v1/cases/{id}/milestones: a dated step
+// of the procedure, which starts and stops the legal clocks.
+func (s *Server) apiCaseMilestone(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.caseIDFromPath(w, r)
+	if !ok {
+		return
+	}
+	var in milestoneInput
+	if err := decodeBody(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var at time.Time
+	if in.At != "" {
+		var err error
+		if at, err = parseTime(in.At); err != nil {
+			s.apiError(w, r, escudo.ValidationErrors{escudo.FieldError("at", "validation.date", nil)})
+			return
+		}
+	}
+	if err := s.db.RecordMilestone(r.Context(), id, in.Milestone, at, in.Note); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.writeCase(w, r, id)
+}

@@ -1,0 +1,41 @@
+package http
+
+import (
+	"net/http"
+	"strings"
+
+	"escudo"
+)
+
+// apiPublicStatus answers POST /api/v1/requests/status. The code travels in
+// the body, never in a URL that proxies and browsers would log. A wrong
+// reference and a wrong code give the same answer.
+func (s *Server) apiPublicStatus(w http.ResponseWriter, r *http.Request) {
+	var in publicStatusInput
+	if err := decodeBody(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var v escudo.ValidationErrors
+	if strings.TrimSpace(in.Reference) == "" {
+		v.Add("reference", "validation.required", nil)
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		v.Add("code", "validation.required", nil)
+	}
+	if err := v.Err(); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	st, err := s.db.PublicStatus(r.Context(), in.Reference, in.Code)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := publicStatusView{Reference: st.Reference, ReceivedAt: st.ReceivedAt, Stage: st.Stage, Admission: st.Admission,
+		Procedure: st.Procedure, Events: make([]publicEvent, 0, len(st.Events))}
+	for _, e := range st.Events {
+		out.Events = append(out.Events, publicEvent{At: e.At, Kind: e.Kind, Detail: e.Detail})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

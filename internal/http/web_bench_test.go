@@ -1,0 +1,198 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/demo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+const demoPassword = "demo-password-for-tests"
+
+// seededSite is a server over the demo data set: fictional cases over two
+// years, with timelines, breached clocks and notifications.
+func seededSite(tb testing.TB, db *store.DB, clock *demo.Clock, cases int) (*Server, *demo.Result) {
+	tb.Helper()
+	res, err := demo.Seed(context.Background(), db, clock, demo.Options{Seed: 7, Cases: cases, Password: demoPassword})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := New(Options{DB: db, AllowPasswordOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, res
+}
+
+// loginCookie signs in through the form and returns the session cookie.
+func loginCookie(tb testing.TB, srv *Server, username string) *http.Cookie {
+	tb.Helper()
+	form := url.Values{"username": {username}, "password": {demoPassword}}
+	r := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther {
+		tb.Fatalf("login %s: %d", username, w.Code)
+	}
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	tb.Fatal("no session cookie")
+	return nil
+}
+
+// busiestCase is the case with the longest timeline among the seeded ones.
+func busiestCase(tb testing.TB, db *store.DB, res *demo.Result) int64 {
+	var best int64
+	most := -1
+	for _, rc := range res.Receipts {
+		ev, err := db.Timeline(context.Background(), rc.CaseID)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(ev) > most {
+			best, most = rc.CaseID, len(ev)
+		}
+	}
+	return best
+}
+
+func get(srv *Server, path string, cookie *http.Cookie) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("Accept", "text/html")
+	if cookie != nil {
+		r.AddCookie(cookie)
+	}
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	return w
+}
+
+// TestPageWeight keeps the main pages, with their style sheet, under 60 KB
+// on realistic data, so they load on a slow phone connection.
+func TestPageWeight(t *testing.T) {
+	clock := &demo.Clock{}
+	clock.Set(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	db := testdb.OpenSQLite(t, testdb.Options{Now: clock.Now})
+	srv, res := seededSite(t, db, clock, 200)
+	cookie := loginCookie(t, srv, "recepcion")
+	id := busiestCase(t, db, res)
+	css := len(srv.web.tmpl.cssBytes)
+	const budget = 60 << 10
+	for _, p := range []struct {
+		path  string
+		staff bool
+	}{
+		{"/", false}, {"/solicitar", false}, {"/seguimiento", false}, {"/login", false},
+		{"/queue", true}, {"/backlog", true}, {"/cases", true}, {fmt.Sprintf("/cases/%d", id), true}, {"/cases/new", true},
+	} {
+		var c *http.Cookie
+		if p.staff {
+			c = cookie
+		}
+		w := get(srv, p.path, c)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", p.path, w.Code)
+		}
+		if strings.Contains(w.Body.String(), "<img") || strings.Contains(w.Body.String(), "<script") {
+			t.Errorf("%s: images or scripts on a page meant to work without them", p.path)
+		}
+		total := w.Body.Len() + css
+		t.Logf("%-14s html %6d B + css %d B = %6d B", p.path, w.Body.Len(), css, total)
+		if total > budget {
+			t.Errorf("%s weighs %d bytes, over the %d budget", p.path, total, budget)
+		}
+	}
+}
+
+// BenchmarkStaffPages measures the server time of the backlog, the case
+// list and the busiest case page on the 200-case demo data set, through the
+// whole handler chain (session, user load, store, template), and reports the
+// 99th percentile.
+//
+//	go test -run=^$ -bench=BenchmarkStaffPages -benchtime=2000x ./internal/http/
+func BenchmarkStaffPages(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		clock := &demo.Clock{}
+		benchStaffPages(b, testdb.OpenSQLite(b, testdb.Options{Now: clock.Now}), clock)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		clock := &demo.Clock{}
+		benchStaffPages(b, testdb.OpenPostgres(b, testdb.Options{Now: clock.Now}), clock)
+	})
+}
+
+func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
+	clock.Set(time.Now().UTC())
+	srv, res := seededSite(b, db, clock, 200)
+	clock.Live()
+	cookie := loginCookie(b, srv, "recepcion")
+	id := busiestCase(b, db, res)
+	for _, p := range []struct{ name, path string }{
+		{"backlog", "/backlog"},
+		{"backlog_filtered", "/backlog?entity=GRO&procedure=ordinary"},
+		{"cases", "/cases"},
+		{"search", "/cases?q=" + url.QueryEscape(res.Receipts[0].Reference[4:])},
+		{"case", fmt.Sprintf("/cases/%d", id)},
+		{"queue", "/queue"},
+	} {
+		b.Run(p.name, func(b *testing.B) {
+			times := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				w := get(srv, p.path, cookie)
+				times = append(times, time.Since(start))
+				if w.Code != http.StatusOK && w.Code != http.StatusSeeOther {
+					b.Fatalf("%s: %d", p.path, w.Code)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+			b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkRenderBacklog measures template execution alone for a full
+// backlog page of 50 rows.
+//
+//	go test -run=^$ -bench=BenchmarkRenderBacklog ./internal/http/
+func BenchmarkRenderBacklog(b *testing.B) {
+	clock := &demo.Clock{}
+	clock.Set(time.Now().UTC())
+	db := testdb.OpenSQLite(b, testdb.Options{Now: clock.Now})
+	srv, _ := seededSite(b, db, clock, 120)
+	clock.Live()
+	bl, err := db.Backlog(context.Background(), escudo.CaseFilter{Open: true, Limit: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := srv.web.tmpl.pages["backlog"]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := &backlogData{Backlog: bl, Page: 1}
+		p := &page{L: srv.web.i18n.Localizer("es-MX"), Data: d, Now: time.Now(), CSS: "x", Title: "backlog.title", Path: "/backlog"}
+		d.Table = p.backlogRows(bl.Rows)
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

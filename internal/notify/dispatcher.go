@@ -1,0 +1,320 @@
+// Package notify delivers the outbox: one pool of workers for every
+// notification of the system, fed directly by the alert pipeline (no polling
+// delay for alerts) and by a poller that picks up everything else, retries
+// with exponential backoff and jitter, and whatever a crashed node left
+// behind. Every attempt is recorded. Delivery is at least once: a receiver
+// may see the same X-Escudo-Delivery id twice after a crash.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"escudo/internal/store"
+)
+
+// Sender delivers one notification on one channel. It returns the remote
+// status code when there is one.
+type Sender interface {
+	Send(ctx context.Context, n store.Notification) (status int, err error)
+}
+
+// PermanentError marks a failure that retrying cannot fix (a refused
+// address, a 4xx answer other than 408 and 429).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Options configure a Dispatcher. The zero value of every optional field is safe.
+type Options struct {
+	DB      *store.DB
+	Senders map[string]Sender // by channel: store.ChannelWebhook, ChannelEmail, ChannelSMS
+	// Workers is the number of concurrent deliveries; default 16.
+	Workers int
+	// MaxAttempts before a notification is marked failed; default 20 (with
+	// the default backoff, about a day of retries).
+	MaxAttempts int
+	// BaseBackoff doubles at each failure up to MaxBackoff; defaults 1 s and 10 min.
+	BaseBackoff, MaxBackoff time.Duration
+	// PollInterval is how often the outbox is searched for due rows; default 1 s.
+	PollInterval time.Duration
+	// Lease is how long a polled row is held by this node; default 60 s.
+	Lease time.Duration
+	// Timeout bounds one attempt; default 10 s.
+	Timeout time.Duration
+	// RecordDelay is how long finished attempts wait to be recorded together;
+	// default 50 ms.
+	RecordDelay time.Duration
+	Now         func() time.Time
+	Registry    prometheus.Registerer
+	Logger      *slog.Logger
+}
+
+// Dispatcher is the delivery worker pool.
+type Dispatcher struct {
+	o       Options
+	jobs    chan store.Notification
+	results chan store.DeliveryResult
+	log     *slog.Logger
+
+	attempts *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	dropped  prometheus.Counter
+
+	inflight sync.Map // outbox id -> struct{}: never two attempts at once
+}
+
+// New builds a dispatcher; call Run to start it.
+func New(o Options) (*Dispatcher, error) {
+	if o.DB == nil {
+		return nil, errors.New("notify: no store")
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 20
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 10 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = time.Minute
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RecordDelay <= 0 {
+		o.RecordDelay = 50 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dispatcher{o: o, jobs: make(chan store.Notification, 8192), results: make(chan store.DeliveryResult, 8192), log: o.Logger}
+	d.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "escudo_notify_attempts_total", Help: "Delivery attempts by channel and outcome."}, []string{"channel", "outcome"})
+	d.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "escudo_notify_delivery_seconds", Help: "Time from queueing to successful delivery, by channel.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1, 5, 30, 300}}, []string{"channel"})
+	d.dropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_notify_handoff_deferred_total", Help: "Notifications left to the poller because the workers were saturated."})
+	if o.Registry != nil {
+		for _, c := range []prometheus.Collector{d.attempts, d.latency, d.dropped} {
+			if err := o.Registry.Register(c); err != nil {
+				return nil, fmt.Errorf("notify: metrics: %w", err)
+			}
+		}
+	}
+	return d, nil
+}
+
+// Deliver queues freshly committed notifications for immediate delivery.
+// It never blocks: when the workers are saturated the rows wait for the
+// poller (their hold expires and they are due again).
+func (d *Dispatcher) Deliver(ns []store.Notification) {
+	for _, n := range ns {
+		select {
+		case d.jobs <- n:
+		default:
+			d.dropped.Inc()
+		}
+	}
+}
+
+// Run delivers until ctx ends. Results still pending are recorded before it
+// returns.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var workers, writer sync.WaitGroup
+	for range d.o.Workers {
+		workers.Add(1)
+		go func() { defer workers.Done(); d.work(ctx) }()
+	}
+	writer.Add(1)
+	go func() { defer writer.Done(); d.recordLoop() }()
+	d.poll(ctx)
+	workers.Wait()
+	close(d.results)
+	writer.Wait()
+}
+
+// poll claims due rows: retries, rows queued by other capabilities, and
+// those a stopped node held.
+func (d *Dispatcher) poll(ctx context.Context) {
+	t := time.NewTicker(d.o.PollInterval)
+	defer t.Stop()
+	for {
+		for {
+			ns, err := d.o.DB.ClaimDue(ctx, 4*d.o.Workers, d.o.Lease)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.log.Error("outbox poll", "err", err)
+				}
+				break
+			}
+			for _, n := range ns {
+				select {
+				case d.jobs <- n:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if len(ns) < 4*d.o.Workers {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Dispatcher) work(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-d.jobs:
+			if _, busy := d.inflight.LoadOrStore(n.ID, struct{}{}); busy {
+				continue
+			}
+			r := d.attempt(ctx, n)
+			d.inflight.Delete(n.ID)
+			d.results <- r
+		}
+	}
+}
+
+// attempt makes one delivery attempt and decides the next step.
+func (d *Dispatcher) attempt(ctx context.Context, n store.Notification) store.DeliveryResult {
+	r := store.DeliveryResult{OutboxID: n.ID, AlertID: n.AlertID, Attempt: n.Attempts + 1, Started: d.o.Now()}
+	var err error
+	s, ok := d.o.Senders[n.Channel]
+	if !ok {
+		err = fmt.Errorf("notify: channel %q not configured", n.Channel)
+	} else {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.Timeout)
+		r.StatusCode, err = s.Send(actx, n)
+		cancel()
+	}
+	r.Finished = d.o.Now()
+	if err == nil {
+		r.Delivered = true
+		d.attempts.WithLabelValues(n.Channel, store.AttemptDelivered).Inc()
+		d.latency.WithLabelValues(n.Channel).Observe(r.Finished.Sub(n.CreatedAt).Seconds())
+		return r
+	}
+	r.Error = err.Error()
+	d.attempts.WithLabelValues(n.Channel, store.AttemptFailed).Inc()
+	max := d.o.MaxAttempts
+	if n.MaxAttempts > 0 {
+		max = n.MaxAttempts
+	}
+	var perm *PermanentError
+	if r.Attempt < max && !errors.As(err, &perm) {
+		r.NextAttempt = r.Finished.Add(d.Backoff(r.Attempt))
+	}
+	d.log.Warn("delivery failed", "outbox", n.ID, "channel", n.Channel, "attempt", r.Attempt, "err", err, "retry", !r.NextAttempt.IsZero())
+	return r
+}
+
+// Backoff is the wait after the given failed attempt: exponential, capped,
+// with jitter (half fixed, half random) so receivers coming back are not hit
+// by every retry at once.
+func (d *Dispatcher) Backoff(attempt int) time.Duration {
+	b := d.o.BaseBackoff
+	for i := 1; i < attempt && b < d.o.MaxBackoff; i++ {
+		b *= 2
+	}
+	b = min(b, d.o.MaxBackoff)
+	return b/2 + rand.N(b/2+1)
+}
+
+// recordLoop writes attempt outcomes in batches (one transaction for all
+// that finished together).
+func (d *Dispatcher) recordLoop() {
+	batch := make([]store.DeliveryResult, 0, 256)
+	for r := range d.results {
+		batch = append(batch[:0], r)
+		// The delivery has happened already; recording it can wait a few
+		// milliseconds to share one commit (one fsync on the single SQLite
+		// writer, which the alerts need) with the deliveries around it.
+		linger := time.NewTimer(d.o.RecordDelay)
+	fill:
+		for len(batch) < 512 {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			case <-linger.C:
+				break fill
+			}
+		}
+		linger.Stop()
+		for try := 0; ; try++ {
+			err := d.o.DB.RecordDeliveries(context.Background(), batch)
+			if err == nil {
+				break
+			}
+			d.log.Error("record deliveries", "err", err, "try", try)
+			if try >= 20 {
+				// The rows stay pending and are delivered again after
+				// their hold: at least once, never lost.
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		}
+	}
+}
+
+// Flush delivers every notification due now, synchronously, recording each
+// attempt before it returns; it reports how many attempts it made. The
+// workers do the same continuously; Flush serves commands and tests that
+// drive the clock themselves.
+func (d *Dispatcher) Flush(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		ns, err := d.o.DB.ClaimDue(ctx, 64, d.o.Lease)
+		if err != nil {
+			return total, err
+		}
+		if len(ns) == 0 {
+			return total, nil
+		}
+		rs := make([]store.DeliveryResult, 0, len(ns))
+		for _, n := range ns {
+			rs = append(rs, d.attempt(ctx, n))
+		}
+		if err := d.o.DB.RecordDeliveries(ctx, rs); err != nil {
+			return total, err
+		}
+		total += len(ns)
+	}
+}
+
+// DeliverNow attempts the given notifications synchronously and records
+// the outcomes (the immediate path, without the worker pool).
+func (d *Dispatcher) DeliverNow(ctx context.Context, ns []store.Notification) error {
+	rs := make([]store.DeliveryResult, 0, len(ns))
+	for _, n := range ns {
+		rs = append(rs, d.attempt(ctx, n))
+	}
+	return d.o.DB.RecordDeliveries(ctx, rs)
+}
