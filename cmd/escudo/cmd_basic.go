@@ -103,7 +103,7 @@ func rolesList() string {
 
 func readPassword(file string, stderr io.Writer) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := os.ReadFile(file) // #nosec G304 -- the operator names the file on the command line
 		return strings.TrimRight(string(b), "\r\n"), err
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {

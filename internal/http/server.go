@@ -58,7 +58,6 @@ type Server struct {
 	mux      *http.ServeMux
 	opts     Options
 	handler  http.Handler
-	ready    func(context.Context) error
 	requests *prometheus.HistogramVec
 	web      *web // sessions, catalogues and templates of the web interface
 	devices  *deviceAuth
