@@ -95,7 +95,7 @@ func New(o Options) (*Server, error) {
 	s.registerDevices()
 	s.registerSupervision()
 	s.registerSecurity()
-	s.handler = s.middleware(s.wrapWeb(s.mux))
+	s.handler = s.middleware(s.wrapWeb(recordPattern(s.mux)))
 	return s, nil
 }
 
@@ -144,14 +144,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		r = r.WithContext(store.WithRemote(r.Context(), host))
+		pattern := new(string)
+		r = r.WithContext(context.WithValue(store.WithRemote(r.Context(), host), patternKey{}, pattern))
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("panic", "path", r.URL.Path, "panic", v)
 				http.Error(sw, "internal error", http.StatusInternalServerError)
 			}
-			route := r.Pattern
+			route := *pattern
 			if route == "" {
 				route = "unmatched"
 			}
@@ -186,4 +187,18 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+type patternKey struct{}
+
+// recordPattern copies the matched route pattern to the holder the outer
+// middleware placed in the context: the wrappers in between pass copies of
+// the request, so the mux's r.Pattern is not visible outside otherwise.
+func recordPattern(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+			*p = r.Pattern
+		}
+	})
 }

@@ -1,0 +1,38 @@
+package http
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"escudo/internal/testdb"
+)
+
+// Request metrics carry the matched route pattern, not "unmatched".
+func TestMetricsByRoute(t *testing.T) {
+	s, err := New(Options{DB: testdb.OpenSQLite(t, testdb.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/no-such-page"} {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{`route="GET /healthz"`, `route="GET /readyz"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if rec := httptest.NewRecorder(); true {
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+		for _, h := range []string{"X-Frame-Options", "Content-Security-Policy", "X-Content-Type-Options"} {
+			if rec.Header().Get(h) == "" {
+				t.Errorf("missing security header %s", h)
+			}
+		}
+	}
+}
