@@ -185,6 +185,7 @@ type gen struct {
 	hbSent, hbOK, hbErr              atomic.Int64
 	resolved, resolveErr, deliveries atomic.Int64
 	resolveQ                         chan int64
+	resolveQueued, resolveDone       atomic.Int64
 }
 
 func (g *gen) noteErr(format string, args ...any) {
@@ -401,6 +402,11 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// Let the resolvers finish what is queued before stopping them, so the
+	// last notified alerts are closed too.
+	for time.Now().Before(deadline) && g.resolveDone.Load() < g.resolveQueued.Load() {
+		time.Sleep(20 * time.Millisecond)
 	}
 	opCancel()
 	opWG.Wait()
@@ -661,6 +667,7 @@ func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 	if first && g.c.Resolve {
 		select {
 		case g.resolveQ <- p.AlertID:
+			g.resolveQueued.Add(1)
 		default:
 			g.resolveErr.Add(1)
 		}
@@ -681,9 +688,10 @@ func (g *gen) resolver(ctx context.Context) {
 					g.resolveErr.Add(1)
 					g.noteErr("resolve: %v", err)
 				}
-				continue
+			} else {
+				g.resolved.Add(1)
 			}
-			g.resolved.Add(1)
+			g.resolveDone.Add(1)
 		}
 	}
 }
