@@ -460,10 +460,8 @@ func TestHandledAlertsLeaveMemory(t *testing.T) {
 	f := setup(t, db, clock)
 	ctx := escudo.NewContextWithUser(context.Background(), f.duty)
 	const n = 1500
-	ids := make([]int64, 0, n)
 	for i := range n {
 		a := f.press(t, escudo.AlertPanic, "m-"+strconv.Itoa(i))
-		ids = append(ids, a.ID)
 		if _, err := f.p.Acknowledge(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -244,7 +244,7 @@ func parseNumber(b []byte) (float64, bool) {
 		return 0, false
 	}
 	// ParseFloat keeps no reference to its argument.
-	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64) // #nosec G103 -- read-only view, not retained
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false
 	}

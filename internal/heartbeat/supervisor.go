@@ -552,7 +552,7 @@ func (s *Supervisor) Load(ctx context.Context) error {
 			seen = st.LastSeen.UnixNano()
 			stat := uint32(0)
 			if st.Battery >= 0 {
-				stat = uint32(st.Battery + 1)
+				stat = uint32(st.Battery + 1) // #nosec G115 -- battery is a percentage, checked non-negative
 			}
 			sl.status.Store(stat)
 			sl.persistedStat = stat
@@ -694,6 +694,6 @@ func (s *Supervisor) every(ctx context.Context, d time.Duration, what string, fn
 }
 
 func formatLoc(v uint64) string {
-	lat, lon := floatFrom(uint32(v>>32)), floatFrom(uint32(v))
+	lat, lon := floatFrom(uint32(v>>32)), floatFrom(uint32(v)) // #nosec G115 -- unpacking two 32-bit halves on purpose
 	return strconv.FormatFloat(float64(lat), 'f', 5, 32) + "," + strconv.FormatFloat(float64(lon), 'f', 5, 32)
 }

@@ -56,7 +56,8 @@ func (c *consoleAlert) GeoURI() template.URL {
 		return ""
 	}
 	// Built from two numbers only, so the geo: scheme is safe to mark.
-	return template.URL(fmt.Sprintf("geo:%.6f,%.6f", c.Location.Lat, c.Location.Lon))
+	return template.URL(fmt.Sprintf( // #nosec G203 -- two formatted floats, nothing from input text
+		"geo:%.6f,%.6f", c.Location.Lat, c.Location.Lon))
 }
 
 // Coordinates writes the location for reading aloud over the radio.

@@ -395,3 +395,24 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(rest, end)
 	return v
 }
+
+func TestCasePageShowsCoveredPeople(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		site := newWebSite(t, db, Options{})
+		webUser(t, db, "rosa", escudo.RoleReception)
+		rcpt, err := db.FileRequest(context.Background(), &escudo.Case{Channel: escudo.ChannelInPerson, Narrative: "Amenazas a la radio comunitaria."},
+			&escudo.Person{Kind: escudo.KindCollective, Profile: escudo.ProfileJournalist, Name: "Radio Xalli", Entity: "PUE",
+				Members:   []escudo.Member{{Name: "Tomasa Flores", Role: "locutora"}},
+				Relatives: []escudo.Relative{{Name: "Julián Flores", Relationship: "hijo"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.login("rosa", webPassword)
+		r := site.get(fmt.Sprintf("/cases/%d", rcpt.CaseID))
+		for _, want := range []string{"Integrantes", "Tomasa Flores — locutora", "Familiares protegidos", "Julián Flores (hijo)", "Un colectivo u organización"} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("case page does not show %q", want)
+			}
+		}
+	})
+}

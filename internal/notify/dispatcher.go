@@ -242,7 +242,7 @@ func (d *Dispatcher) Backoff(attempt int) time.Duration {
 		b *= 2
 	}
 	b = min(b, d.o.MaxBackoff)
-	return b/2 + rand.N(b/2+1)
+	return b/2 + rand.N(b/2+1) // #nosec G404 -- retry jitter, not a secret
 }
 
 // recordLoop writes attempt outcomes in batches (one transaction for all

@@ -61,15 +61,6 @@ func (db *DB) PrepareAlertStatements(ctx context.Context) error {
 	return nil
 }
 
-// ForgetStatements closes the prepared statements of db (before Close).
-func (db *DB) ForgetStatements() {
-	for _, q := range hotStatements {
-		if s, ok := prepared.LoadAndDelete(stmtKey{db, q}); ok {
-			s.(*sql.Stmt).Close()
-		}
-	}
-}
-
 func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	if s, ok := prepared.Load(stmtKey{tx.db, q}); ok {
 		return tx.tx.StmtContext(ctx, s.(*sql.Stmt))
