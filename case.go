@@ -264,6 +264,7 @@ type Backlog struct {
 	StageCounts   map[Stage]int
 	BreachedCount int
 	DueSoonCount  int
+	FiguresAt     time.Time // when the counts were taken
 }
 
 // CaseService manages protection requests.

@@ -50,6 +50,7 @@ type bulkOp struct {
 // order too. batch is the number of actions per transaction (default 2,000).
 // It returns the receipts in the order of reqs.
 func (db *DB) FileRequests(ctx context.Context, reqs []BulkRequest, batch int) ([]escudo.Receipt, error) {
+	defer db.backlogFigures.invalidate()
 	if batch <= 0 {
 		batch = 2000
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ func NormalizeCode(s string) string {
 // "received" milestone with its clocks, and the timeline entry, in one
 // transaction. The follow-up code is returned once and stored as a MAC.
 func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person) (*escudo.Receipt, error) {
+	defer db.backlogFigures.invalidate()
 	var verrs escudo.ValidationErrors
 	if err := p.Validate(); err != nil {
 		v, ok := escudo.AsValidation(err)
@@ -357,6 +359,7 @@ func (tx *Tx) caseForUpdate(ctx context.Context, id int64) (proc escudo.Procedur
 
 // DecideAdmission records the admission decision.
 func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.AdmissionDecision) error {
+	defer db.backlogFigures.invalidate()
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -408,6 +411,7 @@ func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.Admiss
 // AssignCase gives a case to a staff member. Taking a case from someone else
 // needs a hand-over note, so knowledge survives staff turnover.
 func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string) error {
+	defer db.backlogFigures.invalidate()
 	note = strings.TrimSpace(note)
 	if len(note) > escudo.MaxLongText {
 		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
@@ -451,6 +455,7 @@ func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string)
 
 // RecordMilestone records a dated procedural step and moves the case's stage.
 func (db *DB) RecordMilestone(ctx context.Context, caseID int64, m escudo.Milestone, at time.Time, note string) error {
+	defer db.backlogFigures.invalidate()
 	if !escudo.ValidMilestone(m) || m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted {
 		return escudo.FieldError("milestone", "validation.choice", nil)
 	}
@@ -576,6 +581,29 @@ func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog
 	b := &escudo.Backlog{StageCounts: map[escudo.Stage]int{}}
 	// The figures and the page are independent queries; each runs on its own
 	// read connection, so the board costs about its slowest query.
+	f.Open = true
+	page := &escudo.Backlog{}
+	var figErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		figErr = db.backlogFigures.get(now, b, func(fig *escudo.Backlog) error { return db.computeBacklogFigures(ctx, fig, now) })
+	}()
+	_, err := db.backlogByClock(ctx, f, page, now)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if figErr != nil {
+		return nil, fmt.Errorf("store: backlog figures: %w", figErr)
+	}
+	b.Rows = page.Rows
+	return b, nil
+}
+
+// computeBacklogFigures counts cases per stage, breached and due soon. The
+// three are independent queries; each runs on its own read connection.
+func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	wg.Add(3)
@@ -591,20 +619,8 @@ func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog
 		defer wg.Done()
 		errs[2] = db.backlogDueSoon(ctx, b, now)
 	}()
-	f.Open = true
-	page := &escudo.Backlog{}
-	_, err := db.backlogByClock(ctx, f, page, now)
 	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range errs {
-		if e != nil {
-			return nil, fmt.Errorf("store: backlog figures: %w", e)
-		}
-	}
-	b.Rows = page.Rows
-	return b, nil
+	return errors.Join(errs...)
 }
 
 func (db *DB) backlogStageCounts(ctx context.Context, b *escudo.Backlog) error {

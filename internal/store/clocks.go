@@ -180,6 +180,7 @@ type Breach struct {
 // notification for the assignee and their supervisor (and, from the second
 // escalation, the coordinators) is queued in the outbox. It returns what it did.
 func (db *DB) SweepClocks(ctx context.Context, limit int) ([]Breach, error) {
+	defer db.backlogFigures.invalidate()
 	var out []Breach
 	err := db.WithTx(ctx, true, func(tx *Tx) error {
 		now := micros(tx.now)

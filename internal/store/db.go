@@ -68,6 +68,7 @@ type DB struct {
 	signer          atomic.Pointer[auditSigner]
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
+	backlogFigures  figuresCache
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.
