@@ -11,7 +11,8 @@ import (
 	"escudo/internal/store"
 )
 
-// openAPIDocument describes every route of apiRoutes; a test keeps the two
+// openAPIDocument describes every /api/v1 route registered on the mux (this
+// table and the device, alert and supervision routes); tests keep the two
 // in step.
 //
 //go:embed openapi.json

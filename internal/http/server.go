@@ -55,7 +55,7 @@ type Server struct {
 	db       *store.DB
 	log      *slog.Logger
 	reg      *prometheus.Registry
-	mux      *http.ServeMux
+	mux      *routeMux
 	opts     Options
 	handler  http.Handler
 	requests *prometheus.HistogramVec
@@ -68,7 +68,7 @@ func New(o Options) (*Server, error) {
 	if o.DB == nil {
 		return nil, errors.New("http: no store")
 	}
-	s := &Server{db: o.DB, log: o.Logger, reg: o.Registry, mux: http.NewServeMux(), opts: o}
+	s := &Server{db: o.DB, log: o.Logger, reg: o.Registry, mux: newRouteMux(), opts: o}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -95,7 +95,7 @@ func New(o Options) (*Server, error) {
 	s.registerDevices()
 	s.registerSupervision()
 	s.registerSecurity()
-	s.handler = s.middleware(s.wrapWeb(recordPattern(s.mux)))
+	s.handler = s.middleware(s.wrapWeb(recordPattern(s.mux.ServeMux)))
 	return s, nil
 }
 
