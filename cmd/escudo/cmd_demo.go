@@ -49,7 +49,7 @@ func readDemoState(dir string) (*demoState, error) {
 }
 
 func (s *demoState) write(dir string) error {
-	b, err := json.MarshalIndent(s, "", "  ")
+	b, err := json.MarshalIndent(s, "", "  ") // #nosec G117 -- the demo password is meant to be kept in the demo folder (0600)
 	if err != nil {
 		return err
 	}

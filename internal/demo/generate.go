@@ -44,7 +44,7 @@ func generate(seed uint64, n int, now time.Time, recent float64) []Request {
 	now = now.UTC().Truncate(time.Minute)
 	out := make([]Request, n)
 	for i := range out {
-		g := &gen{r: rand.New(rand.NewPCG(seed, uint64(i))), now: now, recent: recent}
+		g := &gen{r: rand.New(rand.NewPCG(seed, uint64(i))), now: now, recent: recent} // #nosec G404 -- fictional data must be reproducible from its seed
 		out[i] = g.request()
 	}
 	return out
