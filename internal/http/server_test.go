@@ -36,3 +36,25 @@ func TestMetricsByRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestDeviceEndpointBypassesSessions(t *testing.T) {
+	for _, tt := range []struct {
+		method, path string
+		want         bool
+	}{
+		{"POST", "/api/v1/devices/12/heartbeat", true},
+		{"POST", "/api/v1/devices/12/alerts", true},
+		{"POST", "/api/v1/sms/inbound", true},
+		{"GET", "/api/v1/devices/12/heartbeat", false},
+		{"POST", "/api/v1/devices/12/disable", false},
+		{"POST", "/api/v1/devices", false},
+		{"POST", "/api/v1/devices//alerts", false},
+		{"POST", "/api/v1/devices/12/alerts/x", false},
+		{"POST", "/api/v1/cases", false},
+	} {
+		r := httptest.NewRequest(tt.method, tt.path, nil)
+		if got := deviceEndpoint(r); got != tt.want {
+			t.Errorf("%s %s: %v, want %v", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
