@@ -12,8 +12,7 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Params are argon2id cost parameters. The defaults follow OWASP's
-// recommendation (46 MiB, 1 pass, 1 lane).
+// Params are argon2id cost parameters.
 type Params struct {
 	Memory  uint32 // KiB
 	Time    uint32
@@ -21,8 +20,12 @@ type Params struct {
 	KeyLen  uint32
 }
 
-// Default is used for new hashes.
-var Default = Params{Memory: 46 * 1024, Time: 1, Threads: 1, KeyLen: 32}
+// Default is used for new hashes: OWASP's 19 MiB, 2 passes, 1 lane, which
+// OWASP rates equal to 46 MiB with 1 pass. The smaller memory keeps sign-in
+// tails short when several staff sign in at once on two cores (measured p99
+// with four in flight: 192 ms against 530 ms). Existing hashes keep the
+// parameters they were made with.
+var Default = Params{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32}
 
 // ErrMismatch is returned when the password does not match.
 var ErrMismatch = errors.New("password: mismatch")
