@@ -23,15 +23,7 @@ func (s *Server) registerDevices() {
 	s.mux.HandleFunc("POST /api/v1/devices/{id}/alerts", s.handleDeviceAlert)
 	s.mux.HandleFunc("POST /api/v1/sms/inbound", s.handleSMSInbound)
 
-	staff := func(h http.HandlerFunc) http.HandlerFunc {
-		return s.apiStaff(func(w http.ResponseWriter, r *http.Request) {
-			if !hasRole(escudo.UserFromContext(r.Context()), alertRoles) {
-				s.apiError(w, r, escudo.Errorf(escudo.EFORBIDDEN, "error.forbidden"))
-				return
-			}
-			h(w, r)
-		})
-	}
+	staff := s.alertStaff
 	s.mux.HandleFunc("POST /api/v1/devices", staff(s.apiDeviceCreate))
 	s.mux.HandleFunc("GET /api/v1/devices", staff(s.apiDeviceList))
 	s.mux.HandleFunc("GET /api/v1/devices/{id}", staff(s.apiDeviceShow))
@@ -431,4 +423,15 @@ func (s *Server) apiAlertResolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+// alertStaff admits signed-in staff whose role handles alerts and devices.
+func (s *Server) alertStaff(h http.HandlerFunc) http.HandlerFunc {
+	return s.apiStaff(func(w http.ResponseWriter, r *http.Request) {
+		if !hasRole(escudo.UserFromContext(r.Context()), alertRoles) {
+			s.apiError(w, r, escudo.Errorf(escudo.EFORBIDDEN, "error.forbidden"))
+			return
+		}
+		h(w, r)
+	})
 }

@@ -17,15 +17,7 @@ import (
 // device), the supervision lists, drills and the response-time report.
 func (s *Server) registerSupervision() {
 	s.mux.HandleFunc("POST /api/v1/devices/{id}/heartbeat", s.handleDeviceHeartbeat)
-	staff := func(h http.HandlerFunc) http.HandlerFunc {
-		return s.apiStaff(func(w http.ResponseWriter, r *http.Request) {
-			if !hasRole(escudo.UserFromContext(r.Context()), alertRoles) {
-				s.apiError(w, r, escudo.Errorf(escudo.EFORBIDDEN, "error.forbidden"))
-				return
-			}
-			h(w, r)
-		})
-	}
+	staff := s.alertStaff
 	s.mux.HandleFunc("GET /api/v1/devices/silent", staff(s.apiDevicesSilent))
 	s.mux.HandleFunc("GET /api/v1/devices/untested", staff(s.apiDevicesUntested))
 	s.mux.HandleFunc("GET /api/v1/devices/{id}/supervision", staff(s.apiDeviceSupervision))
