@@ -17,19 +17,6 @@ func init() {
 	register("audit export-checkpoints", "write the signed checkpoints for auditors to keep elsewhere", cmdAuditExport)
 }
 
-// openStore opens and initialises an existing store for a command.
-func openStore(ctx context.Context, dbf *dbFlags) (*store.DB, error) {
-	db, _, err := dbf.open(ctx, newLogger(), false)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Init(ctx); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
 // cmdAuditVerify exits 1 naming the first bad seq when the log was edited,
 // truncated, or had entries deleted, inserted or reordered.
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -71,14 +71,11 @@ func init() {
 		if err != nil {
 			return err
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		if err := db.CreateUser(ctx, u, pw); err != nil {
 			if v, ok := escudo.AsValidation(err); ok {
 				for _, e := range v {

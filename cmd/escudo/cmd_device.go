@@ -29,14 +29,11 @@ func init() {
 		if err := d.Validate(); err != nil {
 			return exitCode{2, describeValidation(err)}
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		secret, err := db.CreateDevice(ctx, d)
 		if err != nil {
 			return describeValidation(err)
@@ -57,14 +54,11 @@ func init() {
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		ds, err := db.FindDevices(ctx, *person)
 		if err != nil {
 			return err

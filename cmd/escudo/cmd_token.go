@@ -29,14 +29,11 @@ func init() {
 			fmt.Fprintf(stderr, "escudo token create: --expires: %v\n", err)
 			return errUsage
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		u, err := db.FindUserByUsername(ctx, *username)
 		if err != nil {
 			if escudo.ErrorCode(err) == escudo.ENOTFOUND {
@@ -70,14 +67,11 @@ func init() {
 			fmt.Fprintln(stderr, "escudo token list: --username is required")
 			return errUsage
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		u, err := db.FindUserByUsername(ctx, *username)
 		if err != nil {
 			return err
@@ -112,14 +106,11 @@ func init() {
 			fmt.Fprintln(stderr, "escudo token revoke: --id is required")
 			return errUsage
 		}
-		db, _, err := dbf.open(ctx, newLogger(), false)
+		db, err := openStore(ctx, dbf)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := db.Init(ctx); err != nil {
-			return err
-		}
 		if err := db.RevokeAPIToken(ctx, *id); err != nil {
 			if escudo.ErrorCode(err) == escudo.ENOTFOUND {
 				return exitCode{code: 2, err: fmt.Errorf("no active token %d", *id)}

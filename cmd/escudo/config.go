@@ -102,6 +102,19 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	return db, cfg, nil
 }
 
+// openStore opens and initialises an existing store for a command.
+func openStore(ctx context.Context, dbf *dbFlags) (*store.DB, error) {
+	db, _, err := dbf.open(ctx, newLogger(), false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Init(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func newLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
