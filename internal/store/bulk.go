@@ -220,42 +220,11 @@ func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]s
 	}
 	switch {
 	case s.Admission != nil:
-		d := s.Admission
-		if stage != escudo.StageReception {
-			return escudo.Errorf(escudo.ECONFLICT, "error.admission_decided")
-		}
-		if d.Procedure != "" && d.Procedure != proc {
-			proc = d.Procedure
-			if err := tx.applyProcedure(ctx, c.ID, proc); err != nil {
-				return err
-			}
-		}
-		reason, err := tx.seal(vault.Risk, "cases.admission_reason", d.Reason)
+		newProc, newStage, err := tx.admit(ctx, c.ID, s.Actor, proc, stage, *s.Admission)
 		if err != nil {
 			return err
 		}
-		newStage := stage
-		switch d.Admission {
-		case escudo.AdmissionAdmitted:
-			newStage = escudo.StageEvaluation
-			err = tx.recordMilestone(ctx, c.ID, proc, escudo.MilestoneAdmitted, tx.now)
-		case escudo.AdmissionNotAdmitted:
-			newStage = escudo.StageClosed
-			if err = tx.recordMilestone(ctx, c.ID, proc, escudo.MilestoneClosed, tx.now); err == nil {
-				err = tx.cancelClocks(ctx, c.ID)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, admission_reason_enc = ?, procedure = ?, stage = ?, updated_at = ? WHERE id = ?`,
-			string(d.Admission), reason, string(proc), string(newStage), micros(tx.now), c.ID); err != nil {
-			return err
-		}
-		c.Admission, c.Procedure, c.Stage = d.Admission, proc, newStage
-		if err := tx.addEvent(ctx, c.ID, s.Actor, escudo.EventAdmission, string(d.Admission)+":"+string(proc), d.Reason); err != nil {
-			return err
-		}
+		c.Admission, c.Procedure, c.Stage = s.Admission.Admission, newProc, newStage
 		audit.Action, audit.Fields = "case.admission", "admission,reason"
 	case s.Milestone != "":
 		if stage == escudo.StageClosed {

@@ -368,44 +368,53 @@ func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.Admiss
 		if err != nil {
 			return err
 		}
-		if stage != escudo.StageReception {
-			return escudo.Errorf(escudo.ECONFLICT, "error.admission_decided")
-		}
-		if d.Procedure != "" && d.Procedure != proc {
-			proc = d.Procedure
-			if err := tx.applyProcedure(ctx, caseID, proc); err != nil {
-				return err
-			}
-		}
-		reason, err := tx.seal(vault.Risk, "cases.admission_reason", d.Reason)
-		if err != nil {
-			return err
-		}
-		newStage := stage
-		switch d.Admission {
-		case escudo.AdmissionAdmitted:
-			newStage = escudo.StageEvaluation
-			if err := tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneAdmitted, tx.now); err != nil {
-				return err
-			}
-		case escudo.AdmissionNotAdmitted:
-			newStage = escudo.StageClosed
-			if err := tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneClosed, tx.now); err != nil {
-				return err
-			}
-			if err := tx.cancelClocks(ctx, caseID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, admission_reason_enc = ?, procedure = ?, stage = ?, updated_at = ? WHERE id = ?`,
-			string(d.Admission), reason, string(proc), string(newStage), micros(tx.now), caseID); err != nil {
-			return err
-		}
-		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventAdmission, string(d.Admission)+":"+string(proc), d.Reason); err != nil {
+		if _, _, err := tx.admit(ctx, caseID, escudo.UserIDFromContext(ctx), proc, stage, d); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "case.admission", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "admission,reason"})
 	})
+}
+
+// admit applies an admission decision to a case in reception: a change of
+// procedure re-plans its clocks, admission opens the evaluation, refusal
+// closes the case and cancels its clocks, and the timeline records it. It
+// returns the case's procedure and stage afterwards.
+func (tx *Tx) admit(ctx context.Context, caseID, actor int64, proc escudo.Procedure, stage escudo.Stage, d escudo.AdmissionDecision) (escudo.Procedure, escudo.Stage, error) {
+	if stage != escudo.StageReception {
+		return proc, stage, escudo.Errorf(escudo.ECONFLICT, "error.admission_decided")
+	}
+	if d.Procedure != "" && d.Procedure != proc {
+		proc = d.Procedure
+		if err := tx.applyProcedure(ctx, caseID, proc); err != nil {
+			return proc, stage, err
+		}
+	}
+	reason, err := tx.seal(vault.Risk, "cases.admission_reason", d.Reason)
+	if err != nil {
+		return proc, stage, err
+	}
+	newStage := stage
+	switch d.Admission {
+	case escudo.AdmissionAdmitted:
+		newStage = escudo.StageEvaluation
+		err = tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneAdmitted, tx.now)
+	case escudo.AdmissionNotAdmitted:
+		newStage = escudo.StageClosed
+		if err = tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneClosed, tx.now); err == nil {
+			err = tx.cancelClocks(ctx, caseID)
+		}
+	}
+	if err != nil {
+		return proc, stage, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, admission_reason_enc = ?, procedure = ?, stage = ?, updated_at = ? WHERE id = ?`,
+		string(d.Admission), reason, string(proc), string(newStage), micros(tx.now), caseID); err != nil {
+		return proc, stage, err
+	}
+	if err := tx.addEvent(ctx, caseID, actor, escudo.EventAdmission, string(d.Admission)+":"+string(proc), d.Reason); err != nil {
+		return proc, stage, err
+	}
+	return proc, newStage, nil
 }
 
 // AssignCase gives a case to a staff member. Taking a case from someone else
