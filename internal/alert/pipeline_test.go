@@ -175,12 +175,12 @@ func TestAlertStoredWithFirstNotificationsBeforeAnswer(t *testing.T) {
 			}
 		}
 		// The polling workers leave them alone while the immediate path has them.
-		due, err := db.ClaimDue(ctx, 100, time.Minute)
+		due, err := db.ClaimDue(ctx, 100, time.Minute, store.ExternalChannels...)
 		if err != nil || len(due) != 0 {
 			t.Fatalf("poller claimed %d rows the immediate path holds (err %v)", len(due), err)
 		}
 		clock.Advance(31 * time.Second)
-		due, err = db.ClaimDue(ctx, 100, time.Minute)
+		due, err = db.ClaimDue(ctx, 100, time.Minute, store.ExternalChannels...)
 		if err != nil || len(due) != 3 {
 			t.Fatalf("after the hold the poller claims %d rows, want 3 (err %v)", len(due), err)
 		}

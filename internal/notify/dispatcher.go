@@ -12,6 +12,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,6 +73,7 @@ type Dispatcher struct {
 	dropped  prometheus.Counter
 
 	inflight sync.Map // outbox id -> struct{}: never two attempts at once
+	channels []string // those with a sender, the only ones this node claims
 }
 
 // New builds a dispatcher; call Run to start it.
@@ -108,12 +112,16 @@ func New(o Options) (*Dispatcher, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	d := &Dispatcher{o: o, jobs: make(chan store.Notification, 8192), results: make(chan store.DeliveryResult, 8192), log: o.Logger}
+	for c := range o.Senders {
+		d.channels = append(d.channels, c)
+	}
+	sort.Strings(d.channels)
 	d.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "escudo_notify_attempts_total", Help: "Delivery attempts by channel and outcome."}, []string{"channel", "outcome"})
 	d.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "escudo_notify_delivery_seconds", Help: "Time from queueing to successful delivery, by channel.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1, 5, 30, 300}}, []string{"channel"})
 	d.dropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_notify_handoff_deferred_total", Help: "Notifications left to the poller because the workers were saturated."})
 	if o.Registry != nil {
-		for _, c := range []prometheus.Collector{d.attempts, d.latency, d.dropped} {
+		for _, c := range []prometheus.Collector{d.attempts, d.latency, d.dropped, pendingCollector{d}} {
 			if err := o.Registry.Register(c); err != nil {
 				return nil, fmt.Errorf("notify: metrics: %w", err)
 			}
@@ -124,9 +132,13 @@ func New(o Options) (*Dispatcher, error) {
 
 // Deliver queues freshly committed notifications for immediate delivery.
 // It never blocks: when the workers are saturated the rows wait for the
-// poller (their hold expires and they are due again).
+// poller (their hold expires and they are due again). Rows of a channel
+// this node cannot send wait, pending, for a node that can.
 func (d *Dispatcher) Deliver(ns []store.Notification) {
 	for _, n := range ns {
+		if _, ok := d.o.Senders[n.Channel]; !ok {
+			continue
+		}
 		select {
 		case d.jobs <- n:
 		default:
@@ -134,6 +146,9 @@ func (d *Dispatcher) Deliver(ns []store.Notification) {
 		}
 	}
 }
+
+// Channels are the channels this node delivers.
+func (d *Dispatcher) Channels() []string { return slices.Clone(d.channels) }
 
 // Run delivers until ctx ends. Results still pending are recorded before it
 // returns.
@@ -158,7 +173,7 @@ func (d *Dispatcher) poll(ctx context.Context) {
 	defer t.Stop()
 	for {
 		for {
-			ns, err := d.o.DB.ClaimDue(ctx, 4*d.o.Workers, d.o.Lease)
+			ns, err := d.o.DB.ClaimDue(ctx, 4*d.o.Workers, d.o.Lease, d.channels...)
 			if err != nil {
 				if ctx.Err() == nil {
 					d.log.Error("outbox poll", "err", err)
@@ -291,7 +306,7 @@ func (d *Dispatcher) recordLoop() {
 func (d *Dispatcher) Flush(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		ns, err := d.o.DB.ClaimDue(ctx, 64, d.o.Lease)
+		ns, err := d.o.DB.ClaimDue(ctx, 64, d.o.Lease, d.channels...)
 		if err != nil {
 			return total, err
 		}
@@ -317,4 +332,25 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, ns []store.Notification) er
 		rs = append(rs, d.attempt(ctx, n))
 	}
 	return d.o.DB.RecordDeliveries(ctx, rs)
+}
+
+var pendingDesc = prometheus.NewDesc("escudo_outbox_pending", "Notifications waiting for delivery, by channel and whether this node can send the channel.", []string{"channel", "configured"}, nil)
+
+// pendingCollector reads the outbox's pending counts at each scrape.
+type pendingCollector struct{ d *Dispatcher }
+
+func (c pendingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- pendingDesc }
+
+func (c pendingCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.d.o.DB.PendingByChannel(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(pendingDesc, err)
+		return
+	}
+	for _, channel := range store.ExternalChannels {
+		_, ok := c.d.o.Senders[channel]
+		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(counts[channel]), channel, strconv.FormatBool(ok))
+	}
 }

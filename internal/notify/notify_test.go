@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"escudo"
 	"escudo/internal/store"
@@ -286,15 +288,69 @@ func TestPermanentFailuresAndGivingUp(t *testing.T) {
 			}
 			clock.Advance(time.Minute)
 		}
+		// The SMS waits, untouched, for a node with an SMS gateway: a
+		// channel this node cannot send costs no attempt and is not lost.
 		want := []struct {
 			status   string
 			attempts int
-		}{{store.OutboxFailed, 1}, {store.OutboxFailed, 1}, {store.OutboxFailed, 2}, {store.OutboxFailed, 2}}
+		}{{store.OutboxFailed, 1}, {store.OutboxFailed, 1}, {store.OutboxFailed, 2}, {store.OutboxPending, 0}}
 		for i, id := range ids {
 			got, _ := db.FindNotification(ctx, id)
 			if got.Status != want[i].status || got.Attempts != want[i].attempts {
 				t.Errorf("notification %d: status %s after %d attempts, want %s after %d (%s)", i, got.Status, got.Attempts, want[i].status, want[i].attempts, got.LastError)
 			}
+		}
+		var texts atomic.Int32
+		gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { texts.Add(1) }))
+		defer gw.Close()
+		sms, _ := New(Options{DB: db, Now: clock.Now, Senders: map[string]Sender{store.ChannelSMS: &SMSGateway{URL: gw.URL}}})
+		if n, err := sms.Flush(ctx); err != nil || n != 1 {
+			t.Fatalf("node with an SMS gateway made %d attempts (err %v), want 1", n, err)
+		}
+		if got, _ := db.FindNotification(ctx, ids[3]); got.Status != store.OutboxDelivered || got.Attempts != 1 || texts.Load() != 1 {
+			t.Fatalf("SMS after a node with a gateway took it: status %s, %d attempts, gateway saw %d", got.Status, got.Attempts, texts.Load())
+		}
+	})
+}
+
+func TestUnconfiguredChannelNotHandedOver(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		reg := prometheus.NewRegistry()
+		d, err := New(Options{DB: db, Now: clock.Now, Registry: reg, Senders: map[string]Sender{store.ChannelWebhook: &Webhook{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n store.Notification
+		_ = db.WithTx(ctx, true, func(tx *store.Tx) (err error) {
+			n, err = tx.EnqueueAlertNotification(ctx, store.Notification{Channel: store.ChannelEmail, Recipient: "guardia@mecanismo.example", Kind: "alert", Body: "x"}, time.Second)
+			return err
+		})
+		d.Deliver([]store.Notification{n})
+		if len(d.jobs) != 0 {
+			t.Fatal("an e-mail was handed to workers that have no SMTP server")
+		}
+		clock.Advance(time.Minute)
+		if c, err := d.Flush(ctx); err != nil || c != 0 {
+			t.Fatalf("flush attempted %d e-mails without SMTP (err %v)", c, err)
+		}
+		if got, _ := db.FindNotification(ctx, n.ID); got.Status != store.OutboxPending || got.Attempts != 0 {
+			t.Fatalf("e-mail without SMTP: %s after %d attempts", got.Status, got.Attempts)
+		}
+		if got := d.Channels(); len(got) != 1 || got[0] != store.ChannelWebhook {
+			t.Fatalf("channels %v", got)
+		}
+		want := `
+# HELP escudo_outbox_pending Notifications waiting for delivery, by channel and whether this node can send the channel.
+# TYPE escudo_outbox_pending gauge
+escudo_outbox_pending{channel="email",configured="false"} 1
+escudo_outbox_pending{channel="sms",configured="false"} 0
+escudo_outbox_pending{channel="webhook",configured="true"} 0
+`
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "escudo_outbox_pending"); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -17,6 +17,9 @@ const (
 	ChannelWebhook = "webhook"
 )
 
+// ExternalChannels are the channels delivered by the outbox workers.
+var ExternalChannels = []string{ChannelEmail, ChannelSMS, ChannelWebhook}
+
 // Outbox statuses.
 const (
 	OutboxPending   = "pending"

@@ -16,16 +16,30 @@ const (
 	AttemptFailed    = "failed"
 )
 
-// ClaimDue takes up to limit pending notifications (not inbox) whose next
-// attempt is due and holds them for lease by moving their next attempt
-// forward, so another worker or node does not take them too. If this node
-// dies, they become due again when the lease ends.
-func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
+// ClaimDue takes up to limit pending notifications of the given channels
+// (never inbox ones) whose next attempt is due and holds them for lease by
+// moving their next attempt forward, so another worker or node does not
+// take them too. If this node dies, they become due again when the lease
+// ends. Notifications of channels not listed (not configured on this node)
+// stay pending, untouched, for a node that can send them: nothing is lost
+// and no attempt is spent on a channel that cannot work.
+func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, channels ...string) ([]Notification, error) {
+	var sendable []any
+	for _, c := range channels {
+		if c != ChannelInbox {
+			sendable = append(sendable, c)
+		}
+	}
+	if len(sendable) == 0 {
+		return nil, nil
+	}
 	// Look on the read pool first: most polls find nothing, and should not
 	// take the single SQLite writer for it.
 	now := micros(db.Now())
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id FROM outbox WHERE status = ? AND next_attempt_at <= ? AND channel <> ? ORDER BY next_attempt_at LIMIT ?`),
-		OutboxPending, now, ChannelInbox, limit)
+	args := append([]any{OutboxPending, now}, sendable...)
+	args = append(args, limit)
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id FROM outbox WHERE status = ? AND next_attempt_at <= ? AND channel IN (?`+
+		strings.Repeat(`, ?`, len(sendable)-1)+`) ORDER BY next_attempt_at LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
@@ -216,22 +230,23 @@ func (db *DB) DeliveryAttempts(ctx context.Context, outboxID int64) ([]DeliveryA
 	return out, rows.Err()
 }
 
-// OutboxCounts returns how many notifications are in each status, for
-// metrics and readiness.
-func (db *DB) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM outbox GROUP BY status`)
+// PendingByChannel counts the notifications waiting for delivery, by
+// channel (inbox ones are delivered on insert), for metrics: a channel that
+// no node can send shows here as a growing count.
+func (db *DB) PendingByChannel(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT channel, COUNT(*) FROM outbox WHERE status = ? AND channel <> ? GROUP BY channel`), OutboxPending, ChannelInbox)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var s string
+		var c string
 		var n int
-		if err := rows.Scan(&s, &n); err != nil {
+		if err := rows.Scan(&c, &n); err != nil {
 			return nil, err
 		}
-		out[s] = n
+		out[c] = n
 	}
 	return out, rows.Err()
 }
