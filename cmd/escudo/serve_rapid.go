@@ -89,6 +89,7 @@ func newRapid(db *store.DB, log *slog.Logger, f *rapidFlags, addr string) (*rapi
 	c := f.cfg
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(walMetrics(db)...)
 	secret := firstNonEmpty(f.webhookSecret, c.Notify.WebhookSecret)
 	senders := map[string]notify.Sender{store.ChannelWebhook: &notify.Webhook{Secret: []byte(secret)}}
 	if s := c.Notify.SMTP; s != nil && s.Addr != "" {
@@ -171,4 +172,21 @@ func (f *rapidFlags) load(cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// walMetrics shows the SQLite write-ahead log and its background
+// checkpoints (constant zero on PostgreSQL).
+func walMetrics(db *store.DB) []prometheus.Collector {
+	pick := func(i int) func() float64 {
+		return func() float64 {
+			f, b, c, busy := db.WALStats()
+			return float64([]int64{f, b, c, busy}[i])
+		}
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_sqlite_wal_pages", Help: "Pages in the SQLite write-ahead log at the last checkpoint."}, pick(0)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_sqlite_wal_backfilled_pages", Help: "Of those, pages already copied back to the database file."}, pick(1)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "escudo_sqlite_checkpoints_total", Help: "Background checkpoints of the SQLite write-ahead log."}, pick(2)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "escudo_sqlite_checkpoints_incomplete_total", Help: "Checkpoints that readers kept from copying the whole log."}, pick(3)),
+	}
 }

@@ -22,7 +22,7 @@ type ObjectRef struct {
 func (db *DB) CaseRef(ctx context.Context, id int64) (ObjectRef, error) {
 	r := ObjectRef{CaseID: id}
 	var assigned sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT person_id, entity, assigned_to FROM cases WHERE id = ?`), id).Scan(&r.PersonID, &r.Entity, &assigned)
+	err := db.readRow(ctx, `SELECT person_id, entity, assigned_to FROM cases WHERE id = ?`, id).Scan(&r.PersonID, &r.Entity, &assigned)
 	if isNoRows(err) {
 		return r, errNotFound()
 	} else if err != nil {
@@ -35,7 +35,7 @@ func (db *DB) CaseRef(ctx context.Context, id int64) (ObjectRef, error) {
 // PersonRef returns the access attributes of a person.
 func (db *DB) PersonRef(ctx context.Context, id int64) (ObjectRef, error) {
 	r := ObjectRef{PersonID: id}
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT entity FROM people WHERE id = ?`), id).Scan(&r.Entity)
+	err := db.readRow(ctx, `SELECT entity FROM people WHERE id = ?`, id).Scan(&r.Entity)
 	if isNoRows(err) {
 		return r, errNotFound()
 	} else if err != nil {

@@ -93,7 +93,7 @@ func (db *DB) ResponseTimes(ctx context.Context, f ResponseFilter) (*ResponseRep
 		q += ` AND type <> ? AND source <> ?`
 		args = append(args, string(escudo.AlertTest), string(escudo.SourceDrill))
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: response times: %w", err)
 	}
@@ -208,7 +208,7 @@ func (db *DB) ResponseEventsBetween(ctx context.Context, from, to time.Time) ([]
 		{"acknowledge", "acknowledged_at"}, {"dispatch", "dispatched_at"}, {"resolve", "resolved_at"}, {"notify", "first_notified_at"},
 	} {
 		q := `SELECT entity, agency, type, source, received_at, ` + step.col + ` FROM alerts WHERE ` + step.col + ` >= ? AND ` + step.col + ` < ?`
-		rows, err := db.read.QueryContext(ctx, db.Rebind(q), micros(from), micros(to))
+		rows, err := db.readQuery(ctx, q, micros(from), micros(to))
 		if err != nil {
 			return nil, fmt.Errorf("store: response events: %w", err)
 		}

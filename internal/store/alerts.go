@@ -94,7 +94,7 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 			e := it.Escalate.UTC()
 			a.NextEscalation, next = &e, micros(e)
 		}
-		err = tx.hotRow(ctx, qAlertInsert,
+		err = tx.QueryRow(ctx, qAlertInsert,
 			nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
 			strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)).Scan(&a.ID)
 		if err != nil {
@@ -131,17 +131,17 @@ func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time
 	repeat := false
 	switch {
 	case in.DedupKey != "":
-		err = tx.hotRow(ctx, qAlertByDedup, in.DedupKey).Scan(&id, &status)
+		err = tx.QueryRow(ctx, qAlertByDedup, in.DedupKey).Scan(&id, &status)
 	case in.DeviceID != 0 && in.MessageID != "":
-		err = tx.hotRow(ctx, qAlertByMessage, in.DeviceID, in.MessageID).Scan(&id, &status)
+		err = tx.QueryRow(ctx, qAlertByMessage, in.DeviceID, in.MessageID).Scan(&id, &status)
 		if isNoRows(err) && window > 0 {
 			repeat = true
-			err = tx.hotRow(ctx, qAlertRepeat,
+			err = tx.QueryRow(ctx, qAlertRepeat,
 				in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status)
 		}
 	case in.DeviceID != 0 && window > 0:
 		repeat = true
-		err = tx.hotRow(ctx, qAlertRepeat,
+		err = tx.QueryRow(ctx, qAlertRepeat,
 			in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status)
 	default:
 		return nil, nil
@@ -162,7 +162,7 @@ func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time
 
 // AlertEvent appends a step to an alert's timeline, by the acting user.
 func (tx *Tx) AlertEvent(ctx context.Context, alertID int64, kind, detail string) error {
-	_, err := tx.hotExec(ctx, qAlertEvent,
+	_, err := tx.Exec(ctx, qAlertEvent,
 		alertID, micros(tx.now), nullID(escudo.UserIDFromContext(ctx)), kind, detail)
 	if err != nil {
 		return fmt.Errorf("store: alert event: %w", err)
@@ -259,8 +259,8 @@ type DueAlert struct {
 // until, soonest first. The scheduler loads them at start-up and sweeps for
 // them as a fallback.
 func (db *DB) EscalationsDue(ctx context.Context, until time.Time, limit int) ([]DueAlert, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, person_id, entity, type, tier, next_escalation_at FROM alerts
-		WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ? AND status = ? ORDER BY next_escalation_at LIMIT ?`),
+	rows, err := db.readQuery(ctx, `SELECT id, person_id, entity, type, tier, next_escalation_at FROM alerts
+		WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ? AND status = ? ORDER BY next_escalation_at LIMIT ?`,
 		micros(until), string(escudo.AlertOpen), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: escalations due: %w", err)
@@ -282,7 +282,7 @@ func (db *DB) EscalationsDue(ctx context.Context, until time.Time, limit int) ([
 
 // AlertForUpdate returns an alert's current state inside tx.
 func (tx *Tx) AlertForUpdate(ctx context.Context, id int64) (*escudo.Alert, error) {
-	return tx.db.scanAlert(tx.hotRow(ctx, qAlertForUpdate, id))
+	return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate, id))
 }
 
 // AcknowledgeAlert records that the acting user has taken the alert; it
@@ -308,7 +308,7 @@ func (tx *Tx) AcknowledgeAlert(ctx context.Context, id int64) (*escudo.Alert, er
 
 func (tx *Tx) acknowledge(ctx context.Context, a *escudo.Alert) error {
 	uid := escudo.UserIDFromContext(ctx)
-	if _, err := tx.hotExec(ctx, qAlertAcknowledge,
+	if _, err := tx.Exec(ctx, qAlertAcknowledge,
 		string(escudo.AlertAcknowledged), micros(tx.now), nullID(uid), a.ID); err != nil {
 		return fmt.Errorf("store: acknowledge alert: %w", err)
 	}
@@ -402,7 +402,7 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 		}
 	}
 	uid := escudo.UserIDFromContext(ctx)
-	if _, err := tx.hotExec(ctx, qAlertResolve,
+	if _, err := tx.Exec(ctx, qAlertResolve,
 		string(escudo.AlertResolved), micros(tx.now), nullID(uid), string(outcome), sealed, id); err != nil {
 		return nil, fmt.Errorf("store: resolve alert: %w", err)
 	}
@@ -464,7 +464,7 @@ func (db *DB) scanAlert(row interface{ Scan(...any) error }) (*escudo.Alert, err
 
 // FindAlertByID returns one alert with its location and notes.
 func (db *DB) FindAlertByID(ctx context.Context, id int64) (*escudo.Alert, error) {
-	return db.scanAlert(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+alertColumns+` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`), id))
+	return db.scanAlert(db.readRow(ctx, `SELECT `+alertColumns+` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`, id))
 }
 
 // FindAlerts lists alerts, newest first; Open selects unresolved ones.
@@ -487,7 +487,7 @@ func (db *DB) FindAlerts(ctx context.Context, f escudo.AlertFilter) ([]*escudo.A
 		f.Limit = 200
 	}
 	args = append(args, f.Limit)
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q+` ORDER BY a.received_at DESC, a.id DESC LIMIT ?`), args...)
+	rows, err := db.readQuery(ctx, q+` ORDER BY a.received_at DESC, a.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: find alerts: %w", err)
 	}
@@ -505,7 +505,7 @@ func (db *DB) FindAlerts(ctx context.Context, f escudo.AlertFilter) ([]*escudo.A
 
 // AlertTimeline returns every step of an alert, oldest first.
 func (db *DB) AlertTimeline(ctx context.Context, id int64) ([]AlertEvent, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT at, actor_id, kind, detail FROM alert_events WHERE alert_id = ? ORDER BY at, id`), id)
+	rows, err := db.readQuery(ctx, `SELECT at, actor_id, kind, detail FROM alert_events WHERE alert_id = ? ORDER BY at, id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -543,7 +543,7 @@ type Liaison struct {
 
 // EntityLiaisons returns the enabled liaisons of an entity, for the console.
 func (db *DB) EntityLiaisons(ctx context.Context, entity string) ([]Liaison, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, display_name, agency, email FROM users WHERE role = ? AND entity = ? AND disabled = 0 ORDER BY agency, id`),
+	rows, err := db.readQuery(ctx, `SELECT id, display_name, agency, email FROM users WHERE role = ? AND entity = ? AND disabled = 0 ORDER BY agency, id`,
 		string(escudo.RoleLiaison), entity)
 	if err != nil {
 		return nil, err
@@ -563,7 +563,7 @@ func (db *DB) EntityLiaisons(ctx context.Context, entity string) ([]Liaison, err
 // PersonEntity returns a beneficiary's federal entity.
 func (db *DB) PersonEntity(ctx context.Context, personID int64) (string, error) {
 	var e string
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT entity FROM people WHERE id = ?`), personID).Scan(&e)
+	err := db.readRow(ctx, `SELECT entity FROM people WHERE id = ?`, personID).Scan(&e)
 	if isNoRows(err) {
 		return "", escudo.Errorf(escudo.ENOTFOUND, "error.person_not_found")
 	}
@@ -616,19 +616,19 @@ func (tx *Tx) RequireDurableCommit(ctx context.Context) error {
 // Savepoint runs fn so that its failure undoes only its own writes and
 // leaves the transaction usable (for the next item of a group commit).
 func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
-	if _, err := tx.hotExec(ctx, qSavepoint); err != nil {
+	if _, err := tx.Exec(ctx, qSavepoint); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
 	if ferr := fn(); ferr != nil {
-		if _, err := tx.hotExec(ctx, qSavepointBack); err != nil {
+		if _, err := tx.Exec(ctx, qSavepointBack); err != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %v)", err, ferr)
 		}
-		if _, err := tx.hotExec(ctx, qSavepointRelease); err != nil {
+		if _, err := tx.Exec(ctx, qSavepointRelease); err != nil {
 			return fmt.Errorf("store: release savepoint: %w", err)
 		}
 		return ferr
 	}
-	if _, err := tx.hotExec(ctx, qSavepointRelease); err != nil {
+	if _, err := tx.Exec(ctx, qSavepointRelease); err != nil {
 		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil

@@ -96,7 +96,7 @@ func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*escudo.
 	var role string
 	var stored []byte
 	var expires, lastUsed, revoked sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT id, user_id, role, token_mac, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_mac = ?`), mac).
+	err := db.readRow(ctx, `SELECT id, user_id, role, token_mac, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_mac = ?`, mac).
 		Scan(&id, &userID, &role, &stored, &expires, &lastUsed, &revoked)
 	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("store: token: %w", err)
@@ -128,8 +128,8 @@ func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*escudo.
 
 // APITokens lists a user's tokens, newest first.
 func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, user_id, role, name, prefix, created_at, expires_at, last_used_at, revoked_at
-		FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC`), userID)
+	rows, err := db.readQuery(ctx, `SELECT id, user_id, role, name, prefix, created_at, expires_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tokens: %w", err)
 	}

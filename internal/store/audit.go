@@ -93,7 +93,7 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 	}
 	var seq int64
 	head := make([]byte, sha256.Size)
-	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
+	err := tx.QueryRow(ctx, qAuditHead).Scan(&seq, &head)
 	if err != nil && !isNoRows(err) {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
@@ -110,13 +110,13 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 	for i := 0; i < len(entries); i += perStmt {
 		chunk := entries[i:min(i+perStmt, len(entries))]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash) VALUES `)
+		q.WriteString(qAuditInsert)
 		args := make([]any, 0, 12*len(chunk))
 		for j, e := range chunk {
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString(qAuditRow)
 			args = append(args, e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash)
 		}
 		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {

@@ -37,7 +37,7 @@ const (
 // TOTPStatus returns the user's enrolment state.
 func (db *DB) TOTPStatus(ctx context.Context, userID int64) (TOTPState, error) {
 	var confirmed sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT confirmed_at FROM user_totp WHERE user_id = ?`), userID).Scan(&confirmed)
+	err := db.readRow(ctx, `SELECT confirmed_at FROM user_totp WHERE user_id = ?`, userID).Scan(&confirmed)
 	switch {
 	case isNoRows(err):
 		return TOTPNone, nil
@@ -210,7 +210,7 @@ func AddressSubject(addr string) string { return "addr:" + addr }
 // Locked reports whether the subject is locked out now.
 func (db *DB) Locked(ctx context.Context, subject string) (bool, error) {
 	var until sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT locked_until FROM auth_lockouts WHERE subject = ?`), subject).Scan(&until)
+	err := db.readRow(ctx, `SELECT locked_until FROM auth_lockouts WHERE subject = ?`, subject).Scan(&until)
 	if isNoRows(err) {
 		return false, nil
 	} else if err != nil {

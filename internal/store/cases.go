@@ -175,13 +175,13 @@ func (db *DB) scanCase(row interface{ Scan(...any) error }, full bool) (*escudo.
 
 // FindCaseByID returns a case with its person and clocks, and audits the read.
 func (db *DB) FindCaseByID(ctx context.Context, id int64) (*escudo.Case, error) {
-	c, err := db.scanCase(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` WHERE c.id = ?`), id), true)
+	c, err := db.scanCase(db.readRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id = ?`, id), true)
 	if isNoRows(err) {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 	} else if err != nil {
 		return nil, fmt.Errorf("store: find case: %w", err)
 	}
-	if c.Person, err = db.scanPerson(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE id = ?`), c.PersonID)); err != nil {
+	if c.Person, err = db.scanPerson(db.readRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, c.PersonID)); err != nil {
 		return nil, fmt.Errorf("store: case person: %w", err)
 	}
 	if c.Clocks, err = db.CaseClocks(ctx, id); err != nil {
@@ -272,7 +272,7 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 	var total int
 	counted := make(chan error, 1)
 	go func() {
-		err := db.read.QueryRowContext(ctx, db.Rebind(countQuery), countArgs...).Scan(&total)
+		err := db.readRow(ctx, countQuery, countArgs...).Scan(&total)
 		if err != nil {
 			err = fmt.Errorf("store: count cases: %w", err)
 		}
@@ -294,7 +294,7 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 
 // casePage reads one page of cases, newest first.
 func (db *DB) casePage(ctx context.Context, where string, args []any, f escudo.CaseFilter) ([]*escudo.Case, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+where+` ORDER BY c.received_at DESC, c.id DESC LIMIT ? OFFSET ?`),
+	rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+where+` ORDER BY c.received_at DESC, c.id DESC LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: find cases: %w", err)
@@ -322,7 +322,7 @@ func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo
 	var st escudo.PublicStatus
 	var id, received int64
 	var mac []byte
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT id, reference, code_mac, received_at, stage, admission, procedure FROM cases WHERE reference = ?`), ref).
+	err := db.readRow(ctx, `SELECT id, reference, code_mac, received_at, stage, admission, procedure FROM cases WHERE reference = ?`, ref).
 		Scan(&id, &st.Reference, &mac, &received, &st.Stage, &st.Admission, &st.Procedure)
 	want := db.Keys.MAC("followup", []byte(code))
 	if err != nil || subtle.ConstantTimeCompare(mac, want) != 1 {
@@ -555,8 +555,8 @@ func (db *DB) Timeline(ctx context.Context, caseID int64) ([]escudo.Event, error
 }
 
 func (db *DB) timeline(ctx context.Context, caseID int64, notes bool) ([]escudo.Event, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT e.id, e.case_id, e.at, e.actor_id, e.kind, e.detail, e.note_enc, u.display_name
-		FROM case_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.case_id = ? ORDER BY e.at, e.id`), caseID)
+	rows, err := db.readQuery(ctx, `SELECT e.id, e.case_id, e.at, e.actor_id, e.kind, e.detail, e.note_enc, u.display_name
+		FROM case_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.case_id = ? ORDER BY e.at, e.id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -622,7 +622,7 @@ func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now 
 	}()
 	go func() {
 		defer wg.Done()
-		errs[1] = db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`), micros(now)).Scan(&b.BreachedCount)
+		errs[1] = db.readRow(ctx, `SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`, micros(now)).Scan(&b.BreachedCount)
 	}()
 	go func() {
 		defer wg.Done()
@@ -667,7 +667,7 @@ func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Ti
 		soon = append(soon, `SELECT case_id FROM case_clocks WHERE rule = ? AND stopped_at IS NULL AND due_at >= ? AND due_at < ?`)
 		args = append(args, r.Name, micros(now), micros(until))
 	}
-	return db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`), args...).Scan(&b.DueSoonCount)
+	return db.readRow(ctx, `SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`, args...).Scan(&b.DueSoonCount)
 }
 
 // backlogByClock fills the page of the backlog: cases with a running clock in
@@ -682,11 +682,11 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 	// correlated MIN and then joins every running clock (seconds at 100,000
 	// cases). Two NOT EXISTS rather than one with an OR: SQLite plans an OR
 	// as a union of index ranges over everyone's deadlines.
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` JOIN case_clocks k ON k.case_id = c.id
+	rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` JOIN case_clocks k ON k.case_id = c.id
 		WHERE k.stopped_at IS NULL`+cond+`
 		AND NOT EXISTS (SELECT 1 FROM case_clocks k2 WHERE k2.case_id = k.case_id AND k2.stopped_at IS NULL AND k2.due_at < k.due_at)
 		AND NOT EXISTS (SELECT 1 FROM case_clocks k3 WHERE k3.case_id = k.case_id AND k3.stopped_at IS NULL AND k3.due_at = k.due_at AND k3.rule < k.rule)
-		ORDER BY k.due_at, k.case_id LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+		ORDER BY k.due_at, k.case_id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: backlog by clock: %w", err)
 	}
@@ -712,14 +712,14 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 		offset := 0
 		if len(b.Rows) == 0 && f.Offset > 0 {
 			var withClock int
-			if err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*) FROM cases c WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+cond),
+			if err := db.readRow(ctx, `SELECT COUNT(*) FROM cases c WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+cond,
 				args...).Scan(&withClock); err != nil {
 				return nil, err
 			}
 			offset = max(0, f.Offset-withClock)
 		}
-		rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+caseColumns+caseFrom+` WHERE NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+
-			cond+` ORDER BY c.received_at, c.id LIMIT ? OFFSET ?`), append(args, f.Limit-len(b.Rows), offset)...)
+		rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+
+			cond+` ORDER BY c.received_at, c.id LIMIT ? OFFSET ?`, append(args, f.Limit-len(b.Rows), offset)...)
 		if err != nil {
 			return nil, err
 		}
@@ -753,7 +753,7 @@ func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time
 	}
 	// Sorted here rather than in SQL: an ORDER BY due_at tempts the planner to
 	// walk every running clock along case_clocks_due.
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+clockColumns+` FROM case_clocks WHERE case_id IN (`+strings.Join(marks, ",")+`) AND stopped_at IS NULL`), ids...)
+	rows, err := db.readQuery(ctx, `SELECT `+clockColumns+` FROM case_clocks WHERE case_id IN (`+strings.Join(marks, ",")+`) AND stopped_at IS NULL`, ids...)
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func (db *DB) scanClock(row interface{ Scan(...any) error }, now time.Time) (esc
 
 // CaseClocks returns every clock of a case, evaluated now.
 func (db *DB) CaseClocks(ctx context.Context, caseID int64) ([]escudo.ClockState, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+clockColumns+` FROM case_clocks WHERE case_id = ? ORDER BY due_at`), caseID)
+	rows, err := db.readQuery(ctx, `SELECT `+clockColumns+` FROM case_clocks WHERE case_id = ? ORDER BY due_at`, caseID)
 	if err != nil {
 		return nil, err
 	}

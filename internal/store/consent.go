@@ -77,8 +77,8 @@ func (db *DB) RevokeConsent(ctx context.Context, personID, consentID int64) erro
 
 // Consents lists a person's consent records, newest first, active or not.
 func (db *DB) Consents(ctx context.Context, personID int64) ([]escudo.Consent, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, person_id, grantee_user, grantee_org, scope, purpose, granted_by, granted_at, expires_at, revoked_at
-		FROM consents WHERE person_id = ? ORDER BY granted_at DESC, id DESC`), personID)
+	rows, err := db.readQuery(ctx, `SELECT id, person_id, grantee_user, grantee_org, scope, purpose, granted_by, granted_at, expires_at, revoked_at
+		FROM consents WHERE person_id = ? ORDER BY granted_at DESC, id DESC`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("store: consents: %w", err)
 	}
@@ -119,8 +119,8 @@ func (db *DB) ConsentScope(ctx context.Context, u *escudo.User, personID int64) 
 	if u == nil || personID == 0 {
 		return nil, nil
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT grantee_user, grantee_org, scope FROM consents
-		WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ?`), personID, micros(db.Now()))
+	rows, err := db.readQuery(ctx, `SELECT grantee_user, grantee_org, scope FROM consents
+		WHERE person_id = ? AND revoked_at IS NULL AND expires_at > ?`, personID, micros(db.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("store: consent scope: %w", err)
 	}
@@ -219,7 +219,7 @@ func (db *DB) TaskScope(ctx context.Context, u *escudo.User, personID, caseID in
 		q += ` AND c.person_id = ?`
 		args = append(args, personID)
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: task scope: %w", err)
 	}
@@ -251,7 +251,7 @@ func (db *DB) ReadsOfPerson(ctx context.Context, personID int64, limit int) ([]e
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	caseRows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id FROM cases WHERE person_id = ?`), personID)
+	caseRows, err := db.readQuery(ctx, `SELECT id FROM cases WHERE person_id = ?`, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func (db *DB) ReadsOfPerson(ctx context.Context, personID int64, limit int) ([]e
 	}
 	q += `) ORDER BY a.seq DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: reads of person: %w", err)
 	}

@@ -69,6 +69,9 @@ type DB struct {
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
 	backlogFigures  figuresCache
+	wal             *walCheckpointer // SQLite only
+	writeStmts      *stmtCache       // SQLite only (prepared.go)
+	readStmts       *stmtCache
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.
@@ -87,6 +90,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
+	var dsn string // SQLite
 	switch {
 	case strings.HasPrefix(o.URL, "postgres://") || strings.HasPrefix(o.URL, "postgresql://"):
 		db.Dialect = Postgres
@@ -106,8 +110,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.path = filepath.Join(o.DataDir, "escudo.db")
 		// busy_timeout first so the other pragmas wait rather than fail.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		dsn := "file:" + (&url.URL{Path: db.path}).EscapedPath() + "?" + pragmas
-		if db.write, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
+		dsn = "file:" + (&url.URL{Path: db.path}).EscapedPath() + "?" + pragmas
+		// Checkpoints are mostly done in the background (wal.go).
+		if db.write, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+
+			")&_pragma=journal_size_limit("+strconv.Itoa(journalSizeLimit)+")"); err != nil {
 			return nil, err
 		}
 		db.write.SetMaxOpenConns(1)
@@ -123,6 +129,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if db.Dialect == SQLite {
+		db.writeStmts, db.readStmts = newStmtCache(db.write, true), newStmtCache(db.read, false)
+		if db.wal, err = startCheckpointer(dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if o.Keys != nil {
 		if db.Keys, err = vault.NewKeyring(o.Keys, nil); err != nil {
@@ -145,6 +158,12 @@ func (db *DB) Rules() []escudo.ClockRule { return db.rules }
 // Close closes the connections.
 func (db *DB) Close() error {
 	var err error
+	db.writeStmts.close()
+	db.readStmts.close()
+	if db.wal != nil {
+		err = db.wal.close()
+		db.wal = nil
+	}
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
 	}
@@ -162,9 +181,10 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // Tx is a transaction carrying the moment it started, so every row it writes
 // shares one time and tests can control the clock.
 type Tx struct {
-	tx  *sql.Tx
-	db  *DB
-	now time.Time
+	tx       *sql.Tx
+	db       *DB
+	now      time.Time
+	writable bool
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.
@@ -177,7 +197,7 @@ func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	return &Tx{tx: tx, db: db, now: db.Now()}, nil
+	return &Tx{tx: tx, db: db, now: db.Now(), writable: writable}, nil
 }
 
 // WithTx runs fn in a transaction, committing when it returns nil.
@@ -186,7 +206,16 @@ func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) err
 	if err != nil {
 		return err
 	}
-	defer tx.tx.Rollback() //nolint:errcheck // no-op after commit
+	defer func() {
+		_ = tx.tx.Rollback() // no-op after commit
+		// Statements admitted to a cache while this transaction held the
+		// connection are prepared now that it is free.
+		if writable {
+			db.writeStmts.prepareWanted()
+		} else {
+			db.readStmts.prepareWanted()
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -204,16 +233,25 @@ func (tx *Tx) DB() *DB { return tx.db }
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.Rebind(q), args...)
 }
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.Rebind(q), args...)
 }
 
 // QueryRow runs a one-row query written with ? placeholders.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
 }
 

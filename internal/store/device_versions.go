@@ -22,7 +22,7 @@ func (db *DB) DeviceVersions(ctx context.Context, ids []int64) (map[int64]int64,
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("device versions: %w", err)
 	}

@@ -109,14 +109,14 @@ func (db *DB) scanDevice(row interface{ Scan(...any) error }, extra ...any) (*es
 
 // FindDeviceByID returns a device with its beneficiary's entity.
 func (db *DB) FindDeviceByID(ctx context.Context, id int64) (*escudo.Device, error) {
-	row := db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+deviceColumns+` FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`), id)
+	row := db.readRow(ctx, `SELECT `+deviceColumns+` FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`, id)
 	return db.scanDevice(row)
 }
 
 // DeviceCredential loads what is needed to authenticate device id.
 func (db *DB) DeviceCredential(ctx context.Context, id int64) (*DeviceCredential, error) {
 	var mac, sealed []byte
-	row := db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+deviceColumns+`, d.secret_mac, d.secret_enc FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`), id)
+	row := db.readRow(ctx, `SELECT `+deviceColumns+`, d.secret_mac, d.secret_enc FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`, id)
 	d, err := db.scanDevice(row, &mac, &sealed)
 	if err != nil {
 		return nil, err
@@ -138,8 +138,8 @@ func (db *DB) FindDeviceByPhone(ctx context.Context, phone string) (*escudo.Devi
 	if len(key) < 7 {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.device_not_found")
 	}
-	row := db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+deviceColumns+` FROM devices d JOIN people p ON p.id = d.person_id
-		WHERE d.phone_bidx = ? AND d.disabled = 0 ORDER BY d.id DESC LIMIT 1`), db.Keys.BlindIndex("device_phone", key))
+	row := db.readRow(ctx, `SELECT `+deviceColumns+` FROM devices d JOIN people p ON p.id = d.person_id
+		WHERE d.phone_bidx = ? AND d.disabled = 0 ORDER BY d.id DESC LIMIT 1`, db.Keys.BlindIndex("device_phone", key))
 	return db.scanDevice(row)
 }
 
@@ -151,7 +151,7 @@ func (db *DB) FindDevices(ctx context.Context, personID int64) ([]*escudo.Device
 		q += ` WHERE d.person_id = ?`
 		args = append(args, personID)
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q+` ORDER BY d.id`), args...)
+	rows, err := db.readQuery(ctx, q+` ORDER BY d.id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func scanDrill(row interface{ Scan(...any) error }) (*Drill, error) {
 
 // FindDrill returns one drill.
 func (db *DB) FindDrill(ctx context.Context, id int64) (*Drill, error) {
-	d, err := scanDrill(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+drillColumns+` FROM drills WHERE id = ?`), id))
+	d, err := scanDrill(db.readRow(ctx, `SELECT `+drillColumns+` FROM drills WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.drill_not_found")
 	}
@@ -164,7 +164,7 @@ func (db *DB) FindDrills(ctx context.Context, deviceID int64, limit int) ([]*Dri
 		args = append(args, deviceID)
 	}
 	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q+` ORDER BY started_at DESC, id DESC LIMIT ?`), args...)
+	rows, err := db.readQuery(ctx, q+` ORDER BY started_at DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: find drills: %w", err)
 	}
@@ -183,8 +183,8 @@ func (db *DB) FindDrills(ctx context.Context, deviceID int64, limit int) ([]*Dri
 // DevicesDueForDrill lists enabled devices without a drill started since
 // before, oldest registration first, at most limit.
 func (db *DB) DevicesDueForDrill(ctx context.Context, before time.Time, limit int) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT d.id FROM devices d WHERE d.disabled = 0
-		AND NOT EXISTS (SELECT 1 FROM drills dr WHERE dr.device_id = d.id AND dr.started_at >= ?) ORDER BY d.id LIMIT ?`), micros(before), limit)
+	rows, err := db.readQuery(ctx, `SELECT d.id FROM devices d WHERE d.disabled = 0
+		AND NOT EXISTS (SELECT 1 FROM drills dr WHERE dr.device_id = d.id AND dr.started_at >= ?) ORDER BY d.id LIMIT ?`, micros(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: devices due for drill: %w", err)
 	}

@@ -120,7 +120,7 @@ func (db *DB) HeartbeatStates(ctx context.Context) (map[int64]HeartbeatState, er
 func (db *DB) DeviceLocation(ctx context.Context, deviceID int64) (string, time.Time, error) {
 	var b []byte
 	var seen int64
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT location_enc, last_seen FROM device_supervision WHERE device_id = ?`), deviceID).Scan(&b, &seen)
+	err := db.readRow(ctx, `SELECT location_enc, last_seen FROM device_supervision WHERE device_id = ?`, deviceID).Scan(&b, &seen)
 	if isNoRows(err) {
 		return "", time.Time{}, nil
 	} else if err != nil {
@@ -184,7 +184,7 @@ func (db *DB) UntestedDevices(ctx context.Context, before time.Time, limit int) 
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: untested devices: %w", err)
 	}
@@ -206,7 +206,7 @@ func (db *DB) UntestedDevices(ctx context.Context, before time.Time, limit int) 
 // CountUntestedDevices counts what UntestedDevices lists, for /metrics.
 func (db *DB) CountUntestedDevices(ctx context.Context, before time.Time) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*) FROM devices WHERE disabled = 0 AND COALESCE(last_test_at, created_at) < ?`), micros(before)).Scan(&n)
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM devices WHERE disabled = 0 AND COALESCE(last_test_at, created_at) < ?`, micros(before)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count untested devices: %w", err)
 	}
@@ -233,8 +233,8 @@ func (db *DB) SilenceContactsFor(ctx context.Context, deviceID int64) (*SilenceC
 		return nil, err
 	}
 	c := &SilenceContacts{Device: d, Person: p}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT DISTINCT u.id, u.email, u.locale, u.role FROM cases c JOIN users u ON u.id = c.assigned_to
-		WHERE c.person_id = ? AND c.stage <> ? AND u.disabled = 0 ORDER BY u.id`), d.PersonID, string(escudo.StageClosed))
+	rows, err := db.readQuery(ctx, `SELECT DISTINCT u.id, u.email, u.locale, u.role FROM cases c JOIN users u ON u.id = c.assigned_to
+		WHERE c.person_id = ? AND c.stage <> ? AND u.disabled = 0 ORDER BY u.id`, d.PersonID, string(escudo.StageClosed))
 	if err != nil {
 		return nil, fmt.Errorf("store: silence contacts: %w", err)
 	}
@@ -262,7 +262,7 @@ func (db *DB) SilenceContactsFor(ctx context.Context, deviceID int64) (*SilenceC
 	if len(c.Officers) == 0 {
 		c.Officers = others
 	}
-	rows, err = db.read.QueryContext(ctx, db.Rebind(`SELECT id FROM users WHERE person_id = ? AND role = ? AND disabled = 0 ORDER BY id`), d.PersonID, string(escudo.RoleBeneficiary))
+	rows, err = db.readQuery(ctx, `SELECT id FROM users WHERE person_id = ? AND role = ? AND disabled = 0 ORDER BY id`, d.PersonID, string(escudo.RoleBeneficiary))
 	if err != nil {
 		return nil, fmt.Errorf("store: silence contacts: %w", err)
 	}

@@ -97,8 +97,8 @@ func (tx *Tx) enqueue(ctx context.Context, n Notification, claim time.Duration) 
 
 // Inbox returns a user's newest in-app notifications.
 func (db *DB) Inbox(ctx context.Context, userID int64, limit int) ([]Notification, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, created_at, kind, case_id, subject, body_enc, read_at FROM outbox
-		WHERE recipient_user = ? AND channel = ? ORDER BY created_at DESC, id DESC LIMIT ?`), userID, ChannelInbox, limit)
+	rows, err := db.readQuery(ctx, `SELECT id, created_at, kind, case_id, subject, body_enc, read_at FROM outbox
+		WHERE recipient_user = ? AND channel = ? ORDER BY created_at DESC, id DESC LIMIT ?`, userID, ChannelInbox, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -38,8 +38,8 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, chan
 	now := micros(db.Now())
 	args := append([]any{OutboxPending, now}, sendable...)
 	args = append(args, limit)
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id FROM outbox WHERE status = ? AND next_attempt_at <= ? AND channel IN (?`+
-		strings.Repeat(`, ?`, len(sendable)-1)+`) ORDER BY next_attempt_at LIMIT ?`), args...)
+	rows, err := db.readQuery(ctx, `SELECT id FROM outbox WHERE status = ? AND next_attempt_at <= ? AND channel IN (?`+
+		strings.Repeat(`, ?`, len(sendable)-1)+`) ORDER BY next_attempt_at LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
@@ -116,7 +116,7 @@ func (db *DB) scanNotification(row interface{ Scan(...any) error }) (*Notificati
 
 // FindNotification returns one outbox row with its recipient and body.
 func (db *DB) FindNotification(ctx context.Context, id int64) (*Notification, error) {
-	n, err := db.scanNotification(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id))
+	n, err := db.scanNotification(db.readRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, fmt.Errorf("store: notification %d not found", id)
 	}
@@ -125,7 +125,7 @@ func (db *DB) FindNotification(ctx context.Context, id int64) (*Notification, er
 
 // AlertNotifications returns the outbox rows of an alert, oldest first.
 func (db *DB) AlertNotifications(ctx context.Context, alertID int64) ([]Notification, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE alert_id = ? ORDER BY id`), alertID)
+	rows, err := db.readQuery(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE alert_id = ? ORDER BY id`, alertID)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ type DeliveryAttempt struct {
 
 // DeliveryAttempts lists the attempts of one notification.
 func (db *DB) DeliveryAttempts(ctx context.Context, outboxID int64) ([]DeliveryAttempt, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT attempt, started_at, finished_at, outcome, status_code, error FROM outbox_attempts WHERE outbox_id = ? ORDER BY id`), outboxID)
+	rows, err := db.readQuery(ctx, `SELECT attempt, started_at, finished_at, outcome, status_code, error FROM outbox_attempts WHERE outbox_id = ? ORDER BY id`, outboxID)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (db *DB) DeliveryAttempts(ctx context.Context, outboxID int64) ([]DeliveryA
 // channel (inbox ones are delivered on insert), for metrics: a channel that
 // no node can send shows here as a growing count.
 func (db *DB) PendingByChannel(ctx context.Context) (map[string]int, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT channel, COUNT(*) FROM outbox WHERE status = ? AND channel <> ? GROUP BY channel`), OutboxPending, ChannelInbox)
+	rows, err := db.readQuery(ctx, `SELECT channel, COUNT(*) FROM outbox WHERE status = ? AND channel <> ? GROUP BY channel`, OutboxPending, ChannelInbox)
 	if err != nil {
 		return nil, err
 	}

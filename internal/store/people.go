@@ -161,7 +161,7 @@ func (db *DB) scanPerson(row interface{ Scan(...any) error }) (*escudo.Person, e
 
 // FindPersonByID returns one person, decrypted, and audits the read.
 func (db *DB) FindPersonByID(ctx context.Context, id int64) (*escudo.Person, error) {
-	p, err := db.scanPerson(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE id = ?`), id))
+	p, err := db.scanPerson(db.readRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 	} else if err != nil {
@@ -180,7 +180,7 @@ func (db *DB) FindPeopleByName(ctx context.Context, name string) ([]*escudo.Pers
 	if idx == nil {
 		return nil, nil
 	}
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT `+personColumns+` FROM people WHERE name_bidx = ? ORDER BY id LIMIT 100`), idx)
+	rows, err := db.readQuery(ctx, `SELECT `+personColumns+` FROM people WHERE name_bidx = ? ORDER BY id LIMIT 100`, idx)
 	if err != nil {
 		return nil, err
 	}

@@ -5,16 +5,174 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
-// The alert intake runs a handful of statements for every alert. The
-// pure-Go SQLite driver parses SQL on every call, and at a thousand alerts a
-// second parsing alone took a quarter of the writer's time; so these
-// statements are prepared once on the writer connection and reused by every
-// transaction (database/sql reuses a statement prepared on the
-// transaction's own connection without parsing it again).
+// The pure-Go SQLite driver parses SQL text at every call, and under the
+// alert load parsing took an eighth of the server's CPU (a quarter of the
+// writer's time). So on SQLite every statement run more than once is
+// prepared once and reused: a statement cache per pool (the writer and the
+// readers), keyed by the SQL text. database/sql keeps, for each prepared
+// statement, its compiled form on every connection it ran on, and a
+// transaction reuses the one on its own connection without parsing again.
+//
+// A statement is admitted on its second use, so one-off texts (a list with
+// an unusual filter) are not kept; the cache holds at most maxCachedStmts.
+// On PostgreSQL the pgx driver keeps its own per-connection statement cache
+// and none of this applies.
+const maxCachedStmts = 256
 
-// Hot statements of the alert pipeline, exactly as written at their call sites.
+type stmtCache struct {
+	pool *sql.DB
+	// deferred: preparing needs a free connection, which a transaction on
+	// the single SQLite writer is holding; the writer's statements are
+	// prepared after the transaction, in the background.
+	deferred bool
+
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	seen   map[string]bool // used once, not yet prepared
+	wanted []string        // deferred: to prepare once the connection is free
+
+	preparing atomic.Bool
+}
+
+func newStmtCache(pool *sql.DB, deferred bool) *stmtCache {
+	return &stmtCache{pool: pool, deferred: deferred, stmts: map[string]*sql.Stmt{}, seen: map[string]bool{}}
+}
+
+// lookup returns the prepared statement for q, or nil when q has to be run
+// unprepared this time. Outside a transaction on a non-deferred cache it
+// prepares q on its second use.
+func (c *stmtCache) lookup(ctx context.Context, q string, inTx bool) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if s, ok := c.stmts[q]; ok {
+		c.mu.Unlock()
+		return s
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		c.mu.Unlock()
+		return nil
+	}
+	if !c.seen[q] {
+		if len(c.seen) >= 4*maxCachedStmts {
+			clear(c.seen)
+		}
+		c.seen[q] = true
+		c.mu.Unlock()
+		return nil
+	}
+	if c.deferred || inTx {
+		delete(c.seen, q)
+		c.wanted = append(c.wanted, q)
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	s, _ := c.prepare(ctx, q) // on error run unprepared: the error, if real, shows there
+	return s
+}
+
+func (c *stmtCache) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	s, err := c.pool.PrepareContext(context.WithoutCancel(ctx), q)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.stmts[q]; ok {
+		s.Close()
+		return old, nil
+	}
+	c.stmts[q] = s
+	delete(c.seen, q)
+	return s, nil
+}
+
+// prepareWanted prepares, in the background, the statements that were
+// admitted while their connection was busy.
+func (c *stmtCache) prepareWanted() {
+	if c == nil || !c.preparing.CompareAndSwap(false, true) {
+		return
+	}
+	c.mu.Lock()
+	if len(c.wanted) == 0 {
+		c.mu.Unlock()
+		c.preparing.Store(false)
+		return
+	}
+	c.mu.Unlock()
+	go func() {
+		defer c.preparing.Store(false)
+		for {
+			c.mu.Lock()
+			if len(c.wanted) == 0 {
+				c.mu.Unlock()
+				return
+			}
+			q := c.wanted[len(c.wanted)-1]
+			c.wanted = c.wanted[:len(c.wanted)-1]
+			c.mu.Unlock()
+			_, _ = c.prepare(context.Background(), q) // an error shows when q runs unprepared
+		}
+	}()
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, s := range c.stmts {
+		s.Close()
+		delete(c.stmts, q)
+	}
+}
+
+// size is the number of prepared statements.
+func (c *stmtCache) size() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.stmts)
+}
+
+// readRow runs a one-row query on the read pool, prepared when cached.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := db.readStmts.lookup(ctx, q, false); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// readQuery runs a query on the read pool, prepared when cached.
+func (db *DB) readQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := db.readStmts.lookup(ctx, q, false); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+// txStmt is q prepared for this transaction, or nil.
+func (tx *Tx) txStmt(ctx context.Context, q string) *sql.Stmt {
+	c := tx.db.readStmts
+	if tx.writable {
+		c = tx.db.writeStmts
+	}
+	if s := c.lookup(ctx, q, true); s != nil {
+		return tx.tx.StmtContext(ctx, s)
+	}
+	return nil
+}
+
+// Hot statements of the alert pipeline, prepared when the pipeline starts
+// rather than on their second use.
 const (
 	qAlertByDedup   = `SELECT id, status FROM alerts WHERE dedup_key = ?`
 	qAlertByMessage = `SELECT id, status FROM alerts WHERE device_id = ? AND message_id = ?`
@@ -28,58 +186,26 @@ const (
 	qSavepoint        = `SAVEPOINT item`
 	qSavepointBack    = `ROLLBACK TO SAVEPOINT item`
 	qSavepointRelease = `RELEASE SAVEPOINT item`
+	qAuditHead        = `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`
+	qAuditInsert      = `INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash) VALUES `
+	qAuditRow         = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertInsert, qAlertEvent, qAlertForUpdate,
-	qAlertAcknowledge, qAlertResolve, qSavepoint, qSavepointBack, qSavepointRelease}
-
-type stmtKey struct {
-	db *DB
-	q  string
-}
-
-var prepared sync.Map // stmtKey -> *sql.Stmt
+	qAlertAcknowledge, qAlertResolve, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow}
 
 // PrepareAlertStatements prepares the alert pipeline's statements on the
 // writer. Call it outside any transaction (on SQLite the one writer
-// connection must be free); statements not prepared are simply parsed at
-// each use.
+// connection must be free). On PostgreSQL it does nothing: the driver
+// prepares and caches statements per connection itself.
 func (db *DB) PrepareAlertStatements(ctx context.Context) error {
+	if db.writeStmts == nil {
+		return nil
+	}
 	for _, q := range hotStatements {
-		k := stmtKey{db, q}
-		if _, ok := prepared.Load(k); ok {
-			continue
-		}
-		s, err := db.write.PrepareContext(ctx, db.Rebind(q))
-		if err != nil {
+		if _, err := db.writeStmts.prepare(ctx, q); err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
 		}
-		if _, loaded := prepared.LoadOrStore(k, s); loaded {
-			s.Close()
-		}
 	}
 	return nil
-}
-
-func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
-	if s, ok := prepared.Load(stmtKey{tx.db, q}); ok {
-		return tx.tx.StmtContext(ctx, s.(*sql.Stmt))
-	}
-	return nil
-}
-
-// hotRow runs a hot query, prepared when possible.
-func (tx *Tx) hotRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if s := tx.stmt(ctx, q); s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	return tx.QueryRow(ctx, q, args...)
-}
-
-// hotExec runs a hot statement, prepared when possible.
-func (tx *Tx) hotExec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if s := tx.stmt(ctx, q); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return tx.Exec(ctx, q, args...)
 }

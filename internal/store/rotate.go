@@ -59,7 +59,7 @@ func (db *DB) refreshForUnknownKey(b []byte) bool {
 		return false
 	}
 	q := func(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-		return db.read.QueryContext(ctx, db.Rebind(q), args...)
+		return db.readQuery(ctx, q, args...)
 	}
 	if err := db.addStoredKeys(context.Background(), q); err != nil {
 		db.log.Warn("refresh data keys", "err", err)

@@ -7,7 +7,7 @@ import (
 
 // SecurityKeys returns the stored WebAuthn credential records of a user.
 func (db *DB) SecurityKeys(ctx context.Context, userID int64) ([][]byte, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT data FROM security_keys WHERE user_id = ? ORDER BY id`), userID)
+	rows, err := db.readQuery(ctx, `SELECT data FROM security_keys WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: security keys: %w", err)
 	}

@@ -46,7 +46,7 @@ func sessionKey(token string) string {
 // FindCtx returns the data of an unexpired session.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.read.QueryRowContext(ctx, s.db.Rebind(`SELECT data FROM sessions WHERE token = ? AND expiry > ?`),
+	err := s.db.readRow(ctx, `SELECT data FROM sessions WHERE token = ? AND expiry > ?`,
 		sessionKey(token), micros(time.Now())).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil

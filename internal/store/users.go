@@ -86,7 +86,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
 
 // FindUserByID returns one user.
 func (db *DB) FindUserByID(ctx context.Context, id int64) (*escudo.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`), id))
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if isNoRows(err) {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 	}
@@ -95,7 +95,7 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (*escudo.User, error) 
 
 // FindUserByUsername returns one user.
 func (db *DB) FindUserByUsername(ctx context.Context, username string) (*escudo.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+` FROM users WHERE username = ?`), strings.ToLower(strings.TrimSpace(username))))
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, strings.ToLower(strings.TrimSpace(username))))
 	if isNoRows(err) {
 		return nil, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 	}
@@ -130,7 +130,7 @@ func (db *DB) Authenticate(ctx context.Context, username, pw string) (*escudo.Us
 		return nil, fail
 	}
 	var hash string
-	u, err := scanUser(db.read.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+`, password_hash FROM users WHERE username = ?`),
+	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE username = ?`,
 		strings.ToLower(strings.TrimSpace(username))), &hash)
 	switch {
 	case isNoRows(err):
