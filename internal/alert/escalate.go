@@ -244,7 +244,7 @@ func (p *Pipeline) escalate(ctx context.Context, id int64, from int) (bool, erro
 		return false, fmt.Errorf("alert: escalate %d: %w", id, err)
 	}
 	p.m.escalated.Inc()
-	p.handoff(notes)
+	p.handoff(notes, nil)
 	p.sched.add(id, a.Tier, next)
 	p.publish(Change{AlertID: id, Kind: store.AlertEventEscalated, Tier: a.Tier, Type: a.Type, Entity: a.Entity})
 	return true, nil

@@ -22,11 +22,13 @@ import (
 	"escudo/internal/store"
 )
 
-// Deliverer takes freshly committed notifications for immediate delivery.
-// It must not block; rows it cannot take are delivered by its polling
-// fallback once their hold expires.
+// Deliverer takes notifications for immediate delivery. committed blocks
+// until the transaction that wrote their rows has committed (nil: it has);
+// the deliverer may send before that, and records an attempt only once
+// committed returns nil. It must not block; rows it cannot take are
+// delivered by its polling fallback once their hold expires.
 type Deliverer interface {
-	Deliver(ns []store.Notification)
+	DeliverBeforeCommit(ns []store.Notification, committed func() error)
 }
 
 // Options configure a Pipeline. The zero value of every optional field is safe.
@@ -166,7 +168,6 @@ type intake struct {
 	act    func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) // nil for an alert
 	actCtx context.Context                                                // the operator's context (user, address)
 	alert  *escudo.Alert
-	notes  []store.Notification
 	actErr error // the action's own refusal, inside a committed batch
 	err    error
 	done   chan struct{}
@@ -334,10 +335,16 @@ func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
 	}
 }
 
-func (p *Pipeline) commit(ctx context.Context, batch []*intake) error {
+// commit writes a batch in one transaction. The first notifications of its
+// alerts are handed to the deliverer as soon as their rows are written,
+// before the commit's fsync: the duty desk is paged while the disk works
+// (a stalled disk delays the device's acknowledgement, not the page).
+func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 	for _, it := range batch {
-		it.alert, it.notes, it.actErr = nil, nil, nil
+		it.alert, it.actErr = nil, nil
 	}
+	outcome := &commitOutcome{done: make(chan struct{})}
+	defer func() { outcome.resolve(err) }()
 	return p.db.WithTx(ctx, true, func(tx *store.Tx) error {
 		if err := tx.RequireDurableCommit(ctx); err != nil {
 			return err
@@ -390,19 +397,26 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) error {
 		if err != nil {
 			return fmt.Errorf("alert: queue notifications: %w", err)
 		}
-		byAlert := make(map[int64]*intake, len(alerts))
-		for _, it := range alerts {
-			if !it.alert.Duplicate {
-				byAlert[it.alert.ID] = it
-			}
-		}
-		for _, n := range saved {
-			if it := byAlert[n.AlertID]; it != nil {
-				it.notes = append(it.notes, n)
-			}
-		}
+		p.handoff(saved, outcome.wait)
 		return nil
 	})
+}
+
+// commitOutcome is the result of a batch's commit, awaited by the
+// deliverer before it records attempts made during the commit.
+type commitOutcome struct {
+	done chan struct{}
+	err  error
+}
+
+func (c *commitOutcome) resolve(err error) {
+	c.err = err
+	close(c.done)
+}
+
+func (c *commitOutcome) wait() error {
+	<-c.done
+	return c.err
 }
 
 func (p *Pipeline) afterCommit(it *intake) {
@@ -414,7 +428,6 @@ func (p *Pipeline) afterCommit(it *intake) {
 		p.m.duplicates.Inc()
 		return
 	}
-	p.handoff(it.notes)
 	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
 	p.m.storeLat.Observe(a.StoredAt.Sub(a.ReceivedAt).Seconds())
 	if a.NextEscalation != nil {
@@ -424,8 +437,8 @@ func (p *Pipeline) afterCommit(it *intake) {
 }
 
 // handoff gives external notifications to the deliverer; inbox ones are
-// already delivered.
-func (p *Pipeline) handoff(ns []store.Notification) {
+// already delivered. committed is nil once their rows are committed.
+func (p *Pipeline) handoff(ns []store.Notification, committed func() error) {
 	if p.deliver == nil || len(ns) == 0 {
 		return
 	}
@@ -436,7 +449,7 @@ func (p *Pipeline) handoff(ns []store.Notification) {
 		}
 	}
 	if len(out) > 0 {
-		p.deliver.Deliver(out)
+		p.deliver.DeliverBeforeCommit(out, committed)
 	}
 }
 

@@ -14,24 +14,48 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// recorder is a Deliverer that keeps what it is handed.
+// recorder is a Deliverer that keeps what it is handed, with the outcome
+// of the commit each was handed over in.
 type recorder struct {
-	mu sync.Mutex
-	ns []store.Notification
+	mu   sync.Mutex
+	hs   []handed
+	hook func(ns []store.Notification) // called at handoff, when set
 }
 
-func (r *recorder) Deliver(ns []store.Notification) {
+type handed struct {
+	ns        []store.Notification
+	committed func() error
+}
+
+func (r *recorder) DeliverBeforeCommit(ns []store.Notification, committed func() error) {
+	if r.hook != nil {
+		r.hook(ns)
+	}
 	r.mu.Lock()
-	r.ns = append(r.ns, ns...)
+	r.hs = append(r.hs, handed{ns, committed})
 	r.mu.Unlock()
 }
 
-func (r *recorder) take() []store.Notification {
+// take returns the notifications handed over whose transaction committed,
+// and how many were handed over for a transaction that failed.
+func (r *recorder) takeAll() (ok []store.Notification, failed int) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.ns
-	r.ns = nil
-	return out
+	hs := r.hs
+	r.hs = nil
+	r.mu.Unlock()
+	for _, h := range hs {
+		if h.committed != nil && h.committed() != nil {
+			failed += len(h.ns)
+			continue
+		}
+		ok = append(ok, h.ns...)
+	}
+	return ok, failed
+}
+
+func (r *recorder) take() []store.Notification {
+	ok, _ := r.takeAll()
+	return ok
 }
 
 type fixture struct {
@@ -121,6 +145,34 @@ func notified(t *testing.T, db *store.DB, alertID int64) map[string]bool {
 		out[n.DedupKey] = true
 	}
 	return out
+}
+
+// The first notifications are handed to delivery as soon as the alert's
+// transaction has written them, before it commits: a disk slow to fsync
+// delays the device's acknowledgement, not the page to the duty desk.
+func TestFirstNotificationsLeaveDuringCommit(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		var visible []bool
+		f.rec.hook = func(ns []store.Notification) {
+			_, err := db.FindAlertByID(ctx, ns[0].AlertID)
+			visible = append(visible, err == nil)
+		}
+		a := f.press(t, escudo.AlertPanic, "m-early")
+		if len(visible) != 1 || visible[0] {
+			t.Fatalf("handoffs %v: want one, made before the alert was committed", visible)
+		}
+		ok, failed := f.rec.takeAll()
+		if len(ok) != 3 || failed != 0 || ok[0].AlertID != a.ID {
+			t.Fatalf("after the commit: %d handed over as committed, %d as failed", len(ok), failed)
+		}
+		if _, err := db.FindAlertByID(ctx, a.ID); err != nil {
+			t.Fatalf("alert after Submit returned: %v", err)
+		}
+	})
 }
 
 func TestAlertStoredWithFirstNotificationsBeforeAnswer(t *testing.T) {

@@ -64,13 +64,14 @@ type Options struct {
 // Dispatcher is the delivery worker pool.
 type Dispatcher struct {
 	o       Options
-	jobs    chan store.Notification
-	results chan store.DeliveryResult
+	jobs    chan job
+	results chan result
 	log     *slog.Logger
 
 	attempts *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	dropped  prometheus.Counter
+	orphaned prometheus.Counter
 
 	inflight sync.Map // outbox id -> struct{}: never two attempts at once
 	channels []string // those with a sender, the only ones this node claims
@@ -111,7 +112,7 @@ func New(o Options) (*Dispatcher, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dispatcher{o: o, jobs: make(chan store.Notification, 8192), results: make(chan store.DeliveryResult, 8192), log: o.Logger}
+	d := &Dispatcher{o: o, jobs: make(chan job, 8192), results: make(chan result, 8192), log: o.Logger}
 	for c := range o.Senders {
 		d.channels = append(d.channels, c)
 	}
@@ -120,8 +121,10 @@ func New(o Options) (*Dispatcher, error) {
 	d.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "escudo_notify_delivery_seconds", Help: "Time from queueing to successful delivery, by channel.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1, 5, 30, 300}}, []string{"channel"})
 	d.dropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_notify_handoff_deferred_total", Help: "Notifications left to the poller because the workers were saturated."})
+	d.orphaned = prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_notify_commit_failed_total",
+		Help: "Notifications sent while their transaction committed, whose commit then failed (the alert is stored and notified again)."})
 	if o.Registry != nil {
-		for _, c := range []prometheus.Collector{d.attempts, d.latency, d.dropped, pendingCollector{d}} {
+		for _, c := range []prometheus.Collector{d.attempts, d.latency, d.dropped, d.orphaned, pendingCollector{d}} {
 			if err := o.Registry.Register(c); err != nil {
 				return nil, fmt.Errorf("notify: metrics: %w", err)
 			}
@@ -130,17 +133,38 @@ func New(o Options) (*Dispatcher, error) {
 	return d, nil
 }
 
+// job is one notification to attempt; committed, when set, blocks until
+// the transaction that wrote its row has committed or failed.
+type job struct {
+	n         store.Notification
+	committed func() error
+}
+
+// result is an attempt's outcome, recorded once its row is committed.
+type result struct {
+	r         store.DeliveryResult
+	committed func() error
+}
+
 // Deliver queues freshly committed notifications for immediate delivery.
 // It never blocks: when the workers are saturated the rows wait for the
 // poller (their hold expires and they are due again). Rows of a channel
 // this node cannot send wait, pending, for a node that can.
-func (d *Dispatcher) Deliver(ns []store.Notification) {
+func (d *Dispatcher) Deliver(ns []store.Notification) { d.DeliverBeforeCommit(ns, nil) }
+
+// DeliverBeforeCommit queues notifications whose rows a transaction has
+// written but not yet committed: they are sent at once, while the commit
+// waits for the disk, so a slow fsync does not delay the page to the duty
+// desk. committed blocks until that transaction's outcome is known (nil
+// means already committed); an attempt is recorded only once its row is
+// committed, and dropped with a log entry if the commit failed.
+func (d *Dispatcher) DeliverBeforeCommit(ns []store.Notification, committed func() error) {
 	for _, n := range ns {
 		if _, ok := d.o.Senders[n.Channel]; !ok {
 			continue
 		}
 		select {
-		case d.jobs <- n:
+		case d.jobs <- job{n: n, committed: committed}:
 		default:
 			d.dropped.Inc()
 		}
@@ -182,7 +206,7 @@ func (d *Dispatcher) poll(ctx context.Context) {
 			}
 			for _, n := range ns {
 				select {
-				case d.jobs <- n:
+				case d.jobs <- job{n: n}:
 				case <-ctx.Done():
 					return
 				}
@@ -204,13 +228,13 @@ func (d *Dispatcher) work(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case n := <-d.jobs:
-			if _, busy := d.inflight.LoadOrStore(n.ID, struct{}{}); busy {
+		case j := <-d.jobs:
+			if _, busy := d.inflight.LoadOrStore(j.n.ID, struct{}{}); busy {
 				continue
 			}
-			r := d.attempt(ctx, n)
-			d.inflight.Delete(n.ID)
-			d.results <- r
+			r := d.attempt(ctx, j.n)
+			d.inflight.Delete(j.n.ID)
+			d.results <- result{r: r, committed: j.committed}
 		}
 	}
 }
@@ -263,7 +287,8 @@ func (d *Dispatcher) Backoff(attempt int) time.Duration {
 // recordLoop writes attempt outcomes in batches (one transaction for all
 // that finished together).
 func (d *Dispatcher) recordLoop() {
-	batch := make([]store.DeliveryResult, 0, 256)
+	batch := make([]result, 0, 256)
+	rs := make([]store.DeliveryResult, 0, 256)
 	for r := range d.results {
 		batch = append(batch[:0], r)
 		// The delivery has happened already; recording it can wait a few
@@ -283,8 +308,25 @@ func (d *Dispatcher) recordLoop() {
 			}
 		}
 		linger.Stop()
+		rs = rs[:0]
+		for _, r := range batch {
+			if r.committed != nil {
+				if err := r.committed(); err != nil {
+					// Sent for a transaction that then failed: its row does
+					// not exist. The alert is stored again and notified
+					// again under its new number.
+					d.orphaned.Inc()
+					d.log.Error("notification sent but its transaction failed", "outbox", r.r.OutboxID, "alert", r.r.AlertID, "err", err)
+					continue
+				}
+			}
+			rs = append(rs, r.r)
+		}
+		if len(rs) == 0 {
+			continue
+		}
 		for try := 0; ; try++ {
-			err := d.o.DB.RecordDeliveries(context.Background(), batch)
+			err := d.o.DB.RecordDeliveries(context.Background(), rs)
 			if err == nil {
 				break
 			}

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -395,3 +396,83 @@ func TestImmediatePathAndWorkers(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Notifications handed over before their transaction commits are sent at
+// once; the attempt is recorded only after the commit, and not at all when
+// the commit fails.
+func TestDeliverBeforeCommit(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan string, 10)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got <- r.Header.Get("X-Escudo-Delivery")
+		}))
+		defer hook.Close()
+		reg := prometheus.NewRegistry()
+		d, _ := New(Options{DB: db, Now: clock.Now, Workers: 2, PollInterval: time.Hour, RecordDelay: time.Millisecond, Registry: reg,
+			Senders: map[string]Sender{store.ChannelWebhook: &Webhook{}}})
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		enqueue := func() store.Notification {
+			var n store.Notification
+			_ = db.WithTx(ctx, true, func(tx *store.Tx) (err error) {
+				n, err = tx.EnqueueAlertNotification(ctx, store.Notification{Channel: store.ChannelWebhook, Recipient: hook.URL, Kind: "alert", Body: "{}"}, time.Minute)
+				return err
+			})
+			return n
+		}
+		// The commit is held open: the receiver still gets the page.
+		n := enqueue()
+		release := make(chan error)
+		var outcome error
+		var once sync.Once
+		wait := func() error {
+			once.Do(func() { outcome = <-release })
+			return outcome
+		}
+		d.DeliverBeforeCommit([]store.Notification{n}, wait)
+		select {
+		case id := <-got:
+			if id != itoa(n.ID) {
+				t.Fatalf("delivered %s, want %d", id, n.ID)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("notification not sent while its commit was pending")
+		}
+		time.Sleep(50 * time.Millisecond) // give a wrong implementation time to record
+		if row, _ := db.FindNotification(ctx, n.ID); row.Status != store.OutboxPending || row.Attempts != 0 {
+			t.Fatalf("attempt recorded before the commit: %s after %d attempts", row.Status, row.Attempts)
+		}
+		release <- nil
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			row, _ := db.FindNotification(ctx, n.ID)
+			if row.Status == store.OutboxDelivered {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("attempt not recorded after the commit: %s", row.Status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+
+		// A failed commit: sent, not recorded, counted.
+		m := enqueue()
+		d.DeliverBeforeCommit([]store.Notification{m}, func() error { return errors.New("disk full") })
+		<-got
+		deadline = time.Now().Add(10 * time.Second)
+		for testutil.ToFloat64(d.orphaned) != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("a send for a failed commit was not counted")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		if row, _ := db.FindNotification(context.Background(), m.ID); row.Status != store.OutboxPending || row.Attempts != 0 {
+			t.Fatalf("attempt recorded for a failed commit: %s after %d attempts", row.Status, row.Attempts)
+		}
+	})
+}
