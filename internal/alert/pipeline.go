@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -82,6 +83,10 @@ type Pipeline struct {
 	subMu sync.Mutex
 	subs  map[chan Change]struct{}
 
+	early      atomic.Pointer[earlyState] // early.go; set by Run
+	earlyMu    sync.Mutex
+	earlyUsers map[string]cachedRecipients
+
 	m metrics
 }
 
@@ -128,7 +133,7 @@ func New(o Options) (*Pipeline, error) {
 		o.SweepInterval = 5 * time.Second
 	}
 	p := &Pipeline{db: o.DB, policy: o.Policy, deliver: o.Deliverer, now: o.Now, log: o.Logger, text: o.Text, opts: o,
-		queue: make(chan *intake, 4096), subs: map[chan Change]struct{}{}}
+		queue: make(chan *intake, 4096), subs: map[chan Change]struct{}{}, earlyUsers: map[string]cachedRecipients{}}
 	if p.text == nil {
 		p.text = func(key string, args map[string]any) string { return fmt.Sprint(key, " ", args) }
 	}
@@ -171,6 +176,13 @@ type intake struct {
 	actErr error // the action's own refusal, inside a committed batch
 	err    error
 	done   chan struct{}
+
+	// Paged before the commit (early.go): the reserved alert id, its first
+	// notifications with their reserved ids, and the outcome their
+	// deliveries wait for.
+	earlyID      int64
+	earlyNotes   []store.Notification
+	earlyOutcome *commitOutcome
 }
 
 // ErrStopped is returned for alerts submitted after the pipeline stopped.
@@ -185,6 +197,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if err := p.loadOpen(ctx); err != nil {
 		return err
 	}
+	p.startEarly(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); p.escalationLoop(ctx) }()
@@ -203,7 +216,9 @@ func (p *Pipeline) Submit(ctx context.Context, in escudo.AlertInput, entity stri
 	if in.PersonID == 0 {
 		return nil, escudo.FieldError("person_id", "validation.required", nil)
 	}
-	return p.enqueue(ctx, &intake{in: in, entity: entity, done: make(chan struct{})})
+	it := &intake{in: in, entity: entity, done: make(chan struct{})}
+	p.pageEarly(ctx, it)
+	return p.enqueue(ctx, it)
 }
 
 // enqueue hands it to the writer and waits for its commit.
@@ -211,6 +226,9 @@ func (p *Pipeline) enqueue(ctx context.Context, it *intake) (*escudo.Alert, erro
 	select {
 	case p.queue <- it:
 	case <-ctx.Done():
+		if it.earlyOutcome != nil {
+			it.earlyOutcome.resolve(ctx.Err())
+		}
 		return nil, ctx.Err()
 	}
 	select {
@@ -323,6 +341,13 @@ func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
 	}
 	p.m.batch.Observe(float64(len(batch)))
 	for _, it := range batch {
+		if it.earlyOutcome != nil {
+			err := it.err
+			if err == nil && it.alert != nil && it.alert.Duplicate {
+				err = errRepeatAfterPage
+			}
+			it.earlyOutcome.resolve(err)
+		}
 		if it.err == nil && it.actErr != nil {
 			it.err, it.alert = it.actErr, nil
 		}
@@ -355,7 +380,7 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 		for _, it := range batch {
 			if it.act == nil {
 				alerts = append(alerts, it)
-				items = append(items, &store.NewAlert{In: &it.in, Entity: it.entity, Escalate: escalate})
+				items = append(items, &store.NewAlert{In: &it.in, Entity: it.entity, Escalate: escalate, ID: it.earlyID})
 			}
 		}
 		if err := tx.InsertAlerts(ctx, items, time.Duration(p.policy.DedupWindow)); err != nil {
@@ -378,10 +403,17 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 			it.actErr = actErr
 		}
 		var all []store.Notification
+		paged := map[int64]bool{}
 		recipients := recipientCache{}
 		for i, it := range alerts {
 			it.alert = items[i].Alert
 			if it.alert.Duplicate {
+				continue
+			}
+			if it.earlyID != 0 {
+				// Already on their way: insert them under their ids.
+				all = append(all, it.earlyNotes...)
+				paged[it.alert.ID] = true
 				continue
 			}
 			ns, err := p.notify(ctx, tx, it.alert, 0, recipients)
@@ -396,6 +428,15 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 		saved, err := tx.EnqueueBatch(ctx, all, p.opts.Hold)
 		if err != nil {
 			return fmt.Errorf("alert: queue notifications: %w", err)
+		}
+		if len(paged) > 0 {
+			late := saved[:0:0]
+			for _, n := range saved {
+				if !paged[n.AlertID] {
+					late = append(late, n)
+				}
+			}
+			saved = late
 		}
 		p.handoff(saved, outcome.wait)
 		return nil
@@ -414,9 +455,21 @@ func (c *commitOutcome) resolve(err error) {
 	close(c.done)
 }
 
+// errCommitUnknown is the outcome of a commit not heard of in time (the
+// pipeline stopped with the alert still queued): the attempt is not
+// recorded, and the row, if it was committed after all, is delivered again
+// once its hold expires.
+var errCommitUnknown = errors.New("alert: commit outcome not known in time")
+
 func (c *commitOutcome) wait() error {
-	<-c.done
-	return c.err
+	t := time.NewTimer(30 * time.Second)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return c.err
+	case <-t.C:
+		return errCommitUnknown
+	}
 }
 
 func (p *Pipeline) afterCommit(it *intake) {
@@ -491,6 +544,9 @@ func (p *Pipeline) Resolve(ctx context.Context, id int64, outcome escudo.AlertOu
 		return nil, err
 	}
 	p.sched.remove(id)
+	if e := p.early.Load(); e != nil {
+		e.recent.resolved(a)
+	}
 	p.publish(Change{AlertID: id, Kind: store.AlertEventResolved, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
 	return a, nil
 }

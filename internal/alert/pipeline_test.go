@@ -574,3 +574,91 @@ func TestActionsShareTheWriter(t *testing.T) {
 		}
 	})
 }
+
+// A new alert is numbered from reserved ids and paged before its commit;
+// the rows are then stored under those ids. Retransmissions and second
+// presses are left to the database and not paged early; a repeat only the
+// database knows about makes the early page count as failed.
+func TestEarlyPaging(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		// An alert stored by "another node" before this one starts paging early.
+		other := f.press(t, escudo.AlertPanic, "m-other")
+		staff := escudo.NewContextWithUser(ctx, f.duty)
+		if _, err := f.p.Resolve(staff, other.ID, escudo.OutcomeFalseAlarm, ""); err != nil {
+			t.Fatal(err)
+		}
+		f.rec.take()
+		f.p.startEarly(ctx)
+		if f.p.early.Load() == nil {
+			t.Fatal("early paging not started")
+		}
+		var visible []bool
+		f.rec.hook = func(ns []store.Notification) {
+			_, err := db.FindAlertByID(ctx, ns[0].AlertID)
+			visible = append(visible, err == nil)
+		}
+		a := f.press(t, escudo.AlertPanic, "m-1")
+		if len(visible) != 1 || visible[0] {
+			t.Fatalf("handoffs %v: want one, before the commit", visible)
+		}
+		ok, failed := f.rec.takeAll()
+		if len(ok) != 3 || failed != 0 {
+			t.Fatalf("early page: %d committed, %d failed", len(ok), failed)
+		}
+		stored, err := db.AlertNotifications(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[int64]bool{}
+		for _, n := range stored {
+			ids[n.ID] = true
+		}
+		for _, n := range ok {
+			if n.AlertID != a.ID || !ids[n.ID] {
+				t.Fatalf("paged notification %d (alert %d) not stored under its id; stored %v", n.ID, n.AlertID, ids)
+			}
+		}
+		if a.ID <= other.ID {
+			t.Fatalf("reserved alert id %d not after %d", a.ID, other.ID)
+		}
+
+		// The same message again, and a second press: not paged early, and
+		// the database answers as before.
+		visible = nil
+		again := f.press(t, escudo.AlertPanic, "m-1")
+		second := f.press(t, escudo.AlertPanic, "m-2")
+		if len(visible) != 0 || !again.Duplicate || again.ID != a.ID || !second.Duplicate {
+			t.Fatalf("repeats: early handoffs %v, retransmission %+v, second press %+v", visible, again, second)
+		}
+		f.rec.take()
+
+		// Resolved, a new press is a new alert, paged early.
+		if _, err := f.p.Resolve(staff, a.ID, escudo.OutcomeFalseAlarm, ""); err != nil {
+			t.Fatal(err)
+		}
+		b := f.press(t, escudo.AlertPanic, "m-3")
+		if b.Duplicate || len(visible) != 1 {
+			t.Fatalf("press after resolution: %+v, early handoffs %v", b, visible)
+		}
+		f.rec.take()
+		if _, err := f.p.Resolve(staff, b.ID, escudo.OutcomeFalseAlarm, ""); err != nil {
+			t.Fatal(err)
+		}
+
+		// A message this node has not seen but the database has: paged,
+		// then found a repeat, so the page counts as failed.
+		visible = nil
+		dup := f.press(t, escudo.AlertPanic, "m-other")
+		if !dup.Duplicate || dup.ID != other.ID || len(visible) != 1 {
+			t.Fatalf("repeat known to the database only: %+v, early handoffs %v", dup, visible)
+		}
+		ok, failed = f.rec.takeAll()
+		if len(ok) != 0 || failed != 3 {
+			t.Fatalf("early page of a repeat: %d committed, %d failed; want 0 and 3", len(ok), failed)
+		}
+	})
+}

@@ -41,11 +41,16 @@ type WebhookPayload struct {
 // the alert, the tier and the recipient, so a retried step never notifies
 // twice.
 func (p *Pipeline) notify(ctx context.Context, tx *store.Tx, a *escudo.Alert, tier int, cache recipientCache) ([]store.Notification, error) {
-	t := p.policy.Tier(tier)
 	users, err := cache.get(ctx, tx, p.policy, tier, a.Entity)
 	if err != nil {
 		return nil, err
 	}
+	return p.buildNotes(a, tier, users)
+}
+
+// buildNotes writes the notifications of one tier for an alert to users.
+func (p *Pipeline) buildNotes(a *escudo.Alert, tier int, users []store.Recipient) ([]store.Notification, error) {
+	t := p.policy.Tier(tier)
 	subject := fmt.Sprintf("ALERTA #%d %s %s", a.ID, a.Type, a.Entity)
 	args := map[string]any{"ID": a.ID, "Type": p.text("alert.type."+string(a.Type), nil), "Entity": entityName(a.Entity),
 		"Tier": t.Name, "Location": locationText(a.Location), "Received": a.ReceivedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
@@ -115,10 +120,7 @@ type recipientCache map[string][]store.Recipient
 
 func (c recipientCache) get(ctx context.Context, tx *store.Tx, policy escudo.EscalationPolicy, tier int, entity string) ([]store.Recipient, error) {
 	t := policy.Tier(tier)
-	key := strconv.Itoa(min(tier, len(policy.Tiers)-1)) + "/" + entity
-	if !t.EntityScoped {
-		key = strconv.Itoa(min(tier, len(policy.Tiers)-1))
-	}
+	key := recipientCacheKey(policy, tier, entity)
 	if rs, ok := c[key]; ok {
 		return rs, nil
 	}
@@ -128,6 +130,16 @@ func (c recipientCache) get(ctx context.Context, tx *store.Tx, policy escudo.Esc
 	}
 	c[key] = rs
 	return rs, nil
+}
+
+// recipientCacheKey names a tier's recipients: per entity when the tier is
+// scoped to the beneficiary's entity.
+func recipientCacheKey(policy escudo.EscalationPolicy, tier int, entity string) string {
+	key := strconv.Itoa(min(tier, len(policy.Tiers)-1))
+	if policy.Tier(tier).EntityScoped {
+		key += "/" + entity
+	}
+	return key
 }
 
 // recipientKey shortens a recipient for a dedup key without writing the

@@ -35,11 +35,13 @@ type AlertEvent struct {
 
 // NewAlert is one alert of a group commit: the input, the beneficiary's
 // federal entity (for routing), when it escalates if nobody acknowledges,
-// and, once inserted, the stored alert.
+// the id reserved for it (ReserveIDs; 0 lets the database choose) and, once
+// inserted, the stored alert.
 type NewAlert struct {
 	In       *escudo.AlertInput
 	Entity   string
 	Escalate time.Time
+	ID       int64
 	Alert    *escudo.Alert
 }
 
@@ -94,9 +96,16 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 			e := it.Escalate.UTC()
 			a.NextEscalation, next = &e, micros(e)
 		}
-		err = tx.QueryRow(ctx, qAlertInsert,
-			nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
-			strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)).Scan(&a.ID)
+		if it.ID != 0 {
+			a.ID = it.ID
+			_, err = tx.Exec(ctx, qAlertInsertID, it.ID,
+				nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
+				strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now))
+		} else {
+			err = tx.QueryRow(ctx, qAlertInsert,
+				nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
+				strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)).Scan(&a.ID)
+		}
 		if err != nil {
 			return fmt.Errorf("store: insert alert: %w", err)
 		}
@@ -632,4 +641,64 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil
+}
+
+// ReserveIDs takes n ids of table ("alerts" or "outbox") that no insert
+// will use unless given them explicitly, so the alert pipeline can number
+// an alert and its notifications, and send them, before their transaction
+// commits. Ids reserved and never used leave gaps. On SQLite it moves the
+// AUTOINCREMENT counter in a write transaction; on PostgreSQL it draws from
+// the identity sequence.
+func (db *DB) ReserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	if table != "alerts" && table != "outbox" {
+		return nil, fmt.Errorf("store: reserve ids: table %q", table)
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, n)
+	if db.Dialect == Postgres {
+		rows, err := db.write.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+		if err != nil {
+			return nil, fmt.Errorf("store: reserve ids: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
+	}
+	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		var seq, top int64
+		err := tx.QueryRow(ctx, `SELECT seq FROM sqlite_sequence WHERE name = ?`, table).Scan(&seq)
+		missing := isNoRows(err)
+		if err != nil && !missing {
+			return err
+		}
+		// #nosec G202 -- table is one of two names checked above
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&top); err != nil {
+			return err
+		}
+		base := max(seq, top)
+		if missing {
+			_, err = tx.Exec(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`, table, base+int64(n))
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE sqlite_sequence SET seq = ? WHERE name = ?`, base+int64(n), table)
+		}
+		if err != nil {
+			return err
+		}
+		for i := int64(1); i <= int64(n); i++ {
+			ids = append(ids, base+i)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reserve ids: %w", err)
+	}
+	return ids, nil
 }

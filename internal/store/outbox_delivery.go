@@ -260,7 +260,8 @@ const outboxRowsPerStatement = 500
 // alert pipeline builds them from a fresh alert id or tier): a repeat fails
 // the transaction instead of being skipped. With hold > 0 the polling
 // workers leave the rows alone that long, because the caller hands them to
-// a worker directly. Inbox rows are delivered on insert.
+// a worker directly. Inbox rows are delivered on insert. A notification
+// that already has an ID (reserved with ReserveIDs) is inserted under it.
 func (tx *Tx) EnqueueBatch(ctx context.Context, ns []Notification, hold time.Duration) ([]Notification, error) {
 	out := make([]Notification, len(ns))
 	copy(out, ns)
@@ -275,8 +276,8 @@ func (tx *Tx) EnqueueBatch(ctx context.Context, ns []Notification, hold time.Dur
 	for start := 0; start < len(out); start += outboxRowsPerStatement {
 		part := out[start:min(start+outboxRowsPerStatement, len(out))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO outbox (created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at, alert_id, max_attempts) VALUES `)
-		args := make([]any, 0, len(part)*15)
+		b.WriteString(`INSERT INTO outbox (id, created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at, alert_id, max_attempts) VALUES `)
+		args := make([]any, 0, len(part)*16)
 		for i := range part {
 			n := &part[i]
 			recipient, err := tx.seal(vault.Identity, "outbox.recipient", n.Recipient)
@@ -296,7 +297,16 @@ func (tx *Tx) EnqueueBatch(ctx context.Context, ns []Notification, hold time.Dur
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")
+			switch {
+			case n.ID != 0:
+				b.WriteString("(?, ")
+				args = append(args, n.ID)
+			case tx.db.Dialect == Postgres:
+				b.WriteString("(DEFAULT, ")
+			default:
+				b.WriteString("(NULL, ")
+			}
+			b.WriteString("?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")
 			args = append(args, now, n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, n.DedupKey, n.Status,
 				micros(tx.now.Add(hold)), delivered, nullID(n.AlertID), n.MaxAttempts)
 		}

@@ -1,0 +1,259 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+)
+
+// Early paging. An alert is stored durably before the device hears
+// "accepted", and on a single disk that waits for fsync: milliseconds
+// usually, but virtual disks stall now and then for hundreds of
+// milliseconds, and alerts queued behind the stalled commit would wait as
+// long. The duty desk should not. So an alert that is new (not a repeat
+// this node has seen) is numbered from ids reserved in advance, its first
+// notifications are built and handed to delivery at once, and then it
+// joins the group commit with those ids. The device's acknowledgement still
+// waits for the commit; attempts are recorded only once the commit has
+// succeeded. If the commit fails the alert is retried alone under the same
+// numbers; if the database finds a repeat this node could not know of
+// (another node stored it), the page was one too many and is counted in
+// escudo_notify_commit_failed_total.
+
+// errRepeatAfterPage marks early notifications whose alert turned out to
+// repeat an earlier one.
+var errRepeatAfterPage = errors.New("alert: paged early, but the database found a repeat")
+
+// idPool hands out ids reserved in blocks, refilling in the background when
+// half used.
+type idPool struct {
+	db    *store.DB
+	table string
+	block int
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	ids       []int64
+	refilling bool
+}
+
+func (q *idPool) take(n int) []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.ids) < n {
+		q.refillLocked()
+		return nil
+	}
+	out := make([]int64, n)
+	copy(out, q.ids)
+	q.ids = q.ids[n:]
+	if len(q.ids) < q.block/2 {
+		q.refillLocked()
+	}
+	return out
+}
+
+func (q *idPool) refillLocked() {
+	if q.refilling {
+		return
+	}
+	q.refilling = true
+	go func() {
+		_ = q.fill(context.Background())
+	}()
+}
+
+// fill reserves one block.
+func (q *idPool) fill(ctx context.Context) error {
+	ids, err := q.db.ReserveIDs(ctx, q.table, q.block)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.refilling = false
+	if err != nil {
+		q.log.Warn("reserving ids for early paging", "table", q.table, "err", err)
+		return err
+	}
+	q.ids = append(q.ids, ids...)
+	return nil
+}
+
+// recentKey identifies what makes an alert a repeat: a device's message
+// (kindMessage), a dedup key (kindKey) or a device and type (kindRepeat).
+type recentKey struct {
+	kind uint8
+	dev  int64
+	h    uint64
+}
+
+const (
+	kindMessage uint8 = iota
+	kindKey
+	kindRepeat
+)
+
+// recent remembers, for the dedup window, the alerts this node received,
+// so a retransmission or a second press is not paged early (the database
+// decides whether it is stored). Compact keys keep it at about 40 bytes an
+// alert: 5 MB for two minutes at 1,000 alerts a second.
+type recent struct {
+	mu     sync.Mutex
+	seed   maphash.Seed
+	seen   map[recentKey]int64 // unix nanoseconds
+	window time.Duration
+	swept  int64
+}
+
+func newRecent(window time.Duration) *recent {
+	return &recent{seed: maphash.MakeSeed(), seen: map[recentKey]int64{}, window: window}
+}
+
+func (r *recent) keys(in *escudo.AlertInput) []recentKey {
+	var ks []recentKey
+	switch {
+	case in.DedupKey != "":
+		ks = append(ks, recentKey{kindKey, 0, maphash.String(r.seed, in.DedupKey)})
+	case in.DeviceID != 0:
+		if in.MessageID != "" {
+			ks = append(ks, recentKey{kindMessage, in.DeviceID, maphash.String(r.seed, in.MessageID)})
+		}
+		ks = append(ks, recentKey{kindRepeat, in.DeviceID, maphash.String(r.seed, string(in.Type))})
+	}
+	return ks
+}
+
+// fresh records the alert and reports whether none of its keys was seen
+// within the window. Alerts without keys are never repeats.
+func (r *recent) fresh(in *escudo.AlertInput, now time.Time) bool {
+	ks := r.keys(in)
+	t := now.UnixNano()
+	horizon := t - int64(r.window)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ok := true
+	for _, k := range ks {
+		if at, seen := r.seen[k]; seen && at > horizon {
+			ok = false
+		}
+		r.seen[k] = t
+	}
+	if t-r.swept > int64(r.window)/4 || len(r.seen) > 1<<20 {
+		for k, at := range r.seen {
+			if at <= horizon {
+				delete(r.seen, k)
+			}
+		}
+		r.swept = t
+	}
+	return ok
+}
+
+// resolved forgets the device and type of a resolved alert: a new press
+// after it is a new alert, as the database also decides.
+func (r *recent) resolved(a *escudo.Alert) {
+	if a == nil || a.DeviceID == 0 {
+		return
+	}
+	r.mu.Lock()
+	delete(r.seen, recentKey{kindRepeat, a.DeviceID, maphash.String(r.seed, string(a.Type))})
+	r.mu.Unlock()
+}
+
+// recipientsTTL bounds how long a change of the duty roster takes to reach
+// early pages (the commit path reads it in its transaction).
+const recipientsTTL = 2 * time.Second
+
+type cachedRecipients struct {
+	rs []store.Recipient
+	at time.Time
+}
+
+// earlyRecipients reads a tier's staff from the read pool, cached briefly:
+// the writer may be the thing that is stalled.
+func (p *Pipeline) earlyRecipients(ctx context.Context, tier int, entity string) ([]store.Recipient, error) {
+	key := recipientCacheKey(p.policy, tier, entity)
+	now := time.Now()
+	p.earlyMu.Lock()
+	c, ok := p.earlyUsers[key]
+	p.earlyMu.Unlock()
+	if ok && now.Sub(c.at) < recipientsTTL {
+		return c.rs, nil
+	}
+	var rs []store.Recipient
+	err := p.db.WithTx(ctx, false, func(tx *store.Tx) (err error) {
+		rs, err = tx.TierRecipients(ctx, p.policy.Tier(tier), entity)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.earlyMu.Lock()
+	p.earlyUsers[key] = cachedRecipients{rs, now}
+	p.earlyMu.Unlock()
+	return rs, nil
+}
+
+// pageEarly numbers a new alert and hands its first notifications to
+// delivery before it is committed. It reports false, leaving the alert to
+// the commit path, for a probable repeat or when reserved ids run out.
+func (p *Pipeline) pageEarly(ctx context.Context, it *intake) bool {
+	e := p.early.Load()
+	if e == nil || !e.recent.fresh(&it.in, it.in.ReceivedAt) {
+		return false
+	}
+	users, err := p.earlyRecipients(ctx, 0, it.entity)
+	if err != nil {
+		return false
+	}
+	ids := e.alerts.take(1)
+	if ids == nil {
+		return false
+	}
+	now := p.now().UTC()
+	in := &it.in
+	a := &escudo.Alert{ID: ids[0], DeviceID: in.DeviceID, PersonID: in.PersonID, Entity: it.entity, Type: in.Type, Source: in.Source,
+		Status: escudo.AlertOpen, MessageID: in.MessageID, Location: in.Location, Battery: in.Battery, Flags: in.Flags,
+		Note: in.Note, OccurredAt: in.OccurredAt, ReceivedAt: in.ReceivedAt.UTC(), StoredAt: now}
+	ns, err := p.buildNotes(a, 0, users)
+	if err != nil {
+		return false
+	}
+	nids := e.outbox.take(len(ns))
+	if nids == nil && len(ns) > 0 {
+		return false // the alert id is left unused: a gap, not a clash
+	}
+	for i := range ns {
+		ns[i].ID = nids[i]
+	}
+	it.earlyID, it.earlyNotes = a.ID, ns
+	it.earlyOutcome = &commitOutcome{done: make(chan struct{})}
+	p.handoff(ns, it.earlyOutcome.wait)
+	return true
+}
+
+// earlyState is the early-paging machinery of a pipeline.
+type earlyState struct {
+	alerts, outbox *idPool
+	recent         *recent
+}
+
+func (p *Pipeline) startEarly(ctx context.Context) {
+	if p.deliver == nil {
+		return
+	}
+	e := &earlyState{
+		alerts: &idPool{db: p.db, table: "alerts", block: 1024, log: p.log},
+		outbox: &idPool{db: p.db, table: "outbox", block: 4096, log: p.log},
+		recent: newRecent(max(time.Duration(p.policy.DedupWindow), time.Minute)),
+	}
+	// The first blocks are reserved before the first alert; if that fails
+	// the commit path pages, as it does whenever the pools are empty.
+	_ = e.alerts.fill(ctx)
+	_ = e.outbox.fill(ctx)
+	p.early.Store(e)
+}
