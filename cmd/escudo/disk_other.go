@@ -1,0 +1,8 @@
+//go:build !linux
+
+package main
+
+import "os"
+
+// datasync makes the file's data durable.
+func datasync(f *os.File) error { return f.Sync() }
