@@ -168,15 +168,49 @@ func (p *Pipeline) SweepEscalations(ctx context.Context) error {
 }
 
 // EscalateDue escalates every alert whose acknowledgement time has run out
-// at the pipeline's clock, and returns how many it escalated.
+// at the pipeline's clock, and returns how many it escalated. The steps go
+// through the group-commit writer together, so a storm of unacknowledged
+// alerts escalates in a few commits instead of one fsync each, and does
+// not starve the new alerts that share the writer.
 func (p *Pipeline) EscalateDue(ctx context.Context) (int, error) {
+	due := p.sched.popDue(p.now())
+	if len(due) == 0 {
+		return 0, nil
+	}
+	steps := make([]*escalation, len(due))
+	for i, e := range due {
+		st := &escalation{id: e.id, from: e.tier}
+		st.it = &intake{actCtx: context.WithoutCancel(ctx), done: make(chan struct{}), act: func(ctx context.Context, tx *store.Tx) (*escudo.Alert, error) {
+			return st.run(ctx, p, tx)
+		}}
+		steps[i] = st
+	}
+	queued := 0
+	for _, st := range steps {
+		select {
+		case p.queue <- st.it:
+			queued++
+		case <-ctx.Done():
+		}
+	}
 	n := 0
 	var firstErr error
-	for _, e := range p.sched.popDue(p.now()) {
-		ok, err := p.escalate(ctx, e.id, e.tier)
+	for i, st := range steps {
+		var err error
+		if i < queued {
+			select {
+			case <-st.it.done:
+				err = st.it.err
+			case <-ctx.Done(): // stopping: the step may still commit
+				err = ctx.Err()
+			}
+		} else {
+			err = ctx.Err()
+		}
+		ok, err := p.afterEscalation(st, err)
 		if err != nil {
 			// Try again shortly rather than leave the alert unescalated.
-			p.sched.add(e.id, e.tier, p.now().Add(time.Second))
+			p.sched.add(st.id, st.from, p.now().Add(time.Second))
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -191,61 +225,79 @@ func (p *Pipeline) EscalateDue(ctx context.Context) (int, error) {
 
 var errStale = errors.New("alert: escalation step already taken")
 
-// escalate notifies the next tier of alert id if it is still open at tier
+// escalation is one step of one alert from tier from to the next.
+type escalation struct {
+	id    int64
+	from  int
+	it    *intake
+	a     *escudo.Alert
+	notes []store.Notification
+	next  time.Time
+}
+
+// run notifies the next tier of the alert if it is still open at tier
 // from; the conditional update makes the step happen once across nodes.
-func (p *Pipeline) escalate(ctx context.Context, id int64, from int) (bool, error) {
-	var a *escudo.Alert
-	var notes []store.Notification
-	var next time.Time
-	err := p.db.WithTx(ctx, true, func(tx *store.Tx) error {
-		var err error
-		if a, err = tx.AlertForUpdate(ctx, id); err != nil {
-			return err
+func (st *escalation) run(ctx context.Context, p *Pipeline, tx *store.Tx) (*escudo.Alert, error) {
+	a, err := tx.AlertForUpdate(ctx, st.id)
+	if err != nil {
+		return nil, err
+	}
+	st.a = a
+	if a.Status != escudo.AlertOpen || a.Tier != st.from {
+		return a, errStale
+	}
+	to := st.from + 1
+	notes, err := p.notify(ctx, tx, a, to, recipientCache{})
+	if err != nil {
+		return nil, err
+	}
+	if len(notes) > 0 {
+		if notes, err = tx.EnqueueBatch(ctx, notes, p.opts.Hold); err != nil {
+			return nil, err
 		}
-		if a.Status != escudo.AlertOpen || a.Tier != from {
-			return errStale
-		}
-		to := from + 1
-		if notes, err = p.notify(ctx, tx, a, to, recipientCache{}); err != nil {
-			return err
-		}
-		if len(notes) > 0 {
-			if notes, err = tx.EnqueueBatch(ctx, notes, p.opts.Hold); err != nil {
-				return err
-			}
-		}
-		next = tx.Now().Add(time.Duration(p.policy.Tier(to).AckTimeout))
-		ok, err := tx.SetAlertTier(ctx, id, from, to, &next)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errStale
-		}
-		a.Tier = to
-		if err := tx.AlertEvent(ctx, id, store.AlertEventEscalated, strconv.Itoa(to)+":"+p.policy.Tier(to).Name); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, store.AuditEntry{Action: "alert.escalate", ObjectType: "alert", ObjectID: strconv.FormatInt(id, 10), Fields: "tier"})
-	})
+	}
+	next := tx.Now().Add(time.Duration(p.policy.Tier(to).AckTimeout))
+	ok, err := tx.SetAlertTier(ctx, st.id, st.from, to, &next)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return a, errStale
+	}
+	a.Tier = to
+	if err := tx.AlertEvent(ctx, st.id, store.AlertEventEscalated, strconv.Itoa(to)+":"+p.policy.Tier(to).Name); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, store.AuditEntry{Action: "alert.escalate", ObjectType: "alert", ObjectID: strconv.FormatInt(st.id, 10), Fields: "tier"}); err != nil {
+		return nil, err
+	}
+	st.notes, st.next = notes, next
+	return a, nil
+}
+
+// afterEscalation follows a committed (or refused) step: the next tier is
+// paged and scheduled, a step taken elsewhere is followed, a vanished alert
+// forgotten.
+func (p *Pipeline) afterEscalation(st *escalation, err error) (bool, error) {
+	a := st.a
 	if errors.Is(err, errStale) {
-		p.sched.remove(id)
-		if a != nil && a.Status == escudo.AlertOpen && a.Tier > from && a.NextEscalation != nil {
+		p.sched.remove(st.id)
+		if a != nil && a.Status == escudo.AlertOpen && a.Tier > st.from && a.NextEscalation != nil {
 			// Another node escalated: follow its schedule.
-			p.sched.add(id, a.Tier, *a.NextEscalation)
+			p.sched.add(st.id, a.Tier, *a.NextEscalation)
 		}
 		return false, nil
 	}
 	if err != nil {
 		if escudo.ErrorCode(err) == escudo.ENOTFOUND {
-			p.sched.remove(id)
+			p.sched.remove(st.id)
 			return false, nil
 		}
-		return false, fmt.Errorf("alert: escalate %d: %w", id, err)
+		return false, fmt.Errorf("alert: escalate %d: %w", st.id, err)
 	}
 	p.m.escalated.Inc()
-	p.handoff(notes, nil)
-	p.sched.add(id, a.Tier, next)
-	p.publish(Change{AlertID: id, Kind: store.AlertEventEscalated, Tier: a.Tier, Type: a.Type, Entity: a.Entity})
+	p.handoff(st.notes, nil)
+	p.sched.add(st.id, a.Tier, st.next)
+	p.publish(Change{AlertID: st.id, Kind: store.AlertEventEscalated, Tier: a.Tier, Type: a.Type, Entity: a.Entity})
 	return true, nil
 }

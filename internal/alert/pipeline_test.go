@@ -2,10 +2,13 @@ package alert
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"escudo"
 	"escudo/internal/store"
@@ -383,9 +386,8 @@ func TestEscalationSurvivesRestart(t *testing.T) {
 		f := setup(t, db, clock)
 		ctx := context.Background()
 		a := f.press(t, escudo.AlertAlarm, "")
-		f.stopLoop()
-		// A new pipeline (as after a restart) learns the open alert from the
-		// database and escalates it on time.
+		// A new pipeline (as after a restart, or another node) learns the
+		// open alert from the database and escalates it on time.
 		p2, err := New(Options{DB: db, Policy: f.policy, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)
@@ -393,6 +395,10 @@ func TestEscalationSurvivesRestart(t *testing.T) {
 		if err := p2.loadOpen(ctx); err != nil {
 			t.Fatal(err)
 		}
+		wctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { p2.writeLoop(wctx); close(stopped) }()
+		defer func() { stop(); <-stopped }()
 		clock.Advance(15 * time.Second)
 		if n, err := p2.EscalateDue(ctx); err != nil || n != 1 {
 			t.Fatalf("escalated %d after restart (err %v)", n, err)
@@ -659,6 +665,50 @@ func TestEarlyPaging(t *testing.T) {
 		ok, failed = f.rec.takeAll()
 		if len(ok) != 0 || failed != 3 {
 			t.Fatalf("early page of a repeat: %d committed, %d failed; want 0 and 3", len(ok), failed)
+		}
+	})
+}
+
+// A storm of unacknowledged alerts escalates through the group-commit
+// writer: the steps share commits instead of taking one fsync each.
+func TestEscalationStormSharesCommits(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		f := setup(t, db, clock)
+		ctx := context.Background()
+		const storm = 50
+		for i := range storm {
+			in := escudo.AlertInput{PersonID: f.person.ID, Type: escudo.AlertPanic, Source: escudo.SourceHotline, DedupKey: fmt.Sprint("storm-", i)}
+			if _, err := f.p.Submit(ctx, in, "OAX"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.rec.take()
+		commits := func() uint64 {
+			m := &dto.Metric{}
+			if err := f.p.m.batch.Write(m); err != nil {
+				t.Fatal(err)
+			}
+			return m.GetHistogram().GetSampleCount()
+		}
+		before := commits()
+		clock.Advance(15 * time.Second)
+		n, err := f.p.EscalateDue(ctx)
+		if err != nil || n != storm {
+			t.Fatalf("escalated %d of %d (err %v)", n, storm, err)
+		}
+		if used := commits() - before; used >= storm {
+			t.Fatalf("%d escalations took %d commits", storm, used)
+		}
+		open, err := db.FindAlerts(ctx, escudo.AlertFilter{Open: true, Limit: storm})
+		if err != nil || len(open) != storm {
+			t.Fatalf("open alerts: %d (err %v)", len(open), err)
+		}
+		for _, a := range open {
+			if a.Tier != 1 || a.Escalations != 1 {
+				t.Fatalf("alert %d at tier %d after %d escalations", a.ID, a.Tier, a.Escalations)
+			}
 		}
 	})
 }
