@@ -198,10 +198,11 @@ func (p *Pipeline) earlyRecipients(ctx context.Context, tier int, entity string)
 	return rs, nil
 }
 
-// pageEarly numbers a new alert and hands its first notifications to
-// delivery before it is committed. It reports false, leaving the alert to
-// the commit path, for a probable repeat or when reserved ids run out.
-func (p *Pipeline) pageEarly(ctx context.Context, it *intake) bool {
+// prepareEarly numbers a new alert and builds its first notifications, to
+// be handed to delivery as soon as it is queued, before it is committed. It
+// reports false, leaving the alert to the commit path, for a probable
+// repeat or when reserved ids run out.
+func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	e := p.early.Load()
 	if e == nil || !e.recent.fresh(&it.in, it.in.ReceivedAt) {
 		return false
@@ -232,8 +233,22 @@ func (p *Pipeline) pageEarly(ctx context.Context, it *intake) bool {
 	}
 	it.earlyID, it.earlyNotes = a.ID, ns
 	it.earlyOutcome = &commitOutcome{done: make(chan struct{})}
-	p.handoff(ns, it.earlyOutcome.wait)
+	p.inflight.Store(a.ID, it.earlyOutcome)
 	return true
+}
+
+// AwaitStored waits until an alert paged early, whose number a receiver
+// may use at once, has been committed (or failed); for any other id it
+// returns at once. Readers call it before looking an alert up.
+func (p *Pipeline) AwaitStored(ctx context.Context, id int64) {
+	v, ok := p.inflight.Load(id)
+	if !ok {
+		return
+	}
+	select {
+	case <-v.(*commitOutcome).done:
+	case <-ctx.Done():
+	}
 }
 
 // earlyState is the early-paging machinery of a pipeline.

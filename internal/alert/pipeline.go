@@ -84,6 +84,7 @@ type Pipeline struct {
 	subs  map[chan Change]struct{}
 
 	early      atomic.Pointer[earlyState] // early.go; set by Run
+	inflight   sync.Map                   // alert id paged early -> *commitOutcome, until committed
 	earlyMu    sync.Mutex
 	earlyUsers map[string]cachedRecipients
 
@@ -217,19 +218,25 @@ func (p *Pipeline) Submit(ctx context.Context, in escudo.AlertInput, entity stri
 		return nil, escudo.FieldError("person_id", "validation.required", nil)
 	}
 	it := &intake{in: in, entity: entity, done: make(chan struct{})}
-	p.pageEarly(ctx, it)
+	p.prepareEarly(ctx, it)
 	return p.enqueue(ctx, it)
 }
 
-// enqueue hands it to the writer and waits for its commit.
+// enqueue hands it to the writer and waits for its commit. An alert paged
+// early is paged only once it is queued: an operator's action on it, queued
+// after the page, is committed after the alert.
 func (p *Pipeline) enqueue(ctx context.Context, it *intake) (*escudo.Alert, error) {
 	select {
 	case p.queue <- it:
 	case <-ctx.Done():
 		if it.earlyOutcome != nil {
+			p.inflight.Delete(it.earlyID)
 			it.earlyOutcome.resolve(ctx.Err())
 		}
 		return nil, ctx.Err()
+	}
+	if it.earlyOutcome != nil {
+		p.handoff(it.earlyNotes, it.earlyOutcome.wait)
 	}
 	select {
 	case <-it.done:
@@ -346,6 +353,7 @@ func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
 			if err == nil && it.alert != nil && it.alert.Duplicate {
 				err = errRepeatAfterPage
 			}
+			p.inflight.Delete(it.earlyID)
 			it.earlyOutcome.resolve(err)
 		}
 		if it.err == nil && it.actErr != nil {

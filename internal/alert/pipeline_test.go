@@ -602,14 +602,47 @@ func TestEarlyPaging(t *testing.T) {
 		if f.p.early.Load() == nil {
 			t.Fatal("early paging not started")
 		}
+		var mu sync.Mutex
 		var visible []bool
+		paged := make(chan int64, 8)
 		f.rec.hook = func(ns []store.Notification) {
-			_, err := db.FindAlertByID(ctx, ns[0].AlertID)
-			visible = append(visible, err == nil)
+			mu.Lock()
+			visible = append(visible, true)
+			mu.Unlock()
+			paged <- ns[0].AlertID
 		}
-		a := f.press(t, escudo.AlertPanic, "m-1")
-		if len(visible) != 1 || visible[0] {
-			t.Fatalf("handoffs %v: want one, before the commit", visible)
+		// The writer is held (as by a disk stalled in fsync): the alert is
+		// paged all the same, and stored once the writer is free.
+		hold, held := make(chan struct{}), make(chan struct{})
+		go func() {
+			_ = db.WithTx(ctx, true, func(tx *store.Tx) error {
+				if db.Dialect == store.Postgres {
+					if _, err := tx.Exec(ctx, `LOCK TABLE alerts IN EXCLUSIVE MODE`); err != nil {
+						return err
+					}
+				}
+				close(held)
+				<-hold
+				return nil
+			})
+		}()
+		<-held
+		pressed := make(chan *escudo.Alert, 1)
+		go func() { pressed <- f.press(t, escudo.AlertPanic, "m-1") }()
+		var early int64
+		select {
+		case early = <-paged:
+		case <-time.After(10 * time.Second):
+			close(hold)
+			t.Fatal("no page while the writer was held")
+		}
+		if _, err := db.FindAlertByID(ctx, early); err == nil {
+			t.Fatal("the alert was stored while the writer was held")
+		}
+		close(hold)
+		a := <-pressed
+		if a.ID != early {
+			t.Fatalf("paged alert %d, stored %d", early, a.ID)
 		}
 		ok, failed := f.rec.takeAll()
 		if len(ok) != 3 || failed != 0 {

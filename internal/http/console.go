@@ -167,6 +167,9 @@ func (s *Server) handleConsoleAlert(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "error.not_found")
 		return
 	}
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended
+	}
 	a, err := s.db.FindAlertByID(r.Context(), id)
 	if err != nil {
 		s.errorPage(w, r, err)

@@ -339,6 +339,9 @@ func (s *Server) apiAlertShow(w http.ResponseWriter, r *http.Request) {
 		s.apiNotFound(w, r)
 		return
 	}
+	if s.opts.Alerts != nil {
+		s.opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended
+	}
 	a, err := s.db.FindAlertByID(r.Context(), id)
 	if err != nil {
 		s.apiError(w, r, err)
