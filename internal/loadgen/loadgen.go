@@ -361,7 +361,9 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	defer opCancel()
 	var opWG sync.WaitGroup
 	if g.c.Resolve {
-		for w := 0; w < 16; w++ {
+		// Enough operators that a disk stall of a second (every resolution
+		// waits for a commit) does not leave them behind the alerts for long.
+		for w := 0; w < resolvers(g.c.AlertsPerSecond); w++ {
 			opWG.Add(1)
 			go func() { defer opWG.Done(); g.resolver(opCtx) }()
 		}
@@ -806,3 +808,7 @@ func (c *rawConn) do(req []byte) (int, error) {
 // errClosed reports an answered request after which the server closes the
 // connection.
 var errClosed = errors.New("server closed the connection")
+
+// resolvers is how many concurrent operators resolve notified alerts: one
+// for every 10 alerts a second, at least 16.
+func resolvers(rate float64) int { return max(16, int(rate/10)) }
