@@ -490,7 +490,7 @@ func (p *Pipeline) afterCommit(it *intake) {
 		return
 	}
 	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
-	p.m.storeLat.Observe(a.StoredAt.Sub(a.ReceivedAt).Seconds())
+	p.m.storeLat.Observe(p.now().Sub(a.ReceivedAt).Seconds()) // after the commit returned
 	if a.NextEscalation != nil {
 		p.sched.add(a.ID, 0, *a.NextEscalation)
 	}
