@@ -135,14 +135,7 @@ func (r *recent) fresh(in *escudo.AlertInput, now time.Time) bool {
 	horizon := t - int64(r.window)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ok := true
-	for _, k := range ks {
-		if at, seen := r.seen[k]; seen && at > horizon {
-			ok = false
-		}
-		r.seen[k] = t
-	}
-	if t-r.swept > int64(r.window)/4 || len(r.seen) > 1<<20 {
+	if t-r.swept > int64(r.window)/4 || (len(r.seen) > maxRecent && t-r.swept > int64(time.Second)) {
 		for k, at := range r.seen {
 			if at <= horizon {
 				delete(r.seen, k)
@@ -150,8 +143,25 @@ func (r *recent) fresh(in *escudo.AlertInput, now time.Time) bool {
 		}
 		r.swept = t
 	}
+	if len(r.seen) > maxRecent {
+		// More alerts in the window than it can remember: page them
+		// through the commit path, where the database decides.
+		return false
+	}
+	ok := true
+	for _, k := range ks {
+		if at, seen := r.seen[k]; seen && at > horizon {
+			ok = false
+		}
+		r.seen[k] = t
+	}
 	return ok
 }
+
+// maxRecent bounds the dedup memory (about 40 MB): beyond it, at more
+// than 8,000 alerts a second for two minutes, alerts are no longer paged
+// early.
+const maxRecent = 1 << 20
 
 // resolved forgets the device and type of a resolved alert: a new press
 // after it is a new alert, as the database also decides.

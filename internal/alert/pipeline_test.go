@@ -745,3 +745,29 @@ func TestEscalationStormSharesCommits(t *testing.T) {
 		}
 	})
 }
+
+// The dedup memory of early paging forgets what is older than the window,
+// and past its bound it stops paging early rather than grow.
+func TestRecentBounded(t *testing.T) {
+	r := newRecent(time.Minute)
+	in := escudo.AlertInput{DeviceID: 7, Type: escudo.AlertPanic, MessageID: "a"}
+	if !r.fresh(&in, t0) || r.fresh(&in, t0.Add(time.Second)) {
+		t.Fatal("a retransmission within the window was fresh")
+	}
+	if !r.fresh(&in, t0.Add(2*time.Minute)) {
+		t.Fatal("the same message after the window was not fresh")
+	}
+	for i := range maxRecent {
+		r.seen[recentKey{kindMessage, int64(i + 100), 1}] = t0.Add(2 * time.Minute).UnixNano()
+	}
+	other := escudo.AlertInput{DeviceID: 8, Type: escudo.AlertPanic, MessageID: "b"}
+	if r.fresh(&other, t0.Add(2*time.Minute+2*time.Second)) {
+		t.Fatal("paged early with the dedup memory full")
+	}
+	if n := len(r.seen); n > maxRecent+3 {
+		t.Fatalf("dedup memory grew to %d past its bound %d", n, maxRecent)
+	}
+	if !r.fresh(&other, t0.Add(5*time.Minute)) {
+		t.Fatal("after the window, the memory was not swept")
+	}
+}
