@@ -96,15 +96,13 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 			e := it.Escalate.UTC()
 			a.NextEscalation, next = &e, micros(e)
 		}
-		if it.ID != 0 {
+		args := []any{nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
+			strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)}
+		if it.ID != 0 { // reserved: the alert was paged under this number
 			a.ID = it.ID
-			_, err = tx.Exec(ctx, qAlertInsertID, it.ID,
-				nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
-				strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now))
+			_, err = tx.Exec(ctx, qAlertInsertID, append([]any{it.ID}, args...)...)
 		} else {
-			err = tx.QueryRow(ctx, qAlertInsert,
-				nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
-				strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)).Scan(&a.ID)
+			err = tx.QueryRow(ctx, qAlertInsert, args...).Scan(&a.ID)
 		}
 		if err != nil {
 			return fmt.Errorf("store: insert alert: %w", err)
