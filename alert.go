@@ -98,6 +98,19 @@ type AlertInput struct {
 	DedupKey string
 }
 
+// Open is the alert in opens for a beneficiary of entity, accepted for
+// storage at: open, not yet numbered, received at its intake time (or at,
+// when the intake set none).
+func (in *AlertInput) Open(entity string, at time.Time) *Alert {
+	a := &Alert{DeviceID: in.DeviceID, PersonID: in.PersonID, Entity: entity, Type: in.Type, Source: in.Source,
+		Status: AlertOpen, MessageID: in.MessageID, Location: in.Location, Battery: in.Battery, Flags: in.Flags,
+		Note: in.Note, OccurredAt: in.OccurredAt, ReceivedAt: in.ReceivedAt.UTC(), StoredAt: at}
+	if a.ReceivedAt.IsZero() {
+		a.ReceivedAt = at
+	}
+	return a
+}
+
 // Alert is a stored alert and every timed step of its handling.
 type Alert struct {
 	ID             int64       `json:"id"`

@@ -225,11 +225,8 @@ func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	if ids == nil {
 		return false
 	}
-	now := p.now().UTC()
-	in := &it.in
-	a := &escudo.Alert{ID: ids[0], DeviceID: in.DeviceID, PersonID: in.PersonID, Entity: it.entity, Type: in.Type, Source: in.Source,
-		Status: escudo.AlertOpen, MessageID: in.MessageID, Location: in.Location, Battery: in.Battery, Flags: in.Flags,
-		Note: in.Note, OccurredAt: in.OccurredAt, ReceivedAt: in.ReceivedAt.UTC(), StoredAt: now}
+	a := it.in.Open(it.entity, p.now().UTC())
+	a.ID = ids[0]
 	ns, err := p.buildNotes(a, 0, users)
 	if err != nil {
 		return false

@@ -64,12 +64,7 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 			it.Alert = dup
 			continue
 		}
-		a := &escudo.Alert{DeviceID: in.DeviceID, PersonID: in.PersonID, Entity: it.Entity, Type: in.Type, Source: in.Source,
-			Status: escudo.AlertOpen, MessageID: in.MessageID, Location: in.Location, Battery: in.Battery, Flags: in.Flags,
-			Note: in.Note, OccurredAt: in.OccurredAt, ReceivedAt: in.ReceivedAt.UTC(), StoredAt: tx.now}
-		if a.ReceivedAt.IsZero() {
-			a.ReceivedAt = tx.now
-		}
+		a := in.Open(it.Entity, tx.now)
 		var loc, note []byte
 		if in.Location != nil {
 			b, _ := json.Marshal(in.Location)
