@@ -141,18 +141,8 @@ func (s *Server) handleSecondFactorForm(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "error.bad_form")
-		return
-	}
-	u := s.pendingUser(r)
-	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	if s.loginLocked(r, u.Username) {
-		s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.totp_invalid")
+	u, ok := s.postedCode(w, r)
+	if !ok {
 		return
 	}
 	if err := s.db.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
@@ -165,6 +155,27 @@ func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.finishSecondFactor(w, r, u)
+}
+
+// postedCode reads a posted authenticator code form and returns the user
+// who passed the password step, unless the form is bad, there is no such
+// user or the account is locked; then the answer is written and ok is false.
+func (s *Server) postedCode(w http.ResponseWriter, r *http.Request) (*escudo.User, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "error.bad_form")
+		return nil, false
+	}
+	u := s.pendingUser(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil, false
+	}
+	if s.loginLocked(r, u.Username) {
+		s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.totp_invalid")
+		return nil, false
+	}
+	return u, true
 }
 
 func (s *Server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *escudo.User) {
@@ -221,18 +232,8 @@ func (s *Server) handleEnrolForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "error.bad_form")
-		return
-	}
-	u := s.pendingUser(r)
-	if u == nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	if s.loginLocked(r, u.Username) {
-		s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.totp_invalid")
+	u, ok := s.postedCode(w, r)
+	if !ok {
 		return
 	}
 	if err := s.db.ConfirmTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
