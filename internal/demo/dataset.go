@@ -76,6 +76,20 @@ func OpenDataset(ctx context.Context, where string) (*store.DB, error) {
 	return db, nil
 }
 
+// fillDataset loads n cases into the empty data set at where (a folder or
+// a postgres:// URL) and closes it.
+func fillDataset(ctx context.Context, where string, n int, log io.Writer) error {
+	db, err := OpenDataset(ctx, where)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := Populate(ctx, db, n, log); err != nil {
+		return err
+	}
+	return db.Close()
+}
+
 // Populate fills an empty, migrated store with the demo staff and n
 // generated cases through store.FileRequests.
 func Populate(ctx context.Context, db *store.DB, n int, log io.Writer) error {
@@ -114,22 +128,7 @@ func SQLiteDataset(ctx context.Context, n int, log io.Writer) (string, error) {
 	if err := os.WriteFile(filepath.Join(build, "master.key"), []byte(DatasetMasterKey+"\n"), 0o600); err != nil {
 		return "", err
 	}
-	keys, err := DatasetKeys()
-	if err != nil {
-		return "", err
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: build, Keys: keys, Now: func() time.Time { return DatasetNow }})
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return "", err
-	}
-	if err := Populate(ctx, db, n, log); err != nil {
-		return "", err
-	}
-	if err := db.Close(); err != nil {
+	if err := fillDataset(ctx, build, n, log); err != nil {
 		return "", err
 	}
 	if err := os.WriteFile(filepath.Join(build, "complete"), []byte("schema "+store.SchemaVersion()+"\n"), 0o600); err != nil {
@@ -208,22 +207,9 @@ func PostgresDataset(ctx context.Context, adminURL string, n int, log io.Writer)
 	if _, err := admin.ExecContext(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
 		return "", err
 	}
-	keys, err := DatasetKeys()
-	if err != nil {
+	if err := fillDataset(ctx, dbURL, n, log); err != nil {
 		return "", err
 	}
-	db, err := store.Open(ctx, store.Options{URL: dbURL, Keys: keys, Now: func() time.Time { return DatasetNow }})
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return "", err
-	}
-	if err := Populate(ctx, db, n, log); err != nil {
-		return "", err
-	}
-	db.Close()
 	// A bulk load leaves no planner statistics until autovacuum runs; a
 	// running installation always has them.
 	conn, err := sql.Open("pgx", dbURL)
