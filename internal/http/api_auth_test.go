@@ -12,6 +12,8 @@ import (
 	"escudo/internal/access"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
+	"escudo/internal/web/api"
 )
 
 func TestAPITokens(t *testing.T) {
@@ -161,13 +163,13 @@ func TestAPIPermissionTable(t *testing.T) {
 		ctx := context.Background()
 		a := newAPISite(t, db, Options{})
 		wantDenied := 0
-		for _, role := range staffRoles {
+		for _, role := range web.StaffRoles {
 			u := webUser(t, db, "u"+string(role), role)
 			_, tok, err := db.CreateAPIToken(ctx, u.ID, "", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, rt := range a.srv.apiRoutes(nil, nil) {
+			for _, rt := range api.Routes() {
 				if rt.Public {
 					continue
 				}

@@ -3,22 +3,21 @@ package http
 import (
 	"encoding/json"
 	"net/http/httptest"
-	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"escudo"
-	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
+	"escudo/internal/web/api"
 )
 
 func loadOpenAPI(t *testing.T) map[string]any {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+	if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
 		t.Fatalf("openapi.json is not JSON: %v", err)
 	}
 	return doc
@@ -164,10 +163,10 @@ func documentedOps(doc map[string]any) map[string]map[string]any {
 func servedAPIRoutes(t *testing.T, srv *Server) []string {
 	t.Helper()
 	var out []string
-	for _, p := range srv.mux.Patterns() {
+	for _, p := range srv.Mux.Patterns() {
 		method, path, ok := strings.Cut(p, " ")
-		if !ok || !strings.HasPrefix(path, apiPrefix) {
-			if strings.HasPrefix(p, apiPrefix) && p != apiPrefix {
+		if !ok || !strings.HasPrefix(path, api.Prefix) {
+			if strings.HasPrefix(p, api.Prefix) && p != api.Prefix {
 				t.Errorf("API route %q is registered without a method", p)
 			}
 			continue
@@ -203,7 +202,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		}
 	}
 	table := map[string]bool{}
-	for _, rt := range a.srv.apiRoutes(nil, nil) {
+	for _, rt := range api.Routes() {
 		key := rt.Method + " " + rt.Path
 		table[key] = true
 		op := ops[key]
@@ -288,56 +287,10 @@ func TestOpenAPIDocumentsAnswers(t *testing.T) {
 			if rec.Code < 300 {
 				continue
 			}
-			var body apiErrorBody
+			var body web.APIErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code == "" || body.Error.Key == "" || body.Error.Message == "" {
 				t.Errorf("%s: answer %s to %s is not the Error shape: %s", key, code, caller.name, rec.Body.String())
 			}
-		}
-	}
-}
-
-// TestOpenAPISchemasMatchTypes keeps the documented properties and the JSON
-// names of the Go types in step, in both directions.
-func TestOpenAPISchemasMatchTypes(t *testing.T) {
-	schemas := loadOpenAPI(t)["components"].(map[string]any)["schemas"].(map[string]any)
-	for name, v := range map[string]any{
-		"Error": apiErrorBody{}, "FieldError": apiFieldError{}, "ContactPrefs": escudo.ContactPrefs{}, "Relative": escudo.Relative{},
-		"Member": escudo.Member{}, "PersonInput": personInput{}, "Person": escudo.Person{}, "CaseCreate": caseCreateRequest{},
-		"PublicRequest": publicRequestInput{}, "PublicReceipt": publicReceipt{}, "PublicStatusQuery": publicStatusInput{},
-		"PublicEvent": publicEvent{}, "PublicStatus": publicStatusView{}, "CaseSummary": caseSummary{}, "CaseDetail": caseDetail{},
-		"CaseList": caseList{}, "CaseCreated": caseCreated{}, "AdmissionDecision": admissionInput{}, "Assignment": assignmentInput{},
-		"MilestoneInput": milestoneInput{}, "NoteInput": noteInput{}, "Event": escudo.Event{}, "EventList": eventList{},
-		"ClockState": escudo.ClockState{}, "BacklogRow": backlogRow{}, "Backlog": backlogView{}, "FederalEntity": federalEntityView{},
-		"FederalEntityList": itemsOf[federalEntityView]{}, "ClockRule": escudo.ClockRule{}, "ClockRuleList": itemsOf[escudo.ClockRule]{},
-		"Device": escudo.Device{}, "DeviceCreate": deviceCreateRequest{}, "DeviceCreated": deviceCreated{},
-		"AlertAccepted": deviceAlertAccepted{}, "Location": escudo.Location{}, "Alert": escudo.Alert{}, "AlertCreate": alertCreateRequest{},
-		"AlertDispatch": alertDispatchRequest{}, "AlertResolve": alertResolveRequest{}, "Supervision": supervisionJSON{},
-		"UntestedDevice": store.UntestedDevice{}, "DurationStats": store.DurationStats{}, "ResponseStats": store.ResponseStats{},
-		"ResponseReport": store.ResponseReport{}, "DrillRequest": drillRequest{}, "Drill": store.Drill{},
-	} {
-		s, ok := schemas[name].(map[string]any)
-		if !ok {
-			t.Errorf("schema %s missing", name)
-			continue
-		}
-		var documented []string
-		for p := range s["properties"].(map[string]any) {
-			documented = append(documented, p)
-		}
-		var actual []string
-		for p := range structFields(reflect.TypeOf(v)) {
-			actual = append(actual, p)
-		}
-		sort.Strings(documented)
-		sort.Strings(actual)
-		if !reflect.DeepEqual(documented, actual) {
-			t.Errorf("schema %s documents %v; %T has %v", name, documented, v, actual)
-		}
-	}
-	inner := schemas["Error"].(map[string]any)["properties"].(map[string]any)["error"].(map[string]any)["properties"].(map[string]any)
-	for p := range structFields(reflect.TypeOf(apiErrorDetail{})) {
-		if inner[p] == nil {
-			t.Errorf("Error.error lacks %s", p)
 		}
 	}
 }

@@ -19,7 +19,10 @@ func TestAPIPublicScenarios(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("file: %d %s", r.Status, r.Body)
 		}
-		var rc publicReceipt
+		var rc struct {
+			Reference    string `json:"reference"`
+			FollowUpCode string `json:"follow_up_code"`
+		}
 		if err := json.Unmarshal([]byte(r.Body), &rc); err != nil || rc.Reference == "" || len(rc.FollowUpCode) < 16 {
 			t.Fatalf("receipt %s", r.Body)
 		}

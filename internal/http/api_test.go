@@ -14,6 +14,7 @@ import (
 	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
 )
 
 var apiT0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -184,7 +185,7 @@ func TestAPIScenarios(t *testing.T) {
 	clock := testdb.NewClock(apiT0)
 	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
 		a := newAPISite(t, db, Options{})
-		huge := `{"channel":"hotline","narrative":"` + strings.Repeat("a", maxBodyBytes) + `","person":{"profile":"defender","name":"X","federal_entity":"OAX"}}`
+		huge := `{"channel":"hotline","narrative":"` + strings.Repeat("a", web.MaxBodyBytes) + `","person":{"profile":"defender","name":"X","federal_entity":"OAX"}}`
 		deep := `{"channel":"hotline","narrative":"x","person":{"profile":"defender","name":"X","federal_entity":"OAX","relatives":` +
 			strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}}`
 		noAuth := []string{"Authorization", ""}

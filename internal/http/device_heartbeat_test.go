@@ -218,7 +218,7 @@ func TestSupervisionListsAndDrills(t *testing.T) {
 		if r := s.do("POST", fmt.Sprintf("/api/v1/alerts/%d/acknowledge", d.AlertID), `{}`, append(duty, "Content-Type", "application/json")...); r.Status != 200 {
 			t.Fatalf("acknowledge: %d %s", r.Status, r.Body)
 		}
-		if _, err := s.apiSite.srv.opts.Drills.Track(context.Background()); err != nil {
+		if _, err := s.apiSite.srv.Opts.Drills.Track(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		r = s.do("GET", fmt.Sprintf("/api/v1/drills/%d", d.ID), "", duty...)

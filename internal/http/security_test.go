@@ -20,6 +20,8 @@ import (
 	"escudo/internal/access"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
+	"escudo/internal/web/api"
 )
 
 // client is one browser or API client of a running site, with its own
@@ -100,7 +102,7 @@ func (c *client) loginFrom(addr, username string) {
 func (c *client) sessionToken() string {
 	u, _ := url.Parse(c.site.ts.URL)
 	for _, k := range c.c.Jar.Cookies(u) {
-		if k.Name == sessionCookie {
+		if k.Name == web.SessionCookie {
 			return k.Value
 		}
 	}
@@ -285,7 +287,7 @@ func TestEveryRoleEveryRoute(t *testing.T) {
 			"PUT /api/v1/people/{id}":            `{}`,
 			"POST /api/v1/people/{id}/consents":  `{}`,
 		}
-		routes := site.srv.apiRoutes(nil, nil)
+		routes := api.Routes()
 		for _, role := range escudo.Roles {
 			u := &escudo.User{Username: "u_" + string(role), DisplayName: string(role), Role: role, Entity: "GRO"}
 			if err := db.CreateUser(ctx, u, webPassword); err != nil {

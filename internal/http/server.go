@@ -1,101 +1,65 @@
-// Package http serves escudo's web pages, its JSON API under /api/v1, the
-// device endpoints and the operational endpoints (/healthz, /readyz,
-// /metrics). It speaks only in domain types and calls the store.
+// Package http composes escudo's web layer into one handler: the shared
+// core (internal/web) and each audience's routes (sign-in, public pages,
+// staff pages, the JSON API and the device and SMS gateway), the operational
+// endpoints (/healthz, /readyz, /metrics) and the middleware every request
+// passes: security headers, the client address for the audit log, panic
+// recovery, request metrics, cross-origin protection and sessions.
 package http
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"escudo"
-	"escudo/internal/alert"
-	"escudo/internal/drill"
-	"escudo/internal/heartbeat"
 	"escudo/internal/store"
+	"escudo/internal/web"
+	"escudo/internal/web/api"
+	"escudo/internal/web/gateway"
+	"escudo/internal/web/public"
+	"escudo/internal/web/signin"
+	"escudo/internal/web/staff"
 )
 
 // Options configure a Server. The zero value of every optional field is safe.
-type Options struct {
-	DB       *store.DB
-	Logger   *slog.Logger
-	Registry *prometheus.Registry // metrics registry; a new one when nil
-	// SecureCookies marks session cookies Secure (behind TLS).
-	SecureCookies bool
-	// PublicRate is how many public requests per minute one address may file.
-	PublicRate int
-	// Alerts is the rapid-response pipeline; without it the device and
-	// console routes answer 503.
-	Alerts *alert.Pipeline
-	// SMSGatewaySecret signs the SMS gateway's inbound webhook; without it
-	// the webhook refuses every request.
-	SMSGatewaySecret []byte
-	// Supervisor keeps device heartbeats; without it the heartbeat endpoint
-	// answers 503.
-	Supervisor *heartbeat.Supervisor
-	// Drills runs test alerts through the whole chain; optional.
-	Drills *drill.Runner
-	// AllowPasswordOnly lets accounts sign in without a second factor. The
-	// zero value requires one for every role but beneficiaries; set it only
-	// for throw-away demonstrations and tests of other features.
-	AllowPasswordOnly bool
-}
+type Options = web.Options
 
 // Server is the HTTP front of escudo.
 type Server struct {
-	db       *store.DB
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	mux      *routeMux
-	opts     Options
+	*web.Core
 	handler  http.Handler
 	requests *prometheus.HistogramVec
-	web      *web // sessions, catalogues and templates of the web interface
-	devices  *deviceAuth
+	devices  *gateway.Credentials // the gateway's credential cache
 }
 
 // New builds the server and its routes.
 func New(o Options) (*Server, error) {
-	if o.DB == nil {
-		return nil, errors.New("http: no store")
+	core, err := web.NewCore(o)
+	if err != nil {
+		return nil, err
 	}
-	s := &Server{db: o.DB, log: o.Logger, reg: o.Registry, mux: newRouteMux(), opts: o}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.reg == nil {
-		s.reg = prometheus.NewRegistry()
-		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
-	if s.opts.PublicRate == 0 {
-		s.opts.PublicRate = 5
-	}
+	s := &Server{Core: core}
 	s.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "escudo_http_request_duration_seconds", Help: "HTTP request time by route pattern and status class.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"route", "code"})
-	s.reg.MustRegister(s.requests)
+	s.Reg.MustRegister(s.requests)
 
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	s.mux.HandleFunc("GET /readyz", s.handleReady)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
-	if err := s.registerWeb(); err != nil {
-		return nil, err
-	}
-	s.registerAPI()
-	s.registerDevices()
-	s.registerSupervision()
-	s.registerSecurity()
-	s.handler = s.middleware(s.wrapWeb(recordPattern(s.mux.ServeMux)))
+	s.Mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.Mux.HandleFunc("GET /readyz", s.handleReady)
+	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(s.Reg, promhttp.HandlerOpts{Registry: s.Reg}))
+	public.Register(core)
+	signin.Register(core)
+	staff.Register(core)
+	s.devices = gateway.Register(core)
+	api.Register(core, s.devices)
+	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))
 	return s, nil
 }
 
@@ -103,12 +67,12 @@ func New(o Options) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Registry returns the metrics registry, for other components' metrics.
-func (s *Server) Registry() *prometheus.Registry { return s.reg }
+func (s *Server) Registry() *prometheus.Registry { return s.Reg }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.DB.Ping(ctx); err != nil {
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -149,7 +113,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("panic", "path", r.URL.Path, "panic", v)
+				s.Log.Error("panic", "path", r.URL.Path, "panic", v)
 				http.Error(sw, "internal error", http.StatusInternalServerError)
 			}
 			route := *pattern
@@ -160,33 +124,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
-}
-
-// httpStatus maps error codes to status codes.
-func httpStatus(code string) int {
-	switch code {
-	case escudo.EINVALID:
-		return http.StatusBadRequest
-	case escudo.ENOTFOUND:
-		return http.StatusNotFound
-	case escudo.ECONFLICT:
-		return http.StatusConflict
-	case escudo.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case escudo.EFORBIDDEN:
-		return http.StatusForbidden
-	case escudo.ETOOMANY:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
-// writeJSON writes v with the status code.
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 type patternKey struct{}
@@ -201,4 +138,55 @@ func recordPattern(mux *http.ServeMux) http.Handler {
 			*p = r.Pattern
 		}
 	})
+}
+
+// wrapWeb adds cross-origin request protection and session loading around
+// the routes. Cross-origin protection rejects unsafe requests that a browser
+// marks as coming from another site; non-browser API clients, which send no
+// such headers, pass.
+func (s *Server) wrapWeb(h http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		if web.WantsHTML(r) {
+			s.RenderError(w, r, http.StatusForbidden, "error.cross_origin")
+			return
+		}
+		s.JSONError(w, r, http.StatusForbidden, escudo.EFORBIDDEN, "error.cross_origin")
+	}))
+	mark := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), web.SessionLoadedKey{}, true)))
+	})
+	withSessions := cop.Handler(s.Sessions.LoadAndSave(mark))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if deviceEndpoint(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		withSessions.ServeHTTP(w, r)
+	})
+}
+
+// deviceEndpoint reports whether r goes to an endpoint that devices and the
+// SMS gateway call. Those authenticate every request by their own secret, never
+// by a session cookie, so there is no ambient authority for a cross-site
+// request to borrow, and skipping the session layer keeps the heartbeat path
+// cheap.
+func deviceEndpoint(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	p := r.URL.Path
+	if p == "/api/v1/sms/inbound" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "/api/v1/devices/")
+	if !ok {
+		return false
+	}
+	id, action, ok := strings.Cut(rest, "/")
+	if !ok || id == "" || strings.ContainsRune(action, '/') {
+		return false
+	}
+	return action == "heartbeat" || action == "alerts"
 }

@@ -11,6 +11,7 @@ import (
 	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
 )
 
 func TestLoginLogoutAndSessionRenewal(t *testing.T) {
@@ -27,7 +28,7 @@ func TestLoginLogoutAndSessionRenewal(t *testing.T) {
 		// A session cookie planted before login must not survive it.
 		site.get("/login")
 		u, _ := url.Parse(site.ts.URL)
-		site.c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: "planted-token-planted-token-planted-tok"}})
+		site.c.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: "planted-token-planted-token-planted-tok"}})
 		r = site.post("/login", url.Values{"username": {"rosa"}, "password": {webPassword}, "next": {"/backlog"}})
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/backlog" {
 			t.Fatalf("login: %d %q", r.Status, r.Header.Get("Location"))
@@ -41,7 +42,7 @@ func TestLoginLogoutAndSessionRenewal(t *testing.T) {
 		}
 		var token string
 		for _, c := range site.c.Jar.Cookies(u) {
-			if c.Name == sessionCookie {
+			if c.Name == web.SessionCookie {
 				token = c.Value
 			}
 		}
@@ -55,7 +56,7 @@ func TestLoginLogoutAndSessionRenewal(t *testing.T) {
 
 		// A second client with the same cookie is the same session.
 		other := newWebClient()
-		other.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: token}})
+		other.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: token}})
 		req, _ := http.NewRequest("GET", site.ts.URL+"/queue", nil)
 		res, err := other.Do(req)
 		if err != nil {
@@ -143,11 +144,11 @@ func TestSessionIdleExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := time.UnixMicro(expiry)
-	if got.Before(before.Add(sessionIdle-time.Second)) || got.After(time.Now().Add(sessionIdle+time.Second)) {
-		t.Fatalf("session expires at %v, want about %v after login", got, sessionIdle)
+	if got.Before(before.Add(web.SessionIdle-time.Second)) || got.After(time.Now().Add(web.SessionIdle+time.Second)) {
+		t.Fatalf("session expires at %v, want about %v after login", got, web.SessionIdle)
 	}
-	if sessionIdle != 30*time.Minute || sessionAbsolute != 12*time.Hour {
-		t.Fatalf("timeouts changed: idle %v, absolute %v", sessionIdle, sessionAbsolute)
+	if web.SessionIdle != 30*time.Minute || web.SessionAbsolute != 12*time.Hour {
+		t.Fatalf("timeouts changed: idle %v, absolute %v", web.SessionIdle, web.SessionAbsolute)
 	}
 }
 

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -12,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"escudo"
 	"escudo/internal/demo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
 )
 
 const demoPassword = "demo-password-for-tests"
@@ -47,7 +46,7 @@ func loginCookie(tb testing.TB, srv *Server, username string) *http.Cookie {
 		tb.Fatalf("login %s: %d", username, w.Code)
 	}
 	for _, c := range w.Result().Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == web.SessionCookie {
 			return c
 		}
 	}
@@ -91,7 +90,7 @@ func TestPageWeight(t *testing.T) {
 	srv, res := seededSite(t, db, clock, 200)
 	cookie := loginCookie(t, srv, "recepcion")
 	id := busiestCase(t, db, res)
-	css := len(srv.web.tmpl.cssBytes)
+	css := len(srv.Tmpl.CSS())
 	const budget = 60 << 10
 	for _, p := range []struct {
 		path  string
@@ -166,33 +165,5 @@ func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
 			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 			b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
 		})
-	}
-}
-
-// BenchmarkRenderBacklog measures template execution alone for a full
-// backlog page of 50 rows.
-//
-//	go test -run=^$ -bench=BenchmarkRenderBacklog ./internal/http/
-func BenchmarkRenderBacklog(b *testing.B) {
-	clock := &demo.Clock{}
-	clock.Set(time.Now().UTC())
-	db := testdb.OpenSQLite(b, testdb.Options{Now: clock.Now})
-	srv, _ := seededSite(b, db, clock, 120)
-	clock.Live()
-	bl, err := db.Backlog(context.Background(), escudo.CaseFilter{Open: true, Limit: 50})
-	if err != nil {
-		b.Fatal(err)
-	}
-	t := srv.web.tmpl.pages["backlog"]
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		d := &backlogData{Backlog: bl, Page: 1}
-		p := &page{L: srv.web.i18n.Localizer("es-MX"), Data: d, Now: time.Now(), CSS: "x", Title: "backlog.title", Path: "/backlog"}
-		d.Table = p.backlogRows(bl.Rows)
-		var buf bytes.Buffer
-		if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

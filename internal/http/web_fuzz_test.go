@@ -10,6 +10,7 @@ import (
 
 	"escudo"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
 )
 
 // FuzzParseLocalTime: any input is either refused or gives a time that
@@ -19,14 +20,14 @@ func FuzzParseLocalTime(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		at, ok := parseLocalTime(s)
+		at, ok := web.ParseLocalTime(s)
 		if !ok || at.IsZero() {
 			return
 		}
 		if at.Location() != time.UTC {
 			t.Fatalf("%q: not UTC", s)
 		}
-		again, ok := parseLocalTime(at.In(displayZone).Format("2006-01-02T15:04"))
+		again, ok := web.ParseLocalTime(at.In(web.DisplayZone).Format("2006-01-02T15:04"))
 		if !ok || !again.Equal(at.Truncate(time.Minute)) && !again.Equal(at.Add(-time.Hour).Truncate(time.Minute)) && !again.Equal(at.Add(time.Hour).Truncate(time.Minute)) {
 			t.Fatalf("%q: %v does not round-trip (%v)", s, at, again)
 		}

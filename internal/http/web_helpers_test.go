@@ -27,7 +27,7 @@ type webSite struct {
 func newWebSite(t testing.TB, db *store.DB, o Options) *webSite {
 	t.Helper()
 	o.DB = db
-	// The second factor has its own tests (auth_totp_test.go); these sites
+	// The second factor has its own tests (security_test.go); these sites
 	// test everything else behind a password sign-in.
 	o.AllowPasswordOnly = true
 	srv, err := New(o)

@@ -11,6 +11,7 @@ import (
 	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
+	"escudo/internal/web"
 )
 
 // webScenario is one step of a browsing session: who does it, the request,
@@ -177,7 +178,7 @@ func TestPublicRequestFlow(t *testing.T) {
 		}
 
 		// A body beyond the limit is refused outright.
-		r := f.site.post("/solicitar", url.Values{"narrative": {strings.Repeat("x", maxFormBytes+10)}})
+		r := f.site.post("/solicitar", url.Values{"narrative": {strings.Repeat("x", web.MaxFormBytes+10)}})
 		if r.Status != http.StatusBadRequest {
 			t.Fatalf("huge body: %d", r.Status)
 		}

@@ -66,7 +66,7 @@ func mustHave(t *testing.T, b *Bundle, key, where string) {
 // Every {{.T "key"}} in any template must exist in both languages.
 func TestTemplateKeysExist(t *testing.T) {
 	b := MustNew()
-	dir := filepath.Join(moduleRoot(t), "internal", "http", "templates")
+	dir := filepath.Join(moduleRoot(t), "internal", "web", "templates")
 	re := regexp.MustCompile(`\.T\s+"([A-Za-z0-9_.]+)"`)
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

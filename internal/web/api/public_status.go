@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"escudo"
+	"escudo/internal/web"
+)
+
+// apiPublicStatus answers POST /api/v1/requests/status. The code travels in
+// the body, never in a URL that proxies and browsers would log. A wrong
+// reference and a wrong code give the same answer.
+func (s *server) apiPublicStatus(w http.ResponseWriter, r *http.Request) {
+	var in publicStatusInput
+	if err := web.DecodeBody(w, r, &in); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	var v escudo.ValidationErrors
+	if strings.TrimSpace(in.Reference) == "" {
+		v.Add("reference", "validation.required", nil)
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		v.Add("code", "validation.required", nil)
+	}
+	if err := v.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	st, err := s.DB.PublicStatus(r.Context(), in.Reference, in.Code)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	out := publicStatusView{Reference: st.Reference, ReceivedAt: st.ReceivedAt, Stage: st.Stage, Admission: st.Admission,
+		Procedure: st.Procedure, Events: make([]publicEvent, 0, len(st.Events))}
+	for _, e := range st.Events {
+		out.Events = append(out.Events, publicEvent{At: e.At, Kind: e.Kind, Detail: e.Detail})
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+}

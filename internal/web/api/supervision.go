@@ -1,0 +1,206 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"escudo"
+	"escudo/internal/heartbeat"
+	"escudo/internal/store"
+	"escudo/internal/web"
+)
+
+// registerSupervision mounts the supervision lists, drills and the
+// response-time report.
+func (s *server) registerSupervision() {
+	staff := s.alertStaff
+	s.Mux.HandleFunc("GET /api/v1/devices/silent", staff(s.apiDevicesSilent))
+	s.Mux.HandleFunc("GET /api/v1/devices/untested", staff(s.apiDevicesUntested))
+	s.Mux.HandleFunc("GET /api/v1/devices/{id}/supervision", staff(s.apiDeviceSupervision))
+	s.Mux.HandleFunc("GET /api/v1/alerts/response-times", staff(s.apiResponseTimes))
+	s.Mux.HandleFunc("POST /api/v1/drills", staff(s.apiDrillStart))
+	s.Mux.HandleFunc("GET /api/v1/drills", staff(s.apiDrillList))
+	s.Mux.HandleFunc("GET /api/v1/drills/{id}", staff(s.apiDrillShow))
+}
+
+// supervisionJSON is a device's supervision state.
+type supervisionJSON struct {
+	DeviceID        int64      `json:"device_id"`
+	Supervised      bool       `json:"supervised"`
+	IntervalSeconds float64    `json:"heartbeat_interval_seconds,omitempty"`
+	LastSeen        *time.Time `json:"last_seen,omitempty"`
+	Battery         *int       `json:"battery,omitempty"`
+	Silent          bool       `json:"silent"`
+	SilentSince     *time.Time `json:"silent_since,omitempty"`
+}
+
+func supervisionOf(st heartbeat.State) supervisionJSON {
+	out := supervisionJSON{DeviceID: st.DeviceID, Supervised: st.Supervised, Silent: st.Silent}
+	if st.Supervised {
+		out.IntervalSeconds = st.Interval.Seconds()
+		seen := st.LastSeen
+		out.LastSeen = &seen
+	}
+	if st.Battery >= 0 {
+		b := st.Battery
+		out.Battery = &b
+	}
+	if st.Silent {
+		since := st.SilentSince
+		out.SilentSince = &since
+	}
+	return out
+}
+
+func (s *server) apiDeviceSupervision(w http.ResponseWriter, r *http.Request) {
+	if s.Opts.Supervisor == nil {
+		s.JSONError(w, r, http.StatusServiceUnavailable, web.ErrSupervisionOff.Code, web.ErrSupervisionOff.Key)
+		return
+	}
+	id, ok := web.PathID(r.PathValue("id"))
+	if !ok {
+		s.APIError(w, r, escudo.Errorf(escudo.ENOTFOUND, "error.device_not_found"))
+		return
+	}
+	if _, err := s.DB.FindDeviceByID(r.Context(), id); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, supervisionOf(s.Opts.Supervisor.State(id)))
+}
+
+// apiDevicesSilent lists the devices currently silent.
+func (s *server) apiDevicesSilent(w http.ResponseWriter, r *http.Request) {
+	if s.Opts.Supervisor == nil {
+		s.JSONError(w, r, http.StatusServiceUnavailable, web.ErrSupervisionOff.Code, web.ErrSupervisionOff.Key)
+		return
+	}
+	out := []supervisionJSON{}
+	for _, sl := range s.Opts.Supervisor.Silent() {
+		out = append(out, supervisionOf(s.Opts.Supervisor.State(sl.DeviceID)))
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"misses": s.Opts.Supervisor.Misses(), "devices": out})
+}
+
+// TestAlertMaxAge is how long a device may go without sending a test alert
+// before it is flagged.
+const TestAlertMaxAge = 30 * 24 * time.Hour
+
+// apiDevicesUntested lists devices that have not sent a test alert in 30
+// days (or since registration, never tested).
+func (s *server) apiDevicesUntested(w http.ResponseWriter, r *http.Request) {
+	before := s.DB.Now().Add(-TestAlertMaxAge)
+	ds, err := s.DB.UntestedDevices(r.Context(), before, 1000)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	if ds == nil {
+		ds = []store.UntestedDevice{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"max_age_days": int(TestAlertMaxAge.Hours() / 24), "devices": ds})
+}
+
+// apiResponseTimes reports time to acknowledge, dispatch and resolve per
+// federal entity and agency against the targets. Query: from, to (RFC 3339
+// or YYYY-MM-DD), entity, include_tests.
+func (s *server) apiResponseTimes(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f store.ResponseFilter
+	var v escudo.ValidationErrors
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := q.Get(p.name); s != "" {
+			t, err := parseWhen(s)
+			if err != nil {
+				v.Add(p.name, "validation.date", nil)
+			}
+			*p.dst = t
+		}
+	}
+	if e := q.Get("entity"); e != "" {
+		if _, ok := escudo.LookupFederalEntity(e); !ok {
+			v.Add("entity", "validation.choice", nil)
+		}
+		f.Entity = e
+	}
+	f.IncludeTests = q.Get("include_tests") == "true" || q.Get("include_tests") == "1"
+	if err := v.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	rep, err := s.DB.ResponseTimes(r.Context(), f)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, rep)
+}
+
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+// drillRequest starts drills.
+type drillRequest struct {
+	Devices []int64 `json:"devices"`
+}
+
+func (s *server) apiDrillStart(w http.ResponseWriter, r *http.Request) {
+	if s.Opts.Drills == nil {
+		s.JSONError(w, r, http.StatusServiceUnavailable, "unavailable", "error.drills_unavailable")
+		return
+	}
+	var req drillRequest
+	if err := web.DecodeBody(w, r, &req); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	ds, err := s.Opts.Drills.Start(r.Context(), req.Devices)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusAccepted, map[string]any{"drills": ds})
+}
+
+func (s *server) apiDrillList(w http.ResponseWriter, r *http.Request) {
+	var device int64
+	if v := r.URL.Query().Get("device_id"); v != "" {
+		var ok bool
+		if device, ok = web.PathID(v); !ok {
+			s.APIError(w, r, escudo.ValidationErrors{escudo.FieldError("device_id", "validation.number", nil)})
+			return
+		}
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	ds, err := s.DB.FindDrills(r.Context(), device, limit)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	if ds == nil {
+		ds = []*store.Drill{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"drills": ds})
+}
+
+func (s *server) apiDrillShow(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r.PathValue("id"))
+	if !ok {
+		s.APIError(w, r, escudo.Errorf(escudo.ENOTFOUND, "error.drill_not_found"))
+		return
+	}
+	d, err := s.DB.FindDrill(r.Context(), id)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, d)
+}

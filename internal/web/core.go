@@ -1,0 +1,128 @@
+// Package web holds what every audience of escudo's web layer shares: the
+// Core (store, logger, options, route mux, sessions, catalogues and
+// templates), page rendering, strict decoding, the API's error shape and the
+// permission guard. The audiences live in the packages below it (staff,
+// public, api, gateway, signin); each registers its own routes on the Core,
+// and internal/http composes them into one handler.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/time/rate"
+
+	"escudo/internal/alert"
+	"escudo/internal/drill"
+	"escudo/internal/heartbeat"
+	"escudo/internal/i18n"
+	"escudo/internal/store"
+)
+
+// Options configure the web layer. The zero value of every optional field
+// is safe.
+type Options struct {
+	DB       *store.DB
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // metrics registry; a new one when nil
+	// SecureCookies marks session cookies Secure (behind TLS).
+	SecureCookies bool
+	// PublicRate is how many public requests per minute one address may file.
+	PublicRate int
+	// Alerts is the rapid-response pipeline; without it the device and
+	// console routes answer 503.
+	Alerts *alert.Pipeline
+	// SMSGatewaySecret signs the SMS gateway's inbound webhook; without it
+	// the webhook refuses every request.
+	SMSGatewaySecret []byte
+	// Supervisor keeps device heartbeats; without it the heartbeat endpoint
+	// answers 503.
+	Supervisor *heartbeat.Supervisor
+	// Drills runs test alerts through the whole chain; optional.
+	Drills *drill.Runner
+	// AllowPasswordOnly lets accounts sign in without a second factor. The
+	// zero value requires one for every role but beneficiaries; set it only
+	// for throw-away demonstrations and tests of other features.
+	AllowPasswordOnly bool
+}
+
+// Core is the state every audience package works with. Audience packages
+// embed it in their own server type, so a handler reads s.DB, s.Render,
+// s.Guard as if they were its own.
+type Core struct {
+	DB   *store.DB
+	Log  *slog.Logger
+	Reg  *prometheus.Registry
+	Opts Options
+	Mux  *RouteMux
+
+	// The server-rendered interface: sessions, catalogues, templates and
+	// the rate limiters of the forms open to everyone.
+	Sessions     *scs.SessionManager
+	I18n         *i18n.Bundle
+	Tmpl         *Templates
+	LoginByAddr  *LimiterSet
+	LoginByName  *LimiterSet
+	PublicByAddr *LimiterSet
+	StatusByAddr *LimiterSet
+}
+
+// NewCore builds the shared state: defaults for the options, the metrics
+// registry, sessions, catalogues and templates. It registers no route.
+func NewCore(o Options) (*Core, error) {
+	if o.DB == nil {
+		return nil, errors.New("web: no store")
+	}
+	s := &Core{DB: o.DB, Log: o.Logger, Reg: o.Registry, Mux: NewRouteMux(), Opts: o}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.Reg == nil {
+		s.Reg = prometheus.NewRegistry()
+		s.Reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if s.Opts.PublicRate == 0 {
+		s.Opts.PublicRate = 5
+	}
+	sm := scs.New()
+	sm.Store = s.DB.Sessions()
+	sm.IdleTimeout = SessionIdle
+	sm.Lifetime = SessionAbsolute
+	sm.Cookie.Name = SessionCookie
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = s.Opts.SecureCookies
+	sm.Cookie.Persist = false // gone when the browser closes
+	sm.Cookie.Path = "/"
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.Log.Error("session store", "err", err, "path", r.URL.Path)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+	bundle, err := i18n.New()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	perMinute := func(n int) rate.Limit {
+		if n < 1 {
+			n = 1
+		}
+		return rate.Every(time.Minute / time.Duration(n))
+	}
+	s.Sessions, s.I18n, s.Tmpl = sm, bundle, tmpl
+	// Ten tries a minute from one address, five per account name: enough
+	// for typing mistakes, far too few for guessing.
+	s.LoginByAddr = NewLimiterSet(perMinute(10), 10)
+	s.LoginByName = NewLimiterSet(perMinute(5), 5)
+	s.PublicByAddr = NewLimiterSet(perMinute(s.Opts.PublicRate), s.Opts.PublicRate)
+	s.StatusByAddr = NewLimiterSet(perMinute(10), 10)
+	return s, nil
+}

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"escudo"
+)
+
+// Remaining is the time left on a clock, negative when breached.
+func (p *Page) Remaining(c escudo.ClockState) time.Duration { return c.DueAt.Sub(p.Now) }
+
+// Overdue reports whether a running clock is past its deadline.
+func (p *Page) Overdue(c escudo.ClockState) bool { return c.StoppedAt == nil && p.Now.After(c.DueAt) }
+
+// EventDetail turns an event's stored detail into words.
+func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
+	name := func(s string) string {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id == 0 {
+			return p.T("case.nobody")
+		}
+		if n, ok := users[id]; ok {
+			return n
+		}
+		return "#" + s
+	}
+	switch e.Kind {
+	case escudo.EventReceived:
+		ch, proc, _ := strings.Cut(e.Detail, ":")
+		return p.T("channel."+ch) + " · " + p.T("procedure."+proc)
+	case escudo.EventAdmission:
+		adm, proc, _ := strings.Cut(e.Detail, ":")
+		return p.T("admission."+adm) + " · " + p.T("procedure."+proc)
+	case escudo.EventAssigned:
+		return name(e.Detail)
+	case escudo.EventReassigned:
+		from, to, _ := strings.Cut(e.Detail, ">")
+		return name(from) + " → " + name(to)
+	case escudo.EventMilestone:
+		return p.T("milestone." + e.Detail)
+	case escudo.EventClockBreach, escudo.EventEscalation:
+		rule, level, _ := strings.Cut(e.Detail, ":")
+		if e.Kind == escudo.EventEscalation {
+			return p.T("clock."+rule) + " · " + p.T("case.escalation_level", "N", level)
+		}
+		return p.T("clock." + rule)
+	}
+	return e.Detail
+}

@@ -1,0 +1,334 @@
+// Package signin serves signing in and out: password, the second factor
+// (TOTP or a security key through WebAuthn), enrolment of a second factor at
+// the first sign-in, re-authentication before sensitive data is shown, and
+// the start of a session once every check has passed.
+package signin
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"escudo"
+	"escudo/internal/i18n"
+	"escudo/internal/store"
+	"escudo/internal/web"
+)
+
+// Second factor. After a correct password the session holds only a pending
+// user; the account is signed in when the second factor is also correct.
+// Accounts without a confirmed authenticator enrol on that first sign-in.
+
+const (
+	sessionPendingKey   = "pending_uid"
+	sessionPendingAtKey = "pending_at"
+	pendingTTL          = 5 * time.Minute
+)
+
+// secondFactorRequired: every role but beneficiaries, who may sign in from
+// whatever phone they have.
+func (s *server) secondFactorRequired(u *escudo.User) bool {
+	return !s.Opts.AllowPasswordOnly && u.Role != escudo.RoleBeneficiary
+}
+
+// server is the sign-in pages' handler set over the shared core.
+type server struct{ *web.Core }
+
+// Register mounts sign-in and sign-out, the second factor (TOTP and
+// security keys), enrolment at first sign-in and re-authentication.
+func Register(c *web.Core) {
+	s := &server{c}
+	m := s.Mux
+	m.HandleFunc("GET /login", s.handleLoginForm)
+	m.HandleFunc("POST /login", s.handleLogin)
+	m.HandleFunc("POST /logout", s.handleLogout)
+	m.HandleFunc("GET /login/second-factor", s.handleSecondFactorForm)
+	m.HandleFunc("POST /login/second-factor", s.handleSecondFactor)
+	m.HandleFunc("GET /login/enrol", s.handleEnrolForm)
+	m.HandleFunc("POST /login/enrol", s.handleEnrol)
+	m.HandleFunc("GET /reauth", s.RequireUser(s.handleReauthForm))
+	m.HandleFunc("POST /reauth", s.RequireUser(s.handleReauth))
+	s.registerSecurityKeys()
+}
+
+// loginLocked reports whether the account name or the address is locked
+// out. Unknown names lock exactly like real ones, so nothing is revealed.
+func (s *server) loginLocked(r *http.Request, username string) bool {
+	for _, subj := range []string{s.DB.AccountSubject(username), store.AddressSubject(store.RemoteFromContext(r.Context()))} {
+		locked, err := s.DB.Locked(r.Context(), subj)
+		if err != nil {
+			s.Log.Error("lockout check", "err", err)
+			return true // fail closed
+		}
+		if locked {
+			return true
+		}
+	}
+	return false
+}
+
+// loginFailed counts a failed password or code against the account name and
+// the address.
+func (s *server) loginFailed(r *http.Request, username string) {
+	if _, err := s.DB.RecordFailure(r.Context(), s.DB.AccountSubject(username), store.AccountLockout); err != nil {
+		s.Log.Error("record login failure", "err", err)
+	}
+	if _, err := s.DB.RecordFailure(r.Context(), store.AddressSubject(store.RemoteFromContext(r.Context())), store.AddressLockout); err != nil {
+		s.Log.Error("record login failure", "err", err)
+	}
+}
+
+// afterPassword continues a sign-in whose password was right.
+func (s *server) afterPassword(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	ctx := r.Context()
+	if err := s.DB.ClearFailures(ctx, s.DB.AccountSubject(u.Username)); err != nil {
+		s.Log.Error("clear login failures", "err", err)
+	}
+	if !s.secondFactorRequired(u) {
+		s.completeLogin(w, r, u)
+		return
+	}
+	state, err := s.DB.TOTPStatus(ctx, u.ID)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	// A new token here too: the pending state must not ride on a token an
+	// attacker planted.
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	s.Sessions.Remove(ctx, web.SessionUserKey)
+	s.Sessions.Put(ctx, sessionPendingKey, u.ID)
+	s.Sessions.Put(ctx, sessionPendingAtKey, time.Now().Unix())
+	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue"))
+	if state == store.TOTPConfirmed {
+		http.Redirect(w, r, "/login/second-factor"+next, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login/enrol"+next, http.StatusSeeOther)
+}
+
+// pendingUser returns the user whose password was checked within the last
+// few minutes in this session, or nil.
+func (s *server) pendingUser(r *http.Request) *escudo.User {
+	if !web.HasSession(r) {
+		return nil
+	}
+	ctx := r.Context()
+	id := s.Sessions.GetInt64(ctx, sessionPendingKey)
+	at := s.Sessions.GetInt64(ctx, sessionPendingAtKey)
+	if id == 0 || time.Since(time.Unix(at, 0)) > pendingTTL {
+		return nil
+	}
+	u, err := s.DB.FindUserByID(ctx, id)
+	if err != nil || u.Disabled {
+		return nil
+	}
+	return u
+}
+
+type totpData struct {
+	Secret string // grouped for reading aloud or typing
+	URI    string
+}
+
+func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, data any, errKey string) {
+	p := s.NewPage(r, title, data)
+	p.Public = true
+	p.Form = map[string][]string{"next": {web.SafeNext(r.FormValue("next"), "/queue")}}
+	if errKey != "" {
+		p.Error = p.L.T(errKey)
+	}
+	s.Render(w, r, status, tmpl, p)
+}
+
+func (s *server) handleSecondFactorForm(w http.ResponseWriter, r *http.Request) {
+	if s.pendingUser(r) == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.totpPage(w, r, http.StatusOK, "totp", "totp.title", nil, "")
+}
+
+func (s *server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.postedCode(w, r)
+	if !ok {
+		return
+	}
+	if err := s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
+		if escudo.ErrorCode(err) != escudo.EUNAUTHORIZED {
+			s.ServerError(w, r, err)
+			return
+		}
+		s.loginFailed(r, u.Username)
+		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, "error.totp_invalid")
+		return
+	}
+	s.finishSecondFactor(w, r, u)
+}
+
+// postedCode reads a posted authenticator code form and returns the user
+// who passed the password step, unless the form is bad, there is no such
+// user or the account is locked; then the answer is written and ok is false.
+func (s *server) postedCode(w http.ResponseWriter, r *http.Request) (*escudo.User, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
+		return nil, false
+	}
+	u := s.pendingUser(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil, false
+	}
+	if s.loginLocked(r, u.Username) {
+		s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.totp_invalid")
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	if err := s.DB.ClearFailures(r.Context(), s.DB.AccountSubject(u.Username)); err != nil {
+		s.Log.Error("clear login failures", "err", err)
+	}
+	if s.securityKeyRequired(u) {
+		// The password and the code were right; the security key is next,
+		// still without a signed-in session.
+		s.Sessions.Put(r.Context(), sessionTOTPOKKey, u.ID)
+		s.Sessions.Put(r.Context(), sessionPendingAtKey, time.Now().Unix())
+		http.Redirect(w, r, "/login/security-key?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		return
+	}
+	s.Sessions.Remove(r.Context(), sessionPendingKey)
+	s.Sessions.Remove(r.Context(), sessionPendingAtKey)
+	s.completeLogin(w, r, u)
+}
+
+func groupSecret(secret string) string {
+	var b strings.Builder
+	for i, c := range secret {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (s *server) enrolData(w http.ResponseWriter, r *http.Request, u *escudo.User) (*totpData, bool) {
+	secret, uri, err := s.DB.BeginTOTP(r.Context(), u)
+	if escudo.ErrorCode(err) == escudo.ECONFLICT {
+		http.Redirect(w, r, "/login/second-factor?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		return nil, false
+	} else if err != nil {
+		s.ServerError(w, r, err)
+		return nil, false
+	}
+	return &totpData{Secret: groupSecret(secret), URI: uri}, true
+}
+
+func (s *server) handleEnrolForm(w http.ResponseWriter, r *http.Request) {
+	u := s.pendingUser(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	d, ok := s.enrolData(w, r, u)
+	if !ok {
+		return
+	}
+	s.totpPage(w, r, http.StatusOK, "totp_enrol", "totp.enrol_title", d, "")
+}
+
+func (s *server) handleEnrol(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.postedCode(w, r)
+	if !ok {
+		return
+	}
+	if err := s.DB.ConfirmTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
+		if escudo.ErrorCode(err) != escudo.EUNAUTHORIZED {
+			s.ServerError(w, r, err)
+			return
+		}
+		s.loginFailed(r, u.Username)
+		d, ok := s.enrolData(w, r, u)
+		if !ok {
+			return
+		}
+		s.totpPage(w, r, http.StatusUnauthorized, "totp_enrol", "totp.enrol_title", d, "error.totp_invalid")
+		return
+	}
+	s.finishSecondFactor(w, r, u)
+}
+
+type reauthData struct{ TOTP bool }
+
+func (s *server) reauthData(r *http.Request) *reauthData {
+	state, err := s.DB.TOTPStatus(r.Context(), escudo.UserIDFromContext(r.Context()))
+	return &reauthData{TOTP: err == nil && state == store.TOTPConfirmed}
+}
+
+func (s *server) handleReauthForm(w http.ResponseWriter, r *http.Request) {
+	s.totpPage(w, r, http.StatusOK, "reauth", "reauth.title", s.reauthData(r), "")
+}
+
+// handleReauth accepts the account's second factor or, for accounts that
+// sign in without one, the password.
+func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	u := escudo.UserFromContext(r.Context())
+	if s.loginLocked(r, u.Username) {
+		s.totpPage(w, r, http.StatusTooManyRequests, "reauth", "reauth.title", s.reauthData(r), "error.login_failed")
+		return
+	}
+	var err error
+	state, serr := s.DB.TOTPStatus(r.Context(), u.ID)
+	if serr != nil {
+		s.ServerError(w, r, serr)
+		return
+	}
+	if state == store.TOTPConfirmed {
+		err = s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code"))
+	} else {
+		_, err = s.DB.Authenticate(r.Context(), u.Username, r.PostForm.Get("password"))
+	}
+	if err != nil {
+		if escudo.ErrorCode(err) != escudo.EUNAUTHORIZED {
+			s.ServerError(w, r, err)
+			return
+		}
+		s.loginFailed(r, u.Username)
+		s.totpPage(w, r, http.StatusUnauthorized, "reauth", "reauth.title", s.reauthData(r), "error.login_failed")
+		return
+	}
+	s.Sessions.Put(r.Context(), web.SessionAuthKey, time.Now().Unix())
+	// #nosec G710 -- web.SafeNext keeps the redirect on this site.
+	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), "/queue"), http.StatusSeeOther)
+}
+
+// completeLogin starts the session of a user whose credentials have been
+// checked. A second factor, when required, is checked before this call.
+// The token is renewed so a session fixed before login is worthless.
+func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	ctx := r.Context()
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	s.Sessions.Put(ctx, web.SessionUserKey, u.ID)
+	s.Sessions.Put(ctx, web.SessionAuthKey, time.Now().Unix())
+	if u.Locale != "" && s.I18n.Supported(u.Locale) {
+		if _, err := r.Cookie(i18n.CookieName); err != nil {
+			web.SetLangCookie(w, u.Locale, s.Opts.SecureCookies)
+		}
+	}
+	http.Redirect(w, r, web.SafeNext(r.FormValue("next"), "/queue"), http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+}

@@ -1,0 +1,78 @@
+package staff
+
+import (
+	"net/http"
+	"net/url"
+
+	"escudo"
+	"escudo/internal/web"
+)
+
+const backlogPageSize = 50
+
+type backlogData struct {
+	*escudo.Backlog
+	Table                    []caseRow
+	Stage, Entity, Procedure string
+	Page                     int
+	HasNext                  bool
+	PrevURL, NextURL         string
+}
+
+// handleBacklog is the aging board: counts per stage, breached and soon-due
+// cases, and open cases by most urgent clock.
+func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := escudo.CaseFilter{Open: true, Limit: backlogPageSize}
+	d := &backlogData{Page: web.PageNumber(r)}
+	if st := escudo.Stage(q.Get("stage")); isWebStage(st) && st != escudo.StageClosed {
+		f.Stage, d.Stage = st, string(st)
+	}
+	if _, ok := escudo.LookupFederalEntity(q.Get("entity")); ok {
+		f.Entity, d.Entity = q.Get("entity"), q.Get("entity")
+	}
+	if pr := escudo.Procedure(q.Get("procedure")); pr == escudo.ProcedureOrdinary || pr == escudo.ProcedureExtraordinary {
+		f.Procedure, d.Procedure = pr, string(pr)
+	}
+	f.Offset = (d.Page - 1) * backlogPageSize
+	b, err := s.DB.Backlog(r.Context(), f)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	d.Backlog = b
+	d.HasNext = len(b.Rows) == backlogPageSize
+	link := func(page int) string {
+		v := url.Values{}
+		for k, x := range map[string]string{"stage": d.Stage, "entity": d.Entity, "procedure": d.Procedure} {
+			if x != "" {
+				v.Set(k, x)
+			}
+		}
+		if page > 1 {
+			v.Set("page", itoa(page))
+		}
+		if len(v) == 0 {
+			return "/backlog"
+		}
+		return "/backlog?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevURL = link(d.Page - 1)
+	}
+	if d.HasNext {
+		d.NextURL = link(d.Page + 1)
+	}
+	p := s.NewPage(r, "backlog.title", d)
+	d.Table = backlogRows(p, b.Rows)
+	s.Render(w, r, http.StatusOK, "backlog", p)
+}
+
+func isWebStage(st escudo.Stage) bool {
+	for _, x := range escudo.Stages {
+		if x == st {
+			return true
+		}
+	}
+	return false
+}

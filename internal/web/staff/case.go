@@ -1,0 +1,149 @@
+package staff
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"escudo"
+	"escudo/internal/web"
+)
+
+type caseData struct {
+	Case       *escudo.Case
+	Events     []escudo.Event
+	Staff      []*escudo.User
+	Milestones []escudo.Milestone
+	Users      map[int64]string // display names for timeline details
+	NowLocal   string           // default for the milestone time input
+}
+
+// caseID reads {id} from the path; anything but a positive number is an
+// unknown case.
+func caseID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
+	id, ok := caseID(r)
+	if !ok {
+		s.RenderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	p, err := s.casePage(r, id)
+	if err != nil {
+		s.ErrorPage(w, r, err)
+		return
+	}
+	s.PopFlash(r, p)
+	s.Render(w, r, http.StatusOK, "case", p)
+}
+
+// casePage loads everything the case page shows.
+func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
+	ctx := r.Context()
+	c, err := s.DB.FindCaseByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.DB.Timeline(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	web.RedactCase(c, web.DecisionFrom(r), s.RecentlyAuthenticated(r))
+	web.RedactNotes(events, web.DecisionFrom(r))
+	users, err := s.DB.FindUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &caseData{Case: c, Events: events, Users: map[int64]string{}}
+	for _, u := range users {
+		d.Users[u.ID] = u.DisplayName
+		if u.Role.Staff() && !u.Disabled {
+			d.Staff = append(d.Staff, u)
+		}
+	}
+	for _, m := range escudo.Milestones {
+		// Reception and admission are recorded by their own actions.
+		if m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted {
+			d.Milestones = append(d.Milestones, m)
+		}
+	}
+	d.NowLocal = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
+	return s.NewPage(r, "case.title", d), nil
+}
+
+// caseAction runs one of the case page's forms. On invalid input the page is
+// shown again with the person's input and the messages next to the fields;
+// on success the browser goes back to the case with a confirmation.
+func (s *server) caseAction(form, done string, act func(r *http.Request, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := caseID(r)
+		if !ok {
+			s.RenderError(w, r, http.StatusNotFound, "error.not_found")
+			return
+		}
+		if !s.ParseForm(w, r) {
+			return
+		}
+		err := act(r, id)
+		if err == nil {
+			s.Flash(r, done)
+			http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10)+"#"+form, http.StatusSeeOther)
+			return
+		}
+		if _, invalid := escudo.AsValidation(err); !invalid {
+			if code := escudo.ErrorCode(err); code == escudo.ECONFLICT {
+				p, perr := s.casePage(r, id)
+				if perr != nil {
+					s.ErrorPage(w, r, perr)
+					return
+				}
+				p.Error = p.L.T(escudo.ErrorKey(err))
+				s.Render(w, r, http.StatusConflict, "case", p)
+				return
+			}
+			s.ErrorPage(w, r, err)
+			return
+		}
+		p, perr := s.casePage(r, id)
+		if perr != nil {
+			s.ErrorPage(w, r, perr)
+			return
+		}
+		p.Form = r.PostForm
+		p.SetErrors(form, err)
+		s.Render(w, r, http.StatusBadRequest, "case", p)
+	}
+}
+
+func (s *server) actAdmission(r *http.Request, id int64) error {
+	f := r.PostForm
+	return s.DB.DecideAdmission(r.Context(), id, escudo.AdmissionDecision{
+		Admission: escudo.Admission(f.Get("admission")),
+		Reason:    strings.TrimSpace(f.Get("reason")),
+		Procedure: escudo.Procedure(f.Get("procedure")),
+	})
+}
+
+func (s *server) actAssign(r *http.Request, id int64) error {
+	uid, err := strconv.ParseInt(r.PostForm.Get("assignee"), 10, 64)
+	if err != nil || uid <= 0 {
+		return escudo.FieldError("assignee", "validation.assignee", nil)
+	}
+	return s.DB.AssignCase(r.Context(), id, uid, r.PostForm.Get("note"))
+}
+
+func (s *server) actMilestone(r *http.Request, id int64) error {
+	at, ok := web.ParseLocalTime(r.PostForm.Get("at"))
+	if !ok {
+		return escudo.FieldError("at", "validation.date", nil)
+	}
+	m := escudo.Milestone(r.PostForm.Get("milestone"))
+	return s.DB.RecordMilestone(r.Context(), id, m, at, strings.TrimSpace(r.PostForm.Get("note")))
+}
+
+func (s *server) actNote(r *http.Request, id int64) error {
+	return s.DB.AddNote(r.Context(), id, r.PostForm.Get("note"))
+}

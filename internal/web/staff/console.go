@@ -1,0 +1,337 @@
+package staff
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"escudo"
+	"escudo/internal/alert"
+	"escudo/internal/store"
+	"escudo/internal/web"
+)
+
+// The console's script: live updates over server-sent events and a sound
+// cue made with WebAudio (no audio file to download).
+//
+//go:embed console_static/console.js
+var consoleJS []byte
+
+// registerConsole mounts the operator console: the live list of open
+// alerts, one-step acknowledge, dispatch and resolve, and the hotline form.
+func (s *server) registerConsole() {
+	ops := func(h http.HandlerFunc) http.HandlerFunc {
+		return s.RequireUser(h, escudo.RoleDuty, escudo.RoleCoordinator, escudo.RoleFollowUp)
+	}
+	s.Mux.HandleFunc("GET /console", ops(s.handleConsole))
+	s.Mux.HandleFunc("GET /console/stream", ops(s.handleConsoleStream))
+	s.Mux.HandleFunc("GET /console/console.js", s.handleConsoleJS)
+	s.Mux.HandleFunc("GET /console/alerts/{id}", ops(s.handleConsoleAlert))
+	s.Mux.HandleFunc("POST /console/alerts/{id}/acknowledge", ops(s.consoleAction(s.actAcknowledge)))
+	s.Mux.HandleFunc("POST /console/alerts/{id}/dispatch", ops(s.consoleAction(s.actDispatch)))
+	s.Mux.HandleFunc("POST /console/alerts/{id}/resolve", ops(s.consoleAction(s.actResolve)))
+	s.Mux.HandleFunc("POST /console/alerts", ops(s.handleConsoleHotline))
+}
+
+// consoleAlert is one alert as the console shows it.
+type consoleAlert struct {
+	*escudo.Alert
+	Person   *store.AlertPerson
+	Liaisons []store.Liaison
+	Waiting  time.Duration // since receipt
+	Events   []store.AlertEvent
+}
+
+// GeoURI opens the coordinates in the operator's own map application,
+// without handing them to a third-party site.
+func (c *consoleAlert) GeoURI() template.URL {
+	if c.Location == nil {
+		return ""
+	}
+	// Built from two numbers only, so the geo: scheme is safe to mark.
+	return template.URL(fmt.Sprintf( // #nosec G203 -- two formatted floats, nothing from input text
+		"geo:%.6f,%.6f", c.Location.Lat, c.Location.Lon))
+}
+
+// Coordinates writes the location for reading aloud over the radio.
+func (c *consoleAlert) Coordinates() string {
+	if c.Location == nil {
+		return ""
+	}
+	s := fmt.Sprintf("%.5f, %.5f", c.Location.Lat, c.Location.Lon)
+	if c.Location.AccuracyM > 0 {
+		s += fmt.Sprintf(" (±%.0f m)", c.Location.AccuracyM)
+	}
+	return s
+}
+
+// consoleData is the console page's data.
+type consoleData struct {
+	Alerts   []*consoleAlert
+	Outcomes []escudo.AlertOutcome
+	Types    []escudo.AlertType
+	Live     bool
+}
+
+// loadConsoleAlerts reads the open alerts with what the operator needs:
+// the beneficiary's name, phone and address (one audited read for the whole
+// list) and the liaisons of their entity.
+func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*consoleAlert, error) {
+	ctx := r.Context()
+	as, err := s.DB.FindAlerts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	people := map[int64]*store.AlertPerson{}
+	liaisons := map[string][]store.Liaison{}
+	var ids []string
+	out := make([]*consoleAlert, 0, len(as))
+	now := s.DB.Now()
+	for _, a := range as {
+		c := &consoleAlert{Alert: a, Waiting: now.Sub(a.ReceivedAt)}
+		if p, ok := people[a.PersonID]; ok {
+			c.Person = p
+		} else {
+			p, err := s.DB.AlertPerson(ctx, a.PersonID)
+			if err != nil {
+				return nil, err
+			}
+			people[a.PersonID], c.Person = p, p
+			ids = append(ids, strconv.FormatInt(a.PersonID, 10))
+		}
+		if l, ok := liaisons[a.Entity]; ok {
+			c.Liaisons = l
+		} else {
+			l, err := s.DB.EntityLiaisons(ctx, a.Entity)
+			if err != nil {
+				return nil, err
+			}
+			liaisons[a.Entity], c.Liaisons = l, l
+		}
+		out = append(out, c)
+	}
+	if len(ids) > 0 {
+		if err := s.DB.Audit(ctx, store.AuditEntry{Action: "person.read", ObjectType: "console", ObjectID: "alerts",
+			Fields: "name,phone,address;people:" + strings.Join(ids, ",")}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *server) handleConsole(w http.ResponseWriter, r *http.Request) {
+	as, err := s.loadConsoleAlerts(r, escudo.AlertFilter{Open: true, Limit: 200})
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	d := &consoleData{Alerts: as, Outcomes: escudo.AlertOutcomes, Live: s.Opts.Alerts != nil,
+		Types: []escudo.AlertType{escudo.AlertCall, escudo.AlertPanic, escudo.AlertAlarm, escudo.AlertTest}}
+	p := s.NewPage(r, "console.title", d)
+	if r.URL.Query().Get("fragment") == "1" {
+		// The script swaps in just the list.
+		s.RenderFragment(w, r, "console", "console_list", p)
+		return
+	}
+	s.PopFlash(r, p)
+	s.Render(w, r, http.StatusOK, "console", p)
+}
+
+func (s *server) handleConsoleAlert(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r.PathValue("id"))
+	if !ok {
+		s.RenderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if s.Opts.Alerts != nil {
+		s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended
+	}
+	a, err := s.DB.FindAlertByID(r.Context(), id)
+	if err != nil {
+		s.ErrorPage(w, r, err)
+		return
+	}
+	person, err := s.DB.AlertPerson(r.Context(), a.PersonID)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	if err := s.DB.Audit(r.Context(), store.AuditEntry{Action: "person.read", ObjectType: "alert", ObjectID: strconv.FormatInt(id, 10),
+		Fields: "name,phone,address,location,note;person:" + strconv.FormatInt(a.PersonID, 10)}); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	c := &consoleAlert{Alert: a, Person: person, Waiting: s.DB.Now().Sub(a.ReceivedAt)}
+	if c.Liaisons, err = s.DB.EntityLiaisons(r.Context(), a.Entity); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	if c.Events, err = s.DB.AlertTimeline(r.Context(), id); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	p := s.NewPage(r, "console.alert_title", &consoleData{Alerts: []*consoleAlert{c}, Outcomes: escudo.AlertOutcomes})
+	s.PopFlash(r, p)
+	s.Render(w, r, http.StatusOK, "console_alert", p)
+}
+
+// consoleAction runs one alert action from a form and returns to where the
+// operator was (the list, or the alert's page).
+func (s *server) consoleAction(act func(r *http.Request, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := web.PathID(r.PathValue("id"))
+		if !ok {
+			s.RenderError(w, r, http.StatusNotFound, "error.not_found")
+			return
+		}
+		if s.Opts.Alerts == nil {
+			s.RenderError(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
+			return
+		}
+		back := "/console"
+		if r.PostForm.Get("back") == "alert" {
+			back = "/console/alerts/" + strconv.FormatInt(id, 10)
+		}
+		if err := act(r, id); err != nil {
+			if v, ok := escudo.AsValidation(err); ok && len(v) > 0 {
+				s.Flash(r, v[0].Key)
+				http.Redirect(w, r, back, http.StatusSeeOther)
+				return
+			}
+			if escudo.ErrorCode(err) == escudo.ECONFLICT {
+				s.Flash(r, escudo.ErrorKey(err))
+				http.Redirect(w, r, back, http.StatusSeeOther)
+				return
+			}
+			s.ErrorPage(w, r, err)
+			return
+		}
+		s.Flash(r, "console.done")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+func (s *server) actAcknowledge(r *http.Request, id int64) error {
+	_, err := s.Opts.Alerts.Acknowledge(r.Context(), id)
+	return err
+}
+
+func (s *server) actDispatch(r *http.Request, id int64) error {
+	d := escudo.Dispatch{Agency: r.PostForm.Get("agency"), Unit: r.PostForm.Get("unit"), Note: r.PostForm.Get("note")}
+	_, err := s.Opts.Alerts.Dispatch(r.Context(), id, d)
+	return err
+}
+
+func (s *server) actResolve(r *http.Request, id int64) error {
+	_, err := s.Opts.Alerts.Resolve(r.Context(), id, escudo.AlertOutcome(r.PostForm.Get("outcome")), r.PostForm.Get("note"))
+	return err
+}
+
+// handleConsoleHotline records a call taken by an operator as an alert,
+// which then runs through the same pipeline as a device's.
+func (s *server) handleConsoleHotline(w http.ResponseWriter, r *http.Request) {
+	if s.Opts.Alerts == nil {
+		s.RenderError(w, r, http.StatusServiceUnavailable, "error.unavailable")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f := r.PostForm
+	person, _ := strconv.ParseInt(strings.TrimSpace(f.Get("person_id")), 10, 64)
+	var lat, lon *float64
+	if v := strings.TrimSpace(f.Get("lat")); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			lat = &x
+		} else {
+			bad := 1000.0
+			lat = &bad
+		}
+	}
+	if v := strings.TrimSpace(f.Get("lon")); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			lon = &x
+		} else {
+			bad := 1000.0
+			lon = &bad
+		}
+	}
+	in, err := web.HotlineAlert(person, f.Get("type"), f.Get("note"), lat, lon, 0)
+	if err == nil {
+		var a *escudo.Alert
+		if a, err = s.Opts.Alerts.Raise(r.Context(), in); err == nil {
+			s.Flash(r, "console.recorded")
+			http.Redirect(w, r, "/console/alerts/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
+			return
+		}
+	}
+	if _, ok := escudo.AsValidation(err); ok || escudo.ErrorCode(err) == escudo.ENOTFOUND {
+		s.Flash(r, "console.hotline_invalid")
+		http.Redirect(w, r, "/console#hotline", http.StatusSeeOther)
+		return
+	}
+	s.ErrorPage(w, r, err)
+}
+
+// handleConsoleStream sends alert changes as server-sent events. Each event
+// names the alert and what happened; the page reloads its list and sounds
+// a cue for new and escalated alerts.
+func (s *server) handleConsoleStream(w http.ResponseWriter, r *http.Request) {
+	if s.Opts.Alerts == nil {
+		http.Error(w, "alerts unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	rc := http.NewResponseController(w)
+	// The stream outlives the server's write timeout.
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	ch, cancel := s.Opts.Alerts.Subscribe()
+	defer cancel()
+	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case c, ok := <-ch:
+			if !ok {
+				return
+			}
+			writeConsoleEvent(w, c)
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+func writeConsoleEvent(w http.ResponseWriter, c alert.Change) {
+	fmt.Fprintf(w, "event: alert\ndata: {\"id\":%d,\"kind\":%q,\"tier\":%d,\"type\":%q,\"entity\":%q}\n\n", c.AlertID, c.Kind, c.Tier, string(c.Type), c.Entity)
+}
+
+func (s *server) handleConsoleJS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(consoleJS)
+}
