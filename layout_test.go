@@ -81,7 +81,9 @@ func loadPackages(t *testing.T) map[string]*goPackage {
 	return pkgs
 }
 
-func standard(path string) bool { return !strings.Contains(strings.Split(path, "/")[0], ".") && !isModule(path) }
+func standard(path string) bool {
+	return !strings.Contains(strings.Split(path, "/")[0], ".") && !isModule(path)
+}
 
 func isModule(path string) bool { return path == "escudo" || strings.HasPrefix(path, "escudo/") }
 
