@@ -89,21 +89,6 @@ func ValidMilestone(m Milestone) bool {
 	return false
 }
 
-// stageAfter is the stage a case enters when a milestone is recorded.
-var stageAfter = map[Milestone]Stage{
-	MilestoneAdmitted:            StageEvaluation,
-	MilestoneEvaluated:           StageBoard,
-	MilestoneResolved:            StageImplementation,
-	MilestoneMeasuresImplemented: StageFollowUp,
-	MilestoneClosed:              StageClosed,
-}
-
-// StageAfter returns the stage entered by recording m, if m moves the case.
-func StageAfter(m Milestone) (Stage, bool) {
-	s, ok := stageAfter[m]
-	return s, ok
-}
-
 // Case is a protection request and everything that follows from it.
 type Case struct {
 	ID              int64         `json:"id"`

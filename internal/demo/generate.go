@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/procedure"
 )
 
 // Request is one generated protection request with its history.
@@ -416,7 +417,7 @@ func finalStage(r *Request) escudo.Stage {
 		case s.Admission != nil && s.Admission.Admission == escudo.AdmissionNotAdmitted:
 			st = escudo.StageClosed
 		case s.Milestone != "":
-			if next, ok := escudo.StageAfter(s.Milestone); ok {
+			if next, ok := procedure.StageAfter(s.Milestone); ok {
 				st = next
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/procedure"
 	"escudo/internal/vault"
 )
 
@@ -122,7 +123,7 @@ func (s BulkStep) validate() error {
 	}
 	if s.Milestone != "" {
 		n++
-		if !escudo.ValidMilestone(s.Milestone) || s.Milestone == escudo.MilestoneReceived || s.Milestone == escudo.MilestoneAdmitted {
+		if !procedure.Recordable(s.Milestone) {
 			return escudo.FieldError("milestone", "validation.choice", nil)
 		}
 	}
@@ -212,7 +213,7 @@ func (tx *Tx) bulkFile(ctx context.Context, chain *auditChain, roles map[int64]s
 // bulkStep applies one step with the rules of the single-case methods.
 // The case's procedural fields are tracked on c, so no step reads them back.
 func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]string, c *escudo.Case, s BulkStep) error {
-	proc, stage, current := c.Procedure, c.Stage, c.AssignedTo
+	state := procedure.State{Procedure: c.Procedure, Stage: c.Stage, ReceivedAt: c.ReceivedAt, AssignedTo: c.AssignedTo}
 	audit := AuditEntry{ActorID: s.Actor, ObjectType: "case", ObjectID: fmt.Sprint(c.ID)}
 	var err error
 	if audit.ActorRole, err = tx.actorRole(ctx, roles, s.Actor); err != nil {
@@ -220,53 +221,38 @@ func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]s
 	}
 	switch {
 	case s.Admission != nil:
-		newProc, newStage, err := tx.admit(ctx, c.ID, s.Actor, proc, stage, *s.Admission)
+		a, err := tx.admit(ctx, c.ID, s.Actor, state, *s.Admission)
 		if err != nil {
 			return err
 		}
-		c.Admission, c.Procedure, c.Stage = s.Admission.Admission, newProc, newStage
+		c.Admission, c.Procedure, c.Stage = s.Admission.Admission, a.Procedure, a.Stage
 		audit.Action, audit.Fields = "case.admission", "admission,reason"
 	case s.Milestone != "":
-		if stage == escudo.StageClosed {
-			return escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
-		}
-		if err := tx.recordMilestone(ctx, c.ID, proc, s.Milestone, tx.now); err != nil {
+		step, err := procedure.RecordMilestone(state, s.Milestone, tx.now, s.Note, tx.now)
+		if err != nil {
 			return err
 		}
-		if next, ok := escudo.StageAfter(s.Milestone); ok {
-			if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(next), micros(tx.now), c.ID); err != nil {
-				return err
-			}
-			if next == escudo.StageClosed {
-				if err := tx.cancelClocks(ctx, c.ID); err != nil {
-					return err
-				}
-			}
-			c.Stage = next
+		if err := tx.applyStep(ctx, c.ID, state.Procedure, s.Milestone, step); err != nil {
+			return err
 		}
+		c.Stage = step.Stage
 		if err := tx.addEvent(ctx, c.ID, s.Actor, escudo.EventMilestone, string(s.Milestone), s.Note); err != nil {
 			return err
 		}
 		audit.Action, audit.Fields = "case.milestone", string(s.Milestone)
 	case s.AssignTo != 0:
-		if current == s.AssignTo {
-			return nil
-		}
-		kind := escudo.EventAssigned
-		if current != 0 {
-			kind = escudo.EventReassigned
-			if strings.TrimSpace(s.Note) == "" {
-				return escudo.FieldError("note", "validation.handover_required", nil)
-			}
+		a, err := procedure.Assign(state, s.AssignTo, s.Note)
+		if err != nil || !a.Changed {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, s.AssignTo, micros(tx.now), c.ID); err != nil {
 			return err
 		}
 		c.AssignedTo = s.AssignTo
-		if err := tx.addEvent(ctx, c.ID, s.Actor, kind, fmt.Sprintf("%d>%d", current, s.AssignTo), strings.TrimSpace(s.Note)); err != nil {
+		if err := tx.addEvent(ctx, c.ID, s.Actor, a.Event, fmt.Sprintf("%d>%d", state.AssignedTo, s.AssignTo), a.Note); err != nil {
 			return err
 		}
-		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: s.AssignTo, Kind: kind, CaseID: c.ID, Subject: c.Reference}); err != nil {
+		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: s.AssignTo, Kind: a.Event, CaseID: c.ID, Subject: c.Reference}); err != nil {
 			return err
 		}
 		audit.Action, audit.Fields = "case.assign", "assigned_to,note"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/procedure"
 	"escudo/internal/vault"
 )
 
@@ -348,13 +349,16 @@ func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo
 }
 
 // caseForUpdate loads the procedural fields of a case inside a transaction.
-func (tx *Tx) caseForUpdate(ctx context.Context, id int64) (proc escudo.Procedure, stage escudo.Stage, assigned int64, err error) {
+func (tx *Tx) caseForUpdate(ctx context.Context, id int64) (procedure.State, error) {
+	var s procedure.State
+	var received int64
 	var a sql.NullInt64
-	err = tx.QueryRow(ctx, `SELECT procedure, stage, assigned_to FROM cases WHERE id = ?`, id).Scan(&proc, &stage, &a)
+	err := tx.QueryRow(ctx, `SELECT procedure, stage, received_at, assigned_to FROM cases WHERE id = ?`, id).Scan(&s.Procedure, &s.Stage, &received, &a)
 	if isNoRows(err) {
 		err = escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 	}
-	return proc, stage, a.Int64, err
+	s.ReceivedAt, s.AssignedTo = fromMicros(received), a.Int64
+	return s, err
 }
 
 // DecideAdmission records the admission decision.
@@ -364,152 +368,139 @@ func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.Admiss
 		return err
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
-		proc, stage, _, err := tx.caseForUpdate(ctx, caseID)
+		s, err := tx.caseForUpdate(ctx, caseID)
 		if err != nil {
 			return err
 		}
-		if _, _, err := tx.admit(ctx, caseID, escudo.UserIDFromContext(ctx), proc, stage, d); err != nil {
+		if _, err := tx.admit(ctx, caseID, escudo.UserIDFromContext(ctx), s, d); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "case.admission", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "admission,reason"})
 	})
 }
 
-// admit applies an admission decision to a case in reception: a change of
-// procedure re-plans its clocks, admission opens the evaluation, refusal
-// closes the case and cancels its clocks, and the timeline records it. It
-// returns the case's procedure and stage afterwards.
-func (tx *Tx) admit(ctx context.Context, caseID, actor int64, proc escudo.Procedure, stage escudo.Stage, d escudo.AdmissionDecision) (escudo.Procedure, escudo.Stage, error) {
-	if stage != escudo.StageReception {
-		return proc, stage, escudo.Errorf(escudo.ECONFLICT, "error.admission_decided")
+// admit writes an admission decision as procedure.Admit decides it: the
+// clocks re-planned for a change of procedure, the decision's milestone and
+// the cancelled clocks of a refusal, the case row and the timeline entry.
+func (tx *Tx) admit(ctx context.Context, caseID, actor int64, s procedure.State, d escudo.AdmissionDecision) (procedure.Admission, error) {
+	a, err := procedure.Admit(s, d)
+	if err != nil {
+		return a, err
 	}
-	if d.Procedure != "" && d.Procedure != proc {
-		proc = d.Procedure
-		if err := tx.applyProcedure(ctx, caseID, proc); err != nil {
-			return proc, stage, err
+	if a.ProcedureChanged {
+		if err := tx.applyProcedure(ctx, caseID, a.Procedure); err != nil {
+			return a, err
 		}
 	}
 	reason, err := tx.seal(vault.Risk, "cases.admission_reason", d.Reason)
 	if err != nil {
-		return proc, stage, err
+		return a, err
 	}
-	newStage := stage
-	switch d.Admission {
-	case escudo.AdmissionAdmitted:
-		newStage = escudo.StageEvaluation
-		err = tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneAdmitted, tx.now)
-	case escudo.AdmissionNotAdmitted:
-		newStage = escudo.StageClosed
-		if err = tx.recordMilestone(ctx, caseID, proc, escudo.MilestoneClosed, tx.now); err == nil {
-			err = tx.cancelClocks(ctx, caseID)
+	if a.Milestone != "" {
+		if err := tx.recordMilestone(ctx, caseID, a.Procedure, a.Milestone, tx.now); err != nil {
+			return a, err
 		}
 	}
-	if err != nil {
-		return proc, stage, err
+	if a.CancelClocks {
+		if err := tx.cancelClocks(ctx, caseID); err != nil {
+			return a, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, admission_reason_enc = ?, procedure = ?, stage = ?, updated_at = ? WHERE id = ?`,
-		string(d.Admission), reason, string(proc), string(newStage), micros(tx.now), caseID); err != nil {
-		return proc, stage, err
+		string(d.Admission), reason, string(a.Procedure), string(a.Stage), micros(tx.now), caseID); err != nil {
+		return a, err
 	}
-	if err := tx.addEvent(ctx, caseID, actor, escudo.EventAdmission, string(d.Admission)+":"+string(proc), d.Reason); err != nil {
-		return proc, stage, err
+	if err := tx.addEvent(ctx, caseID, actor, escudo.EventAdmission, string(d.Admission)+":"+string(a.Procedure), d.Reason); err != nil {
+		return a, err
 	}
-	return proc, newStage, nil
+	return a, nil
 }
 
-// AssignCase gives a case to a staff member. Taking a case from someone else
-// needs a hand-over note, so knowledge survives staff turnover.
+// AssignCase gives a case to a staff member, as procedure.Assign decides:
+// taking a case from someone else needs a hand-over note.
 func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string) error {
 	defer db.backlogFigures.invalidate()
-	note = strings.TrimSpace(note)
-	if len(note) > escudo.MaxLongText {
-		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	note, err := procedure.HandOverNote(note)
+	if err != nil {
+		return err
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
-		_, _, current, err := tx.caseForUpdate(ctx, caseID)
+		s, err := tx.caseForUpdate(ctx, caseID)
 		if err != nil {
 			return err
 		}
 		var role string
 		var disabled int
-		if err := tx.QueryRow(ctx, `SELECT role, disabled FROM users WHERE id = ?`, userID).Scan(&role, &disabled); err != nil || disabled == 1 || !escudo.Role(role).Staff() {
-			return escudo.FieldError("assignee", "validation.assignee", nil)
+		var assignee *escudo.User
+		if err := tx.QueryRow(ctx, `SELECT role, disabled FROM users WHERE id = ?`, userID).Scan(&role, &disabled); err == nil {
+			assignee = &escudo.User{ID: userID, Role: escudo.Role(role), Disabled: disabled == 1}
 		}
-		if current == userID {
-			return nil
+		if err := procedure.CheckAssignee(assignee); err != nil {
+			return err
 		}
-		kind := escudo.EventAssigned
-		if current != 0 {
-			kind = escudo.EventReassigned
-			if note == "" {
-				return escudo.FieldError("note", "validation.handover_required", nil)
-			}
+		a, err := procedure.Assign(s, userID, note)
+		if err != nil || !a.Changed {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, userID, micros(tx.now), caseID); err != nil {
 			return err
 		}
-		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), kind, fmt.Sprintf("%d>%d", current, userID), note); err != nil {
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), a.Event, fmt.Sprintf("%d>%d", s.AssignedTo, userID), a.Note); err != nil {
 			return err
 		}
 		var ref string
 		if err := tx.QueryRow(ctx, `SELECT reference FROM cases WHERE id = ?`, caseID).Scan(&ref); err != nil {
 			return err
 		}
-		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: userID, Kind: kind, CaseID: caseID, Subject: ref}); err != nil {
+		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: userID, Kind: a.Event, CaseID: caseID, Subject: ref}); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "case.assign", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "assigned_to,note"})
 	})
 }
 
-// RecordMilestone records a dated procedural step and moves the case's stage.
+// RecordMilestone records a dated procedural step and moves the case's
+// stage, as procedure.RecordMilestone decides.
 func (db *DB) RecordMilestone(ctx context.Context, caseID int64, m escudo.Milestone, at time.Time, note string) error {
 	defer db.backlogFigures.invalidate()
-	if !escudo.ValidMilestone(m) || m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted {
-		return escudo.FieldError("milestone", "validation.choice", nil)
-	}
-	if len(note) > escudo.MaxLongText {
-		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	if err := procedure.CheckMilestone(m, note); err != nil {
+		return err
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
-		proc, stage, _, err := tx.caseForUpdate(ctx, caseID)
+		s, err := tx.caseForUpdate(ctx, caseID)
 		if err != nil {
 			return err
 		}
-		if at.IsZero() {
-			at = tx.now
-		}
-		if at.After(tx.now.Add(time.Minute)) {
-			return escudo.FieldError("at", "validation.future", nil)
-		}
-		var received int64
-		if err := tx.QueryRow(ctx, `SELECT received_at FROM cases WHERE id = ?`, caseID).Scan(&received); err != nil {
+		step, err := procedure.RecordMilestone(s, m, at, note, tx.now)
+		if err != nil {
 			return err
 		}
-		if at.Before(fromMicros(received)) {
-			return escudo.FieldError("at", "validation.before_received", nil)
-		}
-		if stage == escudo.StageClosed {
-			return escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
-		}
-		if err := tx.recordMilestone(ctx, caseID, proc, m, at); err != nil {
+		if err := tx.applyStep(ctx, caseID, s.Procedure, m, step); err != nil {
 			return err
-		}
-		if next, ok := escudo.StageAfter(m); ok {
-			if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(next), micros(tx.now), caseID); err != nil {
-				return err
-			}
-			if next == escudo.StageClosed {
-				if err := tx.cancelClocks(ctx, caseID); err != nil {
-					return err
-				}
-			}
 		}
 		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventMilestone, string(m), note); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "case.milestone", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: string(m)})
 	})
+}
+
+// applyStep writes a milestone step: the milestone with its clocks, the new
+// stage and, for a case that closes, its cancelled clocks.
+func (tx *Tx) applyStep(ctx context.Context, caseID int64, proc escudo.Procedure, m escudo.Milestone, step procedure.Step) error {
+	if err := tx.recordMilestone(ctx, caseID, proc, m, step.At); err != nil {
+		return err
+	}
+	if !step.SetsStage {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(step.Stage), micros(tx.now), caseID); err != nil {
+		return err
+	}
+	if step.CancelClocks {
+		return tx.cancelClocks(ctx, caseID)
+	}
+	return nil
 }
 
 // AddNote adds a free-text note to the timeline.
@@ -522,7 +513,7 @@ func (db *DB) AddNote(ctx context.Context, caseID int64, note string) error {
 		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
-		if _, _, _, err := tx.caseForUpdate(ctx, caseID); err != nil {
+		if _, err := tx.caseForUpdate(ctx, caseID); err != nil {
 			return err
 		}
 		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventNote, "", note); err != nil {

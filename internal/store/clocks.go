@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/procedure"
 )
 
-// recordMilestone stores a milestone and starts or stops the clocks that
-// depend on it. Clocks are rows with stored times, so a restart loses nothing.
+// recordMilestone stores a milestone and carries out the clock plan that
+// procedure.MilestoneClocks makes for it. Clocks are rows with stored times,
+// so a restart loses nothing.
 func (tx *Tx) recordMilestone(ctx context.Context, caseID int64, proc escudo.Procedure, m escudo.Milestone, at time.Time) error {
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM case_milestones WHERE case_id = ? AND milestone = ?`, caseID, string(m)).Scan(&n); err != nil {
@@ -25,75 +27,72 @@ func (tx *Tx) recordMilestone(ctx context.Context, caseID int64, proc escudo.Pro
 	if err != nil {
 		return fmt.Errorf("store: milestone: %w", err)
 	}
-	for _, r := range tx.db.rules {
-		if r.Stop == m {
-			if r.Recurring {
-				_, err = tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ?, stopped_at = NULL, breached_at = NULL, escalation = 0, next_escalation_at = NULL
-					WHERE case_id = ? AND rule = ?`, micros(at), micros(at.Add(time.Duration(r.Limit))), caseID, r.Name)
-			} else {
-				_, err = tx.Exec(ctx, `UPDATE case_clocks SET stopped_at = ?, next_escalation_at = NULL WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, micros(at), caseID, r.Name)
-			}
-			if err != nil {
-				return fmt.Errorf("store: stop clock %s: %w", r.Name, err)
-			}
-		}
-		if r.Start == m && r.Applies(proc) {
-			if err := tx.startClock(ctx, caseID, r, at); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return tx.applyClocks(ctx, caseID, procedure.MilestoneClocks(tx.db.rules, proc, m, at))
 }
 
-func (tx *Tx) startClock(ctx context.Context, caseID int64, r escudo.ClockRule, at time.Time) error {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM case_clocks WHERE case_id = ? AND rule = ?`, caseID, r.Name).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		// A restarted start milestone (a second evaluation) restarts an open clock only.
-		_, err := tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ? WHERE case_id = ? AND rule = ? AND stopped_at IS NULL AND breached_at IS NULL`,
-			micros(at), micros(at.Add(time.Duration(r.Limit))), caseID, r.Name)
-		return err
-	}
-	// A stop milestone recorded before the start (out of order entry) stops it at once.
-	var stop sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT at FROM case_milestones WHERE case_id = ? AND milestone = ?`, caseID, string(r.Stop)).Scan(&stop)
-	if err != nil && !isNoRows(err) {
-		return err
-	}
-	var stopped any
-	if stop.Valid && !r.Recurring {
-		stopped = stop.Int64
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO case_clocks (case_id, rule, started_at, due_at, stopped_at, escalation) VALUES (?, ?, ?, ?, ?, 0)`,
-		caseID, r.Name, micros(at), micros(at.Add(time.Duration(r.Limit))), stopped)
-	if err != nil {
-		return fmt.Errorf("store: start clock %s: %w", r.Name, err)
-	}
-	return nil
-}
-
-// applyProcedure starts clocks that a change of procedure makes applicable
-// and drops running clocks that no longer apply.
+// applyProcedure carries out the clock plan of a change of procedure.
 func (tx *Tx) applyProcedure(ctx context.Context, caseID int64, proc escudo.Procedure) error {
 	ms, err := tx.milestones(ctx, caseID)
 	if err != nil {
 		return err
 	}
-	for _, r := range tx.db.rules {
-		if !r.Applies(proc) {
-			if _, err := tx.Exec(ctx, `DELETE FROM case_clocks WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, caseID, r.Name); err != nil {
-				return err
-			}
-			continue
+	return tx.applyClocks(ctx, caseID, procedure.ProcedureClocks(tx.db.rules, proc, ms))
+}
+
+// applyClocks carries out a clock plan, in order.
+func (tx *Tx) applyClocks(ctx context.Context, caseID int64, plan []procedure.ClockAction) error {
+	for _, a := range plan {
+		var err error
+		switch a.Kind {
+		case procedure.StartClock:
+			err = tx.startClock(ctx, caseID, a)
+		case procedure.StopClock:
+			_, err = tx.Exec(ctx, `UPDATE case_clocks SET stopped_at = ?, next_escalation_at = NULL WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, micros(a.At), caseID, a.Rule.Name)
+		case procedure.RestartClock:
+			_, err = tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ?, stopped_at = NULL, breached_at = NULL, escalation = 0, next_escalation_at = NULL
+				WHERE case_id = ? AND rule = ?`, micros(a.At), micros(a.Due()), caseID, a.Rule.Name)
+		case procedure.DropClock:
+			_, err = tx.Exec(ctx, `DELETE FROM case_clocks WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, caseID, a.Rule.Name)
+		default:
+			err = fmt.Errorf("unknown action %v", a.Kind)
 		}
-		if at, ok := ms[r.Start]; ok {
-			if err := tx.startClock(ctx, caseID, r, at); err != nil {
-				return err
-			}
+		if err != nil {
+			return fmt.Errorf("store: %s clock %s: %w", a.Kind, a.Rule.Name, err)
 		}
+	}
+	return nil
+}
+
+// startClock reads the case's clock of the rule and, when there is none, the
+// rule's stop milestone, and writes what procedure.Start decides.
+func (tx *Tx) startClock(ctx context.Context, caseID int64, a procedure.ClockAction) error {
+	var stopped, breached sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT stopped_at, breached_at FROM case_clocks WHERE case_id = ? AND rule = ?`, caseID, a.Rule.Name).Scan(&stopped, &breached)
+	var existing *escudo.ClockState
+	if err == nil {
+		existing = &escudo.ClockState{CaseID: caseID, Rule: a.Rule.Name, StoppedAt: ptrMicros(stopped), BreachedAt: ptrMicros(breached)}
+	} else if !isNoRows(err) {
+		return err
+	}
+	var stopRecorded *time.Time
+	if existing == nil {
+		var stop sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT at FROM case_milestones WHERE case_id = ? AND milestone = ?`, caseID, string(a.Rule.Stop)).Scan(&stop)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		stopRecorded = ptrMicros(stop)
+	}
+	start := procedure.Start(a.Rule, a.At, existing, stopRecorded)
+	switch {
+	case start.Move:
+		_, err := tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ? WHERE case_id = ? AND rule = ? AND stopped_at IS NULL AND breached_at IS NULL`,
+			micros(start.StartedAt), micros(start.DueAt), caseID, a.Rule.Name)
+		return err
+	case start.Insert:
+		_, err := tx.Exec(ctx, `INSERT INTO case_clocks (case_id, rule, started_at, due_at, stopped_at, escalation) VALUES (?, ?, ?, ?, ?, 0)`,
+			caseID, a.Rule.Name, micros(start.StartedAt), micros(start.DueAt), nullMicros(start.StoppedAt))
+		return err
 	}
 	return nil
 }

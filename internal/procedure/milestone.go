@@ -1,0 +1,80 @@
+package procedure
+
+import (
+	"time"
+
+	"escudo"
+)
+
+// FutureSlack is how far past now a milestone may be dated: the clocks of the
+// browser and of the server may differ a little.
+const FutureSlack = time.Minute
+
+// stageAfter is the stage a case enters when a milestone is recorded.
+var stageAfter = map[escudo.Milestone]escudo.Stage{
+	escudo.MilestoneAdmitted:            escudo.StageEvaluation,
+	escudo.MilestoneEvaluated:           escudo.StageBoard,
+	escudo.MilestoneResolved:            escudo.StageImplementation,
+	escudo.MilestoneMeasuresImplemented: escudo.StageFollowUp,
+	escudo.MilestoneClosed:              escudo.StageClosed,
+}
+
+// StageAfter returns the stage entered by recording m, if m moves the case.
+func StageAfter(m escudo.Milestone) (escudo.Stage, bool) {
+	s, ok := stageAfter[m]
+	return s, ok
+}
+
+// Recordable reports whether staff may record m by hand. Received and
+// admitted are recorded by filing the request and by admitting it.
+func Recordable(m escudo.Milestone) bool {
+	return escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted
+}
+
+// CheckMilestone checks what a request to record a milestone says on its own,
+// before the case is read.
+func CheckMilestone(m escudo.Milestone, note string) error {
+	if !Recordable(m) {
+		return escudo.FieldError("milestone", "validation.choice", nil)
+	}
+	if len(note) > escudo.MaxLongText {
+		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	return nil
+}
+
+// Step is what recording a milestone does to a case.
+type Step struct {
+	At time.Time // the milestone's time: now when none was given
+	// SetsStage: the milestone sets the case's stage to Stage, even when the
+	// case is already there. Otherwise Stage is the stage it stays in.
+	SetsStage    bool
+	Stage        escudo.Stage
+	CancelClocks bool // the case closes: its running clocks are cancelled
+}
+
+// RecordMilestone decides a milestone recorded by staff at at (zero: now) on
+// a case. It may be dated up to FutureSlack past now and not before the
+// request was received; a closed case takes no more milestones.
+func RecordMilestone(s State, m escudo.Milestone, at time.Time, note string, now time.Time) (Step, error) {
+	if err := CheckMilestone(m, note); err != nil {
+		return Step{}, err
+	}
+	if at.IsZero() {
+		at = now
+	}
+	if at.After(now.Add(FutureSlack)) {
+		return Step{}, escudo.FieldError("at", "validation.future", nil)
+	}
+	if at.Before(s.ReceivedAt) {
+		return Step{}, escudo.FieldError("at", "validation.before_received", nil)
+	}
+	if s.Stage == escudo.StageClosed {
+		return Step{}, escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
+	}
+	st := Step{At: at, Stage: s.Stage}
+	if next, ok := StageAfter(m); ok {
+		st.SetsStage, st.Stage, st.CancelClocks = true, next, next == escudo.StageClosed
+	}
+	return st, nil
+}
