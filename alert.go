@@ -494,6 +494,12 @@ type AlertFilter struct {
 	Limit    int
 }
 
+// DeviceFilter selects devices; zero fields select all.
+type DeviceFilter struct {
+	PersonID int64
+	Entity   string // the beneficiary's federal entity
+}
+
 // AlertService records how alerts are handled. Each step is timed.
 type AlertService interface {
 	FindAlertByID(ctx context.Context, id int64) (*Alert, error)

@@ -16,7 +16,7 @@ func init() {
 		fs := newFlagSet("loadgen", stderr)
 		c := loadgen.Config{Progress: stderr}
 		fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "escudo's base URL")
-		fs.StringVar(&c.Token, "token", os.Getenv("ESCUDO_TOKEN"), "staff API token (escudo token create), to register devices and resolve alerts")
+		fs.StringVar(&c.Token, "token", os.Getenv("ESCUDO_TOKEN"), "staff API token (escudo token create) of a role that may register devices and respond to alerts, such as coordinator")
 		fs.IntVar(&c.Devices, "devices", 1000, "simulated devices")
 		fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "each device's heartbeat interval (0: no heartbeats)")
 		fs.DurationVar(&c.RegisterInterval, "register-interval", 0, "interval the devices are registered with (default: --heartbeat-interval)")

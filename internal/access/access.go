@@ -39,6 +39,7 @@ const (
 	DeviceManage       Action = "device.manage"
 	AlertRead          Action = "alert.read"
 	AlertRespond       Action = "alert.respond"
+	DrillRun           Action = "drill.run" // test alerts through the whole chain, and their results
 	StatsRead          Action = "stats.read"
 	UserManage         Action = "user.manage"
 	AuditRead          Action = "audit.read"
@@ -49,7 +50,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, StatsRead, UserManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, UserManage, AuditRead,
 	AuditExport, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
@@ -60,6 +61,20 @@ const (
 	Risk      = "risk"      // narratives, aggressors, notes, threats
 	Logistics = "logistics" // safe houses, escorts, device secrets
 )
+
+// PersonFields names the compartment of each field of a person, by its
+// JSON name: a reader sees a field only when the decision shows its
+// compartment. The fields it does not name (personRouting) are what routing
+// needs and every reader of the person sees.
+var PersonFields = map[string]string{
+	"name": Identity, "alias": Identity, "gender": Identity, "ethnicity": Identity, "language": Identity,
+	"occupation": Identity, "organization": Identity, "phone": Identity, "email": Identity,
+	"contact": Identity, "relatives": Identity, "members": Identity,
+	"municipality": Location, "address": Location,
+}
+
+// PersonRouting lists the fields of a person every reader of it sees.
+var PersonRouting = []string{"id", "kind", "profile", "federal_entity", "created_at"}
 
 // AllCompartments lists every compartment.
 var AllCompartments = []string{Identity, Location, Risk, Logistics}

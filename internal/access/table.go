@@ -43,7 +43,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseCreate: r(Any, all), CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentRead: r(Any, noFields),
-		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
+		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 	},
 	escudo.RoleAnalyst: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -56,7 +56,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
-		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all),
+		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -65,7 +65,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
-		StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
+		DrillRun: r(Any, noFields), StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields),

@@ -173,11 +173,20 @@ func TestDeviceAlertEndpoint(t *testing.T) {
 func TestDeviceRegistryAPI(t *testing.T) {
 	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
 		d := newDeviceSite(t, db)
-		auth := []string{"Authorization", "Bearer " + d.dutyToken}
+		followUp := webUser(t, db, "seguimiento", escudo.RoleFollowUp)
+		_, token, err := db.CreateAPIToken(context.Background(), followUp.ID, "tests", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth := []string{"Authorization", "Bearer " + token}
 		body := `{"person_id":{person},"kind":"panic_button","label":"Botón de la oficina","heartbeat_interval":"30s"}`
-		// A reception officer may not register devices; a duty operator may.
+		// Neither a reception officer nor a duty operator may register or
+		// disable devices (device.manage); follow-up, which installs them, may.
 		if r := d.do("POST", "/api/v1/devices", body); r.Status != http.StatusForbidden {
 			t.Fatalf("reception registering a device: %d %s", r.Status, r.Body)
+		}
+		if r := d.do("POST", "/api/v1/devices", body, "Authorization", "Bearer "+d.dutyToken); r.Status != http.StatusForbidden {
+			t.Fatalf("duty operator registering a device: %d %s", r.Status, r.Body)
 		}
 		r := d.do("POST", "/api/v1/devices", body, auth...)
 		if r.Status != http.StatusCreated {
@@ -214,6 +223,9 @@ func TestDeviceRegistryAPI(t *testing.T) {
 			}
 		}
 		// Disabled devices are refused at once on this node.
+		if r := d.do("POST", fmt.Sprintf("/api/v1/devices/%d/disable", created.Device.ID), "", "Authorization", "Bearer "+d.dutyToken); r.Status != http.StatusForbidden {
+			t.Fatalf("duty operator disabling a panic button: %d %s", r.Status, r.Body)
+		}
 		if r := d.do("POST", fmt.Sprintf("/api/v1/devices/%d/disable", created.Device.ID), "", auth...); r.Status != http.StatusNoContent {
 			t.Fatalf("disable: %d %s", r.Status, r.Body)
 		}
@@ -248,7 +260,8 @@ func TestAlertHandlingAPI(t *testing.T) {
 			{"POST", "/api/v1/alerts/" + id + "/dispatch", `{"agency":"Policía Estatal","unit":"P-12"}`, 200, `"status":"dispatched"`},
 			{"POST", "/api/v1/alerts/" + id + "/resolve", `{"outcome":"attended"}`, 200, `"status":"resolved"`},
 			{"GET", "/api/v1/alerts/" + id, "", 200, `"agency":"Policía Estatal"`},
-			{"POST", "/api/v1/alerts/999999/acknowledge", "", 404, "alert_not_found"},
+			// Unknown and out-of-reach alerts get the same answer.
+			{"POST", "/api/v1/alerts/999999/acknowledge", "", 404, `"key":"error.not_found"`},
 		}
 		for _, s := range steps {
 			r := d.do(s.method, s.path, s.body, auth...)

@@ -17,11 +17,9 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"escudo"
-	"escudo/internal/access"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/web"
-	"escudo/internal/web/api"
 )
 
 // client is one browser or API client of a running site, with its own
@@ -252,87 +250,6 @@ func TestLockoutRevealsNothing(t *testing.T) {
 		})
 		if locks < 2 {
 			t.Fatalf("lockouts audited: %d", locks)
-		}
-	})
-}
-
-// TestEveryRoleEveryRoute is generated from the permission table: every
-// role calls every API route that needs an account and gets through exactly
-// when its role's rule allows the route's action.
-func TestEveryRoleEveryRoute(t *testing.T) {
-	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		site := newWebSite(t, db, Options{})
-		rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
-			&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Irma Cruz", Entity: "OAX", Address: "Calle 1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := db.FindCaseByID(ctx, rc.CaseID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cons := &escudo.Consent{PersonID: c.PersonID, GranteeOrg: "Red", Scope: []string{"risk"}, Expires: time.Now().Add(time.Hour)}
-		if err := db.GrantConsent(ctx, cons); err != nil {
-			t.Fatal(err)
-		}
-		vars := strings.NewReplacer("{id}", fmt.Sprint(rc.CaseID))
-		personVars := strings.NewReplacer("{id}", fmt.Sprint(c.PersonID), "{consent}", fmt.Sprint(cons.ID))
-		bodies := map[string]string{
-			"POST /api/v1/cases":                 `{}`,
-			"POST /api/v1/cases/{id}/admission":  `{}`,
-			"POST /api/v1/cases/{id}/assignment": `{}`,
-			"POST /api/v1/cases/{id}/milestones": `{}`,
-			"POST /api/v1/cases/{id}/notes":      `{}`,
-			"PUT /api/v1/people/{id}":            `{}`,
-			"POST /api/v1/people/{id}/consents":  `{}`,
-		}
-		routes := api.Routes()
-		for _, role := range escudo.Roles {
-			u := &escudo.User{Username: "u_" + string(role), DisplayName: string(role), Role: role, Entity: "GRO"}
-			if err := db.CreateUser(ctx, u, webPassword); err != nil {
-				t.Fatal(err)
-			}
-			cl := site.newClient()
-			cl.loginFrom("10.1.0."+fmt.Sprint(len(u.Username)+int(role[0])), u.Username)
-			for _, rt := range routes {
-				if rt.Public {
-					continue
-				}
-				key := rt.Method + " " + rt.Path
-				path := vars.Replace(rt.Path)
-				if strings.HasPrefix(rt.Path, "/api/v1/people/") {
-					path = personVars.Replace(rt.Path)
-				}
-				r := cl.api(rt.Method, path, bodies[key])
-				allowed := rt.Action == "" || access.DecideRole(u, rt.Action).Allowed
-				rule, _ := access.RuleFor(role, rt.Action)
-				// Roles reaching objects only through entity, task, consent or
-				// ownership reach none of these: the case is in OAX, the liaison
-				// in GRO, and no grant exists.
-				objectScoped := allowed && rt.Action != "" && rule.Scope != access.Any
-				switch {
-				case !allowed:
-					if r.Status != http.StatusForbidden {
-						t.Errorf("%s %s: %d, want 403", role, key, r.Status)
-					}
-				case objectScoped:
-					if r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
-						t.Errorf("%s %s (scope %s): %d, want 404 or 403", role, key, rule.Scope, r.Status)
-					}
-				default:
-					if r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized || r.Status == http.StatusNotFound {
-						t.Errorf("%s %s: %d, want it allowed: %.200s", role, key, r.Status, r.Body)
-					}
-				}
-			}
-		}
-		var denials int
-		_ = db.WithTx(ctx, false, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'`).Scan(&denials)
-		})
-		if denials == 0 {
-			t.Fatal("denials not audited")
 		}
 	})
 }

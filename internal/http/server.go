@@ -51,9 +51,9 @@ func New(o Options) (*Server, error) {
 	}, []string{"route", "code"})
 	s.Reg.MustRegister(s.requests)
 
-	s.Mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	s.Mux.HandleFunc("GET /readyz", s.handleReady)
-	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(s.Reg, promhttp.HandlerOpts{Registry: s.Reg}))
+	s.Mux.HandleFunc("GET /healthz", web.Access{Public: true}, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.Mux.HandleFunc("GET /readyz", web.Access{Public: true}, s.handleReady)
+	s.Mux.Handle("GET /metrics", web.Access{Public: true}, promhttp.HandlerFor(s.Reg, promhttp.HandlerOpts{Registry: s.Reg}))
 	public.Register(core)
 	signin.Register(core)
 	staff.Register(core)

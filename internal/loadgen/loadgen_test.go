@@ -61,11 +61,11 @@ func TestRunAgainstEscudo(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	duty := &escudo.User{Username: "guardia", DisplayName: "Guardia", Role: escudo.RoleDuty}
-	if err := db.CreateUser(ctx, duty, "correct horse battery staple"); err != nil {
+	coord := &escudo.User{Username: "coordinacion", DisplayName: "Coordinación", Role: escudo.RoleCoordinator}
+	if err := db.CreateUser(ctx, coord, "correct horse battery staple"); err != nil {
 		t.Fatal(err)
 	}
-	_, token, err := db.CreateAPIToken(ctx, duty.ID, "loadgen", 0)
+	_, token, err := db.CreateAPIToken(ctx, coord.ID, "loadgen", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

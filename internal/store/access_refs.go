@@ -44,4 +44,30 @@ func (db *DB) PersonRef(ctx context.Context, id int64) (ObjectRef, error) {
 	return r, nil
 }
 
+// DeviceRef returns the access attributes of a device: its beneficiary and
+// the beneficiary's federal entity.
+func (db *DB) DeviceRef(ctx context.Context, id int64) (ObjectRef, error) {
+	var r ObjectRef
+	err := db.readRow(ctx, `SELECT d.person_id, p.entity FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`, id).Scan(&r.PersonID, &r.Entity)
+	if isNoRows(err) {
+		return r, errNotFound()
+	} else if err != nil {
+		return r, fmt.Errorf("store: device ref: %w", err)
+	}
+	return r, nil
+}
+
+// AlertRef returns the access attributes of an alert: its beneficiary and
+// the federal entity it was routed to.
+func (db *DB) AlertRef(ctx context.Context, id int64) (ObjectRef, error) {
+	var r ObjectRef
+	err := db.readRow(ctx, `SELECT person_id, entity FROM alerts WHERE id = ?`, id).Scan(&r.PersonID, &r.Entity)
+	if isNoRows(err) {
+		return r, errNotFound()
+	} else if err != nil {
+		return r, fmt.Errorf("store: alert ref: %w", err)
+	}
+	return r, nil
+}
+
 func errNotFound() error { return escudo.Errorf(escudo.ENOTFOUND, "error.not_found") }

@@ -533,6 +533,9 @@ type AlertPerson struct {
 	Address string
 	Entity  string
 	Muni    string
+	// Withheld marks an address left out for this reader (a sign-in older
+	// than the re-authentication window); the page offers to sign in again.
+	Withheld bool
 }
 
 // Liaison is an implementing agency's contact for an entity.

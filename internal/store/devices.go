@@ -145,11 +145,20 @@ func (db *DB) FindDeviceByPhone(ctx context.Context, phone string) (*escudo.Devi
 
 // FindDevices lists a beneficiary's devices, or every device when personID is 0.
 func (db *DB) FindDevices(ctx context.Context, personID int64) ([]*escudo.Device, error) {
-	q := `SELECT ` + deviceColumns + ` FROM devices d JOIN people p ON p.id = d.person_id`
+	return db.FindDevicesWhere(ctx, escudo.DeviceFilter{PersonID: personID})
+}
+
+// FindDevicesWhere lists the devices the filter selects, oldest first.
+func (db *DB) FindDevicesWhere(ctx context.Context, f escudo.DeviceFilter) ([]*escudo.Device, error) {
+	q := `SELECT ` + deviceColumns + ` FROM devices d JOIN people p ON p.id = d.person_id WHERE 1 = 1`
 	var args []any
-	if personID != 0 {
-		q += ` WHERE d.person_id = ?`
-		args = append(args, personID)
+	if f.PersonID != 0 {
+		q += ` AND d.person_id = ?`
+		args = append(args, f.PersonID)
+	}
+	if f.Entity != "" {
+		q += ` AND p.entity = ?`
+		args = append(args, f.Entity)
 	}
 	rows, err := db.readQuery(ctx, q+` ORDER BY d.id`, args...)
 	if err != nil {

@@ -42,24 +42,38 @@ func (s *Core) Authorize(w http.ResponseWriter, r *http.Request, a access.Action
 	return d, false
 }
 
-// authorizeCase loads a case's access attributes and decides; an unknown
-// case is 404 like one out of reach.
+// AuthorizeCase decides an action on a case; an unknown case is 404 like
+// one out of reach.
 func (s *Core) AuthorizeCase(w http.ResponseWriter, r *http.Request, a access.Action, id int64) (access.Decision, bool) {
-	ref, err := s.DB.CaseRef(r.Context(), id)
-	if err != nil {
-		if WantsHTML(r) {
-			s.ErrorPage(w, r, err)
-		} else {
-			s.APIError(w, r, err)
-		}
-		return access.Decision{}, false
-	}
-	return s.Authorize(w, r, a, ObjectFromRef("case", id, ref))
+	return s.authorizeRef(w, r, a, "case", id)
 }
 
-// authorizePerson is authorizeCase for a person.
+// AuthorizePerson decides an action on a person.
 func (s *Core) AuthorizePerson(w http.ResponseWriter, r *http.Request, a access.Action, id int64) (access.Decision, bool) {
-	ref, err := s.DB.PersonRef(r.Context(), id)
+	return s.authorizeRef(w, r, a, "person", id)
+}
+
+// authorizeRef loads the access attributes of the object kind names
+// ("case", "person", "device", "alert") and decides; an unknown object is
+// 404 like one out of reach.
+func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Action, kind string, id int64) (access.Decision, bool) {
+	var ref store.ObjectRef
+	var err error
+	switch kind {
+	case "case":
+		ref, err = s.DB.CaseRef(r.Context(), id)
+	case "person":
+		ref, err = s.DB.PersonRef(r.Context(), id)
+	case "device":
+		ref, err = s.DB.DeviceRef(r.Context(), id)
+	case "alert":
+		if s.Opts.Alerts != nil {
+			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended
+		}
+		ref, err = s.DB.AlertRef(r.Context(), id)
+	default:
+		err = fmt.Errorf("web: no access attributes for %q", kind)
+	}
 	if err != nil {
 		if WantsHTML(r) {
 			s.ErrorPage(w, r, err)
@@ -68,19 +82,56 @@ func (s *Core) AuthorizePerson(w http.ResponseWriter, r *http.Request, a access.
 		}
 		return access.Decision{}, false
 	}
-	return s.Authorize(w, r, a, ObjectFromRef("person", id, ref))
+	return s.Authorize(w, r, a, ObjectFromRef(kind, id, ref))
 }
 
-// RedactPerson withholds the fields of compartments the decision does not
-// show. Addresses additionally need a recent sign-in (reauth.go).
+// RedactPerson withholds the fields whose compartment (access.PersonFields)
+// the decision does not show. Addresses additionally need a recent sign-in.
 func RedactPerson(p *escudo.Person, d access.Decision, recent bool) {
 	if p == nil {
 		return
 	}
-	if !d.Sees(access.Identity) {
-		p.Name, p.Alias, p.Phone, p.Email, p.Relatives, p.Members = "", "", "", "", nil, nil
+	hide := func(field string) bool { return !d.Sees(access.PersonFields[field]) }
+	if hide("name") {
+		p.Name = ""
 	}
-	if !d.Sees(access.Location) || !recent {
+	if hide("alias") {
+		p.Alias = ""
+	}
+	if hide("gender") {
+		p.Gender = ""
+	}
+	if hide("ethnicity") {
+		p.Ethnicity = ""
+	}
+	if hide("language") {
+		p.Language = ""
+	}
+	if hide("occupation") {
+		p.Occupation = ""
+	}
+	if hide("organization") {
+		p.Organization = ""
+	}
+	if hide("phone") {
+		p.Phone = ""
+	}
+	if hide("email") {
+		p.Email = ""
+	}
+	if hide("contact") {
+		p.Contact = escudo.ContactPrefs{}
+	}
+	if hide("relatives") {
+		p.Relatives = nil
+	}
+	if hide("members") {
+		p.Members = nil
+	}
+	if hide("municipality") {
+		p.Municipality = ""
+	}
+	if hide("address") || !recent {
 		p.Address = ""
 	}
 }

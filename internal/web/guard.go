@@ -18,16 +18,53 @@ func DecisionFrom(r *http.Request) access.Decision {
 	return d
 }
 
-// guard decides an action for the signed-in user before the handler runs,
-// on the object named by the {id} path value when kind is "case" or
-// "person"; the handler finds the decision in the request context to
-// withhold fields. A denial is audited and answered in authorize.
+// Handle registers a route with its access record and puts the matching
+// guard in front of h: nothing for public and device routes (devices
+// authenticate inside their handlers), a signed-in account for account
+// routes, and for every other route the permission table's decision on the
+// action and, when the path names one, on the object. API routes (under
+// /api/) also accept a personal API token.
+func (s *Core) Handle(pattern string, a Access, h http.HandlerFunc) {
+	s.Mux.HandleFunc(pattern, a, s.guarded(pattern, a, h))
+}
+
+func (s *Core) guarded(pattern string, a Access, h http.HandlerFunc) http.HandlerFunc {
+	_, path, _ := strings.Cut(pattern, " ")
+	api := strings.HasPrefix(path, "/api/")
+	switch {
+	case a.Public || a.Device:
+		return h
+	case a.Account && api:
+		return s.APIAccount(h)
+	case a.Account:
+		return s.RequireUser(h)
+	case api:
+		return s.APIAccount(s.APIAllow(a.Action, s.GuardAccess(a, h)))
+	}
+	return s.RequireUser(s.GuardAccess(a, h))
+}
+
+// Admits reports whether the request's user may use the route registered
+// under pattern, at the role level; pages show a link or a form only when
+// it does.
+func (s *Core) Admits(r *http.Request, pattern string) bool {
+	return s.Mux.Admits(s.CurrentUser(r), pattern)
+}
+
+// Guard decides an action for the signed-in user before the handler runs,
+// on the object named by the {id} path value when kind names one; the
+// handler finds the decision in the request context to withhold fields. A
+// denial is audited and answered in Authorize.
 func (s *Core) Guard(a access.Action, kind string, next http.HandlerFunc) http.HandlerFunc {
+	return s.GuardAccess(Access{Action: a, Object: kind}, next)
+}
+
+// GuardAccess is Guard for a route's access record.
+func (s *Core) GuardAccess(a Access, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var d access.Decision
 		var ok bool
-		switch kind {
-		case "case", "person":
+		if a.Object != "" {
 			id, valid := PathID(r.PathValue("id"))
 			if !valid {
 				if WantsHTML(r) {
@@ -37,13 +74,17 @@ func (s *Core) Guard(a access.Action, kind string, next http.HandlerFunc) http.H
 				}
 				return
 			}
-			if kind == "case" {
-				d, ok = s.AuthorizeCase(w, r, a, id)
-			} else {
-				d, ok = s.AuthorizePerson(w, r, a, id)
+			d, ok = s.authorizeRef(w, r, a.Action, a.Object, id)
+		} else {
+			o := access.Object{Kind: "case"}
+			if u := escudo.UserFromContext(r.Context()); a.EntityList && u != nil {
+				// The handler narrows the list to the caller's entity when
+				// the rule is entity-scoped (ListEntity).
+				if rule, _ := access.RuleFor(u.Role, a.Action); rule.Scope == access.Entity {
+					o.Entity = u.Entity
+				}
 			}
-		default:
-			d, ok = s.Authorize(w, r, a, access.Object{Kind: "case"})
+			d, ok = s.Authorize(w, r, a.Action, o)
 		}
 		if !ok {
 			return
@@ -52,19 +93,18 @@ func (s *Core) Guard(a access.Action, kind string, next http.HandlerFunc) http.H
 	}
 }
 
-// guardAPI adds the object-level decision to an API route whose path names
-// a case or a person; the role-level decision is apiAllow's.
-func (s *Core) GuardAPI(action access.Action, path string, next http.HandlerFunc) http.HandlerFunc {
-	if action == "" {
-		return next
+// ListEntity is the federal entity a collection must be narrowed to for
+// the request's caller: the caller's own when the decision was entity
+// scoped (ok true), "" when the caller reaches every object.
+func ListEntity(r *http.Request) (entity string, scoped bool) {
+	if DecisionFrom(r).Reason != access.Entity.String() {
+		return "", false
 	}
-	switch {
-	case strings.HasPrefix(path, "/api/v1/cases/{id}"):
-		return s.Guard(action, "case", next)
-	case strings.HasPrefix(path, "/api/v1/people/{id}"):
-		return s.Guard(action, "person", next)
+	u := escudo.UserFromContext(r.Context())
+	if u == nil {
+		return "", true
 	}
-	return s.Guard(action, "", next)
+	return u.Entity, true
 }
 
 // Withheld tells API clients which fields were left out and why.

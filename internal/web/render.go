@@ -114,7 +114,14 @@ type Page struct {
 	Status  int
 	Public  bool   // public page: public navigation, no staff menu
 	Active  string // the form that was submitted, on pages with several
+
+	admits func(pattern string) bool // the route table's answer for User
 }
+
+// Can reports whether the signed-in user may use the route registered under
+// pattern ("POST /cases/{id}/notes"): menus and forms come from the same
+// table as the decisions, so no link leads to a refusal.
+func (p *Page) Can(pattern string) bool { return p.admits != nil && p.admits(pattern) }
 
 // T translates key; args come in name, value pairs: {{.T "k" "Max" 200}}.
 func (p *Page) T(key string, args ...any) string {
@@ -233,16 +240,18 @@ func (p *Page) Has(roles ...string) bool {
 }
 
 func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
+	u := s.CurrentUser(r)
 	return &Page{
-		L:     s.I18n.ForRequest(r),
-		User:  s.CurrentUser(r),
-		Path:  r.URL.Path,
-		Query: r.URL.RawQuery,
-		Title: title,
-		CSS:   s.Tmpl.cssPath,
-		Langs: i18n.Languages,
-		Data:  data,
-		Now:   s.DB.Now(),
+		admits: func(pattern string) bool { return s.Mux.Admits(u, pattern) },
+		L:      s.I18n.ForRequest(r),
+		User:   u,
+		Path:   r.URL.Path,
+		Query:  r.URL.RawQuery,
+		Title:  title,
+		CSS:    s.Tmpl.cssPath,
+		Langs:  i18n.Languages,
+		Data:   data,
+		Now:    s.DB.Now(),
 	}
 }
 

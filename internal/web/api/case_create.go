@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"escudo"
+	"escudo/internal/access"
 	"escudo/internal/web"
 )
 
@@ -56,12 +57,19 @@ func (s *server) caseIDFromPath(w http.ResponseWriter, r *http.Request) (int64, 
 	return id, ok
 }
 
-// writeCase answers with the current state of a case after an action.
+// writeCase answers with the current state of a case after an action,
+// withheld exactly as GET /api/v1/cases/{id} withholds it from the caller:
+// the decision to read it, not the decision to act on it, says what shows.
 func (s *server) writeCase(w http.ResponseWriter, r *http.Request, id int64) {
 	c, err := s.DB.FindCaseByID(r.Context(), id)
 	if err != nil {
 		s.APIError(w, r, err)
 		return
 	}
+	o := access.Object{Kind: "case", ID: c.ID, CaseID: c.ID, PersonID: c.PersonID, Entity: c.Entity, AssignedTo: c.AssignedTo}
+	d := s.Policy().Decide(r.Context(), escudo.UserFromContext(r.Context()), access.CaseRead, o)
+	recent := s.RecentlyAuthenticated(r)
+	web.RedactCase(c, d, recent)
+	web.Withheld(w, d, recent)
 	web.WriteJSON(w, http.StatusOK, detail(c))
 }

@@ -10,25 +10,6 @@ import (
 	"escudo/internal/web"
 )
 
-// Roles that handle alerts: duty operators, the coordination and follow-up.
-var alertRoles = []escudo.Role{escudo.RoleDuty, escudo.RoleCoordinator, escudo.RoleFollowUp, escudo.RoleAdmin}
-
-// registerDevices mounts the staff device registry and the alert-handling
-// API. The devices' own endpoints are the gateway's.
-func (s *server) registerDevices() {
-	staff := s.alertStaff
-	s.Mux.HandleFunc("POST /api/v1/devices", staff(s.apiDeviceCreate))
-	s.Mux.HandleFunc("GET /api/v1/devices", staff(s.apiDeviceList))
-	s.Mux.HandleFunc("GET /api/v1/devices/{id}", staff(s.apiDeviceShow))
-	s.Mux.HandleFunc("POST /api/v1/devices/{id}/disable", staff(s.apiDeviceDisable))
-	s.Mux.HandleFunc("GET /api/v1/alerts", staff(s.apiAlertList))
-	s.Mux.HandleFunc("POST /api/v1/alerts", staff(s.apiAlertCreate))
-	s.Mux.HandleFunc("GET /api/v1/alerts/{id}", staff(s.apiAlertShow))
-	s.Mux.HandleFunc("POST /api/v1/alerts/{id}/acknowledge", staff(s.apiAlertAcknowledge))
-	s.Mux.HandleFunc("POST /api/v1/alerts/{id}/dispatch", staff(s.apiAlertDispatch))
-	s.Mux.HandleFunc("POST /api/v1/alerts/{id}/resolve", staff(s.apiAlertResolve))
-}
-
 // deviceCreateRequest is the body of POST /api/v1/devices.
 type deviceCreateRequest struct {
 	PersonID          int64  `json:"person_id"`
@@ -93,7 +74,11 @@ func (s *server) apiDeviceList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ds, err := s.DB.FindDevices(r.Context(), person)
+	f := escudo.DeviceFilter{PersonID: person}
+	if entity, scoped := web.ListEntity(r); scoped {
+		f.Entity = entity
+	}
+	ds, err := s.DB.FindDevicesWhere(r.Context(), f)
 	if err != nil {
 		s.APIError(w, r, err)
 		return
@@ -131,6 +116,13 @@ func (s *server) apiAlertList(w http.ResponseWriter, r *http.Request) {
 	f := escudo.AlertFilter{Open: q.Get("status") != "all", Entity: q.Get("federal_entity")}
 	if v := q.Get("limit"); v != "" {
 		f.Limit, _ = strconv.Atoi(v)
+	}
+	if entity, scoped := web.ListEntity(r); scoped {
+		if f.Entity != "" && f.Entity != entity {
+			web.WriteJSON(w, http.StatusOK, map[string]any{"alerts": []*escudo.Alert{}})
+			return
+		}
+		f.Entity = entity
 	}
 	as, err := s.DB.FindAlerts(r.Context(), f)
 	if err != nil {
@@ -269,15 +261,4 @@ func (s *server) apiAlertResolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, a)
-}
-
-// alertStaff admits signed-in staff whose role handles alerts and devices.
-func (s *server) alertStaff(h http.HandlerFunc) http.HandlerFunc {
-	return s.APIStaff(func(w http.ResponseWriter, r *http.Request) {
-		if !web.HasRole(escudo.UserFromContext(r.Context()), alertRoles) {
-			s.APIError(w, r, escudo.Errorf(escudo.EFORBIDDEN, "error.forbidden"))
-			return
-		}
-		h(w, r)
-	})
 }

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"escudo"
 	"net/http"
 
+	"escudo/internal/access"
 	"escudo/internal/web"
 )
 
@@ -34,5 +36,11 @@ func (s *server) apiPersonUpdate(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
+	// Answered as GET /api/v1/people/{id} answers it to the caller.
+	d := s.Policy().Decide(r.Context(), escudo.UserFromContext(r.Context()), access.PersonReadIdentity,
+		access.Object{Kind: "person", ID: id, PersonID: id, Entity: p.Entity})
+	recent := s.RecentlyAuthenticated(r)
+	web.RedactPerson(p, d, recent)
+	web.Withheld(w, d, recent)
 	web.WriteJSON(w, http.StatusOK, p)
 }

@@ -33,6 +33,8 @@ type apiRoute struct {
 	Public  bool          // no account needed; rate limited per address
 	Action  access.Action // what the caller's role must be allowed; empty: any signed-in account
 	Handler http.HandlerFunc
+	Object  string // what {id} names ("case", "person", "device", "alert"); "" for collections
+	Entity  bool   // a collection the handler narrows to an entity-scoped caller's entity
 }
 
 // DeviceCache is told of device changes made on this node, so a disabled
@@ -50,8 +52,6 @@ type server struct {
 func Register(c *web.Core, devices DeviceCache) {
 	s := &server{Core: c, devices: devices}
 	s.registerAPI()
-	s.registerDevices()
-	s.registerSupervision()
 }
 
 // Route is one route of the API's table as the permission table sees it:
@@ -60,6 +60,8 @@ type Route struct {
 	Method, Path string
 	Public       bool
 	Action       access.Action
+	Object       string // what {id} names; "" for collections
+	EntityList   bool   // narrowed to an entity-scoped caller's entity
 }
 
 // Routes lists the API's table of routes.
@@ -67,7 +69,7 @@ func Routes() []Route {
 	s := &server{Core: &web.Core{}}
 	var out []Route
 	for _, rt := range s.apiRoutes(nil, nil) {
-		out = append(out, Route{Method: rt.Method, Path: rt.Path, Public: rt.Public, Action: rt.Action})
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Public: rt.Public, Action: rt.Action, Object: rt.Object, EntityList: rt.Entity})
 	}
 	return out
 }
@@ -80,26 +82,45 @@ const Prefix = "/api/v1/"
 // see (internal/web/access.go), so a liaison reads a case without its narrative.
 func (s *server) apiRoutes(publicLimit, statusLimit *web.AddrLimiter) []apiRoute {
 	return []apiRoute{
-		{"GET", "/api/v1/openapi.json", true, "", s.apiOpenAPI},
-		{"POST", "/api/v1/requests", true, "", s.RateLimited(publicLimit, s.apiPublicRequest)},
-		{"POST", "/api/v1/requests/status", true, "", s.RateLimited(statusLimit, s.apiPublicStatus)},
-		{"GET", "/api/v1/cases", false, access.CaseList, s.apiCaseList},
-		{"POST", "/api/v1/cases", false, access.CaseCreate, s.apiCaseCreate},
-		{"GET", "/api/v1/cases/{id}", false, access.CaseRead, s.apiCaseShow},
-		{"POST", "/api/v1/cases/{id}/admission", false, access.CaseAdmission, s.apiCaseAdmission},
-		{"POST", "/api/v1/cases/{id}/assignment", false, access.CaseAssign, s.apiCaseAssignment},
-		{"POST", "/api/v1/cases/{id}/milestones", false, access.CaseMilestone, s.apiCaseMilestone},
-		{"POST", "/api/v1/cases/{id}/notes", false, access.CaseNote, s.apiCaseNote},
-		{"GET", "/api/v1/cases/{id}/timeline", false, access.CaseRead, s.apiCaseTimeline},
-		{"GET", "/api/v1/backlog", false, access.CaseList, s.apiBacklog},
-		{"GET", "/api/v1/people/{id}", false, access.PersonReadIdentity, s.apiPersonShow},
-		{"PUT", "/api/v1/people/{id}", false, access.PersonUpdate, s.apiPersonUpdate},
-		{"GET", "/api/v1/people/{id}/reads", false, access.AuditRead, s.apiPersonReads},
-		{"GET", "/api/v1/people/{id}/consents", false, access.ConsentRead, s.apiConsentList},
-		{"POST", "/api/v1/people/{id}/consents", false, access.ConsentManage, s.apiConsentGrant},
-		{"POST", "/api/v1/people/{id}/consents/{consent}/revoke", false, access.ConsentManage, s.apiConsentRevoke},
-		{"GET", "/api/v1/federal-entities", false, "", s.apiFederalEntities},
-		{"GET", "/api/v1/clock-rules", false, "", s.apiClockRules},
+		{"GET", "/api/v1/openapi.json", true, "", s.apiOpenAPI, "", false},
+		{"POST", "/api/v1/requests", true, "", s.RateLimited(publicLimit, s.apiPublicRequest), "", false},
+		{"POST", "/api/v1/requests/status", true, "", s.RateLimited(statusLimit, s.apiPublicStatus), "", false},
+		{"GET", "/api/v1/cases", false, access.CaseList, s.apiCaseList, "", false},
+		{"POST", "/api/v1/cases", false, access.CaseCreate, s.apiCaseCreate, "", false},
+		{"GET", "/api/v1/cases/{id}", false, access.CaseRead, s.apiCaseShow, "case", false},
+		{"POST", "/api/v1/cases/{id}/admission", false, access.CaseAdmission, s.apiCaseAdmission, "case", false},
+		{"POST", "/api/v1/cases/{id}/assignment", false, access.CaseAssign, s.apiCaseAssignment, "case", false},
+		{"POST", "/api/v1/cases/{id}/milestones", false, access.CaseMilestone, s.apiCaseMilestone, "case", false},
+		{"POST", "/api/v1/cases/{id}/notes", false, access.CaseNote, s.apiCaseNote, "case", false},
+		{"GET", "/api/v1/cases/{id}/timeline", false, access.CaseRead, s.apiCaseTimeline, "case", false},
+		{"GET", "/api/v1/backlog", false, access.CaseList, s.apiBacklog, "", false},
+		{"GET", "/api/v1/people/{id}", false, access.PersonReadIdentity, s.apiPersonShow, "person", false},
+		{"PUT", "/api/v1/people/{id}", false, access.PersonUpdate, s.apiPersonUpdate, "person", false},
+		{"GET", "/api/v1/people/{id}/reads", false, access.AuditRead, s.apiPersonReads, "person", false},
+		{"GET", "/api/v1/people/{id}/consents", false, access.ConsentRead, s.apiConsentList, "person", false},
+		{"POST", "/api/v1/people/{id}/consents", false, access.ConsentManage, s.apiConsentGrant, "person", false},
+		{"POST", "/api/v1/people/{id}/consents/{consent}/revoke", false, access.ConsentManage, s.apiConsentRevoke, "person", false},
+		{"GET", "/api/v1/federal-entities", false, "", s.apiFederalEntities, "", false},
+		{"GET", "/api/v1/clock-rules", false, "", s.apiClockRules, "", false},
+		// The device registry: secrets and SIM numbers are logistics.
+		{"POST", "/api/v1/devices", false, access.DeviceManage, s.apiDeviceCreate, "", false},
+		{"GET", "/api/v1/devices", false, access.DeviceRead, s.apiDeviceList, "", true},
+		{"GET", "/api/v1/devices/silent", false, access.DeviceRead, s.apiDevicesSilent, "", false},
+		{"GET", "/api/v1/devices/untested", false, access.DeviceRead, s.apiDevicesUntested, "", false},
+		{"GET", "/api/v1/devices/{id}", false, access.DeviceRead, s.apiDeviceShow, "device", false},
+		{"GET", "/api/v1/devices/{id}/supervision", false, access.DeviceRead, s.apiDeviceSupervision, "device", false},
+		{"POST", "/api/v1/devices/{id}/disable", false, access.DeviceManage, s.apiDeviceDisable, "device", false},
+		// Alert handling: acknowledging stops escalation, so it is a response.
+		{"GET", "/api/v1/alerts", false, access.AlertRead, s.apiAlertList, "", true},
+		{"POST", "/api/v1/alerts", false, access.AlertRespond, s.apiAlertCreate, "", false},
+		{"GET", "/api/v1/alerts/response-times", false, access.AlertRead, s.apiResponseTimes, "", false},
+		{"GET", "/api/v1/alerts/{id}", false, access.AlertRead, s.apiAlertShow, "alert", false},
+		{"POST", "/api/v1/alerts/{id}/acknowledge", false, access.AlertRespond, s.apiAlertAcknowledge, "alert", false},
+		{"POST", "/api/v1/alerts/{id}/dispatch", false, access.AlertRespond, s.apiAlertDispatch, "alert", false},
+		{"POST", "/api/v1/alerts/{id}/resolve", false, access.AlertRespond, s.apiAlertResolve, "alert", false},
+		{"POST", "/api/v1/drills", false, access.DrillRun, s.apiDrillStart, "", false},
+		{"GET", "/api/v1/drills", false, access.DrillRun, s.apiDrillList, "", false},
+		{"GET", "/api/v1/drills/{id}", false, access.DrillRun, s.apiDrillShow, "", false},
 	}
 }
 
@@ -113,13 +134,10 @@ func (s *server) registerAPI() {
 	publicLimit := web.NewAddrLimiter(s.Opts.PublicRate, 10000, nil)
 	statusLimit := web.NewAddrLimiter(4*s.Opts.PublicRate, 10000, nil)
 	for _, rt := range s.apiRoutes(publicLimit, statusLimit) {
-		h := rt.Handler
-		if !rt.Public {
-			h = s.APIAccount(s.APIAllow(rt.Action, s.GuardAPI(rt.Action, rt.Path, h)))
-		}
-		s.Mux.HandleFunc(rt.Method+" "+rt.Path, h)
+		a := web.Access{Action: rt.Action, Object: rt.Object, EntityList: rt.Entity, Public: rt.Public, Account: !rt.Public && rt.Action == ""}
+		s.Handle(rt.Method+" "+rt.Path, a, rt.Handler)
 	}
-	s.Mux.HandleFunc(Prefix, s.apiUnmatched)
+	s.Mux.HandleFunc(Prefix, web.Access{Public: true}, s.apiUnmatched)
 }
 
 // apiOpenAPI serves the OpenAPI document.

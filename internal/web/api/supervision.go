@@ -11,19 +11,6 @@ import (
 	"escudo/internal/web"
 )
 
-// registerSupervision mounts the supervision lists, drills and the
-// response-time report.
-func (s *server) registerSupervision() {
-	staff := s.alertStaff
-	s.Mux.HandleFunc("GET /api/v1/devices/silent", staff(s.apiDevicesSilent))
-	s.Mux.HandleFunc("GET /api/v1/devices/untested", staff(s.apiDevicesUntested))
-	s.Mux.HandleFunc("GET /api/v1/devices/{id}/supervision", staff(s.apiDeviceSupervision))
-	s.Mux.HandleFunc("GET /api/v1/alerts/response-times", staff(s.apiResponseTimes))
-	s.Mux.HandleFunc("POST /api/v1/drills", staff(s.apiDrillStart))
-	s.Mux.HandleFunc("GET /api/v1/drills", staff(s.apiDrillList))
-	s.Mux.HandleFunc("GET /api/v1/drills/{id}", staff(s.apiDrillShow))
-}
-
 // supervisionJSON is a device's supervision state.
 type supervisionJSON struct {
 	DeviceID        int64      `json:"device_id"`

@@ -18,8 +18,8 @@ type server struct {
 // on this node.
 func Register(c *web.Core) *Credentials {
 	s := &server{Core: c, devices: NewCredentials(c.DB)}
-	s.Mux.HandleFunc("POST /api/v1/devices/{id}/alerts", s.handleDeviceAlert)
-	s.Mux.HandleFunc("POST /api/v1/devices/{id}/heartbeat", s.handleDeviceHeartbeat)
-	s.Mux.HandleFunc("POST /api/v1/sms/inbound", s.handleSMSInbound)
+	s.Handle("POST /api/v1/devices/{id}/alerts", web.Access{Device: true}, s.handleDeviceAlert)
+	s.Handle("POST /api/v1/devices/{id}/heartbeat", web.Access{Device: true}, s.handleDeviceHeartbeat)
+	s.Handle("POST /api/v1/sms/inbound", web.Access{Device: true}, s.handleSMSInbound)
 	return s.devices
 }

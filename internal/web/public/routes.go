@@ -6,19 +6,21 @@ package public
 
 import "escudo/internal/web"
 
+// open is the access record of every public route.
+var open = web.Access{Public: true}
+
 // server is the public pages' handler set over the shared core.
 type server struct{ *web.Core }
 
 // Register mounts the public pages.
 func Register(c *web.Core) {
 	s := &server{c}
-	m := s.Mux
-	m.HandleFunc("GET /static/{file}", s.HandleStatic)
-	m.HandleFunc("GET /lang", s.HandleLang)
-	m.HandleFunc("/", s.handleNotFound)
-	m.HandleFunc("GET /{$}", s.handleHome)
-	m.HandleFunc("GET /solicitar", s.handleRequestForm)
-	m.HandleFunc("POST /solicitar", s.handleRequest)
-	m.HandleFunc("GET /seguimiento", s.handleStatusForm)
-	m.HandleFunc("POST /seguimiento", s.handleStatus)
+	s.Handle("GET /static/{file}", open, s.HandleStatic)
+	s.Handle("GET /lang", open, s.HandleLang)
+	s.Handle("/", open, s.handleNotFound)
+	s.Handle("GET /{$}", open, s.handleHome)
+	s.Handle("GET /solicitar", open, s.handleRequestForm)
+	s.Handle("POST /solicitar", open, s.handleRequest)
+	s.Handle("GET /seguimiento", open, s.handleStatusForm)
+	s.Handle("POST /seguimiento", open, s.handleStatus)
 }

@@ -32,6 +32,10 @@ func (s *server) secondFactorRequired(u *escudo.User) bool {
 	return !s.Opts.AllowPasswordOnly && u.Role != escudo.RoleBeneficiary
 }
 
+// open is the access record of the sign-in pages: they are how one gets
+// an account's session, so nobody needs one to reach them.
+var open = web.Access{Public: true}
+
 // server is the sign-in pages' handler set over the shared core.
 type server struct{ *web.Core }
 
@@ -39,16 +43,15 @@ type server struct{ *web.Core }
 // security keys), enrolment at first sign-in and re-authentication.
 func Register(c *web.Core) {
 	s := &server{c}
-	m := s.Mux
-	m.HandleFunc("GET /login", s.handleLoginForm)
-	m.HandleFunc("POST /login", s.handleLogin)
-	m.HandleFunc("POST /logout", s.handleLogout)
-	m.HandleFunc("GET /login/second-factor", s.handleSecondFactorForm)
-	m.HandleFunc("POST /login/second-factor", s.handleSecondFactor)
-	m.HandleFunc("GET /login/enrol", s.handleEnrolForm)
-	m.HandleFunc("POST /login/enrol", s.handleEnrol)
-	m.HandleFunc("GET /reauth", s.RequireUser(s.handleReauthForm))
-	m.HandleFunc("POST /reauth", s.RequireUser(s.handleReauth))
+	s.Handle("GET /login", open, s.handleLoginForm)
+	s.Handle("POST /login", open, s.handleLogin)
+	s.Handle("POST /logout", open, s.handleLogout)
+	s.Handle("GET /login/second-factor", open, s.handleSecondFactorForm)
+	s.Handle("POST /login/second-factor", open, s.handleSecondFactor)
+	s.Handle("GET /login/enrol", open, s.handleEnrolForm)
+	s.Handle("POST /login/enrol", open, s.handleEnrol)
+	s.Handle("GET /reauth", web.Access{Account: true}, s.handleReauthForm)
+	s.Handle("POST /reauth", web.Access{Account: true}, s.handleReauth)
 	s.registerSecurityKeys()
 }
 

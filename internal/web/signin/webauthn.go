@@ -91,16 +91,15 @@ func (s *server) keyPendingUser(r *http.Request) *escudo.User {
 }
 
 func (s *server) registerSecurityKeys() {
-	m := s.Mux
-	m.HandleFunc("GET /static/webauthn.js", func(w http.ResponseWriter, r *http.Request) {
+	s.Handle("GET /static/webauthn.js", open, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := securityStatic.ReadFile("security_static/webauthn.js")
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(b)
 	})
-	m.HandleFunc("GET /login/security-key", s.handleSecurityKeyPage)
-	m.HandleFunc("POST /login/security-key/begin", s.handleSecurityKeyBegin)
-	m.HandleFunc("POST /login/security-key/finish", s.handleSecurityKeyFinish)
+	s.Handle("GET /login/security-key", open, s.handleSecurityKeyPage)
+	s.Handle("POST /login/security-key/begin", open, s.handleSecurityKeyBegin)
+	s.Handle("POST /login/security-key/finish", open, s.handleSecurityKeyFinish)
 }
 
 type securityKeyData struct{ Register bool }

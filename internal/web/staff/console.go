@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/access"
 	"escudo/internal/alert"
 	"escudo/internal/store"
 	"escudo/internal/web"
@@ -24,17 +25,16 @@ var consoleJS []byte
 // registerConsole mounts the operator console: the live list of open
 // alerts, one-step acknowledge, dispatch and resolve, and the hotline form.
 func (s *server) registerConsole() {
-	ops := func(h http.HandlerFunc) http.HandlerFunc {
-		return s.RequireUser(h, escudo.RoleDuty, escudo.RoleCoordinator, escudo.RoleFollowUp)
-	}
-	s.Mux.HandleFunc("GET /console", ops(s.handleConsole))
-	s.Mux.HandleFunc("GET /console/stream", ops(s.handleConsoleStream))
-	s.Mux.HandleFunc("GET /console/console.js", s.handleConsoleJS)
-	s.Mux.HandleFunc("GET /console/alerts/{id}", ops(s.handleConsoleAlert))
-	s.Mux.HandleFunc("POST /console/alerts/{id}/acknowledge", ops(s.consoleAction(s.actAcknowledge)))
-	s.Mux.HandleFunc("POST /console/alerts/{id}/dispatch", ops(s.consoleAction(s.actDispatch)))
-	s.Mux.HandleFunc("POST /console/alerts/{id}/resolve", ops(s.consoleAction(s.actResolve)))
-	s.Mux.HandleFunc("POST /console/alerts", ops(s.handleConsoleHotline))
+	read := web.Access{Action: access.AlertRead, EntityList: true}
+	respond := web.Access{Action: access.AlertRespond, Object: "alert"}
+	s.Handle("GET /console", read, s.handleConsole)
+	s.Handle("GET /console/stream", read, s.handleConsoleStream)
+	s.Handle("GET /console/console.js", web.Access{Public: true}, s.handleConsoleJS)
+	s.Handle("GET /console/alerts/{id}", web.Access{Action: access.AlertRead, Object: "alert"}, s.handleConsoleAlert)
+	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction(s.actAcknowledge))
+	s.Handle("POST /console/alerts/{id}/dispatch", respond, s.consoleAction(s.actDispatch))
+	s.Handle("POST /console/alerts/{id}/resolve", respond, s.consoleAction(s.actResolve))
+	s.Handle("POST /console/alerts", web.Access{Action: access.AlertRespond}, s.handleConsoleHotline)
 }
 
 // consoleAlert is one alert as the console shows it.
@@ -100,6 +100,7 @@ func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*co
 			if err != nil {
 				return nil, err
 			}
+			p = s.shownPerson(r, p)
 			people[a.PersonID], c.Person = p, p
 			ids = append(ids, strconv.FormatInt(a.PersonID, 10))
 		}
@@ -123,8 +124,29 @@ func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*co
 	return out, nil
 }
 
+// shownPerson is the beneficiary of an alert as the console may show it to
+// the request's user: identity and address only when the route's decision
+// grants them, and the address only after a recent sign-in, as everywhere
+// else (the page offers re-authentication where it was withheld).
+func (s *server) shownPerson(r *http.Request, p *store.AlertPerson) *store.AlertPerson {
+	d := web.DecisionFrom(r)
+	out := *p
+	if !d.Sees(access.Identity) {
+		out.Name, out.Phone = "", ""
+	}
+	if !d.Sees(access.Location) || !s.RecentlyAuthenticated(r) {
+		out.Address = ""
+		out.Withheld = p.Address != ""
+	}
+	return &out
+}
+
 func (s *server) handleConsole(w http.ResponseWriter, r *http.Request) {
-	as, err := s.loadConsoleAlerts(r, escudo.AlertFilter{Open: true, Limit: 200})
+	f := escudo.AlertFilter{Open: true, Limit: 200}
+	if entity, scoped := web.ListEntity(r); scoped {
+		f.Entity = entity
+	}
+	as, err := s.loadConsoleAlerts(r, f)
 	if err != nil {
 		s.ServerError(w, r, err)
 		return
@@ -165,7 +187,7 @@ func (s *server) handleConsoleAlert(w http.ResponseWriter, r *http.Request) {
 		s.ServerError(w, r, err)
 		return
 	}
-	c := &consoleAlert{Alert: a, Person: person, Waiting: s.DB.Now().Sub(a.ReceivedAt)}
+	c := &consoleAlert{Alert: a, Person: s.shownPerson(r, person), Waiting: s.DB.Now().Sub(a.ReceivedAt)}
 	if c.Liaisons, err = s.DB.EntityLiaisons(r.Context(), a.Entity); err != nil {
 		s.ServerError(w, r, err)
 		return
@@ -300,6 +322,7 @@ func (s *server) handleConsoleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	entity, scoped := web.ListEntity(r)
 	ch, cancel := s.Opts.Alerts.Subscribe()
 	defer cancel()
 	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
@@ -315,6 +338,9 @@ func (s *server) handleConsoleStream(w http.ResponseWriter, r *http.Request) {
 		case c, ok := <-ch:
 			if !ok {
 				return
+			}
+			if scoped && c.Entity != entity {
+				continue // another entity's alert: not this liaison's to see
 			}
 			writeConsoleEvent(w, c)
 		case <-ping.C:

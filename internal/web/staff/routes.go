@@ -4,8 +4,6 @@
 package staff
 
 import (
-	"net/http"
-
 	"escudo/internal/access"
 	"escudo/internal/web"
 )
@@ -17,17 +15,15 @@ type server struct{ *web.Core }
 // permission table through the guard, and the operator console.
 func Register(c *web.Core) {
 	s := &server{c}
-	m := s.Mux
-	staff := func(h http.HandlerFunc) http.HandlerFunc { return s.RequireUser(h, web.StaffRoles...) }
-	m.HandleFunc("GET /queue", staff(s.Guard(access.CaseList, "", s.handleQueue)))
-	m.HandleFunc("GET /backlog", staff(s.Guard(access.CaseList, "", s.handleBacklog)))
-	m.HandleFunc("GET /cases", staff(s.Guard(access.CaseList, "", s.handleCases)))
-	m.HandleFunc("GET /cases/new", staff(s.Guard(access.CaseCreate, "", s.handleIntakeForm)))
-	m.HandleFunc("POST /cases", staff(s.Guard(access.CaseCreate, "", s.handleIntake)))
-	m.HandleFunc("GET /cases/{id}", staff(s.Guard(access.CaseRead, "case", s.handleCase)))
-	m.HandleFunc("POST /cases/{id}/admission", staff(s.Guard(access.CaseAdmission, "case", s.caseAction("admission", "case.done_admission", s.actAdmission))))
-	m.HandleFunc("POST /cases/{id}/assign", staff(s.Guard(access.CaseAssign, "case", s.caseAction("assign", "case.done_assign", s.actAssign))))
-	m.HandleFunc("POST /cases/{id}/milestones", staff(s.Guard(access.CaseMilestone, "case", s.caseAction("milestone", "case.done_milestone", s.actMilestone))))
-	m.HandleFunc("POST /cases/{id}/notes", staff(s.Guard(access.CaseNote, "case", s.caseAction("note", "case.done_note", s.actNote))))
+	s.Handle("GET /queue", web.Access{Action: access.CaseList}, s.handleQueue)
+	s.Handle("GET /backlog", web.Access{Action: access.CaseList}, s.handleBacklog)
+	s.Handle("GET /cases", web.Access{Action: access.CaseList}, s.handleCases)
+	s.Handle("GET /cases/new", web.Access{Action: access.CaseCreate}, s.handleIntakeForm)
+	s.Handle("POST /cases", web.Access{Action: access.CaseCreate}, s.handleIntake)
+	s.Handle("GET /cases/{id}", web.Access{Action: access.CaseRead, Object: "case"}, s.handleCase)
+	s.Handle("POST /cases/{id}/admission", web.Access{Action: access.CaseAdmission, Object: "case"}, s.caseAction("admission", "case.done_admission", s.actAdmission))
+	s.Handle("POST /cases/{id}/assign", web.Access{Action: access.CaseAssign, Object: "case"}, s.caseAction("assign", "case.done_assign", s.actAssign))
+	s.Handle("POST /cases/{id}/milestones", web.Access{Action: access.CaseMilestone, Object: "case"}, s.caseAction("milestone", "case.done_milestone", s.actMilestone))
+	s.Handle("POST /cases/{id}/notes", web.Access{Action: access.CaseNote, Object: "case"}, s.caseAction("note", "case.done_note", s.actNote))
 	s.registerConsole()
 }

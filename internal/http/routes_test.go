@@ -1,0 +1,318 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/access"
+	"escudo/internal/alert"
+	"escudo/internal/drill"
+	"escudo/internal/heartbeat"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+	"escudo/internal/web"
+)
+
+// publicRoutes are every route anyone may call without an account. A new
+// public route must be added here, where a reviewer sees it.
+var publicRoutes = []string{
+	"GET /healthz", "GET /readyz", "GET /metrics",
+	"GET /static/{file}", "GET /lang", "/", "GET /{$}",
+	"GET /solicitar", "POST /solicitar", "GET /seguimiento", "POST /seguimiento",
+	"GET /login", "POST /login", "POST /logout",
+	"GET /login/second-factor", "POST /login/second-factor", "GET /login/enrol", "POST /login/enrol",
+	"GET /static/webauthn.js", "GET /login/security-key", "POST /login/security-key/begin", "POST /login/security-key/finish",
+	"GET /console/console.js",
+	"GET /api/v1/openapi.json", "POST /api/v1/requests", "POST /api/v1/requests/status", "/api/v1/",
+}
+
+// deviceRoutes authenticate each request by a device's or the SMS
+// gateway's own secret.
+var deviceRoutes = []string{"POST /api/v1/devices/{id}/alerts", "POST /api/v1/devices/{id}/heartbeat", "POST /api/v1/sms/inbound"}
+
+// routeFixture is a server with one object of each kind, all in Oaxaca: a
+// case and its person, a device, an open alert, a drill and a consent
+// record granted to an organisation none of the test accounts belongs to.
+type routeFixture struct {
+	site                                         *webSite
+	db                                           *store.DB
+	caseID, personID, deviceID, alertID, drillID int64
+	consentID                                    int64
+}
+
+func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
+	t.Helper()
+	ctx := context.Background()
+	p, err := alert.New(alert.Options{DB: db, Now: db.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = p.Run(pctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	sup := heartbeat.New(heartbeat.Options{DB: db, Now: db.Now})
+	f := &routeFixture{db: db}
+	f.site = newWebSite(t, db, Options{Alerts: p, Supervisor: sup, Drills: &drill.Runner{DB: db, Alerts: p, Now: db.Now}})
+	rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
+		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Irma Cruz", Entity: "OAX", Address: "Calle 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.FindCaseByID(ctx, rc.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.caseID, f.personID = rc.CaseID, c.PersonID
+	cons := &escudo.Consent{PersonID: c.PersonID, GranteeOrg: "Red", Scope: []string{"risk"}, Expires: time.Now().Add(time.Hour)}
+	if err := db.GrantConsent(ctx, cons); err != nil {
+		t.Fatal(err)
+	}
+	f.consentID = cons.ID
+	dev := &escudo.Device{Kind: escudo.DevicePanicButton, PersonID: c.PersonID}
+	if _, err := db.CreateDevice(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	f.deviceID = dev.ID
+	a, err := p.Raise(ctx, escudo.AlertInput{PersonID: c.PersonID, Type: escudo.AlertPanic, Source: escudo.SourceHotline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.alertID = a.ID
+	d, err := db.StartDrill(ctx, dev.ID, db.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.drillID = d.ID
+	return f
+}
+
+// path fills a route's path values with the fixture's objects.
+func (f *routeFixture) path(rt web.Route) string {
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID}[rt.Access.Object]
+	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
+		id = f.drillID
+	}
+	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{file}", "style.css", "{$}", "").Replace(rt.Path)
+}
+
+// TestEveryRoleEveryRoute is the permission table, called: every role
+// calls every route the server registers (pages and API alike) and gets
+// exactly the table's answer. Objects are in Oaxaca and accounts in
+// Guerrero, so roles that reach objects only through their entity, a task,
+// a consent record or ownership reach none of them. A route registered
+// without an access rule does not start; a public route missing from
+// publicRoutes fails here.
+func TestEveryRoleEveryRoute(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newRouteFixture(t, db)
+		routes := f.site.srv.Mux.Routes()
+		var checked int
+		for _, rt := range routes {
+			key := rt.Pattern()
+			switch {
+			case rt.Access.Public:
+				if !slices.Contains(publicRoutes, key) {
+					t.Errorf("%s is public but not listed in publicRoutes", key)
+				}
+			case rt.Access.Device:
+				if !slices.Contains(deviceRoutes, key) {
+					t.Errorf("%s authenticates as a device but is not listed in deviceRoutes", key)
+				}
+			}
+		}
+		for _, role := range escudo.Roles {
+			u := &escudo.User{Username: "u_" + string(role), DisplayName: string(role), Role: role, Entity: "GRO"}
+			if err := db.CreateUser(ctx, u, webPassword); err != nil {
+				t.Fatal(err)
+			}
+			cl := f.site.newClient()
+			cl.loginFrom("10.1.0."+fmt.Sprint(len(u.Username)+int(role[0])), u.Username)
+			for _, rt := range routes {
+				if rt.Access.Public || rt.Access.Device || rt.Method == "" {
+					continue
+				}
+				key := rt.Pattern()
+				path := f.path(rt)
+				var r resp
+				if strings.HasPrefix(rt.Path, "/api/") {
+					body := ""
+					if rt.Method != "GET" {
+						body = "{}"
+					}
+					r = cl.api(rt.Method, path, body)
+				} else if strings.HasSuffix(rt.Path, "/stream") {
+					r = cl.status(path)
+				} else if rt.Method == "GET" {
+					r = cl.page(path)
+				} else {
+					// Forms are sent empty, so an allowed one is refused for its
+					// content; re-authentication gets the account's password.
+					var form url.Values
+					if key == "POST /reauth" {
+						form = url.Values{"password": {webPassword}}
+					}
+					r = cl.form(path, form)
+				}
+				checked++
+				rule, _ := access.RuleFor(role, rt.Access.Action)
+				allowed := rt.Access.Account || rule.Scope != access.None
+				switch {
+				case !allowed:
+					if r.Status != http.StatusForbidden {
+						t.Errorf("%s %s: %d, want 403 (the table denies %s)", role, key, r.Status, rt.Access.Action)
+					}
+				case rt.Access.Account || rule.Scope == access.Any:
+					if r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized || r.Status == http.StatusNotFound {
+						t.Errorf("%s %s: %d, want it allowed: %.200s", role, key, r.Status, r.Body)
+					}
+				case rt.Access.Object != "":
+					if r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
+						t.Errorf("%s %s (scope %s): %d, want 404 or 403: the object is out of reach", role, key, rule.Scope, r.Status)
+					}
+				case rule.Scope == access.Entity && rt.Access.EntityList:
+					// Let in, and shown only its own entity's objects.
+					if r.Status != http.StatusOK || strings.Contains(r.Body, "OAX") || strings.Contains(r.Body, "Oaxaca") {
+						t.Errorf("%s %s (entity list): %d, want 200 without Oaxaca's objects: %.300s", role, key, r.Status, r.Body)
+					}
+				default:
+					if r.Status != http.StatusForbidden {
+						t.Errorf("%s %s (scope %s, a collection): %d, want 403", role, key, rule.Scope, r.Status)
+					}
+				}
+			}
+		}
+		if checked < 40*len(escudo.Roles) {
+			t.Fatalf("only %d role × route calls; is the route list still right?", checked)
+		}
+		var denials int
+		_ = db.WithTx(ctx, false, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'`).Scan(&denials)
+		})
+		if denials == 0 {
+			t.Fatal("denials not audited")
+		}
+	})
+}
+
+// TestLiaisonReachesOwnEntityAlerts: a liaison of the alert's own entity
+// lists, reads and acknowledges it, and sees the console; the table's
+// entity scope, not a role list, decides.
+func TestLiaisonReachesOwnEntityAlerts(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newRouteFixture(t, db)
+		for _, entity := range []string{"OAX", "GRO"} {
+			u := &escudo.User{Username: "enlace_" + strings.ToLower(entity), DisplayName: "Enlace", Role: escudo.RoleLiaison, Entity: entity}
+			if err := db.CreateUser(ctx, u, webPassword); err != nil {
+				t.Fatal(err)
+			}
+			cl := f.site.newClient()
+			cl.loginFrom("10.2.0."+fmt.Sprint(len(entity)+int(entity[0])), u.Username)
+			own := entity == "OAX"
+			list := cl.api("GET", "/api/v1/alerts", "")
+			if list.Status != 200 || strings.Contains(list.Body, fmt.Sprintf(`"id":%d,`, f.alertID)) != own {
+				t.Errorf("%s liaison lists alerts: %d %.300s (own entity: %v)", entity, list.Status, list.Body, own)
+			}
+			if r := cl.api("GET", "/api/v1/alerts?federal_entity=OAX", ""); own != strings.Contains(r.Body, `"federal_entity":"OAX"`) {
+				t.Errorf("%s liaison asking for Oaxaca's alerts: %.300s", entity, r.Body)
+			}
+			show := cl.api("GET", fmt.Sprintf("/api/v1/alerts/%d", f.alertID), "")
+			if own != (show.Status == 200) {
+				t.Errorf("%s liaison reads the alert: %d", entity, show.Status)
+			}
+			console := cl.page("/console")
+			if console.Status != 200 || strings.Contains(console.Body, fmt.Sprintf(`id="alert-%d"`, f.alertID)) != own {
+				t.Errorf("%s liaison's console: %d (shows the Oaxaca alert: %v)", entity, console.Status, !own)
+			}
+			devices := cl.api("GET", "/api/v1/devices", "")
+			if devices.Status != 200 || strings.Contains(devices.Body, fmt.Sprintf(`"id":%d,`, f.deviceID)) != own {
+				t.Errorf("%s liaison lists devices: %d %.300s", entity, devices.Status, devices.Body)
+			}
+			if r := cl.api("POST", fmt.Sprintf("/api/v1/devices/%d/disable", f.deviceID), "{}"); r.Status != http.StatusForbidden {
+				t.Errorf("%s liaison disables a device: %d, want 403 (no device.manage)", entity, r.Status)
+			}
+		}
+		ack := f.site.newClient()
+		ack.loginFrom("10.2.1.1", "enlace_oax")
+		if r := ack.api("POST", fmt.Sprintf("/api/v1/alerts/%d/acknowledge", f.alertID), "{}"); r.Status != 200 {
+			t.Fatalf("own-entity liaison acknowledges: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+var linkRe = regexp.MustCompile(`(?:href|action)="(/[^"#?]*)[^"]*"`)
+
+// TestNoLinkLeadsToRefusal: every link and form on the pages each role
+// reaches points to a route the table lets that role use.
+func TestNoLinkLeadsToRefusal(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	ctx := context.Background()
+	f := newRouteFixture(t, db)
+	mux := f.site.srv.Mux
+	for _, role := range escudo.Roles {
+		u := &escudo.User{Username: "n_" + string(role), DisplayName: string(role), Role: role}
+		if err := db.CreateUser(ctx, u, webPassword); err != nil {
+			t.Fatal(err)
+		}
+		cl := f.site.newClient()
+		cl.loginFrom("10.3.0."+fmt.Sprint(len(u.Username)+int(role[0])), u.Username)
+		pages := 0
+		for _, rt := range mux.Routes() {
+			if rt.Method != "GET" || strings.HasPrefix(rt.Path, "/api/") || strings.HasSuffix(rt.Path, "/stream") || !mux.Admits(u, rt.Pattern()) {
+				continue
+			}
+			page := cl.page(f.path(rt))
+			if page.Status != 200 || !strings.Contains(page.Header.Get("Content-Type"), "text/html") {
+				continue
+			}
+			pages++
+			for _, m := range linkRe.FindAllStringSubmatch(page.Body, -1) {
+				method := "GET"
+				if strings.Contains(m[0], "action=") && strings.Contains(page.Body, `method="post" action="`+m[1]) {
+					method = "POST"
+				}
+				_, pattern := mux.Handler(httptest.NewRequest(method, m[1], nil))
+				if pattern == "" || pattern == "/" {
+					t.Errorf("%s: %s links to %s %s, which no route serves", role, rt.Path, method, m[1])
+					continue
+				}
+				if !mux.Admits(u, pattern) {
+					t.Errorf("%s: %s shows %s %s, which the table refuses", role, rt.Path, method, m[1])
+				}
+			}
+		}
+		if pages == 0 {
+			t.Errorf("%s reaches no page at all", role)
+		}
+	}
+}
+
+// status opens a page and reads only its status: for event streams, which
+// do not end.
+func (c *client) status(path string) resp {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", c.site.ts.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	res.Body.Close()
+	return resp{Status: res.StatusCode, Header: res.Header}
+}
