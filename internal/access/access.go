@@ -74,7 +74,7 @@ var PersonFields = map[string]string{
 }
 
 // PersonRouting lists the fields of a person every reader of it sees.
-var PersonRouting = []string{"id", "kind", "profile", "federal_entity", "created_at"}
+var PersonRouting = []string{"id", "kind", "profile", "federal_entity", "created_at", "updated_at"}
 
 // AllCompartments lists every compartment.
 var AllCompartments = []string{Identity, Location, Risk, Logistics}

@@ -17,6 +17,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"escudo"
+	"escudo/internal/alert"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/web"
@@ -508,6 +509,60 @@ func TestBeneficiaryControlsConsent(t *testing.T) {
 		}
 		if r := rev.api("GET", caseURL, ""); r.Status != 404 {
 			t.Fatalf("reviewer after revocation: %d", r.Status)
+		}
+	})
+}
+
+// TestWritesWithholdAsReads: the answers to admission, assignment and
+// milestones carry the case as GET /api/v1/cases/{id} would show it to the
+// same caller: no address to a token or a session past the
+// re-authentication window, and the console shows none either.
+func TestWritesWithholdAsReads(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		site := newWebSite(t, db, Options{ReauthWindow: time.Nanosecond})
+		rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "x"},
+			&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Ofelia", Entity: "OAX", Address: "Casa de seguridad 9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coord := webUser(t, db, "coordinadora", escudo.RoleCoordinator)
+		_, token, err := db.CreateAPIToken(ctx, coord.ID, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := site.newClient()
+		bearer := []string{"Accept", "application/json", "Authorization", "Bearer " + token}
+		id := fmt.Sprint(rc.CaseID)
+		for _, w := range []struct{ path, body string }{
+			{"/api/v1/cases/" + id + "/admission", `{"admission":"admitted","reason":"Riesgo acreditado."}`},
+			{"/api/v1/cases/" + id + "/assignment", fmt.Sprintf(`{"user_id":%d}`, coord.ID)},
+			{"/api/v1/cases/" + id + "/milestones", `{"milestone":"evaluated"}`},
+		} {
+			r := cl.do("POST", w.path, "application/json", w.body, bearer...)
+			if r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") || !strings.Contains(r.Header.Get("Escudo-Withheld"), "address") {
+				t.Errorf("POST %s by token: %d %q %.300s", w.path, r.Status, r.Header.Get("Escudo-Withheld"), r.Body)
+			}
+		}
+		// A session older than the window: the same, and on the console.
+		p, err := alert.New(alert.Options{DB: db, Now: db.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { _ = p.Run(pctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		c, _ := db.FindCaseByID(ctx, rc.CaseID)
+		if _, err := p.Raise(ctx, escudo.AlertInput{PersonID: c.PersonID, Type: escudo.AlertPanic, Source: escudo.SourceHotline}); err != nil {
+			t.Fatal(err)
+		}
+		cl.loginFrom("10.4.0.1", "coordinadora")
+		if r := cl.api("POST", "/api/v1/cases/"+id+"/milestones", `{"milestone":"evaluated"}`); r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") {
+			t.Errorf("milestone by an old session: %d %.300s", r.Status, r.Body)
+		}
+		if r := cl.page("/console"); r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") || !strings.Contains(r.Body, `href="/reauth?next=/console"`) {
+			t.Errorf("console for an old session: %d, address shown or no way to confirm identity", r.Status)
 		}
 	})
 }

@@ -49,6 +49,9 @@ type Options struct {
 	// zero value requires one for every role but beneficiaries; set it only
 	// for throw-away demonstrations and tests of other features.
 	AllowPasswordOnly bool
+	// ReauthWindow is how long a sign-in counts as recent, for addresses
+	// and exports; ReauthWindow (5 minutes) when zero.
+	ReauthWindow time.Duration
 }
 
 // Core is the state every audience package works with. Audience packages

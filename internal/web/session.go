@@ -192,5 +192,9 @@ func (s *Core) RecentlyAuthenticated(r *http.Request) bool {
 		return false
 	}
 	at := s.Sessions.GetInt64(r.Context(), SessionAuthKey)
-	return at != 0 && time.Since(time.Unix(at, 0)) <= ReauthWindow
+	window := s.Opts.ReauthWindow
+	if window <= 0 {
+		window = ReauthWindow
+	}
+	return at != 0 && time.Since(time.Unix(at, 0)) <= window
 }
