@@ -249,6 +249,38 @@ func TestClientsBehindTrustedProxy(t *testing.T) {
 			t.Fatalf("client D escaped its budget with forged headers: %d", s)
 		}
 
+		// One client's failed sign-ins through the proxy do not lock the
+		// other out.
+		webUser(t, db, "rosa", escudo.RoleReception)
+		login := func(c *http.Client, pw string) int {
+			t.Helper()
+			res, err := c.PostForm(proxy.URL+"/login", url.Values{"username": {"rosa"}, "password": {pw}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		noRedirect := func(c *http.Client) *http.Client {
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			return c
+		}
+		a, b = noRedirect(a), noRedirect(b)
+		for i := range 10 {
+			// Each guess names another account, so only the address limit acts.
+			res, err := a.PostForm(proxy.URL+"/login", url.Values{"username": {fmt.Sprintf("nadie%d", i)}, "password": {"wrong wrong wrong"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		if s := login(a, webPassword); s != http.StatusTooManyRequests {
+			t.Fatalf("client A after ten failed sign-ins: %d", s)
+		}
+		if s := login(b, webPassword); s != http.StatusSeeOther {
+			t.Fatalf("client B locked out by client A's failures: %d", s)
+		}
+
 		var remotes []string
 		rows := map[string]int{}
 		if err := db.WithTx(context.Background(), false, func(tx *store.Tx) error {
