@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"escudo/internal/clock"
@@ -27,9 +30,18 @@ func init() {
 		supFlags := addSupervisionFlags(fs)
 		fs.BoolVar(&webSettings.secureCookies, "secure-cookies", envOr("ESCUDO_SECURE_COOKIES", "") == "1", "mark session cookies Secure (set when served over HTTPS, directly or behind a proxy)")
 		fs.IntVar(&webSettings.publicRate, "public-rate", 5, "public requests per minute accepted from one address")
+		publicURL := fs.String("public-url", os.Getenv("ESCUDO_PUBLIC_URL"), "the address people reach escudo by, e.g. https://escudo.example (required): security keys and links use it, never the Host header")
+		proxies := fs.String("trusted-proxies", os.Getenv("ESCUDO_TRUSTED_PROXIES"), "reverse proxies whose forwarding header gives the client address: CIDR ranges or addresses, comma-separated")
+		fs.StringVar(&webSettings.forwardedHeader, "forwarded-header", envOr("ESCUDO_FORWARDED_HEADER", "X-Forwarded-For"), "the header the trusted proxies set: X-Forwarded-For or Forwarded")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
+		flags := webSettings
+		if err := flags.parse(*publicURL, *proxies); err != nil {
+			fmt.Fprintf(stderr, "escudo serve: %v\n", err)
+			return errUsage
+		}
+		webSettings = flags
 		serveGC()
 		log := newLogger()
 		db, cfg, err := dbf.open(ctx, log, *migrate)
@@ -54,10 +66,49 @@ func init() {
 	})
 }
 
-// webSettings are the web interface's serve flags; demo keeps the defaults.
-var webSettings struct {
-	secureCookies bool
-	publicRate    int
+// webSettings are the web interface's serve flags; demo keeps the defaults
+// and takes its own address as public URL.
+var webSettings webFlags
+
+type webFlags struct {
+	secureCookies   bool
+	publicRate      int
+	publicURL       *url.URL
+	trustedProxies  []netip.Prefix
+	forwardedHeader string
+}
+
+// parse checks the public URL (required) and the trusted proxies.
+func (f *webFlags) parse(publicURL, proxies string) error {
+	if publicURL == "" {
+		return errors.New("--public-url is required (ESCUDO_PUBLIC_URL): the address people reach escudo by, e.g. https://escudo.example")
+	}
+	u, err := parsePublicURL(publicURL)
+	if err != nil {
+		return err
+	}
+	f.publicURL = u
+	if f.trustedProxies, err = escudohttp.ParseTrustedProxies(proxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	switch strings.ToLower(f.forwardedHeader) {
+	case "x-forwarded-for":
+		f.forwardedHeader = "X-Forwarded-For"
+	case "forwarded":
+		f.forwardedHeader = "Forwarded"
+	default:
+		return fmt.Errorf("--forwarded-header: %q is neither X-Forwarded-For nor Forwarded", f.forwardedHeader)
+	}
+	return nil
+}
+
+// parsePublicURL accepts http or https with a host and nothing after it.
+func parsePublicURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSuffix(s, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("--public-url %q: want scheme and host only, e.g. https://escudo.example", s)
+	}
+	return u, nil
 }
 
 // serve runs the HTTP server and the background workers until ctx ends.
@@ -67,14 +118,31 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	if err := db.RecomputeDeadlines(ctx); err != nil {
 		return err
 	}
-	rr, err := newRapid(db, log, rapidSettings, addr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	listening := "http://" + ln.Addr().String()
+	public := webSettings.publicURL
+	if public == nil {
+		// The demo: its own address is its public one.
+		if public, err = url.Parse(listening); err != nil {
+			return err
+		}
+	}
+	if public.Scheme == "http" && !isLoopback(public.Hostname()) {
+		log.Warn("the public URL is not https: sessions travel in clear and browsers refuse security keys", "public_url", public.String())
+	}
+	rr, err := newRapid(db, log, rapidSettings, public.String())
 	if err != nil {
 		return err
 	}
 	sv := newSupervision(db, log, rr, supervisionSettings)
 	srv, err := escudohttp.New(escudohttp.Options{DB: db, Logger: log, Registry: rr.reg, Alerts: rr.pipeline, SMSGatewaySecret: rr.smsSecret,
 		Supervisor: sv.sup, Drills: sv.drills, AllowPasswordOnly: passwordOnly,
-		SecureCookies: webSettings.secureCookies, PublicRate: webSettings.publicRate})
+		SecureCookies: webSettings.secureCookies, PublicRate: webSettings.publicRate,
+		PublicURL: public, TrustedProxies: webSettings.trustedProxies, ForwardedHeader: webSettings.forwardedHeader})
 	if err != nil {
 		return err
 	}
@@ -88,19 +156,14 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	defer sv.start(log)()
 	sched := &clock.Scheduler{DB: db, Log: log}
 	sched.Register(srv.Registry())
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go sched.Run(ctx)
-	url := "http://" + ln.Addr().String()
-	log.Info("escudo serving", "url", url, "db", db.Dialect, "startup", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "escudo listening on %s\n", url)
+	log.Info("escudo serving", "url", listening, "public_url", public.String(), "trusted_proxies", len(webSettings.trustedProxies), "db", db.Dialect, "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "escudo listening on %s\n", listening)
 	if banner != nil {
-		banner(url)
+		banner(listening)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -135,4 +198,13 @@ func serveGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(110 << 20)
 	}
+}
+
+// isLoopback reports whether host names this machine (the demo, tests).
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

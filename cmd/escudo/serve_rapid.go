@@ -70,7 +70,7 @@ func addRapidFlags(fs *flag.FlagSet) *rapidFlags {
 	fs.StringVar(&f.webhooks, "alert-webhook", os.Getenv("ESCUDO_ALERT_WEBHOOK"), "comma-separated URLs notified of every alert at once (first tier)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", os.Getenv("ESCUDO_WEBHOOK_SECRET"), "secret signing outgoing webhooks (X-Escudo-Signature)")
 	fs.StringVar(&f.smsSecret, "sms-gateway-secret", os.Getenv("ESCUDO_SMS_GATEWAY_SECRET"), "secret of the SMS gateway's inbound webhook")
-	fs.StringVar(&f.consoleURL, "console-url", os.Getenv("ESCUDO_CONSOLE_URL"), "public base URL of the console, for links in notifications")
+	fs.StringVar(&f.consoleURL, "console-url", os.Getenv("ESCUDO_CONSOLE_URL"), "base URL of the console, for links in notifications (default: --public-url)")
 	return f
 }
 
@@ -82,7 +82,7 @@ type rapid struct {
 	smsSecret []byte
 }
 
-func newRapid(db *store.DB, log *slog.Logger, f *rapidFlags, addr string) (*rapid, error) {
+func newRapid(db *store.DB, log *slog.Logger, f *rapidFlags, baseURL string) (*rapid, error) {
 	if f == nil {
 		f = &rapidFlags{}
 	}
@@ -120,7 +120,7 @@ func newRapid(db *store.DB, log *slog.Logger, f *rapidFlags, addr string) (*rapi
 			}
 		}
 	}
-	consoleURL := firstNonEmpty(f.consoleURL, c.ConsoleURL, "http://"+addr)
+	consoleURL := firstNonEmpty(f.consoleURL, c.ConsoleURL, baseURL)
 	loc := i18n.MustNew().Localizer(i18n.Default)
 	p, err := alert.New(alert.Options{DB: db, Policy: policy, Deliverer: disp, Registry: reg, Logger: log, ConsoleURL: consoleURL,
 		Hold: time.Duration(c.Notify.Hold), Text: func(key string, args map[string]any) string { return loc.T(key, args) }})

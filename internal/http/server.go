@@ -8,7 +8,6 @@ package http
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,8 +92,9 @@ func (w *statusWriter) Flush() {
 	}
 }
 
-// middleware adds security headers, the client address for the audit log,
-// panic recovery and request metrics.
+// middleware adds security headers, the client address for limits and the
+// audit log (believing forwarding headers only from trusted proxies), panic
+// recovery and request metrics.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -104,10 +104,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
+		// The client's address, set once here: every limit, lockout and
+		// audit entry reads it from the context.
+		host := clientAddress(r, s.Opts.TrustedProxies, s.Opts.ForwardedHeader)
 		pattern := new(string)
 		r = r.WithContext(context.WithValue(store.WithRemote(r.Context(), host), patternKey{}, pattern))
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}

@@ -204,8 +204,9 @@ func (db *DB) AccountSubject(username string) string {
 	return "acct:" + hex.EncodeToString(db.Keys.MAC("lockout", []byte(strings.ToLower(strings.TrimSpace(username))))[:16])
 }
 
-// AddressSubject is the lockout key of a client address.
-func AddressSubject(addr string) string { return "addr:" + addr }
+// AddressSubject is the lockout key of a client address (an IPv6 address
+// counts by its /64, see AddressKey).
+func AddressSubject(addr string) string { return "addr:" + AddressKey(addr) }
 
 // Locked reports whether the subject is locked out now.
 func (db *DB) Locked(ctx context.Context, subject string) (bool, error) {

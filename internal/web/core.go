@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -30,8 +32,24 @@ type Options struct {
 	DB       *store.DB
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // metrics registry; a new one when nil
-	// SecureCookies marks session cookies Secure (behind TLS).
+	// SecureCookies marks session cookies Secure (behind TLS). A PublicURL
+	// with https sets it too.
 	SecureCookies bool
+	// PublicURL is the address people reach escudo by (scheme, host and
+	// port, no path). Security keys are bound to it (relying party and
+	// origin) and absolute links are built from it, never from the
+	// request's Host header. Without it security keys cannot be used.
+	PublicURL *url.URL
+	// TrustedProxies are the reverse proxies whose forwarding header is
+	// believed: only when the connection comes from one of them is the
+	// client address taken from ForwardedHeader. Empty: the connection's
+	// own address is the client's, and forwarding headers are ignored.
+	TrustedProxies []netip.Prefix
+	// ForwardedHeader names the header the trusted proxies set:
+	// "X-Forwarded-For" (the default) or "Forwarded" (RFC 7239). Only that
+	// one is read, since a proxy passes the other through as the client
+	// wrote it.
+	ForwardedHeader string
 	// PublicRate is how many public requests per minute one address may file.
 	PublicRate int
 	// Alerts is the rapid-response pipeline; without it the device and
@@ -88,6 +106,9 @@ func NewCore(o Options) (*Core, error) {
 	if s.Reg == nil {
 		s.Reg = prometheus.NewRegistry()
 		s.Reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if s.Opts.PublicURL != nil && s.Opts.PublicURL.Scheme == "https" {
+		s.Opts.SecureCookies = true
 	}
 	if s.Opts.PublicRate == 0 {
 		s.Opts.PublicRate = 5

@@ -4,7 +4,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"escudo"
+	"escudo/internal/store"
 )
 
 // AddrLimiter limits requests per client address with one token bucket per
@@ -94,25 +94,21 @@ func (l *AddrLimiter) Size() int {
 	return len(l.buckets)
 }
 
-// ClientAddr is the key of the connection's address for rate limits: the
-// IPv4 address, or the /64 network of an IPv6 one, since a single
-// subscriber commonly holds a whole /64. Forwarding headers are not
-// trusted: anyone can write them.
+// ClientAddr is the key of the client's address for rate limits and
+// lockouts: the IPv4 address, or the /64 network of an IPv6 one, since a
+// single subscriber commonly holds a whole /64 (store.AddressKey). The
+// address is the one the server's middleware put in the context, which
+// believes forwarding headers only from configured trusted proxies; a
+// request that did not pass the middleware counts by its peer.
 func ClientAddr(r *http.Request) string {
+	if a := store.RemoteFromContext(r.Context()); a != "" {
+		return store.AddressKey(a)
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
+	return store.AddressKey(host)
 }
 
 // rateLimited wraps a public handler with the per-address limit.

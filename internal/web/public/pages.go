@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"escudo"
-	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
@@ -36,7 +35,7 @@ func (s *server) handleRequestForm(w http.ResponseWriter, r *http.Request) {
 // that exists in readable form only in this response, is shown at once and
 // never cached; the code is not kept in any session.
 func (s *server) handleRequest(w http.ResponseWriter, r *http.Request) {
-	if !s.PublicByAddr.Allow(store.RemoteFromContext(r.Context())) {
+	if !s.PublicByAddr.Allow(web.ClientAddr(r)) {
 		s.tooMany(w, r)
 		return
 	}
@@ -86,7 +85,7 @@ func (s *server) handleStatusForm(w http.ResponseWriter, r *http.Request) {
 // in a POST body so the code stays out of addresses, history and logs; a
 // wrong reference and a wrong code read the same.
 func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	if !s.StatusByAddr.Allow(store.RemoteFromContext(r.Context())) {
+	if !s.StatusByAddr.Allow(web.ClientAddr(r)) {
 		s.tooMany(w, r)
 		return
 	}

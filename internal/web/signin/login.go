@@ -41,7 +41,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.Error = p.L.T("error.login_failed")
 		s.Render(w, r, status, "login", p)
 	}
-	addrOK := s.LoginByAddr.Allow(store.RemoteFromContext(r.Context()))
+	addrOK := s.LoginByAddr.Allow(web.ClientAddr(r))
 	nameOK := s.LoginByName.Allow(username)
 	if !addrOK || !nameOK {
 		s.Log.Warn("login rate limited", "addr", store.RemoteFromContext(r.Context()))

@@ -82,6 +82,15 @@ func (s *server) loginFailed(r *http.Request, username string) {
 	}
 }
 
+// factorFailed records a wrong code or refused key for the account's
+// second-factor count (already counted by factorAttempt) and audits the
+// lock it may have set.
+func (s *server) factorFailed(r *http.Request, u *escudo.User) {
+	if err := s.DB.FactorFailed(r.Context(), u.ID, store.FactorLockout); err != nil {
+		s.Log.Error("record second-factor failure", "err", err)
+	}
+}
+
 // afterPassword continues a sign-in whose password was right.
 func (s *server) afterPassword(w http.ResponseWriter, r *http.Request, u *escudo.User) {
 	ctx := r.Context()
@@ -167,6 +176,7 @@ func (s *server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.loginFailed(r, u.Username)
+		s.factorFailed(r, u)
 		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, "error.totp_invalid")
 		return
 	}
@@ -191,12 +201,35 @@ func (s *server) postedCode(w http.ResponseWriter, r *http.Request) (*escudo.Use
 		s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.totp_invalid")
 		return nil, false
 	}
+	if !s.factorAttempt(w, r, u, func() { s.totpPage(w, r, http.StatusTooManyRequests, "totp", "totp.title", nil, "error.factor_locked") }) {
+		return nil, false
+	}
 	return u, true
+}
+
+// factorAttempt counts a second-factor attempt of the account before it is
+// checked (store.BeginFactorAttempt). When the account's code step is
+// locked it calls locked, which writes the answer, and reports false.
+func (s *server) factorAttempt(w http.ResponseWriter, r *http.Request, u *escudo.User, locked func()) bool {
+	ok, until, err := s.DB.BeginFactorAttempt(r.Context(), u.ID, store.FactorLockout)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return false
+	}
+	if !ok {
+		s.Log.Warn("second factor locked", "user", u.ID, "until", until)
+		locked()
+		return false
+	}
+	return true
 }
 
 func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *escudo.User) {
 	if err := s.DB.ClearFailures(r.Context(), s.DB.AccountSubject(u.Username)); err != nil {
 		s.Log.Error("clear login failures", "err", err)
+	}
+	if err := s.DB.ClearFactorFailures(r.Context(), u.ID); err != nil {
+		s.Log.Error("clear second-factor failures", "err", err)
 	}
 	if s.securityKeyRequired(u) {
 		// The password and the code were right; the security key is next,
@@ -258,6 +291,7 @@ func (s *server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.loginFailed(r, u.Username)
+		s.factorFailed(r, u)
 		d, ok := s.enrolData(w, r, u)
 		if !ok {
 			return
@@ -299,7 +333,16 @@ func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if state == store.TOTPConfirmed {
-		err = s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code"))
+		if !s.factorAttempt(w, r, u, func() {
+			s.totpPage(w, r, http.StatusTooManyRequests, "reauth", "reauth.title", s.reauthData(r), "error.factor_locked")
+		}) {
+			return
+		}
+		if err = s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")); err == nil {
+			if cerr := s.DB.ClearFactorFailures(r.Context(), u.ID); cerr != nil {
+				s.Log.Error("clear second-factor failures", "err", cerr)
+			}
+		}
 	} else {
 		_, err = s.DB.Authenticate(r.Context(), u.Username, r.PostForm.Get("password"))
 	}
@@ -309,6 +352,9 @@ func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.loginFailed(r, u.Username)
+		if state == store.TOTPConfirmed {
+			s.factorFailed(r, u)
+		}
 		s.totpPage(w, r, http.StatusUnauthorized, "reauth", "reauth.title", s.reauthData(r), "error.login_failed")
 		return
 	}

@@ -4,7 +4,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"encoding/json"
-	"net"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -48,20 +48,20 @@ func (w *webauthnUser) WebAuthnName() string                       { return w.u.
 func (w *webauthnUser) WebAuthnDisplayName() string                { return w.u.DisplayName }
 func (w *webauthnUser) WebAuthnCredentials() []webauthn.Credential { return w.creds }
 
-// relyingParty configures WebAuthn for the address the browser used. The
-// browser binds each ceremony to the page's real origin, so a forged Host
-// header cannot make a victim's key sign for another site.
-func (s *server) relyingParty(r *http.Request) (*webauthn.WebAuthn, error) {
-	scheme := "http"
-	if s.Opts.SecureCookies || r.TLS != nil {
-		scheme = "https"
+// errNoPublicURL: without a configured public address there is no origin
+// to bind security keys to.
+var errNoPublicURL = errors.New("signin: security keys need Options.PublicURL (escudo serve --public-url)")
+
+// relyingParty configures WebAuthn for the configured public address. The
+// relying-party id and the one allowed origin come from it, never from the
+// request's Host header: a key registered or used through a request that
+// names another host answers for an origin the check refuses.
+func (s *server) relyingParty() (*webauthn.WebAuthn, error) {
+	u := s.Opts.PublicURL
+	if u == nil || u.Hostname() == "" {
+		return nil, errNoPublicURL
 	}
-	host := r.Host
-	name := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		name = h
-	}
-	return webauthn.New(&webauthn.Config{RPID: name, RPDisplayName: "escudo", RPOrigins: []string{scheme + "://" + host}})
+	return webauthn.New(&webauthn.Config{RPID: u.Hostname(), RPDisplayName: "escudo", RPOrigins: []string{u.Scheme + "://" + u.Host}})
 }
 
 func (s *server) loadWebauthnUser(r *http.Request, u *escudo.User) (*webauthnUser, error) {
@@ -125,9 +125,10 @@ func (s *server) handleSecurityKeyBegin(w http.ResponseWriter, r *http.Request) 
 		s.JSONError(w, r, http.StatusUnauthorized, escudo.EUNAUTHORIZED, "error.unauthorized")
 		return
 	}
-	rp, err := s.relyingParty(r)
+	rp, err := s.relyingParty()
 	if err != nil {
-		s.ServerError(w, r, err)
+		s.Log.Error("security key", "err", err)
+		s.JSONError(w, r, http.StatusServiceUnavailable, escudo.EINTERNAL, "error.security_key_unconfigured")
 		return
 	}
 	wu, err := s.loadWebauthnUser(r, u)
@@ -165,6 +166,11 @@ func (s *server) handleSecurityKeyFinish(w http.ResponseWriter, r *http.Request)
 		s.JSONError(w, r, http.StatusUnauthorized, escudo.EUNAUTHORIZED, "error.unauthorized")
 		return
 	}
+	if !s.factorAttempt(w, r, u, func() {
+		s.JSONError(w, r, http.StatusTooManyRequests, escudo.ETOOMANY, "error.factor_locked")
+	}) {
+		return
+	}
 	ctx := r.Context()
 	sb := s.Sessions.PopBytes(ctx, sessionWebAuthnKey) // a challenge answers once
 	register := s.Sessions.PopBool(ctx, sessionWebAuthnRegKey)
@@ -173,9 +179,10 @@ func (s *server) handleSecurityKeyFinish(w http.ResponseWriter, r *http.Request)
 		s.JSONError(w, r, http.StatusUnauthorized, escudo.EUNAUTHORIZED, "error.security_key_failed")
 		return
 	}
-	rp, err := s.relyingParty(r)
+	rp, err := s.relyingParty()
 	if err != nil {
-		s.ServerError(w, r, err)
+		s.Log.Error("security key", "err", err)
+		s.JSONError(w, r, http.StatusServiceUnavailable, escudo.EINTERNAL, "error.security_key_unconfigured")
 		return
 	}
 	wu, err := s.loadWebauthnUser(r, u)
@@ -197,6 +204,7 @@ func (s *server) handleSecurityKeyFinish(w http.ResponseWriter, r *http.Request)
 			s.Log.Error("audit", "err", aerr)
 		}
 		s.loginFailed(r, u.Username)
+		s.factorFailed(r, u)
 		s.JSONError(w, r, http.StatusUnauthorized, escudo.EUNAUTHORIZED, "error.security_key_failed")
 		return
 	}
@@ -213,6 +221,9 @@ func (s *server) handleSecurityKeyFinish(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		s.ServerError(w, r, err)
 		return
+	}
+	if err := s.DB.ClearFactorFailures(ctx, u.ID); err != nil {
+		s.Log.Error("clear second-factor failures", "err", err)
 	}
 	s.Sessions.Remove(ctx, sessionTOTPOKKey)
 	next := web.SafeNext(r.URL.Query().Get("next"), "/queue")
