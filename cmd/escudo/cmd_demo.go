@@ -95,7 +95,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "escudo-demo", "demo data folder (SQLite database, master key, demo.json)")
 	dbURL := fs.String("db", "", "seed this PostgreSQL database (postgres://...) instead of SQLite in --data")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
-	cases := fs.Int("cases", 200, "number of fictional cases to seed")
+	cases := fs.Int("cases", demo.DefaultCases, "number of fictional cases to seed")
 	seed := fs.Uint64("seed", 1, "seed of the fictional data (same seed, same data)")
 	reset := fs.Bool("reset", false, "delete the demo folder and seed it again")
 	if err := parseFlags(fs, args); err != nil {

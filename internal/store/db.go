@@ -61,6 +61,10 @@ type DB struct {
 	path        string
 	keyProvider vault.KeyProvider
 
+	// ResealProgress, when set, follows Migrate's sealing of rows written
+	// before migration 0500 (reseal.go).
+	ResealProgress ResealProgress
+
 	// CheckpointEvery is how many audit entries pass between signed
 	// checkpoints (audit_checkpoint.go); 0 turns automatic checkpoints off.
 	CheckpointEvery int
@@ -402,6 +406,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		if err := db.loadKeys(ctx); err != nil {
 			return applied, err
 		}
+		if err := db.sealPlaintextRows(ctx); err != nil {
+			return applied, err
+		}
 	}
 	return applied, nil
 }
@@ -418,6 +425,11 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	}
 	if n < len(ms) {
 		return fmt.Errorf("store: %d migrations pending (run escudo migrate)", len(ms)-n)
+	}
+	if left, err := db.unsealedRows(ctx); err != nil {
+		return err
+	} else if left > 0 {
+		return fmt.Errorf("store: %d rows still hold personal attributes in clear (run escudo migrate to seal them)", left)
 	}
 	return nil
 }
