@@ -116,10 +116,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger()
-	keys, err := vault.LoadMasterKey(filepath.Join(*data, "master.key"), true)
+	// Fictional data only: the demo keeps its key beside its data, which a
+	// real installation refuses (escudo serve --allow-key-in-data).
+	keyFile := filepath.Join(*data, "master.key")
+	keys, err := vault.LoadMasterKey(keyFile, true)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "AVISO: la demostración guarda su llave maestra dentro de su carpeta (%s); sólo sirve para datos ficticios.\n"+
+		"WARNING: the demo keeps its master key inside its folder (%s); fit for fictional data only. A real installation keeps the key apart.\n", keyFile, keyFile)
 	clock := &demo.Clock{}
 	o := store.Options{Keys: keys, Now: clock.Now, Logger: log}
 	if *dbURL != "" {
