@@ -95,7 +95,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "escudo-demo", "demo data folder (SQLite database, master key, demo.json)")
 	dbURL := fs.String("db", "", "seed this PostgreSQL database (postgres://...) instead of SQLite in --data")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
-	cases := fs.Int("cases", 200, "number of fictional cases to seed")
+	cases := fs.Int("cases", demo.DefaultCases, "number of fictional cases to seed")
 	seed := fs.Uint64("seed", 1, "seed of the fictional data (same seed, same data)")
 	reset := fs.Bool("reset", false, "delete the demo folder and seed it again")
 	if err := parseFlags(fs, args); err != nil {
@@ -116,10 +116,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger()
-	keys, err := vault.LoadMasterKey(filepath.Join(*data, "master.key"), true)
+	// Fictional data only: the demo keeps its key beside its data, which a
+	// real installation refuses (escudo serve --allow-key-in-data).
+	keyFile := filepath.Join(*data, "master.key")
+	keys, err := vault.LoadMasterKey(keyFile, true)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "AVISO: la demostración guarda su llave maestra dentro de su carpeta (%s); sólo sirve para datos ficticios.\n"+
+		"WARNING: the demo keeps its master key inside its folder (%s); fit for fictional data only. A real installation keeps the key apart.\n", keyFile, keyFile)
 	clock := &demo.Clock{}
 	o := store.Options{Keys: keys, Now: clock.Now, Logger: log}
 	if *dbURL != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +17,7 @@ func TestDeviceCommands(t *testing.T) {
 		t.Fatalf("migrate: %s", stderr)
 	}
 	ctx := context.Background()
-	keys, err := vault.LoadMasterKey(filepath.Join(dir, "master.key"), false)
+	keys, err := vault.LoadMasterKey(testKeyPath(t), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,7 +44,7 @@ func TestTokenCommands(t *testing.T) {
 
 	// The token opens the API of this data folder.
 	ctx := context.Background()
-	key, err := vault.LoadMasterKey(filepath.Join(dir, "master.key"), false)
+	key, err := vault.LoadMasterKey(testKeyPath(t), false)
 	if err != nil {
 		t.Fatal(err)
 	}

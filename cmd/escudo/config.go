@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"escudo"
@@ -18,19 +19,91 @@ import (
 
 // dbFlags are the storage flags shared by every command that touches data.
 type dbFlags struct {
-	data      string
-	url       string
-	masterKey string
-	config    string
+	data           string
+	url            string
+	masterKey      string
+	config         string
+	allowKeyInData bool
+	allowReadable  bool
 }
 
 func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	f := &dbFlags{}
-	fs.StringVar(&f.data, "data", envOr("ESCUDO_DATA", "escudo-data"), "data folder for the embedded SQLite database and its master key")
+	fs.StringVar(&f.data, "data", envOr("ESCUDO_DATA", "escudo-data"), "data folder for the embedded SQLite database")
 	fs.StringVar(&f.url, "db", os.Getenv("ESCUDO_DB"), "PostgreSQL URL (postgres://...); overrides --data for the database")
-	fs.StringVar(&f.masterKey, "master-key", os.Getenv("ESCUDO_MASTER_KEY_FILE"), "master key file (default DATA/master.key; ESCUDO_MASTER_KEY holds a hex key instead)")
+	fs.StringVar(&f.masterKey, "master-key", os.Getenv("ESCUDO_MASTER_KEY_FILE"), "master key file, kept apart from the data (default "+defaultKeyHint()+"; ESCUDO_MASTER_KEY holds a hex key instead)")
 	fs.StringVar(&f.config, "config", os.Getenv("ESCUDO_CONFIG"), "JSON configuration file (clock rules and more)")
+	fs.BoolVar(&f.allowKeyInData, "allow-key-in-data", os.Getenv("ESCUDO_ALLOW_KEY_IN_DATA") == "1", "accept a master key inside the data folder (whoever copies the folder can then decrypt everything)")
+	fs.BoolVar(&f.allowReadable, "allow-readable-key", false, "only warn when other users can read the master key file")
 	return f
+}
+
+// defaultKeyPath is where the master key lives unless told otherwise: the
+// user's configuration folder ($XDG_CONFIG_HOME or ~/.config on Linux,
+// ~/Library/Application Support on macOS, %AppData% on Windows), never the
+// data folder, so copying the data folder or a backup of it does not copy
+// the key.
+func defaultKeyPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no configuration folder for the master key (%w): pass --master-key FILE or set ESCUDO_MASTER_KEY", err)
+	}
+	return filepath.Join(dir, "escudo", "master.key"), nil
+}
+
+func defaultKeyHint() string {
+	if p, err := defaultKeyPath(); err == nil {
+		return p
+	}
+	return "the user's configuration folder"
+}
+
+// within reports whether path lies inside dir (after resolving both).
+func within(dir, path string) bool {
+	resolve := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		if r, err := filepath.EvalSymlinks(a); err == nil {
+			return r
+		}
+		// A file not yet created: resolve its folder.
+		if r, err := filepath.EvalSymlinks(filepath.Dir(a)); err == nil {
+			return filepath.Join(r, filepath.Base(a))
+		}
+		return a
+	}
+	rel, err := filepath.Rel(resolve(dir), resolve(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// keyPath decides the master key file and refuses one inside the SQLite
+// data folder unless the operator allowed it.
+func (f *dbFlags) keyPath() (string, error) {
+	path := f.masterKey
+	if path == "" {
+		var err error
+		if path, err = defaultKeyPath(); err != nil {
+			return "", err
+		}
+		old := filepath.Join(f.data, "master.key")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && f.url == "" {
+			if _, err := os.Stat(old); err == nil {
+				if f.allowKeyInData {
+					return old, nil
+				}
+				return "", fmt.Errorf("the master key %s is inside the data folder %s, so whoever copies the folder or a backup of it can decrypt everything: "+
+					"move it out (mkdir -p %s && mv %s %s) or pass --master-key FILE; --allow-key-in-data keeps it there",
+					old, f.data, filepath.Dir(path), old, path)
+			}
+		}
+	}
+	if f.url == "" && !f.allowKeyInData && within(f.data, path) {
+		return "", fmt.Errorf("the master key %s is inside the data folder %s, so whoever copies the folder or a backup of it can decrypt everything: "+
+			"keep it elsewhere (--master-key FILE or ESCUDO_MASTER_KEY), or pass --allow-key-in-data", path, f.data)
+	}
+	return path, nil
 }
 
 func envOr(k, def string) string {
@@ -74,16 +147,21 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPath := f.masterKey
-	if keyPath == "" {
-		keyPath = filepath.Join(f.data, "master.key")
-	}
-	if f.url != "" && create && os.Getenv("ESCUDO_MASTER_KEY") == "" {
-		if _, err := os.Stat(keyPath); errors.Is(err, os.ErrNotExist) {
-			log.Warn("creating a master key file for PostgreSQL; every node needs this same key", "path", keyPath)
+	var keyPath string
+	if os.Getenv("ESCUDO_MASTER_KEY") == "" {
+		if keyPath, err = f.keyPath(); err != nil {
+			return nil, nil, err
+		}
+		if _, err := os.Stat(keyPath); errors.Is(err, os.ErrNotExist) && create {
+			if f.url != "" {
+				log.Warn("creating a master key file for PostgreSQL; every node needs this same key", "path", keyPath)
+			} else {
+				log.Warn("creating the master key; keep it apart from the data folder and its backups, and keep a copy in a safe place", "path", keyPath)
+			}
 		}
 	}
-	keys, err := vault.LoadMasterKey(keyPath, create)
+	keys, err := vault.LoadMasterKeyFile(keyPath, vault.KeyFileOptions{Create: create, AllowReadable: f.allowReadable,
+		Warn: func(msg string) { log.Warn(msg) }})
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("no master key at %s: run escudo migrate first, or point --master-key at the installation's key", keyPath)
 	} else if err != nil {

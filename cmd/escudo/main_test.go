@@ -42,7 +42,7 @@ func TestCommands(t *testing.T) {
 	if code, out, _ := runCmd(t, "", "migrate", "--data", dir); code != 0 || !strings.HasPrefix(out, "0 migrations") {
 		t.Fatalf("second migrate must apply nothing: %s", out)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, "master.key")); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(testKeyPath(t)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("master key file: %v %v", err, fi)
 	}
 	if code, out, stderr := runCmd(t, "a long enough password", "user", "add", "--data", dir, "--role", "admin", "--username", "Ana"); code != 0 || !strings.Contains(out, "user ana created") {

@@ -70,11 +70,11 @@ type install struct {
 func newInstall(t *testing.T, bin string, devices int) *install {
 	t.Helper()
 	in := &install{dir: t.TempDir()}
-	if out, err := exec.Command(bin, "migrate", "--data", in.dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "migrate", "--data", in.dir, "--master-key", in.dir+".key").CombinedOutput(); err != nil {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
 	ctx := context.Background()
-	keys, err := vault.LoadMasterKey(filepath.Join(in.dir, "master.key"), false)
+	keys, err := vault.LoadMasterKey(in.dir+".key", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func newInstall(t *testing.T, bin string, devices int) *install {
 func (in *install) openStore(t *testing.T) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := vault.LoadMasterKey(filepath.Join(in.dir, "master.key"), false)
+	keys, err := vault.LoadMasterKey(in.dir+".key", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestKilledDuringBurstLosesNoAcknowledgedAlert(t *testing.T) {
 		"policy": map[string]any{"tiers": []map[string]any{{"name": "duty", "ack_timeout": "10m", "roles": []string{"duty"}}}},
 		"notify": map[string]any{"hold": "2s", "poll_interval": "200ms", "base_backoff": "200ms", "max_backoff": "1s"},
 	}})
-	args := []string{"--data", in.dir, "--config", cfg, "--alert-webhook", rcv.srv.URL}
+	args := []string{"--data", in.dir, "--master-key", in.dir + ".key", "--config", cfg, "--alert-webhook", rcv.srv.URL}
 	srv := startServer(t, bin, args...)
 
 	var mu sync.Mutex
@@ -370,7 +370,7 @@ func TestReceiverDownNothingLost(t *testing.T) {
 		}},
 		"notify": map[string]any{"poll_interval": "100ms", "base_backoff": "100ms", "max_backoff": "500ms"},
 	}})
-	srv := startServer(t, bin, "--data", in.dir, "--config", cfg)
+	srv := startServer(t, bin, "--data", in.dir, "--master-key", in.dir+".key", "--config", cfg)
 	id, code, err := postAlert(srv.url, in.devices[0], in.secrets[0], `{"type":"panic","message_id":"x-1"}`)
 	if err != nil || code != http.StatusAccepted {
 		t.Fatalf("alert: %d %v", code, err)

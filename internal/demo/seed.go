@@ -128,6 +128,11 @@ func CreateStaff(ctx context.Context, db *store.DB, password string) (map[string
 	return created, nil
 }
 
+// DefaultCases is how many fictional cases `escudo demo` seeds unless told
+// otherwise; the test that no combination of clear columns singles a person
+// out (internal/store, TestStolenDatabaseIdentifiesNobody) runs at this size.
+const DefaultCases = 200
+
 // recentShare of the demo's requests arrive in its last 60 days, so the
 // backlog board has cases at every stage with running and breached clocks.
 const recentShare = 0.3

@@ -10,7 +10,8 @@ import (
 
 // ObjectRef is what the access layer needs to know about a case or a person
 // before anything sensitive is read: its ids, federal entity and assignee.
-// Loading it decrypts nothing and is not audited as a read.
+// Loading it decrypts only the entity (sealed, migration 0500) and is not
+// audited as a read.
 type ObjectRef struct {
 	CaseID     int64
 	PersonID   int64
@@ -22,21 +23,26 @@ type ObjectRef struct {
 func (db *DB) CaseRef(ctx context.Context, id int64) (ObjectRef, error) {
 	r := ObjectRef{CaseID: id}
 	var assigned sql.NullInt64
-	err := db.readRow(ctx, `SELECT person_id, entity, assigned_to FROM cases WHERE id = ?`, id).Scan(&r.PersonID, &r.Entity, &assigned)
+	var entity []byte
+	err := db.readRow(ctx, `SELECT c.person_id, p.entity_enc, c.assigned_to FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = ?`, id).
+		Scan(&r.PersonID, &entity, &assigned)
 	if isNoRows(err) {
 		return r, errNotFound()
 	} else if err != nil {
 		return r, fmt.Errorf("store: case ref: %w", err)
 	}
 	r.AssignedTo = assigned.Int64
+	if r.Entity, err = db.open("people.entity", entity); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
 // PersonRef returns the access attributes of a person.
 func (db *DB) PersonRef(ctx context.Context, id int64) (ObjectRef, error) {
 	r := ObjectRef{PersonID: id}
-	err := db.readRow(ctx, `SELECT entity FROM people WHERE id = ?`, id).Scan(&r.Entity)
-	if isNoRows(err) {
+	var err error
+	if r.Entity, err = db.personEntity(ctx, id); isNoRows(err) {
 		return r, errNotFound()
 	} else if err != nil {
 		return r, fmt.Errorf("store: person ref: %w", err)
@@ -48,10 +54,13 @@ func (db *DB) PersonRef(ctx context.Context, id int64) (ObjectRef, error) {
 // the beneficiary's federal entity.
 func (db *DB) DeviceRef(ctx context.Context, id int64) (ObjectRef, error) {
 	var r ObjectRef
-	err := db.readRow(ctx, `SELECT d.person_id, p.entity FROM devices d JOIN people p ON p.id = d.person_id WHERE d.id = ?`, id).Scan(&r.PersonID, &r.Entity)
+	err := db.readRow(ctx, `SELECT person_id FROM devices WHERE id = ?`, id).Scan(&r.PersonID)
 	if isNoRows(err) {
 		return r, errNotFound()
 	} else if err != nil {
+		return r, fmt.Errorf("store: device ref: %w", err)
+	}
+	if r.Entity, err = db.personEntity(ctx, r.PersonID); err != nil {
 		return r, fmt.Errorf("store: device ref: %w", err)
 	}
 	return r, nil
@@ -68,6 +77,15 @@ func (db *DB) AlertRef(ctx context.Context, id int64) (ObjectRef, error) {
 		return r, fmt.Errorf("store: alert ref: %w", err)
 	}
 	return r, nil
+}
+
+// personEntity reads and opens a person's sealed federal entity.
+func (db *DB) personEntity(ctx context.Context, id int64) (string, error) {
+	var entity []byte
+	if err := db.readRow(ctx, `SELECT entity_enc FROM people WHERE id = ?`, id).Scan(&entity); err != nil {
+		return "", err
+	}
+	return db.open("people.entity", entity)
 }
 
 func errNotFound() error { return escudo.Errorf(escudo.ENOTFOUND, "error.not_found") }

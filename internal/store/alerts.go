@@ -567,8 +567,7 @@ func (db *DB) EntityLiaisons(ctx context.Context, entity string) ([]Liaison, err
 
 // PersonEntity returns a beneficiary's federal entity.
 func (db *DB) PersonEntity(ctx context.Context, personID int64) (string, error) {
-	var e string
-	err := db.readRow(ctx, `SELECT entity FROM people WHERE id = ?`, personID).Scan(&e)
+	e, err := db.personEntity(ctx, personID)
 	if isNoRows(err) {
 		return "", escudo.Errorf(escudo.ENOTFOUND, "error.person_not_found")
 	}

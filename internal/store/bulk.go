@@ -155,6 +155,11 @@ func (tx *Tx) bulkFile(ctx context.Context, chain *auditChain, roles map[int64]s
 	if err != nil {
 		return escudo.Receipt{}, err
 	}
+	referredBy, err := tx.seal(vault.Identity, "cases.referred_by", c.ReferredBy)
+	if err != nil {
+		return escudo.Receipt{}, err
+	}
+	entityIdx := tx.db.Keys.BlindIndex("entity", p.Entity)
 	c.PersonID, c.Person, c.Entity = p.ID, p, p.Entity
 	c.Admission, c.Stage = escudo.AdmissionPending, escudo.StageReception
 	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
@@ -171,10 +176,10 @@ func (tx *Tx) bulkFile(ctx context.Context, chain *auditChain, roles map[int64]s
 			return escudo.Receipt{}, fmt.Errorf("store: could not draw a free reference")
 		}
 	}
-	c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, received_at, imminent_danger, procedure, admission, stage, entity, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Reference, tx.db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), c.ReferredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
-		string(c.Procedure), string(c.Admission), string(c.Stage), c.Entity, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
+	c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+		c.Reference, tx.db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), referredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
+		string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
 	if err != nil {
 		return escudo.Receipt{}, fmt.Errorf("store: insert case: %w", err)
 	}

@@ -81,6 +81,11 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 		if err != nil {
 			return err
 		}
+		referredBy, err := tx.seal(vault.Identity, "cases.referred_by", c.ReferredBy)
+		if err != nil {
+			return err
+		}
+		entityIdx := db.Keys.BlindIndex("entity", p.Entity)
 		c.PersonID, c.Person, c.Entity = p.ID, p, p.Entity
 		c.Admission, c.Stage = escudo.AdmissionPending, escudo.StageReception
 		c.CreatedBy, c.CreatedAt, c.UpdatedAt = escudo.UserIDFromContext(ctx), tx.now, tx.now
@@ -97,10 +102,10 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 				return fmt.Errorf("store: could not draw a free reference")
 			}
 		}
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, received_at, imminent_danger, procedure, admission, stage, entity, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Reference, db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), c.ReferredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
-			string(c.Procedure), string(c.Admission), string(c.Stage), c.Entity, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+			c.Reference, db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), referredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
+			string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
 		if err != nil {
 			return fmt.Errorf("store: insert case: %w", err)
 		}
@@ -136,8 +141,8 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 	return &rcpt, nil
 }
 
-const caseColumns = `c.id, c.reference, c.person_id, c.channel, c.referred_by, c.received_at, c.imminent_danger, c.procedure, c.admission, c.admission_reason_enc,
-	c.stage, c.entity, c.assigned_to, c.narrative_enc, c.aggressors_enc, c.created_by, c.created_at, c.updated_at, u.display_name, p.name_enc`
+const caseColumns = `c.id, c.reference, c.person_id, c.channel, c.referred_by_enc, c.received_at, c.imminent_danger, c.procedure, c.admission, c.admission_reason_enc,
+	c.stage, p.entity_enc, c.assigned_to, c.narrative_enc, c.aggressors_enc, c.created_by, c.created_at, c.updated_at, u.display_name, p.name_enc`
 
 const caseFrom = ` FROM cases c JOIN people p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.assigned_to`
 
@@ -146,11 +151,11 @@ func (db *DB) scanCase(row interface{ Scan(...any) error }, full bool) (*escudo.
 	var c escudo.Case
 	var received, created, updated int64
 	var imminent int
-	var reason, narrative, aggressors, name []byte
+	var referredBy, reason, entity, narrative, aggressors, name []byte
 	var assigned, createdBy sql.NullInt64
 	var assignee sql.NullString
-	if err := row.Scan(&c.ID, &c.Reference, &c.PersonID, &c.Channel, &c.ReferredBy, &received, &imminent, &c.Procedure, &c.Admission, &reason,
-		&c.Stage, &c.Entity, &assigned, &narrative, &aggressors, &createdBy, &created, &updated, &assignee, &name); err != nil {
+	if err := row.Scan(&c.ID, &c.Reference, &c.PersonID, &c.Channel, &referredBy, &received, &imminent, &c.Procedure, &c.Admission, &reason,
+		&c.Stage, &entity, &assigned, &narrative, &aggressors, &createdBy, &created, &updated, &assignee, &name); err != nil {
 		return nil, err
 	}
 	c.ReceivedAt, c.CreatedAt, c.UpdatedAt = fromMicros(received), fromMicros(created), fromMicros(updated)
@@ -158,6 +163,12 @@ func (db *DB) scanCase(row interface{ Scan(...any) error }, full bool) (*escudo.
 	var err error
 	c.Person = &escudo.Person{ID: c.PersonID}
 	if c.Person.Name, err = db.open("people.name", name); err != nil {
+		return nil, err
+	}
+	if c.Entity, err = db.open("people.entity", entity); err != nil {
+		return nil, err
+	}
+	if c.ReferredBy, err = db.open("cases.referred_by", referredBy); err != nil {
 		return nil, err
 	}
 	if full {
@@ -210,8 +221,8 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 			ref = "ESC-" + ref
 		}
 		where = append(where, `c.id IN (SELECT r.id FROM cases r WHERE r.reference = ?
-			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.name_bidx = ? OR q.phone_bidx = ?)`)
-		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)))
+			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.name_bidx = ? OR q.phone_bidx = ? OR q.organization_bidx = ?)`)
+		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)), db.Keys.BlindIndex("organization", q))
 	}
 	if f.Stage != "" {
 		where = append(where, `c.stage = ?`)
@@ -221,8 +232,8 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 		args = append(args, string(escudo.StageClosed))
 	}
 	if f.Entity != "" {
-		where = append(where, `c.entity = ?`)
-		args = append(args, f.Entity)
+		where = append(where, `c.entity_bidx = ?`)
+		args = append(args, db.Keys.BlindIndex("entity", f.Entity))
 	}
 	if f.Procedure != "" {
 		where = append(where, `c.procedure = ?`)

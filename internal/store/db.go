@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,10 @@ type DB struct {
 	log         *slog.Logger
 	path        string
 	keyProvider vault.KeyProvider
+
+	// ResealProgress, when set, follows Migrate's sealing of rows written
+	// before migration 0500 (reseal.go).
+	ResealProgress ResealProgress
 
 	// CheckpointEvery is how many audit entries pass between signed
 	// checkpoints (audit_checkpoint.go); 0 turns automatic checkpoints off.
@@ -108,6 +113,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("store: data dir: %w", err)
 		}
 		db.path = filepath.Join(o.DataDir, "escudo.db")
+		if err := privateFiles(db.path, db.log); err != nil {
+			return nil, err
+		}
 		// busy_timeout first so the other pragmas wait rather than fail.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 		dsn = "file:" + (&url.URL{Path: db.path}).EscapedPath() + "?" + pragmas
@@ -402,6 +410,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		if err := db.loadKeys(ctx); err != nil {
 			return applied, err
 		}
+		if err := db.sealPlaintextRows(ctx); err != nil {
+			return applied, err
+		}
 	}
 	return applied, nil
 }
@@ -419,10 +430,42 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if n < len(ms) {
 		return fmt.Errorf("store: %d migrations pending (run escudo migrate)", len(ms)-n)
 	}
+	if left, err := db.unsealedRows(ctx); err != nil {
+		return err
+	} else if left > 0 {
+		return fmt.Errorf("store: %d rows still hold personal attributes in clear (run escudo migrate to seal them)", left)
+	}
 	return nil
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// privateFiles creates the SQLite file readable by its owner alone before
+// SQLite opens it (SQLite gives the WAL and shared-memory files the
+// database's permissions), and tightens files an earlier version left
+// readable by others.
+func privateFiles(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the operator's data folder
+	if err == nil {
+		return f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("store: create database: %w", err)
+	}
+	if runtime.GOOS == "windows" {
+		return nil // no permission bits; the folder's ACLs apply
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, 0o600); err != nil {
+			return fmt.Errorf("store: %s is readable by other users and could not be restricted: %w", p, err)
+		}
+		log.Warn("database file was readable by other users; restricted to its owner", "path", p, "was", fmt.Sprintf("%04o", st.Mode().Perm()))
+	}
+	return nil
+}
 
 // Init checks that the schema is current and loads the data keys, for
 // commands that serve an existing database.

@@ -42,11 +42,15 @@ func (db *DB) CreateDevice(ctx context.Context, d *escudo.Device) (string, error
 	}
 	secret := NewDeviceSecret()
 	err := db.WithTx(ctx, true, func(tx *Tx) error {
-		var entity string
-		err := tx.QueryRow(ctx, `SELECT entity FROM people WHERE id = ?`, d.PersonID).Scan(&entity)
+		var sealedEntity []byte
+		err := tx.QueryRow(ctx, `SELECT entity_enc FROM people WHERE id = ?`, d.PersonID).Scan(&sealedEntity)
 		if isNoRows(err) {
 			return escudo.FieldError("person_id", "validation.not_found", nil)
 		} else if err != nil {
+			return err
+		}
+		entity, err := db.open("people.entity", sealedEntity)
+		if err != nil {
 			return err
 		}
 		var mac, sealed, phone, phoneIdx []byte
@@ -79,7 +83,7 @@ func (db *DB) CreateDevice(ctx context.Context, d *escudo.Device) (string, error
 	return secret, nil
 }
 
-const deviceColumns = `d.id, d.kind, d.person_id, d.label, d.auth, d.phone_enc, d.heartbeat_interval, d.disabled, d.last_test_at, d.last_alert_at, d.created_at, p.entity`
+const deviceColumns = `d.id, d.kind, d.person_id, d.label, d.auth, d.phone_enc, d.heartbeat_interval, d.disabled, d.last_test_at, d.last_alert_at, d.created_at, p.entity_enc`
 
 func (db *DB) scanDevice(row interface{ Scan(...any) error }, extra ...any) (*escudo.Device, error) {
 	d := &escudo.Device{}
@@ -88,7 +92,8 @@ func (db *DB) scanDevice(row interface{ Scan(...any) error }, extra ...any) (*es
 	var interval, created int64
 	var disabled int
 	var lastTest, lastAlert sql.NullInt64
-	dest := append([]any{&d.ID, &kind, &d.PersonID, &d.Label, &auth, &phone, &interval, &disabled, &lastTest, &lastAlert, &created, &d.Entity}, extra...)
+	var entity []byte
+	dest := append([]any{&d.ID, &kind, &d.PersonID, &d.Label, &auth, &phone, &interval, &disabled, &lastTest, &lastAlert, &created, &entity}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if isNoRows(err) {
 			return nil, escudo.Errorf(escudo.ENOTFOUND, "error.device_not_found")
@@ -98,8 +103,11 @@ func (db *DB) scanDevice(row interface{ Scan(...any) error }, extra ...any) (*es
 	d.Kind, d.Auth, d.Disabled = escudo.DeviceKind(kind), escudo.DeviceAuth(auth), disabled == 1
 	d.HeartbeatInterval = time.Duration(interval) * time.Microsecond
 	d.LastTestAt, d.LastAlertAt, d.CreatedAt = ptrMicros(lastTest), ptrMicros(lastAlert), fromMicros(created)
+	var err error
+	if d.Entity, err = db.open("people.entity", entity); err != nil {
+		return nil, err
+	}
 	if len(phone) > 0 {
-		var err error
 		if d.Phone, err = db.open("devices.phone", phone); err != nil {
 			return nil, err
 		}
@@ -156,10 +164,6 @@ func (db *DB) FindDevicesWhere(ctx context.Context, f escudo.DeviceFilter) ([]*e
 		q += ` AND d.person_id = ?`
 		args = append(args, f.PersonID)
 	}
-	if f.Entity != "" {
-		q += ` AND p.entity = ?`
-		args = append(args, f.Entity)
-	}
 	rows, err := db.readQuery(ctx, q+` ORDER BY d.id`, args...)
 	if err != nil {
 		return nil, err
@@ -171,7 +175,10 @@ func (db *DB) FindDevicesWhere(ctx context.Context, f escudo.DeviceFilter) ([]*e
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		// The beneficiary's entity is sealed: it is compared once opened.
+		if f.Entity == "" || d.Entity == f.Entity {
+			out = append(out, d)
+		}
 	}
 	return out, rows.Err()
 }

@@ -177,7 +177,7 @@ type UntestedDevice struct {
 // tested, their registration) is older than before, oldest first; limit <= 0
 // means all.
 func (db *DB) UntestedDevices(ctx context.Context, before time.Time, limit int) ([]UntestedDevice, error) {
-	q := `SELECT d.id, d.kind, d.person_id, p.entity, d.label, d.last_test_at, d.created_at FROM devices d JOIN people p ON p.id = d.person_id
+	q := `SELECT d.id, d.kind, d.person_id, p.entity_enc, d.label, d.last_test_at, d.created_at FROM devices d JOIN people p ON p.id = d.person_id
 		WHERE d.disabled = 0 AND COALESCE(d.last_test_at, d.created_at) < ? ORDER BY COALESCE(d.last_test_at, d.created_at), d.id`
 	args := []any{micros(before)}
 	if limit > 0 {
@@ -194,7 +194,11 @@ func (db *DB) UntestedDevices(ctx context.Context, before time.Time, limit int) 
 		var d UntestedDevice
 		var last sql.NullInt64
 		var created int64
-		if err := rows.Scan(&d.ID, &d.Kind, &d.PersonID, &d.Entity, &d.Label, &last, &created); err != nil {
+		var entity []byte
+		if err := rows.Scan(&d.ID, &d.Kind, &d.PersonID, &entity, &d.Label, &last, &created); err != nil {
+			return nil, err
+		}
+		if d.Entity, err = db.open("people.entity", entity); err != nil {
 			return nil, err
 		}
 		d.LastTestAt, d.CreatedAt = ptrMicros(last), fromMicros(created)

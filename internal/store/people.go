@@ -14,7 +14,8 @@ var _ escudo.PersonService = (*DB)(nil)
 // sealedPerson holds a person's sensitive fields as envelopes.
 type sealedPerson struct {
 	name, nameIdx, alias, phone, phoneIdx, email, address, relatives, members []byte
-	contact                                                                   string
+	// Attributes that together single a person out (migration 0500).
+	kind, gender, ethnicity, language, entity, municipality, occupation, organization, orgIdx, contact []byte
 }
 
 func (tx *Tx) sealPerson(p *escudo.Person) (*sealedPerson, error) {
@@ -39,13 +40,22 @@ func (tx *Tx) sealPerson(p *escudo.Person) (*sealedPerson, error) {
 		b, _ := json.Marshal(p.Members)
 		seal(&s.members, vault.Identity, "people.members", string(b))
 	}
+	seal(&s.kind, vault.Identity, "people.kind", string(p.Kind))
+	seal(&s.gender, vault.Identity, "people.gender", p.Gender)
+	seal(&s.ethnicity, vault.Identity, "people.ethnicity", p.Ethnicity)
+	seal(&s.language, vault.Identity, "people.language", p.Language)
+	seal(&s.occupation, vault.Identity, "people.occupation", p.Occupation)
+	seal(&s.organization, vault.Identity, "people.organization", p.Organization)
+	seal(&s.entity, vault.Location, "people.entity", p.Entity)
+	seal(&s.municipality, vault.Location, "people.municipality", p.Municipality)
+	c, _ := json.Marshal(p.Contact)
+	seal(&s.contact, vault.Identity, "people.contact", string(c))
 	if err != nil {
 		return nil, err
 	}
 	s.nameIdx = k.BlindIndex("name", p.Name)
 	s.phoneIdx = k.BlindIndex("phone", digitsOnly(p.Phone))
-	c, _ := json.Marshal(p.Contact)
-	s.contact = string(c)
+	s.orgIdx = k.BlindIndex("organization", p.Organization)
 	return &s, nil
 }
 
@@ -65,11 +75,13 @@ func (tx *Tx) insertPerson(ctx context.Context, p *escudo.Person) error {
 		return err
 	}
 	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
-	p.ID, err = tx.InsertID(ctx, `INSERT INTO people (kind, profile, name_enc, name_bidx, alias_enc, gender, ethnicity, language, entity, municipality, occupation, organization,
-		phone_enc, phone_bidx, email_enc, address_enc, contact, relatives_enc, members_enc, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(p.Kind), string(p.Profile), s.name, s.nameIdx, s.alias, p.Gender, p.Ethnicity, p.Language, p.Entity, p.Municipality, p.Occupation, p.Organization,
-		s.phone, s.phoneIdx, s.email, s.address, s.contact, s.relatives, s.members, micros(tx.now), micros(tx.now))
+	// The plaintext kind, entity and contact columns of migration 0001 stay
+	// blank; their values are sealed.
+	p.ID, err = tx.InsertID(ctx, `INSERT INTO people (kind, profile, name_enc, name_bidx, alias_enc, kind_enc, gender_enc, ethnicity_enc, language_enc, entity, entity_enc,
+		municipality_enc, occupation_enc, organization_enc, organization_bidx, phone_enc, phone_bidx, email_enc, address_enc, contact, contact_enc, relatives_enc, members_enc, created_at, updated_at)
+		VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)`,
+		string(p.Profile), s.name, s.nameIdx, s.alias, s.kind, s.gender, s.ethnicity, s.language, s.entity,
+		s.municipality, s.occupation, s.organization, s.orgIdx, s.phone, s.phoneIdx, s.email, s.address, s.contact, s.relatives, s.members, micros(tx.now), micros(tx.now))
 	if err != nil {
 		return fmt.Errorf("store: insert person: %w", err)
 	}
@@ -102,10 +114,12 @@ func (db *DB) UpdatePerson(ctx context.Context, p *escudo.Person) error {
 			return err
 		}
 		p.UpdatedAt = tx.now
-		res, err := tx.Exec(ctx, `UPDATE people SET kind=?, profile=?, name_enc=?, name_bidx=?, alias_enc=?, gender=?, ethnicity=?, language=?, entity=?, municipality=?,
-			occupation=?, organization=?, phone_enc=?, phone_bidx=?, email_enc=?, address_enc=?, contact=?, relatives_enc=?, members_enc=?, updated_at=? WHERE id=?`,
-			string(p.Kind), string(p.Profile), s.name, s.nameIdx, s.alias, p.Gender, p.Ethnicity, p.Language, p.Entity, p.Municipality,
-			p.Occupation, p.Organization, s.phone, s.phoneIdx, s.email, s.address, s.contact, s.relatives, s.members, micros(tx.now), p.ID)
+		res, err := tx.Exec(ctx, `UPDATE people SET profile=?, name_enc=?, name_bidx=?, alias_enc=?, kind_enc=?, gender_enc=?, ethnicity_enc=?, language_enc=?, entity_enc=?,
+			municipality_enc=?, occupation_enc=?, organization_enc=?, organization_bidx=?, phone_enc=?, phone_bidx=?, email_enc=?, address_enc=?, contact_enc=?,
+			relatives_enc=?, members_enc=?, updated_at=? WHERE id=?`,
+			string(p.Profile), s.name, s.nameIdx, s.alias, s.kind, s.gender, s.ethnicity, s.language, s.entity,
+			s.municipality, s.occupation, s.organization, s.orgIdx, s.phone, s.phoneIdx, s.email, s.address, s.contact,
+			s.relatives, s.members, micros(tx.now), p.ID)
 		if err != nil {
 			return fmt.Errorf("store: update person: %w", err)
 		}
@@ -116,15 +130,16 @@ func (db *DB) UpdatePerson(ctx context.Context, p *escudo.Person) error {
 	})
 }
 
-const personColumns = `id, kind, profile, name_enc, alias_enc, gender, ethnicity, language, entity, municipality, occupation, organization, phone_enc, email_enc, address_enc, contact, relatives_enc, members_enc, created_at, updated_at`
+const personColumns = `id, profile, name_enc, alias_enc, kind_enc, gender_enc, ethnicity_enc, language_enc, entity_enc, municipality_enc, occupation_enc, organization_enc,
+	phone_enc, email_enc, address_enc, contact_enc, relatives_enc, members_enc, created_at, updated_at`
 
 func (db *DB) scanPerson(row interface{ Scan(...any) error }) (*escudo.Person, error) {
 	var p escudo.Person
-	var name, alias, phone, email, address, relatives, members []byte
-	var contact string
+	var name, alias, kind, gender, ethnicity, language, entity, municipality, occupation, organization []byte
+	var phone, email, address, contact, relatives, members []byte
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.Kind, &p.Profile, &name, &alias, &p.Gender, &p.Ethnicity, &p.Language, &p.Entity, &p.Municipality,
-		&p.Occupation, &p.Organization, &phone, &email, &address, &contact, &relatives, &members, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.Profile, &name, &alias, &kind, &gender, &ethnicity, &language, &entity, &municipality, &occupation, &organization,
+		&phone, &email, &address, &contact, &relatives, &members, &created, &updated); err != nil {
 		return nil, err
 	}
 	var err error
@@ -138,6 +153,17 @@ func (db *DB) scanPerson(row interface{ Scan(...any) error }) (*escudo.Person, e
 	open(&p.Phone, "people.phone", phone)
 	open(&p.Email, "people.email", email)
 	open(&p.Address, "people.address", address)
+	var k, cont string
+	open(&k, "people.kind", kind)
+	open(&p.Gender, "people.gender", gender)
+	open(&p.Ethnicity, "people.ethnicity", ethnicity)
+	open(&p.Language, "people.language", language)
+	open(&p.Entity, "people.entity", entity)
+	open(&p.Municipality, "people.municipality", municipality)
+	open(&p.Occupation, "people.occupation", occupation)
+	open(&p.Organization, "people.organization", organization)
+	open(&cont, "people.contact", contact)
+	p.Kind = escudo.PersonKind(k)
 	var rel, mem string
 	open(&rel, "people.relatives", relatives)
 	open(&mem, "people.members", members)
@@ -154,7 +180,9 @@ func (db *DB) scanPerson(row interface{ Scan(...any) error }) (*escudo.Person, e
 			return nil, err
 		}
 	}
-	_ = json.Unmarshal([]byte(contact), &p.Contact)
+	if cont != "" {
+		_ = json.Unmarshal([]byte(cont), &p.Contact)
+	}
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &p, nil
 }

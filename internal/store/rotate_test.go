@@ -51,7 +51,7 @@ func TestRotateReencryptsEverything(t *testing.T) {
 				found[tb.Name+"."+c] = true
 			}
 		}
-		for _, want := range []string{"people.name_enc", "cases.narrative_enc", "case_events.note_enc", "outbox.body_enc", "alerts.location_enc"} {
+		for _, want := range []string{"people.name_enc", "people.organization_enc", "people.entity_enc", "people.municipality_enc", "people.occupation_enc", "cases.referred_by_enc", "cases.narrative_enc", "case_events.note_enc", "outbox.body_enc", "alerts.location_enc"} {
 			if !found[want] {
 				t.Errorf("sealed column %s not discovered (found %v)", want, found)
 			}

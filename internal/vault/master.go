@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -40,9 +41,38 @@ func ParseMasterKey(s string) (*MasterKey, error) {
 
 // LoadMasterKey reads the key from the environment variable when set, else
 // from path; with create, a missing file gets a new random key (mode 0600).
+// A key file that other users can read is refused.
 func LoadMasterKey(path string, create bool) (*MasterKey, error) {
+	return LoadMasterKeyFile(path, KeyFileOptions{Create: create})
+}
+
+// KeyFileOptions tune LoadMasterKeyFile.
+type KeyFileOptions struct {
+	Create bool // a missing file gets a new random key (mode 0600)
+	// AllowReadable accepts a key file that group or others can read,
+	// calling Warn instead of refusing it.
+	AllowReadable bool
+	Warn          func(msg string)
+}
+
+// ErrReadableKey is returned for a key file that other users can read.
+var ErrReadableKey = errors.New("vault: the master key file can be read by other users")
+
+// LoadMasterKeyFile is LoadMasterKey with options.
+func LoadMasterKeyFile(path string, o KeyFileOptions) (*MasterKey, error) {
 	if s := os.Getenv("ESCUDO_MASTER_KEY"); s != "" {
 		return ParseMasterKey(s)
+	}
+	create := o.Create
+	// Windows has no permission bits; its ACLs are the folder's.
+	if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		msg := fmt.Sprintf("%v: %s has mode %04o; run: chmod 600 %s", ErrReadableKey, path, st.Mode().Perm(), path)
+		if !o.AllowReadable {
+			return nil, fmt.Errorf("%w: %s has mode %04o; run: chmod 600 %s", ErrReadableKey, path, st.Mode().Perm(), path)
+		}
+		if o.Warn != nil {
+			o.Warn(msg)
+		}
 	}
 	b, err := os.ReadFile(path) // #nosec G304 -- path is the operator's configuration
 	if errors.Is(err, os.ErrNotExist) && create {

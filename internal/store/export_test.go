@@ -1,0 +1,40 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Raw access for tests that inspect what a stolen database shows, or that
+// write rows as an earlier version left them.
+
+func (db *DB) QueryForTest(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.Rebind(q), args...)
+}
+
+func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, db.Rebind(q), args...)
+	return err
+}
+
+// ColumnsForTest lists a table's columns as the engine reports them.
+func (db *DB) ColumnsForTest(ctx context.Context, table string) ([]string, error) {
+	q := `SELECT name FROM pragma_table_info(?) ORDER BY cid`
+	if db.Dialect == Postgres {
+		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+	}
+	rows, err := db.read.QueryContext(ctx, db.Rebind(q), table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
