@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,7 +26,7 @@ func TestResetFactorCommand(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	key, err := vault.LoadMasterKey(filepath.Join(dir, "master.key"), false)
+	key, err := vault.LoadMasterKey(testKeyPath(t), false)
 	if err != nil {
 		t.Fatal(err)
 	}
