@@ -235,6 +235,10 @@ func TestPublicRequestFoundByReception(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("entity"), "ZAC"),
 		chromedp.SetValue(chromedp.ID("stage"), "reception"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
+		// The unfiltered backlog may list the case too: wait for the
+		// filtered page itself before looking for its link, or the click
+		// lands on a node of the page being replaced.
+		chromedp.WaitReady(chromedp.CSS(`#entity option[value="ZAC"][selected]`)),
 		chromedp.WaitVisible(link),
 	)
 	if err != nil {

@@ -177,6 +177,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		where = "PostgreSQL"
 	}
 	passwordOnly = true // fictional data: demo accounts sign in with the password alone
+	// The demo serves its metrics on a free loopback port (logged at start).
+	webSettings.metricsAddr = "127.0.0.1:0"
 	return serve(ctx, db, log, *addr, stdout, func(url string) { printDemoBanner(stdout, url, state, where) })
 }
 

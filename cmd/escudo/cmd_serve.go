@@ -32,6 +32,7 @@ func init() {
 		fs.IntVar(&webSettings.publicRate, "public-rate", 5, "public requests per minute accepted from one address")
 		publicURL := fs.String("public-url", os.Getenv("ESCUDO_PUBLIC_URL"), "the address people reach escudo by, e.g. https://escudo.example (required): security keys and links use it, never the Host header")
 		proxies := fs.String("trusted-proxies", os.Getenv("ESCUDO_TRUSTED_PROXIES"), "reverse proxies whose forwarding header gives the client address: CIDR ranges or addresses, comma-separated")
+		fs.StringVar(&webSettings.metricsAddr, "metrics-addr", envOr("ESCUDO_METRICS_ADDR", "127.0.0.1:9464"), "listen address of /metrics, apart from the public one (keep it on loopback or a private network; \"off\" serves none)")
 		fs.StringVar(&webSettings.forwardedHeader, "forwarded-header", envOr("ESCUDO_FORWARDED_HEADER", "X-Forwarded-For"), "the header the trusted proxies set: X-Forwarded-For or Forwarded")
 		if err := parseFlags(fs, args); err != nil {
 			return err
@@ -71,6 +72,7 @@ func init() {
 var webSettings webFlags
 
 type webFlags struct {
+	metricsAddr     string // "" or "off": no metrics listener
 	secureCookies   bool
 	publicRate      int
 	publicURL       *url.URL
@@ -165,8 +167,22 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	if banner != nil {
 		banner(listening)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if m := webSettings.metricsAddr; m != "" && m != "off" {
+		mln, err := net.Listen("tcp", m)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		log.Info("metrics served apart", "url", "http://"+mln.Addr().String()+"/metrics")
+		go func() {
+			if err := ms.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
 	select {
 	case <-ctx.Done():
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -120,7 +120,7 @@ func TestDeviceHeartbeatEndpoint(t *testing.T) {
 			{"replayed signature", hmacURL, replayBody, replay, 401, "error.device_replay", true},
 			{"wrong token", url, `{}`, []string{"Authorization", "Bearer nope"}, 401, "error.device_credentials", true},
 			{"no credentials", url, `{}`, nil, 401, "error.device_credentials", true},
-			{"unknown device", "/api/v1/devices/999999/heartbeat", `{}`, bearer, 401, "error.device_unknown", true},
+			{"unknown device", "/api/v1/devices/999999/heartbeat", `{}`, bearer, 401, "error.device_credentials", true},
 			{"malformed body", url, `battery=5`, bearer, 400, "error.heartbeat_malformed", true},
 			{"oversized body", url, `{"x":"` + strings.Repeat("a", heartbeat.MaxBody) + `"}`, bearer, 400, "error.body_too_large", false},
 		}

@@ -1,7 +1,7 @@
 // Package http composes escudo's web layer into one handler: the shared
 // core (internal/web) and each audience's routes (sign-in, public pages,
 // staff pages, the JSON API and the device and SMS gateway), the operational
-// endpoints (/healthz, /readyz, /metrics) and the middleware every request
+// endpoints (/healthz, /readyz; /metrics on a listener of its own) and the middleware every request
 // passes: security headers, the client address for the audit log, panic
 // recovery, request metrics, cross-origin protection and sessions.
 package http
@@ -52,7 +52,6 @@ func New(o Options) (*Server, error) {
 
 	s.Mux.HandleFunc("GET /healthz", web.Access{Public: true}, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.Mux.HandleFunc("GET /readyz", web.Access{Public: true}, s.handleReady)
-	s.Mux.Handle("GET /metrics", web.Access{Public: true}, promhttp.HandlerFor(s.Reg, promhttp.HandlerOpts{Registry: s.Reg}))
 	public.Register(core)
 	signin.Register(core)
 	staff.Register(core)
@@ -64,6 +63,16 @@ func New(o Options) (*Server, error) {
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// MetricsHandler serves the Prometheus metrics. They are never on the
+// public listener: they count panic alerts per state, silent devices and
+// alerts awaiting acknowledgement, small numbers that single people out.
+// `escudo serve` serves them on --metrics-addr (loopback by default).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Reg, promhttp.HandlerOpts{Registry: s.Reg}))
+	return mux
+}
 
 // Registry returns the metrics registry, for other components' metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.Reg }

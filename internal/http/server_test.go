@@ -20,7 +20,7 @@ func TestMetricsByRoute(t *testing.T) {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
 	for _, want := range []string{`route="GET /healthz"`, `route="GET /readyz"`} {
 		if !strings.Contains(string(body), want) {
@@ -56,5 +56,19 @@ func TestDeviceEndpointBypassesSessions(t *testing.T) {
 		if got := deviceEndpoint(r); got != tt.want {
 			t.Errorf("%s %s: %v, want %v", tt.method, tt.path, got, tt.want)
 		}
+	}
+}
+
+// The public listener does not serve the metrics: they count alerts per
+// state and silent devices, which single people out.
+func TestMetricsNotOnThePublicListener(t *testing.T) {
+	s, err := New(Options{DB: testdb.OpenSQLite(t, testdb.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "escudo_") {
+		t.Fatalf("/metrics on the public listener: %d %.200s", rec.Code, rec.Body.String())
 	}
 }

@@ -301,53 +301,74 @@ func errDevice(key string) error { return escudo.Errorf(escudo.EUNAUTHORIZED, ke
 // path value, by its bearer token or its HMAC signature over body. Both the
 // alert and the heartbeat endpoints use it. Refusals are not audited here;
 // callers audit them with the reason (see auditDeviceRefusal).
+//
+// An unknown device and a known one with wrong credentials get the same
+// answer after the same work, so device ids cannot be enumerated; only a
+// caller that proves the device's secret learns that it is disabled.
 func (s *server) authenticateDevice(r *http.Request, body []byte) (deviceIdentity, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return deviceIdentity{}, errDevice("error.device_unknown")
+		return deviceIdentity{}, s.unknownDevice(r)
 	}
 	e, err := s.devices.credential(r.Context(), id)
 	if err != nil {
 		if escudo.ErrorCode(err) == escudo.ENOTFOUND {
-			return deviceIdentity{}, errDevice("error.device_unknown")
+			return deviceIdentity{}, s.unknownDevice(r)
 		}
+		return deviceIdentity{}, err
+	}
+	d := deviceIdentity{ID: id, PersonID: e.personID, Entity: e.entity, HeartbeatInterval: e.interval, CreatedAt: time.Unix(0, e.createdAt).UTC()}
+	if err := s.proveDevice(r, e, body); err != nil {
 		return deviceIdentity{}, err
 	}
 	if e.disabled {
 		return deviceIdentity{}, errDevice("error.device_disabled")
 	}
-	d := deviceIdentity{ID: id, PersonID: e.personID, Entity: e.entity, HeartbeatInterval: e.interval, CreatedAt: time.Unix(0, e.createdAt).UTC()}
+	return d, nil
+}
+
+// proveDevice checks the request's bearer token or signature against the
+// device's credential.
+func (s *server) proveDevice(r *http.Request, e *credEntry, body []byte) error {
 	if !e.hmac {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(e.key) == 0 {
-			return deviceIdentity{}, errDevice("error.device_credentials")
+			return errDevice("error.device_credentials")
 		}
 		// The keyed MAC costs allocations and two hash passes; a plain
 		// digest of the token accepted last confirms a repeat of it.
 		sum := tokenDigest(token)
 		if last := e.tokenSum.Load(); last != nil && hmac.Equal(last[:], sum[:]) {
-			return d, nil
+			return nil
 		}
 		if !hmac.Equal(s.DB.DeviceTokenMAC(token), e.key) {
-			return deviceIdentity{}, errDevice("error.device_credentials")
+			return errDevice("error.device_credentials")
 		}
 		kept := sum // a copy, so sum stays on the stack on the hot path
 		e.tokenSum.Store(&kept)
-		return d, nil
+		return nil
 	}
 	h := r.Header.Get(escudo.SignatureHeader)
 	if h == "" {
-		return deviceIdentity{}, errDevice("error.device_credentials")
+		return errDevice("error.device_credentials")
 	}
 	t, mac, err := escudo.VerifySignature(e.key, h, body, s.devices.now())
 	if err != nil {
-		return deviceIdentity{}, err
+		return err
 	}
 	if !e.replay.remember(t.Unix(), mac) {
-		return deviceIdentity{}, errDevice("error.device_replay")
+		return errDevice("error.device_replay")
 	}
-	return d, nil
+	return nil
+}
+
+// unknownDevice answers a request naming no device exactly as a wrong
+// credential is answered, after the same keyed hash a token check costs.
+func (s *server) unknownDevice(r *http.Request) error {
+	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	_ = s.DB.DeviceTokenMAC(strings.TrimSpace(token))
+	return errDevice("error.device_credentials")
 }
 
 // tokenDigest hashes a bearer token without allocating for tokens of
