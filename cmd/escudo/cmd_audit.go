@@ -22,7 +22,7 @@ func init() {
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("audit verify", stderr)
 	dbf := addDBFlags(fs)
-	cpFile := fs.String("checkpoints", "", "also check checkpoints exported earlier (JSON lines) and kept elsewhere")
+	cpFile := fs.String("checkpoints", "", "also check checkpoints kept outside the database: the --audit-sink file or an export (JSON lines); fails when the database lacks any of them or entries they cover")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +52,18 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d entries, last seq %d, head %s, %d signed checkpoints matched\n",
 		rep.Entries, rep.LastSeq, hex.EncodeToString(rep.Head), rep.Checkpoints)
+	switch {
+	case rep.KeyedFrom == 1:
+		fmt.Fprintln(stdout, "keyed chain (HMAC under the master key) from the first entry")
+	case rep.KeyedFrom > 1:
+		fmt.Fprintf(stdout, "entries 1-%d written before the keyed chain (plain SHA-256, checked as written); keyed chain from seq %d\n", rep.KeyedFrom-1, rep.KeyedFrom)
+	case rep.Entries > 0:
+		fmt.Fprintln(stdout, "every entry was written before the keyed chain (plain SHA-256)")
+	}
+	fmt.Fprintf(stdout, "%d refused or failed requests recorded in %d entries\n", rep.Refusals, rep.RefusalEntries)
+	if *cpFile == "" {
+		fmt.Fprintln(stdout, "without --checkpoints FILE (the --audit-sink file or an export kept elsewhere), deleted tail entries and deleted checkpoints cannot be detected")
+	}
 	return nil
 }
 

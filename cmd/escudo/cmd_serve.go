@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"escudo/internal/auditsink"
 	"escudo/internal/clock"
 	escudohttp "escudo/internal/http"
 	"escudo/internal/store"
@@ -34,6 +35,10 @@ func init() {
 		proxies := fs.String("trusted-proxies", os.Getenv("ESCUDO_TRUSTED_PROXIES"), "reverse proxies whose forwarding header gives the client address: CIDR ranges or addresses, comma-separated")
 		fs.StringVar(&webSettings.metricsAddr, "metrics-addr", envOr("ESCUDO_METRICS_ADDR", "127.0.0.1:9464"), "listen address of /metrics, apart from the public one (keep it on loopback or a private network; \"off\" serves none)")
 		fs.StringVar(&webSettings.forwardedHeader, "forwarded-header", envOr("ESCUDO_FORWARDED_HEADER", "X-Forwarded-For"), "the header the trusted proxies set: X-Forwarded-For or Forwarded")
+		sink := fs.String("audit-sink", os.Getenv("ESCUDO_AUDIT_SINK"), "stream every signed audit checkpoint, as it is made, to an append-only file outside the data folder or to a webhook (https://..., or http:// on a loopback address)")
+		fs.DurationVar(&auditSettings.checkpointInterval, "audit-checkpoint-interval", store.DefaultCheckpointInterval, "sign the head of the audit log this often while entries are written")
+		fs.IntVar(&auditSettings.checkpointEvery, "audit-checkpoint-every", store.DefaultCheckpointEvery, "also sign a checkpoint every this many audit entries")
+		fs.DurationVar(&auditSettings.refusalInterval, "audit-refusal-interval", store.DefaultRefusalInterval, "count refusals of unauthenticated callers for this long before writing one entry per source and reason")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
@@ -43,6 +48,10 @@ func init() {
 			return errUsage
 		}
 		webSettings = flags
+		if auditSettings.checkpointInterval <= 0 || auditSettings.checkpointEvery <= 0 || auditSettings.refusalInterval <= 0 {
+			fmt.Fprintln(stderr, "escudo serve: --audit-checkpoint-interval, --audit-checkpoint-every and --audit-refusal-interval must be positive")
+			return errUsage
+		}
 		serveGC()
 		log := newLogger()
 		db, cfg, err := dbf.open(ctx, log, *migrate)
@@ -63,9 +72,36 @@ func init() {
 		if err := db.Init(ctx); err != nil {
 			return err
 		}
+		if *sink != "" {
+			out, err := auditsink.Open(auditsink.Options{Target: *sink, DataDir: dbf.data, Logger: log})
+			if err != nil {
+				return err
+			}
+			db.SetCheckpointSink(out.Send)
+			log.Info("audit checkpoints streamed", "sink", out.Target())
+			// Runs before db.Close: the last refusals and the last
+			// checkpoint are written, then streamed, then the sink closes.
+			defer func() {
+				db.FinishAudit()
+				cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := out.Close(cctx); err != nil {
+					log.Error("audit sink", "err", err)
+				}
+			}()
+		} else {
+			log.Warn("no --audit-sink: signed audit checkpoints stay in the database only, so someone holding it could truncate the log unnoticed")
+		}
 		return serve(ctx, db, log, *addr, stdout, nil)
 	})
 }
+
+// auditSettings are the audit log's serve flags; demo keeps the defaults.
+var auditSettings = struct {
+	checkpointInterval time.Duration
+	checkpointEvery    int
+	refusalInterval    time.Duration
+}{store.DefaultCheckpointInterval, store.DefaultCheckpointEvery, store.DefaultRefusalInterval}
 
 // webSettings are the web interface's serve flags; demo keeps the defaults
 // and takes its own address as public URL.
@@ -117,6 +153,8 @@ func parsePublicURL(s string) (*url.URL, error) {
 // banner, when set, is printed once the listener is ready.
 func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, stdout io.Writer, banner func(url string)) error {
 	start := time.Now()
+	// Set before any writer starts.
+	db.CheckpointEvery, db.RefusalInterval = auditSettings.checkpointEvery, auditSettings.refusalInterval
 	if err := db.RecomputeDeadlines(ctx); err != nil {
 		return err
 	}
@@ -162,6 +200,7 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go sched.Run(ctx)
+	go db.RunCheckpoints(ctx, auditSettings.checkpointInterval)
 	log.Info("escudo serving", "url", listening, "public_url", public.String(), "trusted_proxies", len(webSettings.trustedProxies), "db", db.Dialect, "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "escudo listening on %s\n", listening)
 	if banner != nil {

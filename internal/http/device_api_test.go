@@ -82,8 +82,11 @@ func (d *deviceSite) post(path string, body []byte, headers ...string) apiResp {
 func (d *deviceSite) refusals() int {
 	d.t.Helper()
 	var n int
+	if err := d.db.FlushRefusals(context.Background()); err != nil {
+		d.t.Fatal(err)
+	}
 	err := d.db.WithTx(context.Background(), false, func(tx *store.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'`).Scan(&n)
+		return tx.QueryRow(context.Background(), `SELECT COALESCE(SUM(occurrences), 0) FROM audit_log WHERE outcome = 'denied'`).Scan(&n)
 	})
 	if err != nil {
 		d.t.Fatal(err)

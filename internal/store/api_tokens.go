@@ -88,7 +88,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name string, ttl
 func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*escudo.User, error) {
 	fail := escudo.Errorf(escudo.EUNAUTHORIZED, "error.unauthorized")
 	if !strings.HasPrefix(secret, APITokenPrefix) || len(secret) > 128 {
-		_ = db.Audit(ctx, AuditEntry{Action: "token.use", ObjectType: "user", Outcome: OutcomeDenied})
+		db.AuditRefusal(ctx, AuditEntry{Action: "token.use", ObjectType: "user", Outcome: OutcomeDenied})
 		return nil, fail
 	}
 	mac := db.Keys.MAC("api_token", []byte(secret))
@@ -103,7 +103,7 @@ func (db *DB) AuthenticateAPIToken(ctx context.Context, secret string) (*escudo.
 	}
 	now := db.Now()
 	if err != nil || subtle.ConstantTimeCompare(stored, mac) != 1 || revoked.Valid || (expires.Valid && !now.Before(fromMicros(expires.Int64))) {
-		_ = db.Audit(ctx, AuditEntry{Action: "token.use", ObjectType: "user", Outcome: OutcomeDenied})
+		db.AuditRefusal(ctx, AuditEntry{Action: "token.use", ObjectType: "user", Outcome: OutcomeDenied})
 		return nil, fail
 	}
 	u, err := db.FindUserByID(ctx, userID)

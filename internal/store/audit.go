@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"sync"
 	"time"
 
 	"escudo"
+	"escudo/internal/vault"
 )
 
 // AuditEntry is one line of the audit log. It names what was touched, never
@@ -25,9 +29,29 @@ type AuditEntry struct {
 	Fields     string // comma-separated field names read or written
 	Outcome    string // "ok", "denied", "failed"
 	Remote     string
-	PrevHash   []byte
-	Hash       []byte
+	// Count is how many events the entry stands for: 1, or more for an
+	// aggregated refusal of unauthenticated callers (audit_refusals.go).
+	// Zero is taken as 1.
+	Count    int64
+	Chain    int // ChainLegacy or ChainKeyed: how Hash was computed
+	PrevHash []byte
+	Hash     []byte
 }
+
+// Chain versions of audit entries.
+const (
+	// ChainLegacy entries were written before migration 0460: their hash is
+	// plain SHA-256 (HashEntry), which anyone holding the database can
+	// recompute. They keep verifying as they were.
+	ChainLegacy = 0
+	// ChainKeyed entries are chained with HMAC-SHA256 under the audit chain
+	// key (HashEntryKeyed), derived from the master key and never stored, so
+	// a rewrite needs the master key.
+	ChainKeyed = 1
+)
+
+// auditKeyPurpose names the audit chain key in the master key's derivation.
+const auditKeyPurpose = "audit-chain-v1"
 
 // Audit outcomes.
 const (
@@ -58,6 +82,63 @@ func HashEntry(e *AuditEntry) []byte {
 		write([]byte(s))
 	}
 	return h.Sum(nil)
+}
+
+// keyedPreimage appends the bytes HashEntryKeyed authenticates: a version
+// prefix, then every field length-prefixed, the count included.
+func keyedPreimage(b []byte, e *AuditEntry) []byte {
+	b = append(b, "escudo-audit-v2\x00"...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.PrevHash)))
+	b = append(b, e.PrevHash...)
+	// The bits are authenticated, not used as quantities.
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Seq))            // #nosec G115
+	b = binary.BigEndian.AppendUint64(b, uint64(e.At.UnixMicro())) // #nosec G115
+	b = binary.BigEndian.AppendUint64(b, uint64(e.ActorID))        // #nosec G115
+	b = binary.BigEndian.AppendUint64(b, uint64(e.count()))        // #nosec G115
+	for _, s := range [...]string{e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+func (e *AuditEntry) count() int64 {
+	if e.Count <= 0 {
+		return 1
+	}
+	return e.Count
+}
+
+// HashEntryKeyed computes a keyed entry's chained MAC: HMAC-SHA256 under the
+// audit chain key over the previous hash and every field.
+func HashEntryKeyed(key []byte, e *AuditEntry) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(keyedPreimage(nil, e))
+	return m.Sum(nil)
+}
+
+// chainMAC computes keyed hashes with one reusable HMAC and buffer.
+type chainMAC struct {
+	m   hash.Hash
+	buf []byte
+}
+
+func newChainMAC(key []byte) *chainMAC { return &chainMAC{m: hmac.New(sha256.New, key)} }
+
+func (c *chainMAC) sum(e *AuditEntry, dst []byte) []byte {
+	c.buf = keyedPreimage(c.buf[:0], e)
+	c.m.Reset()
+	c.m.Write(c.buf)
+	return c.m.Sum(dst)
+}
+
+// deriveAuditKey derives the audit chain key from the master key.
+func deriveAuditKey(p vault.KeyProvider) ([]byte, error) {
+	d, ok := p.(vault.KeyDeriver)
+	if !ok {
+		return nil, errors.New("store: the key provider cannot derive the audit chain key")
+	}
+	return d.DeriveKey(auditKeyPurpose, sha256.Size)
 }
 
 // Audit appends an entry in this transaction, chained to the last one. On
@@ -97,11 +178,16 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 	if err != nil && !isNoRows(err) {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
+	key := tx.db.auditKey
+	if key == nil {
+		return errors.New("store: no audit chain key (the store was not initialised)")
+	}
+	mac := newChainMAC(key)
 	every := int64(tx.db.CheckpointEvery)
 	for _, e := range entries {
 		seq++
-		e.Seq, e.At, e.PrevHash = seq, tx.now, head
-		e.Hash = HashEntry(e)
+		e.Seq, e.At, e.PrevHash, e.Chain, e.Count = seq, tx.now, head, ChainKeyed, e.count()
+		e.Hash = mac.sum(e, nil)
 		head = e.Hash
 	}
 	// Multi-row inserts: one round trip for many entries matters on
@@ -111,13 +197,13 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 		chunk := entries[i:min(i+perStmt, len(entries))]
 		var q strings.Builder
 		q.WriteString(qAuditInsert)
-		args := make([]any, 0, 12*len(chunk))
+		args := make([]any, 0, 14*len(chunk))
 		for j, e := range chunk {
 			if j > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString(qAuditRow)
-			args = append(args, e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash)
+			args = append(args, e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash, e.Chain, e.Count)
 		}
 		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("store: audit append: %w", err)
@@ -132,6 +218,7 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 			}
 		}
 	}
+	tx.db.noteAuditWritten(seq)
 	return nil
 }
 
@@ -216,4 +303,56 @@ func WithRemote(ctx context.Context, addr string) context.Context {
 func RemoteFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(remoteKey{}).(string)
 	return s
+}
+
+// keyedChainMigration is the migration that starts the keyed chain.
+const keyedChainMigration = 460
+
+// chainStartMAC authenticates the boundary between legacy and keyed entries.
+func chainStartMAC(key []byte, seq int64, hash []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("escudo-audit-chain-start\x00"))
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(seq)) // #nosec G115 -- authenticated bits
+	m.Write(b[:])
+	m.Write(hash)
+	return m.Sum(nil)
+}
+
+// startKeyedChain records, in the transaction of migration 0460, the last
+// legacy entry, so the verifier knows from which seq every entry must be
+// keyed.
+func (tx *Tx) startKeyedChain(ctx context.Context) error {
+	if tx.db.keyProvider == nil {
+		return errors.New("store: migrating the audit log needs the master key")
+	}
+	key, err := deriveAuditKey(tx.db.keyProvider)
+	if err != nil {
+		return err
+	}
+	var seq int64
+	hash := []byte{}
+	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash); err != nil && !isNoRows(err) {
+		return fmt.Errorf("store: audit head: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_chain_start (id, legacy_seq, legacy_hash, mac) VALUES (1, ?, ?, ?)`, seq, hash, chainStartMAC(key, seq, hash))
+	if err != nil {
+		return fmt.Errorf("store: start keyed audit chain: %w", err)
+	}
+	return nil
+}
+
+// chainStart reads and authenticates the boundary of the keyed chain.
+func (db *DB) chainStart(ctx context.Context) (seq int64, hash []byte, err error) {
+	var mac []byte
+	err = db.read.QueryRowContext(ctx, `SELECT legacy_seq, legacy_hash, mac FROM audit_chain_start WHERE id = 1`).Scan(&seq, &hash, &mac)
+	if isNoRows(err) {
+		return 0, nil, &ChainError{Seq: 1, Reason: "the record of where the keyed chain starts is missing (audit tables tampered with)"}
+	} else if err != nil {
+		return 0, nil, fmt.Errorf("store: audit chain start: %w", err)
+	}
+	if db.auditKey == nil || !hmac.Equal(mac, chainStartMAC(db.auditKey, seq, hash)) {
+		return 0, nil, &ChainError{Seq: max(seq, 1), Reason: "the record of where the keyed chain starts does not authenticate (audit tables tampered with)"}
+	}
+	return seq, hash, nil
 }

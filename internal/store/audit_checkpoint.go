@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 )
 
@@ -118,25 +119,105 @@ func (tx *Tx) newSigner(ctx context.Context) error {
 	return nil
 }
 
-// checkpointAt signs the chain head (seq, hash) in this transaction.
+// SetCheckpointSink makes every checkpoint this process signs from now on
+// go to send once its transaction has committed (escudo serve
+// --audit-sink). send must not block: it runs on the writer's path.
+func (db *DB) SetCheckpointSink(send func(Checkpoint)) {
+	if send == nil {
+		db.checkpointSink.Store(nil)
+		return
+	}
+	db.checkpointSink.Store(&send)
+}
+
+// checkpointAt signs the chain head (seq, hash) in this transaction; a new
+// checkpoint goes to the sink once the transaction commits.
 func (tx *Tx) checkpointAt(ctx context.Context, seq int64, hash []byte) (*Checkpoint, error) {
 	s := tx.db.signer.Load()
 	if s == nil {
 		return nil, errors.New("store: no audit signing key (run escudo migrate)")
 	}
-	c := &Checkpoint{Seq: seq, At: tx.now, Hash: hash, KeyID: s.id, PublicKey: HexBytes(s.priv.Public().(ed25519.PublicKey))}
+	// Stored to the microsecond, and signed so: the copy streamed out must
+	// equal the stored one.
+	c := &Checkpoint{Seq: seq, At: tx.now.Truncate(time.Microsecond), Hash: hash, KeyID: s.id, PublicKey: HexBytes(s.priv.Public().(ed25519.PublicKey))}
 	c.Signature = ed25519.Sign(s.priv, checkpointMessage(seq, c.At, hash))
-	_, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (seq, at, hash, key_id, signature) VALUES (?, ?, ?, ?, ?)
+	res, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (seq, at, hash, key_id, signature) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (seq) DO NOTHING`, seq, micros(c.At), hash, s.id, []byte(c.Signature))
 	if err != nil {
 		return nil, fmt.Errorf("store: audit checkpoint: %w", err)
 	}
+	db := tx.db
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		cp := *c
+		tx.afterCommit = append(tx.afterCommit, func() {
+			db.noteAuditSigned(cp.Seq)
+			if send := db.checkpointSink.Load(); send != nil {
+				(*send)(cp)
+			}
+		})
+	} else {
+		tx.afterCommit = append(tx.afterCommit, func() { db.noteAuditSigned(seq) })
+	}
 	return c, nil
+}
+
+// noteAuditWritten and noteAuditSigned keep the highest seq appended and
+// checkpointed, so the checkpoint loop signs only when something is new.
+func (db *DB) noteAuditWritten(seq int64) { raiseTo(&db.auditWritten, seq) }
+func (db *DB) noteAuditSigned(seq int64)  { raiseTo(&db.auditSigned, seq) }
+
+func raiseTo(v *atomic.Int64, n int64) {
+	for {
+		old := v.Load()
+		if n <= old || v.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// DefaultCheckpointInterval is how often escudo serve signs the head of the
+// audit log while entries are being written.
+const DefaultCheckpointInterval = time.Second
+
+// RunCheckpoints signs a checkpoint of the audit log's head every interval
+// in which this process appended entries, until ctx ends. Together with the
+// checkpoint every CheckpointEvery entries, it bounds what a rewrite or a
+// truncation can hide from the checkpoints streamed out (SetCheckpointSink)
+// to one interval or CheckpointEvery entries, whichever comes first.
+func (db *DB) RunCheckpoints(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultCheckpointInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := db.checkpointIfNew(ctx); err != nil && ctx.Err() == nil {
+				db.log.Error("audit checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// checkpointIfNew signs the head when this process appended entries since
+// the last checkpoint it knows of.
+func (db *DB) checkpointIfNew(ctx context.Context) error {
+	if db.auditWritten.Load() <= db.auditSigned.Load() || db.signer.Load() == nil {
+		return nil
+	}
+	_, err := db.Checkpoint(ctx)
+	return err
 }
 
 // Checkpoint signs the current head of the audit log now and returns the
 // checkpoint; with an empty log there is nothing to sign.
 func (db *DB) Checkpoint(ctx context.Context) (*Checkpoint, error) {
+	if db.signer.Load() == nil {
+		return nil, errors.New("store: no audit signing key (run escudo migrate)")
+	}
 	var c *Checkpoint
 	err := db.WithTx(ctx, true, func(tx *Tx) error {
 		if db.Dialect == Postgres {
@@ -150,6 +231,21 @@ func (db *DB) Checkpoint(ctx context.Context) (*Checkpoint, error) {
 		if isNoRows(err) {
 			return errors.New("store: the audit log is empty")
 		} else if err != nil {
+			return err
+		}
+		// A head already signed (by the loop, every N entries, or another
+		// node) is answered with the stored checkpoint, so what a caller
+		// keeps is what verify finds in the database.
+		var at int64
+		var keyID string
+		var sig, pub []byte
+		err = tx.QueryRow(ctx, `SELECT c.at, c.key_id, c.signature, k.public_key FROM audit_checkpoints c
+			JOIN audit_signing_keys k ON k.id = c.key_id WHERE c.seq = ?`, seq).Scan(&at, &keyID, &sig, &pub)
+		if err == nil {
+			c = &Checkpoint{Seq: seq, At: fromMicros(at), Hash: hash, KeyID: keyID, PublicKey: pub, Signature: sig}
+			tx.afterCommit = append(tx.afterCommit, func() { db.noteAuditSigned(seq) })
+			return nil
+		} else if !isNoRows(err) {
 			return err
 		}
 		c, err = tx.checkpointAt(ctx, seq, hash)

@@ -69,7 +69,8 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			exec(t, db, `UPDATE audit_log SET at = at + 1 WHERE seq = 12`)
 		}, 12},
 		{"edited and rehashed", func(t *testing.T, db *store.DB) {
-			// An insider recomputes the entry's hash: the next link breaks.
+			// An insider recomputes the entry's hash without the chain key:
+			// the keyed hash no longer matches.
 			var e store.AuditEntry
 			e.Seq, e.Action, e.Outcome = 5, "nothing", "ok"
 			exec(t, db, `UPDATE audit_log SET action = 'nothing', actor_id = NULL, actor_role = '', object_type = '', object_id = '', fields = '', remote = '' WHERE seq = 5`)
@@ -82,7 +83,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				return nil
 			})
 			exec(t, db, `UPDATE audit_log SET hash = ? WHERE seq = 5`, store.HashEntry(&e))
-		}, 6},
+		}, 5},
 		{"deleted", func(t *testing.T, db *store.DB) {
 			exec(t, db, `DELETE FROM audit_log WHERE seq = 9`)
 		}, 9},
@@ -144,8 +145,9 @@ func TestAuditExportedCheckpointsCatchARewrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Someone with the database rewrites the whole chain consistently
-		// and removes the stored checkpoints: only the export catches it.
+		// Someone with the database and the master key rewrites the chain
+		// consistently under the chain key and removes the stored
+		// checkpoints: only the export catches it.
 		exec(t, db, `DELETE FROM audit_checkpoints`)
 		exec(t, db, `DELETE FROM audit_log WHERE seq > 3`)
 		var prev []byte
@@ -153,9 +155,9 @@ func TestAuditExportedCheckpointsCatchARewrite(t *testing.T) {
 			return tx.QueryRow(ctx, `SELECT hash FROM audit_log WHERE seq = 3`).Scan(&prev)
 		})
 		for seq := int64(4); seq <= 10; seq++ {
-			e := store.AuditEntry{Seq: seq, At: t0, Action: "case.read", Outcome: "ok", PrevHash: prev}
-			e.Hash = store.HashEntry(&e)
-			exec(t, db, `INSERT INTO audit_log (seq, at, action, outcome, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)`, seq, t0.UnixMicro(), e.Action, e.Outcome, e.PrevHash, e.Hash)
+			e := store.AuditEntry{Seq: seq, At: t0, Action: "case.read", Outcome: "ok", PrevHash: prev, Chain: store.ChainKeyed}
+			e.Hash = store.HashEntryKeyed(db.AuditKey(), &e)
+			exec(t, db, `INSERT INTO audit_log (seq, at, action, outcome, prev_hash, hash, chain) VALUES (?, ?, ?, ?, ?, ?, 1)`, seq, t0.UnixMicro(), e.Action, e.Outcome, e.PrevHash, e.Hash)
 			prev = e.Hash
 		}
 		if _, err := db.VerifyAudit(ctx, nil); err != nil {

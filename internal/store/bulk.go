@@ -292,6 +292,7 @@ func (tx *Tx) actorRole(ctx context.Context, roles map[int64]string, id int64) (
 type auditChain struct {
 	seq  int64
 	head []byte
+	mac  *chainMAC
 }
 
 func (tx *Tx) newAuditChain(ctx context.Context) (*auditChain, error) {
@@ -300,7 +301,10 @@ func (tx *Tx) newAuditChain(ctx context.Context) (*auditChain, error) {
 			return nil, fmt.Errorf("store: audit lock: %w", err)
 		}
 	}
-	a := &auditChain{head: make([]byte, sha256.Size)}
+	if tx.db.auditKey == nil {
+		return nil, fmt.Errorf("store: no audit chain key (the store was not initialised)")
+	}
+	a := &auditChain{head: make([]byte, sha256.Size), mac: newChainMAC(tx.db.auditKey)}
 	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&a.seq, &a.head)
 	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("store: audit head: %w", err)
@@ -313,14 +317,14 @@ func (a *auditChain) append(ctx context.Context, tx *Tx, e AuditEntry) error {
 		e.Outcome = OutcomeOK
 	}
 	e.Remote = RemoteFromContext(ctx)
-	e.PrevHash, e.Seq, e.At = a.head, a.seq+1, tx.now
-	e.Hash = HashEntry(&e)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash); err != nil {
+	e.PrevHash, e.Seq, e.At, e.Chain, e.Count = a.head, a.seq+1, tx.now, ChainKeyed, e.count()
+	e.Hash = a.mac.sum(&e, nil)
+	if _, err := tx.Exec(ctx, qAuditInsert+qAuditRow,
+		e.Seq, micros(e.At), nullID(e.ActorID), e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash, e.Chain, e.Count); err != nil {
 		return fmt.Errorf("store: audit append: %w", err)
 	}
 	a.seq, a.head = e.Seq, e.Hash
+	tx.db.noteAuditWritten(e.Seq)
 	return nil
 }
 

@@ -65,7 +65,7 @@ func TestFileRequestsAuditChain(t *testing.T) {
 	if err := db.AddNote(ctx, 1, "Nota escrita por el camino habitual."); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash FROM audit_log ORDER BY seq`)
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash, chain, occurrences FROM audit_log ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +77,14 @@ func TestFileRequestsAuditChain(t *testing.T) {
 		var e AuditEntry
 		var at int64
 		var actor *int64
-		if err := rows.Scan(&e.Seq, &at, &actor, &e.ActorRole, &e.Action, &e.ObjectType, &e.ObjectID, &e.Fields, &e.Outcome, &e.Remote, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &actor, &e.ActorRole, &e.Action, &e.ObjectType, &e.ObjectID, &e.Fields, &e.Outcome, &e.Remote, &e.PrevHash, &e.Hash, &e.Chain, &e.Count); err != nil {
 			t.Fatal(err)
 		}
 		if actor != nil {
 			e.ActorID = *actor
 		}
 		e.At = fromMicros(at)
-		if !bytes.Equal(e.PrevHash, prev) || !bytes.Equal(HashEntry(&e), e.Hash) {
+		if !bytes.Equal(e.PrevHash, prev) || e.Chain != ChainKeyed || !bytes.Equal(HashEntryKeyed(db.auditKey, &e), e.Hash) {
 			t.Fatalf("audit chain broken at %d (%s)", e.Seq, e.Action)
 		}
 		// Entry 1 is the account, created "now"; the loaded history follows in time order.

@@ -69,7 +69,15 @@ type DB struct {
 	// CheckpointEvery is how many audit entries pass between signed
 	// checkpoints (audit_checkpoint.go); 0 turns automatic checkpoints off.
 	CheckpointEvery int
+	// RefusalInterval is how long refusals of unauthenticated callers are
+	// counted before their aggregated entries are written (audit_refusals.go).
+	RefusalInterval time.Duration
 	auditBatch      auditBatch
+	auditKey        []byte       // HMAC key of the chain, derived from the master key
+	auditWritten    atomic.Int64 // highest seq this node appended
+	auditSigned     atomic.Int64 // highest seq known to be checkpointed
+	checkpointSink  atomic.Pointer[func(Checkpoint)]
+	refusals        refusals
 	signer          atomic.Pointer[auditSigner]
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
@@ -81,7 +89,7 @@ type DB struct {
 
 // Open connects to the configured database. It does not migrate; call Migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
-	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger, CheckpointEvery: DefaultCheckpointEvery}
+	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger, CheckpointEvery: DefaultCheckpointEvery, RefusalInterval: DefaultRefusalInterval}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -163,8 +171,10 @@ func (db *DB) Now() time.Time { return db.now().UTC() }
 // Rules returns the configured clock rules.
 func (db *DB) Rules() []escudo.ClockRule { return db.rules }
 
-// Close closes the connections.
+// Close writes the refusals still being counted and signs a last
+// checkpoint of what this process appended, then closes the connections.
 func (db *DB) Close() error {
+	db.FinishAudit()
 	var err error
 	db.writeStmts.close()
 	db.readStmts.close()
@@ -193,6 +203,9 @@ type Tx struct {
 	db       *DB
 	now      time.Time
 	writable bool
+	// afterCommit runs once the transaction is durable (checkpoints are
+	// streamed out only then).
+	afterCommit []func()
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.
@@ -229,6 +242,9 @@ func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) err
 	}
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
 	}
 	return nil
 }
@@ -395,6 +411,11 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 			}
 			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
+			if m.version == keyedChainMigration {
+				if err := tx.startKeyedChain(ctx); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, micros(tx.now)); err != nil {
 				return err

@@ -28,6 +28,9 @@ func (db *DB) loadKeys(ctx context.Context) error {
 			}
 		}
 		db.Keys = ring
+		if db.auditKey, err = deriveAuditKey(db.keyProvider); err != nil {
+			return err
+		}
 		return tx.loadSigner(ctx)
 	})
 }

@@ -189,8 +189,8 @@ const (
 	qSavepointBack    = `ROLLBACK TO SAVEPOINT item`
 	qSavepointRelease = `RELEASE SAVEPOINT item`
 	qAuditHead        = `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`
-	qAuditInsert      = `INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash) VALUES `
-	qAuditRow         = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qAuditInsert      = `INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash, chain, occurrences) VALUES `
+	qAuditRow         = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertInsert, qAlertInsertID, qAlertEvent, qAlertForUpdate,

@@ -84,10 +84,11 @@ func auditVerifySize() int {
 	return 1_000_000
 }
 
-// fillAudit writes n chained entries in large multi-row inserts.
+// fillAudit writes n keyed, chained entries in large multi-row inserts.
 func fillAudit(b *testing.B, db *store.DB, n int) {
 	ctx := context.Background()
 	prev := make([]byte, sha256.Size)
+	key := db.AuditKey()
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	const rowsPerStmt, stmtsPerTx = 200, 50
 	seq := int64(0)
@@ -95,20 +96,20 @@ func fillAudit(b *testing.B, db *store.DB, n int) {
 		err := db.WithTx(ctx, true, func(tx *store.Tx) error {
 			for s := 0; s < stmtsPerTx && seq < int64(n); s++ {
 				var q strings.Builder
-				q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash) VALUES `)
+				q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, fields, outcome, remote, prev_hash, hash, chain, occurrences) VALUES `)
 				var args []any
 				for r := 0; r < rowsPerStmt && seq < int64(n); r++ {
 					seq++
 					e := store.AuditEntry{Seq: seq, At: at.Add(time.Duration(seq) * time.Millisecond), ActorID: seq%50 + 1, ActorRole: "analyst",
 						Action: "case.read", ObjectType: "case", ObjectID: strconv.FormatInt(seq%100000, 10), Fields: "narrative,aggressors,name,address",
-						Outcome: "ok", Remote: "10.0.0.1", PrevHash: prev}
-					e.Hash = store.HashEntry(&e)
+						Outcome: "ok", Remote: "10.0.0.1", PrevHash: prev, Chain: store.ChainKeyed, Count: 1}
+					e.Hash = store.HashEntryKeyed(key, &e)
 					prev = e.Hash
 					if r > 0 {
 						q.WriteString(", ")
 					}
-					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-					args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash)
+					q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+					args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.Fields, e.Outcome, e.Remote, e.PrevHash, e.Hash, e.Chain, e.Count)
 				}
 				if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 					return err

@@ -135,7 +135,9 @@ func (db *DB) Authenticate(ctx context.Context, username, pw string) (*escudo.Us
 	switch {
 	case isNoRows(err):
 		password.VerifyDummy(pw)
-		_ = db.Audit(ctx, AuditEntry{Action: "login", ObjectType: "user", Outcome: OutcomeFailed})
+		// No account by that name: nobody to name, so counted with the other
+		// anonymous refusals from this address (audit_refusals.go).
+		db.AuditRefusal(ctx, AuditEntry{Action: "login", ObjectType: "user", Outcome: OutcomeFailed})
 		return nil, fail
 	case err != nil:
 		return nil, err

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,6 +95,13 @@ func LoadMasterKeyFile(path string, o KeyFileOptions) (*MasterKey, error) {
 }
 
 func (m *MasterKey) ID() string { return m.id }
+
+// DeriveKey derives a key for one purpose from the master key (HKDF-SHA256,
+// the purpose as info), so that a key such as the audit chain's is never
+// stored anywhere: whoever holds the master key can derive it again.
+func (m *MasterKey) DeriveKey(purpose string, size int) ([]byte, error) {
+	return hkdf.Key(sha256.New, m.key, nil, "escudo:"+purpose, size)
+}
 
 func (m *MasterKey) Wrap(dataKey []byte) ([]byte, error) {
 	aead, err := chacha20poly1305.NewX(m.key)

@@ -49,6 +49,13 @@ type KeyProvider interface {
 	Unwrap(wrapped []byte) ([]byte, error)
 }
 
+// KeyDeriver is a KeyProvider that also derives purpose-bound keys from its
+// master key (the audit chain's MAC key). A KMS implements it with its own
+// key-derivation or MAC operation.
+type KeyDeriver interface {
+	DeriveKey(purpose string, size int) ([]byte, error)
+}
+
 // WrappedKey is a data key as stored in the database.
 type WrappedKey struct {
 	ID          string

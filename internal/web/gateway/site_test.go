@@ -85,8 +85,11 @@ func (s *supervisionSite) do(method, path, body string, headers ...string) apiRe
 func countDenied(t testing.TB, db *store.DB, action string) int {
 	t.Helper()
 	var n int
+	if err := db.FlushRefusals(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	err := db.WithTx(context.Background(), false, func(tx *store.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied' AND action = ?`, action).Scan(&n)
+		return tx.QueryRow(context.Background(), `SELECT COALESCE(SUM(occurrences), 0) FROM audit_log WHERE outcome = 'denied' AND action = ?`, action).Scan(&n)
 	})
 	if err != nil {
 		t.Fatal(err)
