@@ -45,7 +45,7 @@ func TestServeStreamsCheckpointsAndVerifyCatchesTampering(t *testing.T) {
 	}
 	token := strings.TrimSpace(out)
 
-	if code, _, stderr := runCmd(t, "", "serve", "--data", dir, "--addr", "127.0.0.1:0", "--audit-sink", filepath.Join(dir, "cp.jsonl")); code == 0 || !strings.Contains(stderr, "inside the data folder") {
+	if code, _, stderr := runCmd(t, "", "serve", "--data", dir, "--addr", "127.0.0.1:0", "--public-url", "https://escudo.example", "--metrics-addr", "off", "--audit-sink", filepath.Join(dir, "cp.jsonl")); code == 0 || !strings.Contains(stderr, "inside the data folder") {
 		t.Fatalf("sink in the data folder: %d %s", code, stderr)
 	}
 
@@ -54,7 +54,7 @@ func TestServeStreamsCheckpointsAndVerifyCatchesTampering(t *testing.T) {
 	var stdout, serr syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--audit-sink", sink, "--audit-checkpoint-interval", "20ms"}, &stdout, &serr)
+		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--public-url", "https://escudo.example", "--metrics-addr", "off", "--audit-sink", sink, "--audit-checkpoint-interval", "20ms"}, &stdout, &serr)
 	}()
 	url := ""
 	for deadline := time.Now().Add(30 * time.Second); url == ""; {

@@ -56,7 +56,7 @@ func BenchmarkColdStart(b *testing.B) {
 	client := &http.Client{Timeout: time.Second}
 	for b.Loop() {
 		start := time.Now()
-		cmd := exec.Command(bin, "serve", "--data", dir, "--master-key", filepath.Join(dir, "master.key"), "--allow-key-in-data", "--addr", "127.0.0.1:0", "--public-url", "https://escudo.example")
+		cmd := exec.Command(bin, "serve", "--data", dir, "--master-key", filepath.Join(dir, "master.key"), "--allow-key-in-data", "--addr", "127.0.0.1:0", "--public-url", "https://escudo.example", "--metrics-addr", "127.0.0.1:0")
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			b.Fatal(err)

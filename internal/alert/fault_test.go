@@ -157,7 +157,7 @@ func startServer(t *testing.T, bin string, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	s := &server{url: "http://" + addr, log: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--public-url", s.url}, args...)...)
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--public-url", s.url, "--metrics-addr", "127.0.0.1:0"}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
