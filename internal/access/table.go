@@ -24,6 +24,8 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //   - Agency liaisons implement measures in their own federal entity: they
 //     need who and where, but not the narrative or the named aggressors,
 //     because the aggressors are sometimes the very authorities they belong to.
+//     They reach a case or person only through a task or request addressed
+//     to them, and the alerts routed to their entity.
 //   - Contractors (security company technicians) reach only cases with a task
 //     assigned to them, and only the compartments the task grants.
 //   - External reviewers reach only what a beneficiary's consent record names.
@@ -78,9 +80,13 @@ var table = map[escudo.Role]map[Action]Rule{
 		StatsRead: r(Any, noFields),
 	},
 	escudo.RoleLiaison: {
-		CaseList: r(Entity, idLoc), CaseRead: r(Entity, idLoc),
-		PersonReadIdentity: r(Entity, idLoc), PersonReadLocation: r(Entity, idLoc),
-		AlertRead: r(Entity, idLoc), AlertRespond: r(Entity, idLoc), DeviceRead: r(Entity, idLoc),
+		// Cases, people and devices only as far as a task or request
+		// addressed to the liaison names them: belonging to a state is no
+		// reason to read every protected person in it. Alerts reach the
+		// liaisons of the entity they are routed to, as emergencies must.
+		CaseList: r(Task, idLoc), CaseRead: r(Task, idLoc),
+		PersonReadIdentity: r(Task, idLoc), PersonReadLocation: r(Task, idLoc),
+		AlertRead: r(Entity, idLoc), AlertRespond: r(Entity, idLoc), DeviceRead: r(Task, idLoc),
 	},
 	escudo.RoleContractor: {
 		CaseList: r(Task, locLog), CaseRead: r(Task, locLog),

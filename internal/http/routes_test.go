@@ -207,7 +207,8 @@ func TestEveryRoleEveryRoute(t *testing.T) {
 
 // TestLiaisonReachesOwnEntityAlerts: a liaison of the alert's own entity
 // lists, reads and acknowledges it, and sees the console; the table's
-// entity scope, not a role list, decides.
+// entity scope, not a role list, decides. People and cases of the entity
+// stay out of reach without a task.
 func TestLiaisonReachesOwnEntityAlerts(t *testing.T) {
 	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -235,9 +236,13 @@ func TestLiaisonReachesOwnEntityAlerts(t *testing.T) {
 			if console.Status != 200 || strings.Contains(console.Body, fmt.Sprintf(`id="alert-%d"`, f.alertID)) != own {
 				t.Errorf("%s liaison's console: %d (shows the Oaxaca alert: %v)", entity, console.Status, !own)
 			}
-			devices := cl.api("GET", "/api/v1/devices", "")
-			if devices.Status != 200 || strings.Contains(devices.Body, fmt.Sprintf(`"id":%d,`, f.deviceID)) != own {
-				t.Errorf("%s liaison lists devices: %d %.300s", entity, devices.Status, devices.Body)
+			// People, cases and devices only through a task addressed to the
+			// liaison: none here, whatever the entity.
+			if r := cl.api("GET", "/api/v1/devices", ""); r.Status != http.StatusForbidden {
+				t.Errorf("%s liaison lists devices: %d %.300s", entity, r.Status, r.Body)
+			}
+			if r := cl.api("GET", fmt.Sprintf("/api/v1/people/%d", f.personID), ""); r.Status != http.StatusNotFound {
+				t.Errorf("%s liaison reads a person no task names: %d %.300s", entity, r.Status, r.Body)
 			}
 			if r := cl.api("POST", fmt.Sprintf("/api/v1/devices/%d/disable", f.deviceID), "{}"); r.Status != http.StatusForbidden {
 				t.Errorf("%s liaison disables a device: %d, want 403 (no device.manage)", entity, r.Status)
@@ -315,4 +320,40 @@ func (c *client) status(path string) resp {
 	}
 	res.Body.Close()
 	return resp{Status: res.StatusCode, Header: res.Header}
+}
+
+// TestReadsPerAccountAreLimited: walking through records by changing ids
+// stops at the per-account budget, for staff who may read them all too;
+// lists and other accounts are unaffected.
+func TestReadsPerAccountAreLimited(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	site := newWebSite(t, db, Options{ReadRate: 5})
+	ctx := context.Background()
+	rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "x"},
+		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Irma", Entity: "OAX"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webUser(t, db, "analista", escudo.RoleAnalyst)
+	webUser(t, db, "otra", escudo.RoleAnalyst)
+	walker := site.newClient()
+	walker.loginFrom("10.5.0.1", "analista")
+	statuses := []int{}
+	for id := 1; id <= 8; id++ {
+		statuses = append(statuses, walker.api("GET", fmt.Sprintf("/api/v1/people/%d", id), "").Status)
+	}
+	if statuses[0] != 200 || statuses[6] != http.StatusTooManyRequests || statuses[7] != http.StatusTooManyRequests {
+		t.Fatalf("walking people 1..8 with a budget of 5: %v", statuses)
+	}
+	if r := walker.page(fmt.Sprintf("/cases/%d", rc.CaseID)); r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "demasiados expedientes") {
+		t.Fatalf("case page past the budget: %d", r.Status)
+	}
+	if r := walker.api("GET", "/api/v1/cases", ""); r.Status != 200 {
+		t.Fatalf("the case list past the budget: %d", r.Status)
+	}
+	other := site.newClient()
+	other.loginFrom("10.5.0.2", "otra")
+	if r := other.api("GET", fmt.Sprintf("/api/v1/cases/%d", rc.CaseID), ""); r.Status != 200 {
+		t.Fatalf("another account: %d", r.Status)
+	}
 }

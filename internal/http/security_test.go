@@ -154,8 +154,12 @@ func TestSecondFactorLogin(t *testing.T) {
 		if r := b.api("GET", "/api/v1/cases", ""); r.Status != http.StatusUnauthorized {
 			t.Fatalf("pending session reached the API: %d", r.Status)
 		}
-		// Enrolment shows the secret and the otpauth URI as text.
+		// Enrolment shows the secret and the otpauth URI as text, and no
+		// cache may keep it.
 		r = b.page("/login/enrol?next=%2Fbacklog")
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("enrolment page Cache-Control %q, want no-store", cc)
+		}
 		m := secretRe.FindStringSubmatch(r.Body)
 		if r.Status != 200 || m == nil || !strings.Contains(r.Body, "otpauth://totp/") {
 			t.Fatalf("enrol page: %d %.500s", r.Status, r.Body)
@@ -323,7 +327,8 @@ func TestObjectAccess(t *testing.T) {
 			{"beneficiary changes the id", benef, caseURL(caseB), 404, nil, []string{"Berta"}},
 			{"beneficiary reads another person", benef, personURL(personB), 404, nil, []string{"Berta"}},
 			{"beneficiary timeline of another", benef, caseURL(caseB) + "/timeline", 404, nil, nil},
-			{"liaison reads a case in the entity", liaison, caseURL(caseA), 200, []string{"Alma"}, []string{"Narrativa de Alma", "Agresor de Alma"}},
+			{"liaison reads a case of the entity no task names", liaison, caseURL(caseA), 404, nil, []string{"Alma"}},
+			{"liaison walks the people of the entity", liaison, personURL(personA), 404, nil, []string{"Alma"}},
 			{"liaison changes the id to another entity", liaison, caseURL(caseB), 404, nil, []string{"Berta"}},
 			{"liaison lists cases", liaison, "/api/v1/cases", 403, nil, []string{"Alma", "Berta"}},
 			{"reviewer without consent", reviewer, caseURL(caseA), 404, nil, []string{"Alma"}},
@@ -338,11 +343,19 @@ func TestObjectAccess(t *testing.T) {
 		if err := db.AssignTask(ctx, &escudo.ContractorTask{CaseID: caseA, UserID: techUser.ID, Scope: []string{"location"}, Description: "cámaras"}); err != nil {
 			t.Fatal(err)
 		}
+		liaisonUser, err := db.FindUserByUsername(ctx, "enlace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AssignTask(ctx, &escudo.ContractorTask{CaseID: caseA, UserID: liaisonUser.ID, Scope: []string{"identity", "location"}, Description: "rondines"}); err != nil {
+			t.Fatal(err)
+		}
 		run([]check{
 			{"reviewer with consent sees the risk part only", reviewer, caseURL(caseA), 200, []string{"Narrativa de Alma"}, []string{"Domicilio", "5555550101", `"name":"Alma"`}},
 			{"reviewer consent does not cover another person", reviewer, caseURL(caseB), 404, nil, []string{"Berta"}},
 			{"reviewer person read needs identity", reviewer, personURL(personA), 404, nil, []string{"Alma"}},
 			{"contractor with task sees no narrative", tech, caseURL(caseA), 200, nil, []string{"Narrativa de Alma", "Agresor"}},
+			{"liaison with a task reads the case, never the narrative", liaison, caseURL(caseA), 200, []string{"Alma"}, []string{"Narrativa de Alma", "Agresor de Alma"}},
 			{"contractor task does not open another case", tech, caseURL(caseB), 404, nil, []string{"Berta"}},
 		})
 		// Expiry and revocation take effect on the next request.

@@ -154,7 +154,8 @@ func (db *DB) ConsentScope(ctx context.Context, u *escudo.User, personID int64) 
 	return out, nil
 }
 
-// AssignTask gives a contractor a task on a case.
+// AssignTask gives a task on a case to a contractor or to an implementing
+// agency's liaison: what the task names is all either may reach.
 func (db *DB) AssignTask(ctx context.Context, t *escudo.ContractorTask) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -165,7 +166,7 @@ func (db *DB) AssignTask(ctx context.Context, t *escudo.ContractorTask) error {
 		}
 		var role string
 		err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, t.UserID).Scan(&role)
-		if isNoRows(err) || err == nil && escudo.Role(role) != escudo.RoleContractor {
+		if isNoRows(err) || err == nil && escudo.Role(role) != escudo.RoleContractor && escudo.Role(role) != escudo.RoleLiaison {
 			return escudo.FieldError("user_id", "validation.contractor", nil)
 		} else if err != nil {
 			return err

@@ -67,6 +67,10 @@ type Options struct {
 	// zero value requires one for every role but beneficiaries; set it only
 	// for throw-away demonstrations and tests of other features.
 	AllowPasswordOnly bool
+	// ReadRate is how many cases, people, devices or alerts one account may
+	// open per minute (120 when zero): enough to work, too few to walk
+	// through every record by changing ids.
+	ReadRate int
 	// ReauthWindow is how long a sign-in counts as recent, for addresses
 	// and exports; ReauthWindow (5 minutes) when zero.
 	ReauthWindow time.Duration
@@ -91,6 +95,7 @@ type Core struct {
 	LoginByName  *LimiterSet
 	PublicByAddr *LimiterSet
 	StatusByAddr *LimiterSet
+	ReadsByUser  *LimiterSet // object reads per account
 }
 
 // NewCore builds the shared state: defaults for the options, the metrics
@@ -148,5 +153,9 @@ func NewCore(o Options) (*Core, error) {
 	s.LoginByName = NewLimiterSet(perMinute(5), 5)
 	s.PublicByAddr = NewLimiterSet(perMinute(s.Opts.PublicRate), s.Opts.PublicRate)
 	s.StatusByAddr = NewLimiterSet(perMinute(10), 10)
+	if s.Opts.ReadRate == 0 {
+		s.Opts.ReadRate = 120
+	}
+	s.ReadsByUser = NewLimiterSet(perMinute(s.Opts.ReadRate), s.Opts.ReadRate)
 	return s, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"escudo"
@@ -65,6 +66,15 @@ func (s *Core) GuardAccess(a Access, next http.HandlerFunc) http.HandlerFunc {
 		var d access.Decision
 		var ok bool
 		if a.Object != "" {
+			if u := escudo.UserFromContext(r.Context()); u != nil && r.Method == http.MethodGet && !s.ReadsByUser.Allow("u:"+strconv.FormatInt(u.ID, 10)) {
+				w.Header().Set("Retry-After", "60")
+				if WantsHTML(r) {
+					s.RenderError(w, r, http.StatusTooManyRequests, "error.too_many_reads")
+				} else {
+					s.APIError(w, r, escudo.Errorf(escudo.ETOOMANY, "error.too_many_reads"))
+				}
+				return
+			}
 			id, valid := PathID(r.PathValue("id"))
 			if !valid {
 				if WantsHTML(r) {

@@ -154,6 +154,9 @@ func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tm
 	if errKey != "" {
 		p.Error = p.L.T(errKey)
 	}
+	// These pages show an authenticator's secret or act for a pending
+	// sign-in: never in any cache.
+	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, status, tmpl, p)
 }
 
