@@ -141,9 +141,9 @@ func (c *Case) Validate() error {
 	if c.Narrative == "" {
 		v.Add("narrative", "validation.required", nil)
 	}
-	checkText(&v, "narrative", c.Narrative, MaxLongText)
-	checkText(&v, "aggressors", c.Aggressors, MaxLongText)
-	checkText(&v, "referred_by", c.ReferredBy, MaxShortText)
+	checkPersonalText(&v, "narrative", c.Narrative, MaxLongText, true)
+	checkPersonalText(&v, "aggressors", c.Aggressors, MaxLongText, true)
+	checkPersonalText(&v, "referred_by", c.ReferredBy, MaxShortText, false)
 	return v.Err()
 }
 
@@ -212,7 +212,7 @@ func (d *AdmissionDecision) Validate() error {
 	default:
 		v.Add("procedure", "validation.choice", nil)
 	}
-	checkText(&v, "reason", d.Reason, MaxLongText)
+	checkPersonalText(&v, "reason", d.Reason, MaxLongText, true)
 	return v.Err()
 }
 

@@ -94,8 +94,11 @@ func (t *ContractorTask) Validate() error {
 	return v.Err()
 }
 
-// DataRead is one entry of "who read my data": who, when, what.
+// DataRead is one entry of "who read my data": who, when, what, and
+// whether it was allowed ("ok") or refused ("denied"). Seq orders the
+// entries and pages the list.
 type DataRead struct {
+	Seq          int64     `json:"seq"`
 	At           time.Time `json:"at"`
 	ActorID      int64     `json:"actor_id,omitempty"`
 	ActorName    string    `json:"actor_name,omitempty"`
@@ -105,4 +108,5 @@ type DataRead struct {
 	ObjectType   string    `json:"object_type"`
 	ObjectID     string    `json:"object_id"`
 	Fields       string    `json:"fields,omitempty"`
+	Outcome      string    `json:"outcome"`
 }

@@ -1,11 +1,15 @@
 package escudo_test
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
 )
 
 func TestPersonValidate(t *testing.T) {
@@ -131,22 +135,73 @@ func TestValidateClockRules(t *testing.T) {
 	}
 }
 
+// FuzzPersonValidate checks properties of validation over the personal text
+// fields, through a real store: whatever is accepted round-trips unchanged
+// (every field, read back decrypted) and holds no hidden characters;
+// whatever is refused is a validation error with a translation key and
+// leaves the store as it was.
 func FuzzPersonValidate(f *testing.F) {
-	f.Add("Ana", "GRO", "+52 55 1234 5678", "ana@example.org", "08:00")
-	f.Add("", "", "", "", "")
-	f.Fuzz(func(t *testing.T, name, entity, phone, email, from string) {
-		p := &escudo.Person{Profile: escudo.ProfileJournalist, Name: name, Entity: entity, Phone: phone, Email: email}
+	f.Add("Ana", "GRO", "+52 55 1234 5678", "ana@example.org", "08:00", "La Jornada", "Calle 5", "Rosa", "El Faro")
+	f.Add("", "", "", "", "", "", "", "", "")
+	f.Add("Ana\uFFFD", "OAX", "", "", "", "", "", "", "")
+	f.Add("\u202eanA", "CHS", "", "", "", "Radio \u2066X\u2069", "", "", "")
+	f.Add("Xóchitl", "GRO", "", "", "", "", "Av. Ñu\u200f", "Tz'ib\x00", "\xed\xa0\x80")
+	db := testdb.OpenSQLite(f, testdb.Options{})
+	ctx := context.Background()
+	people := func(t *testing.T) int {
+		var n int
+		if err := db.WithTx(ctx, false, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM people`).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	f.Fuzz(func(t *testing.T, name, entity, phone, email, from, org, address, relative, member string) {
+		p := &escudo.Person{Profile: escudo.ProfileJournalist, Name: name, Entity: entity, Phone: phone, Email: email,
+			Organization: org, Address: address, Alias: member, Municipality: org, Occupation: relative}
+		if relative != "" {
+			p.Relatives = []escudo.Relative{{Name: relative, Relationship: "hermana"}}
+		}
+		if member != "" {
+			p.Members = []escudo.Member{{Name: member, Role: "vocera"}}
+		}
 		p.Contact.SafeFrom = from
-		if err := p.Validate(); err != nil {
-			if _, ok := escudo.AsValidation(err); !ok {
+		before := people(t)
+		err := db.CreatePerson(ctx, p)
+		if err != nil {
+			v, ok := escudo.AsValidation(err)
+			if !ok {
 				t.Fatalf("non-validation error %v", err)
 			}
+			for _, e := range v {
+				if e.Key == "" || !strings.HasPrefix(e.Key, "validation.") {
+					t.Fatalf("field %s refused without a translation key: %q", e.Field, e.Key)
+				}
+			}
+			if after := people(t); after != before {
+				t.Fatalf("refused person changed the store: %d people, was %d", after, before)
+			}
 			return
+		}
+		for _, s := range []string{p.Name, p.Organization, p.Address, p.Alias, relative, member} {
+			if strings.ContainsAny(s, "\uFFFD\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x00") {
+				t.Fatalf("accepted hidden characters in %q", s)
+			}
 		}
 		// Accepted input is stable: validating again changes nothing.
 		q := *p
 		if err := q.Validate(); err != nil || q.Name != p.Name {
 			t.Fatalf("validation not idempotent: %v", err)
+		}
+		got, err := db.FindPersonByID(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *p
+		want.CreatedAt, want.UpdatedAt, got.CreatedAt, got.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(*got, want) {
+			t.Fatalf("stored person differs:\n got %+v\nwant %+v", *got, want)
 		}
 	})
 }

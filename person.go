@@ -113,9 +113,9 @@ func (p *Person) Validate() error {
 	for field, s := range map[string]string{"name": p.Name, "alias": p.Alias, "gender": p.Gender,
 		"ethnicity": p.Ethnicity, "language": p.Language, "municipality": p.Municipality,
 		"occupation": p.Occupation, "organization": p.Organization, "phone": p.Phone, "email": p.Email} {
-		checkText(&v, field, s, MaxShortText)
+		checkPersonalText(&v, field, s, MaxShortText, false)
 	}
-	checkText(&v, "address", p.Address, 1000)
+	checkPersonalText(&v, "address", p.Address, 1000, false)
 	if p.Email != "" {
 		if _, err := mail.ParseAddress(p.Email); err != nil {
 			v.Add("email", "validation.email", nil)
@@ -147,15 +147,15 @@ func (p *Person) Validate() error {
 		if strings.TrimSpace(r.Name) == "" {
 			v.Add("relatives", "validation.required", nil)
 		}
-		checkText(&v, "relatives", r.Name, MaxShortText)
-		checkText(&v, "relatives", r.Relationship, MaxShortText)
+		checkPersonalText(&v, "relatives", r.Name, MaxShortText, false)
+		checkPersonalText(&v, "relatives", r.Relationship, MaxShortText, false)
 	}
 	if len(p.Members) > 500 {
 		v.Add("members", "validation.too_many", map[string]any{"Max": 500})
 	}
 	for _, m := range p.Members {
-		checkText(&v, "members", m.Name, MaxShortText)
-		checkText(&v, "members", m.Role, MaxShortText)
+		checkPersonalText(&v, "members", m.Name, MaxShortText, false)
+		checkPersonalText(&v, "members", m.Role, MaxShortText, false)
 	}
 	return v.Err()
 }
@@ -167,6 +167,31 @@ func checkText(v *ValidationErrors, field, s string, max int) {
 		v.Add(field, "validation.too_long", map[string]any{"Max": max})
 	} else if strings.ContainsRune(s, 0) {
 		v.Add(field, "validation.encoding", nil)
+	}
+}
+
+// checkPersonalText is checkText for what identifies or describes a
+// person (names, aliases, organisation, relatives, members, addresses,
+// narratives). It also refuses characters that make stored text display
+// other than it reads: bidirectional embeddings, overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069), which can make one name show as another,
+// and U+FFFD, the replacement character a decoder leaves where the input
+// held an invalid sequence or a lone surrogate ("\ud800" in JSON), so the
+// value as typed is already lost. Short fields refuse the direction marks
+// too (U+200E, U+200F, U+061C); long free text (marks set true) keeps them,
+// as mixed-direction prose may need them.
+func checkPersonalText(v *ValidationErrors, field, s string, max int, marks bool) {
+	n := len(*v)
+	checkText(v, field, s, max)
+	if len(*v) > n {
+		return
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 ||
+			!marks && (r == 0x200E || r == 0x200F || r == 0x061C) {
+			v.Add(field, "validation.characters", nil)
+			return
+		}
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"escudo"
@@ -229,7 +231,48 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
 // its entry is durable.
 func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 	fillAudit(ctx, &e)
-	req := &auditReq{e: e, done: make(chan error, 1)}
+	return db.auditGroup(ctx, []AuditEntry{e})
+}
+
+// AuditObject names one object that a read touched: its type ("case",
+// "person", "device", "alert"), its id and the names of the fields shown.
+type AuditObject struct {
+	Type   string
+	ID     int64
+	Fields string
+}
+
+// AuditReads records that the caller read each of objects under action
+// ("case.list", "device.list", ...): one entry per object, so the object's
+// owner finds it in "who read my data", all appended in one transaction
+// (shared with concurrent audit entries), so a page of 50 costs one write.
+// An object named twice is recorded once.
+func (db *DB) AuditReads(ctx context.Context, action string, objects []AuditObject) error {
+	if len(objects) == 0 {
+		return nil
+	}
+	entries := make([]AuditEntry, 0, len(objects))
+	seen := make(map[AuditObject]bool, len(objects))
+	for _, o := range objects {
+		if seen[o] {
+			continue
+		}
+		seen[o] = true
+		e := AuditEntry{Action: action, ObjectType: o.Type, ObjectID: strconv.FormatInt(o.ID, 10), Fields: o.Fields}
+		fillAudit(ctx, &e)
+		entries = append(entries, e)
+	}
+	return db.auditGroup(ctx, entries)
+}
+
+// AuditCommits counts the transactions the group commit has written, so
+// tests and benchmarks can tell what a request cost.
+func (db *DB) AuditCommits() int64 { return db.auditBatch.commits.Load() }
+
+// auditGroup queues entries for the group commit; they are written together,
+// in one transaction, and the call returns once they are durable.
+func (db *DB) auditGroup(ctx context.Context, entries []AuditEntry) error {
+	req := &auditReq{entries: entries, done: make(chan error, 1)}
 	b := &db.auditBatch
 	b.mu.Lock()
 	b.queue = append(b.queue, req)
@@ -250,18 +293,21 @@ func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 
 // auditBatch is the queue of entries waiting for a group commit.
 type auditBatch struct {
-	mu    sync.Mutex
-	queue []*auditReq
-	busy  bool
+	mu      sync.Mutex
+	queue   []*auditReq
+	busy    bool
+	commits atomic.Int64
 }
 
+// auditReq is one caller's entries; they are never split across
+// transactions.
 type auditReq struct {
-	e    AuditEntry
-	done chan error
+	entries []AuditEntry
+	done    chan error
 }
 
 // maxAuditBatch bounds one transaction, so a burst cannot hold the writer
-// for long.
+// for long; a single request larger than this is still written whole.
 const maxAuditBatch = 2000
 
 // flushAudit writes one batch; when more entries queued meanwhile, another
@@ -269,15 +315,24 @@ const maxAuditBatch = 2000
 func (db *DB) flushAudit(ctx context.Context) {
 	b := &db.auditBatch
 	b.mu.Lock()
-	n := min(len(b.queue), maxAuditBatch)
+	n, count := 0, 0
+	for n < len(b.queue) && (n == 0 || count+len(b.queue[n].entries) <= maxAuditBatch) {
+		count += len(b.queue[n].entries)
+		n++
+	}
 	batch := b.queue[:n:n]
 	b.queue = b.queue[n:]
 	b.mu.Unlock()
-	entries := make([]*AuditEntry, len(batch))
-	for i, r := range batch {
-		entries[i] = &r.e
+	entries := make([]*AuditEntry, 0, count)
+	for _, r := range batch {
+		for i := range r.entries {
+			entries = append(entries, &r.entries[i])
+		}
 	}
 	err := db.WithTx(ctx, true, func(tx *Tx) error { return tx.appendAudit(ctx, entries) })
+	if err == nil {
+		b.commits.Add(1)
+	}
 	for _, r := range batch {
 		r.done <- err
 	}

@@ -297,11 +297,24 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 	if err != nil {
 		return nil, 0, err
 	}
-	fields := "name"
-	if f.Query != "" {
-		fields = "name,search"
+	if f.Query == "" {
+		return out, total, db.AuditReads(ctx, "case.list", caseObjects(out))
 	}
-	return out, total, db.Audit(ctx, AuditEntry{Action: "case.list", ObjectType: "case", ObjectID: fmt.Sprintf("%d", len(out)), Fields: fields})
+	if len(out) == 0 {
+		// A search that found nobody still tells the searcher something.
+		return out, total, db.Audit(ctx, AuditEntry{Action: "case.search", ObjectType: "case", Fields: "search"})
+	}
+	return out, total, db.AuditReads(ctx, "case.search", caseObjects(out))
+}
+
+// caseObjects names the cases of a page for the audit log: a list shows
+// each case's reference and its person's name.
+func caseObjects(cases []*escudo.Case) []AuditObject {
+	objs := make([]AuditObject, len(cases))
+	for i, c := range cases {
+		objs[i] = AuditObject{Type: "case", ID: c.ID, Fields: "name"}
+	}
+	return objs
 }
 
 // casePage reads one page of cases, newest first.
@@ -777,5 +790,9 @@ func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return db.Audit(ctx, AuditEntry{Action: "case.backlog", ObjectType: "case", ObjectID: fmt.Sprint(len(b.Rows)), Fields: "name"})
+	cases := make([]*escudo.Case, len(b.Rows))
+	for i := range b.Rows {
+		cases[i] = b.Rows[i].Case
+	}
+	return db.AuditReads(ctx, "case.backlog", caseObjects(cases))
 }

@@ -246,37 +246,40 @@ func (db *DB) TaskScope(ctx context.Context, u *escudo.User, personID, caseID in
 }
 
 // ReadsOfPerson lists who read a person's data, and when: every audited read
-// of the person and of their cases, newest first. It is the beneficiary's
-// "who read my data" page; the log holds names of fields, never values.
+// of the person and of their cases, devices and alerts (one by one or in a
+// list or search), and every refused attempt on them, newest first. It is
+// the beneficiary's "who read my data" page; the log holds names of fields,
+// never values.
 func (db *DB) ReadsOfPerson(ctx context.Context, personID int64, limit int) ([]escudo.DataRead, error) {
+	return db.ReadsOfPersonBefore(ctx, personID, 0, limit)
+}
+
+// readAction tells the audit actions that show data (the read, list,
+// search, export and timeline actions) from those that change it.
+const readAction = `(a.action LIKE '%.read%' OR a.action LIKE '%.export%' OR a.action LIKE '%.list' OR a.action LIKE '%.search'
+	OR a.action IN ('case.backlog', 'case.timeline', 'case.status'))`
+
+// ReadsOfPersonBefore is one page of ReadsOfPerson: the entries older than
+// the audit sequence number before (all when 0), at most limit of them.
+func (db *DB) ReadsOfPersonBefore(ctx context.Context, personID, before int64, limit int) ([]escudo.DataRead, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	caseRows, err := db.readQuery(ctx, `SELECT id FROM cases WHERE person_id = ?`, personID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for caseRows.Next() {
-		var id int64
-		if err := caseRows.Scan(&id); err != nil {
-			_ = caseRows.Close()
-			return nil, err
-		}
-		ids = append(ids, strconv.FormatInt(id, 10))
-	}
-	_ = caseRows.Close()
-	q := `SELECT a.at, a.actor_id, a.actor_role, a.action, a.object_type, a.object_id, a.fields, u.display_name, u.organization
+	// Each branch is answered by audit_log_object (migration 0520); ids are
+	// stored as text in the log.
+	q := `SELECT a.seq, a.at, a.actor_id, a.actor_role, a.action, a.object_type, a.object_id, a.fields, a.outcome, u.display_name, u.organization
 		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-		WHERE a.outcome = 'ok' AND (a.action LIKE '%.read%' OR a.action LIKE '%.export%') AND ((a.object_type = 'person' AND a.object_id = ?)`
-	args := []any{strconv.FormatInt(personID, 10)}
-	if len(ids) > 0 {
-		q += ` OR (a.object_type = 'case' AND a.object_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `))`
-		for _, id := range ids {
-			args = append(args, id)
-		}
+		WHERE ((a.object_type = 'person' AND a.object_id = ?)
+			OR (a.object_type = 'case' AND a.object_id IN (SELECT CAST(c.id AS TEXT) FROM cases c WHERE c.person_id = ?))
+			OR (a.object_type = 'device' AND a.object_id IN (SELECT CAST(d.id AS TEXT) FROM devices d WHERE d.person_id = ?))
+			OR (a.object_type = 'alert' AND a.object_id IN (SELECT CAST(l.id AS TEXT) FROM alerts l WHERE l.person_id = ?)))
+		AND (a.outcome = 'denied' OR (a.outcome = 'ok' AND ` + readAction + `))`
+	args := []any{strconv.FormatInt(personID, 10), personID, personID, personID}
+	if before > 0 {
+		q += ` AND a.seq < ?`
+		args = append(args, before)
 	}
-	q += `) ORDER BY a.seq DESC LIMIT ?`
+	q += ` ORDER BY a.seq DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.readQuery(ctx, q, args...)
 	if err != nil {
@@ -289,7 +292,7 @@ func (db *DB) ReadsOfPerson(ctx context.Context, personID int64, limit int) ([]e
 		var at int64
 		var actor sql.NullInt64
 		var name, org sql.NullString
-		if err := rows.Scan(&at, &actor, &r.ActorRole, &r.Action, &r.ObjectType, &r.ObjectID, &r.Fields, &name, &org); err != nil {
+		if err := rows.Scan(&r.Seq, &at, &actor, &r.ActorRole, &r.Action, &r.ObjectType, &r.ObjectID, &r.Fields, &r.Outcome, &name, &org); err != nil {
 			return nil, err
 		}
 		r.At, r.ActorID, r.ActorName, r.Organization = fromMicros(at), actor.Int64, name.String, org.String

@@ -224,5 +224,12 @@ func (db *DB) FindPeopleByName(ctx context.Context, name string) ([]*escudo.Pers
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.Audit(ctx, AuditEntry{Action: "person.search", ObjectType: "person", Fields: "name"})
+	if len(out) == 0 {
+		return out, db.Audit(ctx, AuditEntry{Action: "person.search", ObjectType: "person", Fields: "search"})
+	}
+	objs := make([]AuditObject, len(out))
+	for i, p := range out {
+		objs[i] = AuditObject{Type: "person", ID: p.ID, Fields: personFields}
+	}
+	return out, db.AuditReads(ctx, "person.search", objs)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/alexedwards/scs/v2"
 )
 
 // SessionStore keeps web sessions in the sessions table. It implements the
@@ -28,6 +30,10 @@ type SessionStore struct {
 	// session, and a write per page view would contend with real writes on
 	// SQLite's single writer. Default one minute.
 	Slack time.Duration
+	// UserKey is the session value holding the user's id; each row records
+	// it, so an account's sessions can be destroyed (DestroyUserSessions).
+	// Default "uid".
+	UserKey string
 
 	mu          sync.Mutex
 	lastCleanup time.Time
@@ -35,7 +41,7 @@ type SessionStore struct {
 
 // Sessions returns the session store of db.
 func (db *DB) Sessions() *SessionStore {
-	return &SessionStore{db: db, CleanupEvery: 5 * time.Minute, Slack: time.Minute}
+	return &SessionStore{db: db, CleanupEvery: 5 * time.Minute, Slack: time.Minute, UserKey: "uid"}
 }
 
 func sessionKey(token string) string {
@@ -56,17 +62,31 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, true, nil
 }
 
-// CommitCtx creates or updates a session.
+// CommitCtx creates or updates a session, recording whose it is.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.write.ExecContext(ctx, s.db.Rebind(`INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry
+	_, err := s.db.write.ExecContext(ctx, s.db.Rebind(`INSERT INTO sessions (token, data, expiry, user_id) VALUES (?, ?, ?, ?)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id
 		WHERE sessions.data <> excluded.data OR sessions.expiry < excluded.expiry - ? OR sessions.expiry > excluded.expiry`),
-		sessionKey(token), b, micros(expiry), s.Slack.Microseconds())
+		sessionKey(token), b, micros(expiry), nullID(s.sessionUser(b)), s.Slack.Microseconds())
 	if err != nil {
 		return fmt.Errorf("store: commit session: %w", err)
 	}
 	s.maybeCleanup(ctx)
 	return nil
+}
+
+// sessionUser reads the user's id from a session's encoded data; 0 for a
+// session nobody has signed in to yet (or data it cannot read).
+func (s *SessionStore) sessionUser(b []byte) int64 {
+	if s.UserKey == "" {
+		return 0
+	}
+	_, values, err := scs.GobCodec{}.Decode(b)
+	if err != nil {
+		return 0
+	}
+	id, _ := values[s.UserKey].(int64)
+	return id
 }
 
 // DeleteCtx removes a session; unknown tokens are not an error.
@@ -112,4 +132,13 @@ func (s *SessionStore) maybeCleanup(ctx context.Context) {
 			s.db.log.Warn("session cleanup failed", "err", err)
 		}
 	}
+}
+
+// destroyUserSessions ends every session of a user, in the transaction
+// that disables or re-enables the account.
+func (tx *Tx) destroyUserSessions(ctx context.Context, userID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("store: destroy sessions: %w", err)
+	}
+	return nil
 }

@@ -84,6 +84,29 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
 	})
 }
 
+// SetUserDisabled disables or re-enables an account. Either way every
+// session the account had is destroyed with it, so a cookie from before
+// stays dead after the account is enabled again.
+func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), userID)
+		if err != nil {
+			return fmt.Errorf("store: disable user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+		}
+		if err := tx.destroyUserSessions(ctx, userID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: action, ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "disabled,sessions"})
+	})
+}
+
 // FindUserByID returns one user.
 func (db *DB) FindUserByID(ctx context.Context, id int64) (*escudo.User, error) {
 	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))

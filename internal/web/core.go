@@ -119,7 +119,9 @@ func NewCore(o Options) (*Core, error) {
 		s.Opts.PublicRate = 5
 	}
 	sm := scs.New()
-	sm.Store = s.DB.Sessions()
+	st := s.DB.Sessions()
+	st.UserKey = SessionUserKey // so disabling an account can end its sessions
+	sm.Store = st
 	sm.IdleTimeout = SessionIdle
 	sm.Lifetime = SessionAbsolute
 	sm.Cookie.Name = SessionCookie

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -28,12 +29,55 @@ type consentList struct {
 
 type readList struct {
 	Items []escudo.DataRead `json:"items"`
+	// NextBefore, when set, asks for the next (older) page: ?before=NextBefore.
+	NextBefore int64 `json:"next_before,omitempty"`
 }
 
-// apiPersonReads answers GET /api/v1/people/{id}/reads.
+const defaultReadsPage, maxReadsPage = 100, 1000
+
+// parseReadsPage reads ?limit= and ?before= of the reads list; anything
+// else, repeated or mistyped, is refused.
+func parseReadsPage(q url.Values) (limit int, before int64, err error) {
+	var v escudo.ValidationErrors
+	limit = defaultReadsPage
+	for name, vals := range q {
+		switch {
+		case name != "limit" && name != "before":
+			v.Add(name, "validation.unknown_field", nil)
+		case len(vals) > 1:
+			v.Add(name, "validation.duplicate_field", nil)
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, perr := strconv.Atoi(s)
+		if perr != nil {
+			v.Add("limit", "validation.type", map[string]any{"Type": "integer"})
+		} else if n < 1 || n > maxReadsPage {
+			v.Add("limit", "validation.range", map[string]any{"Min": 1, "Max": maxReadsPage})
+		}
+		limit = n
+	}
+	if s := q.Get("before"); s != "" {
+		id, ok := web.PathID(s)
+		if !ok {
+			v.Add("before", "validation.type", map[string]any{"Type": "integer"})
+		}
+		before = id
+	}
+	return limit, before, v.Err()
+}
+
+// apiPersonReads answers GET /api/v1/people/{id}/reads: reads and refused
+// attempts on the person, their cases, devices and alerts, newest first,
+// a page at a time.
 func (s *server) apiPersonReads(w http.ResponseWriter, r *http.Request) {
 	id, _ := web.PathID(r.PathValue("id"))
-	reads, err := s.DB.ReadsOfPerson(r.Context(), id, 500)
+	limit, before, err := parseReadsPage(r.URL.Query())
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	reads, err := s.DB.ReadsOfPersonBefore(r.Context(), id, before, limit)
 	if err != nil {
 		s.APIError(w, r, err)
 		return
@@ -42,10 +86,13 @@ func (s *server) apiPersonReads(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	if reads == nil {
-		reads = []escudo.DataRead{}
+	out := readList{Items: reads}
+	if out.Items == nil {
+		out.Items = []escudo.DataRead{}
+	} else if len(reads) == limit {
+		out.NextBefore = reads[len(reads)-1].Seq
 	}
-	web.WriteJSON(w, http.StatusOK, readList{Items: reads})
+	web.WriteJSON(w, http.StatusOK, out)
 }
 
 // apiConsentList answers GET /api/v1/people/{id}/consents.
