@@ -123,7 +123,7 @@ func TestServeStreamsCheckpointsAndVerifyCatchesTampering(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, sql, want string }{
 		{"last entries deleted", `DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)`, "entries deleted"},
-		{"last entries and the checkpoints above them deleted", `DELETE FROM audit_checkpoints WHERE seq > 3; DELETE FROM audit_log WHERE seq > 3`, "entries deleted"},
+		{"last entries and the checkpoints above them deleted", `DELETE FROM audit_checkpoints WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log); DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)`, "entries deleted"},
 		{"stored checkpoints deleted", `DELETE FROM audit_checkpoints`, "missing from the database"},
 		{"whole log deleted", `DELETE FROM audit_checkpoints; DELETE FROM audit_log`, "empty"},
 	} {

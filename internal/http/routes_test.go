@@ -225,7 +225,7 @@ func TestLiaisonReachesOwnEntityAlerts(t *testing.T) {
 			if list.Status != 200 || strings.Contains(list.Body, fmt.Sprintf(`"id":%d,`, f.alertID)) != own {
 				t.Errorf("%s liaison lists alerts: %d %.300s (own entity: %v)", entity, list.Status, list.Body, own)
 			}
-			if r := cl.api("GET", "/api/v1/alerts?federal_entity=OAX", ""); own != strings.Contains(r.Body, `"federal_entity":"OAX"`) {
+			if r := cl.api("GET", "/api/v1/alerts?entity=OAX", ""); own != strings.Contains(r.Body, `"federal_entity":"OAX"`) {
 				t.Errorf("%s liaison asking for Oaxaca's alerts: %.300s", entity, r.Body)
 			}
 			show := cl.api("GET", fmt.Sprintf("/api/v1/alerts/%d", f.alertID), "")
@@ -355,5 +355,86 @@ func TestReadsPerAccountAreLimited(t *testing.T) {
 	other.loginFrom("10.5.0.2", "otra")
 	if r := other.api("GET", fmt.Sprintf("/api/v1/cases/%d", rc.CaseID), ""); r.Status != 200 {
 		t.Fatalf("another account: %d", r.Status)
+	}
+}
+
+// TestDeviceAndAlertReadsReachTheBeneficiary: the alert and device lists,
+// the console and a role's refused attempt each show in the beneficiary's
+// "who read my data", one entry per object.
+func TestDeviceAndAlertReadsReachTheBeneficiary(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newRouteFixture(t, db)
+		webUser(t, db, "guardia", escudo.RoleDuty)
+		webUser(t, db, "administra", escudo.RoleAdmin)
+		duty := f.site.newClient()
+		duty.loginFrom("10.6.0.1", "guardia")
+		for _, path := range []string{"/api/v1/alerts", "/api/v1/devices", fmt.Sprintf("/api/v1/alerts/%d", f.alertID)} {
+			if r := duty.api("GET", path, ""); r.Status != 200 {
+				t.Fatalf("%s: %d", path, r.Status)
+			}
+		}
+		if r := duty.page("/console"); r.Status != 200 {
+			t.Fatalf("console: %d", r.Status)
+		}
+		admin := f.site.newClient()
+		admin.loginFrom("10.6.0.2", "administra")
+		if r := admin.api("GET", fmt.Sprintf("/api/v1/people/%d", f.personID), ""); r.Status != http.StatusForbidden {
+			t.Fatalf("administrator reading a person: %d", r.Status)
+		}
+		reads, err := db.ReadsOfPerson(ctx, f.personID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range reads {
+			seen[r.Action+" by "+r.ActorName+" "+r.Outcome] = true
+		}
+		for _, want := range []string{"alert.list by Guardia Pérez ok", "device.list by Guardia Pérez ok", "alert.read by Guardia Pérez ok", "access.denied by Administra Pérez denied"} {
+			if !seen[want] {
+				t.Errorf("the beneficiary's reads lack %q: %v", want, seen)
+			}
+		}
+	})
+}
+
+// TestListRoutesRefuseUnknownParameters: every list route checks its query
+// with the one shared decoder, so a typo never silently lists everything.
+func TestListRoutesRefuseUnknownParameters(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	f := newRouteFixture(t, db)
+	webUser(t, db, "coordina", escudo.RoleCoordinator)
+	cl := f.site.newClient()
+	cl.loginFrom("10.7.0.1", "coordina")
+	person := fmt.Sprint(f.personID)
+	for _, tc := range []struct{ path, field string }{
+		{"/api/v1/devices?person=22", "person"},
+		{"/api/v1/devices?person_id=abc", "person_id"},
+		{"/api/v1/alerts?status=bogus", "status"},
+		{"/api/v1/alerts?limit=abc", "limit"},
+		{"/api/v1/alerts?zzbogus=1", "zzbogus"},
+		{"/api/v1/alerts?federal_entity=OAX", "federal_entity"},
+		{"/api/v1/alerts?entity=XX", "entity"},
+		{"/api/v1/alerts?status=all&status=open", "status"},
+		{"/api/v1/alerts/response-times?zzbogus=1", "zzbogus"},
+		{"/api/v1/alerts/response-times?from=yesterday", "from"},
+		{"/api/v1/devices/silent?zzbogus=1", "zzbogus"},
+		{"/api/v1/devices/untested?zzbogus=1", "zzbogus"},
+		{"/api/v1/drills?zzbogus=1", "zzbogus"},
+		{"/api/v1/drills?limit=0", "limit"},
+		{"/api/v1/people/" + person + "/consents?zzbogus=1", "zzbogus"},
+		{"/api/v1/people/" + person + "/reads?zzbogus=1", "zzbogus"},
+		{"/api/v1/cases?stgae=reception", "stgae"},
+	} {
+		r := cl.api("GET", tc.path, "")
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `"field":"`+tc.field+`"`) {
+			t.Errorf("%s: %d %.300s, want 400 naming %s", tc.path, r.Status, r.Body, tc.field)
+		}
+	}
+	for _, ok := range []string{"/api/v1/alerts?status=all&entity=OAX&limit=10", "/api/v1/devices?person_id=" + person, "/api/v1/drills?limit=5",
+		"/api/v1/alerts/response-times?from=2026-01-01&include_tests=true"} {
+		if r := cl.api("GET", ok, ""); r.Status != 200 {
+			t.Errorf("%s: %d %.300s", ok, r.Status, r.Body)
+		}
 	}
 }

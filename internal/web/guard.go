@@ -171,8 +171,17 @@ func (s *Core) APIAllow(action access.Action, next http.HandlerFunc) http.Handle
 	return func(w http.ResponseWriter, r *http.Request) {
 		d := access.DecideRole(escudo.UserFromContext(r.Context()), action)
 		if !d.Allowed {
-			if err := s.DB.Audit(r.Context(), store.AuditEntry{Action: "access.denied", ObjectType: "api", ObjectID: r.Pattern,
-				Fields: string(action), Outcome: store.OutcomeDenied}); err != nil {
+			// Filed against the person or case the path names, so the
+			// beneficiary's "who read my data" shows the attempt too.
+			objType, objID := "api", r.Pattern
+			if id := r.PathValue("id"); id != "" && (strings.HasPrefix(r.Pattern, "GET /api/v1/people/{id}") || strings.HasPrefix(r.Pattern, "GET /api/v1/cases/{id}")) {
+				objType, objID = "case", id
+				if strings.HasPrefix(r.Pattern, "GET /api/v1/people/") {
+					objType = "person"
+				}
+			}
+			if err := s.DB.Audit(r.Context(), store.AuditEntry{Action: "access.denied", ObjectType: objType, ObjectID: objID,
+				Fields: string(action) + ";route:" + r.Pattern, Outcome: store.OutcomeDenied}); err != nil {
 				s.Log.Error("audit denial", "err", err)
 			}
 			s.APIError(w, r, access.Error(d))

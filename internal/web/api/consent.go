@@ -38,33 +38,10 @@ const defaultReadsPage, maxReadsPage = 100, 1000
 // parseReadsPage reads ?limit= and ?before= of the reads list; anything
 // else, repeated or mistyped, is refused.
 func parseReadsPage(q url.Values) (limit int, before int64, err error) {
-	var v escudo.ValidationErrors
-	limit = defaultReadsPage
-	for name, vals := range q {
-		switch {
-		case name != "limit" && name != "before":
-			v.Add(name, "validation.unknown_field", nil)
-		case len(vals) > 1:
-			v.Add(name, "validation.duplicate_field", nil)
-		}
-	}
-	if s := q.Get("limit"); s != "" {
-		n, perr := strconv.Atoi(s)
-		if perr != nil {
-			v.Add("limit", "validation.type", map[string]any{"Type": "integer"})
-		} else if n < 1 || n > maxReadsPage {
-			v.Add("limit", "validation.range", map[string]any{"Min": 1, "Max": maxReadsPage})
-		}
-		limit = n
-	}
-	if s := q.Get("before"); s != "" {
-		id, ok := web.PathID(s)
-		if !ok {
-			v.Add("before", "validation.type", map[string]any{"Type": "integer"})
-		}
-		before = id
-	}
-	return limit, before, v.Err()
+	p := web.NewQuery(q, "limit", "before")
+	limit = p.Int("limit", defaultReadsPage, 1, maxReadsPage)
+	before = p.ID("before")
+	return limit, before, p.Err()
 }
 
 // apiPersonReads answers GET /api/v1/people/{id}/reads: reads and refused
@@ -97,6 +74,10 @@ func (s *server) apiPersonReads(w http.ResponseWriter, r *http.Request) {
 
 // apiConsentList answers GET /api/v1/people/{id}/consents.
 func (s *server) apiConsentList(w http.ResponseWriter, r *http.Request) {
+	if err := web.NewQuery(r.URL.Query()).Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	id, _ := web.PathID(r.PathValue("id"))
 	list, err := s.DB.Consents(r.Context(), id)
 	if err != nil {

@@ -62,17 +62,19 @@ func (s *server) apiDeviceShow(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
+	if err := s.DB.AuditReads(r.Context(), "device.read", []store.AuditObject{{Type: "device", ID: d.ID, Fields: "kind,label,phone"}}); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	web.WriteJSON(w, http.StatusOK, d)
 }
 
 func (s *server) apiDeviceList(w http.ResponseWriter, r *http.Request) {
-	var person int64
-	if v := r.URL.Query().Get("person_id"); v != "" {
-		var ok bool
-		if person, ok = web.PathID(v); !ok {
-			s.APIError(w, r, escudo.ValidationErrors{escudo.FieldError("person_id", "validation.number", nil)})
-			return
-		}
+	q := web.NewQuery(r.URL.Query(), "person_id")
+	person := q.ID("person_id")
+	if err := q.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	f := escudo.DeviceFilter{PersonID: person}
 	if entity, scoped := web.ListEntity(r); scoped {
@@ -85,6 +87,14 @@ func (s *server) apiDeviceList(w http.ResponseWriter, r *http.Request) {
 	}
 	if ds == nil {
 		ds = []*escudo.Device{}
+	}
+	objs := make([]store.AuditObject, len(ds))
+	for i, d := range ds {
+		objs[i] = store.AuditObject{Type: "device", ID: d.ID, Fields: "kind,label,phone"}
+	}
+	if err := s.DB.AuditReads(r.Context(), "device.list", objs); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"devices": ds})
 }
@@ -112,10 +122,11 @@ func (s *server) alertsOr503(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *server) apiAlertList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := escudo.AlertFilter{Open: q.Get("status") != "all", Entity: q.Get("federal_entity")}
-	if v := q.Get("limit"); v != "" {
-		f.Limit, _ = strconv.Atoi(v)
+	q := web.NewQuery(r.URL.Query(), "status", "entity", "limit")
+	f := escudo.AlertFilter{Open: q.Choice("status", "open", "open", "all") == "open", Entity: q.Entity("entity"), Limit: q.Int("limit", 200, 1, 1000)}
+	if err := q.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	if entity, scoped := web.ListEntity(r); scoped {
 		if f.Entity != "" && f.Entity != entity {
@@ -131,6 +142,14 @@ func (s *server) apiAlertList(w http.ResponseWriter, r *http.Request) {
 	}
 	if as == nil {
 		as = []*escudo.Alert{}
+	}
+	objs := make([]store.AuditObject, len(as))
+	for i, a := range as {
+		objs[i] = store.AuditObject{Type: "alert", ID: a.ID, Fields: "type,status,location"}
+	}
+	if err := s.DB.AuditReads(r.Context(), "alert.list", objs); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"alerts": as})
 }
@@ -183,6 +202,10 @@ func (s *server) apiAlertShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.DB.Audit(r.Context(), store.AuditEntry{Action: "alert.read", ObjectType: "alert", ObjectID: strconv.FormatInt(id, 10), Fields: "location,note"}); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	if err := s.DB.AuditReads(r.Context(), "alert.read", []store.AuditObject{{Type: "alert", ID: a.ID, Fields: "type,status,location,note"}}); err != nil {
 		s.APIError(w, r, err)
 		return
 	}

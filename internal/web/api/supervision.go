@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"escudo"
@@ -54,18 +53,32 @@ func (s *server) apiDeviceSupervision(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
+	if err := s.DB.AuditReads(r.Context(), "device.read", []store.AuditObject{{Type: "device", ID: id, Fields: "supervision,location"}}); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	web.WriteJSON(w, http.StatusOK, supervisionOf(s.Opts.Supervisor.State(id)))
 }
 
 // apiDevicesSilent lists the devices currently silent.
 func (s *server) apiDevicesSilent(w http.ResponseWriter, r *http.Request) {
+	if err := web.NewQuery(r.URL.Query()).Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	if s.Opts.Supervisor == nil {
 		s.JSONError(w, r, http.StatusServiceUnavailable, web.ErrSupervisionOff.Code, web.ErrSupervisionOff.Key)
 		return
 	}
 	out := []supervisionJSON{}
+	var objs []store.AuditObject
 	for _, sl := range s.Opts.Supervisor.Silent() {
 		out = append(out, supervisionOf(s.Opts.Supervisor.State(sl.DeviceID)))
+		objs = append(objs, store.AuditObject{Type: "device", ID: sl.DeviceID, Fields: "supervision,location"})
+	}
+	if err := s.DB.AuditReads(r.Context(), "device.list", objs); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"misses": s.Opts.Supervisor.Misses(), "devices": out})
 }
@@ -77,6 +90,10 @@ const TestAlertMaxAge = 30 * 24 * time.Hour
 // apiDevicesUntested lists devices that have not sent a test alert in 30
 // days (or since registration, never tested).
 func (s *server) apiDevicesUntested(w http.ResponseWriter, r *http.Request) {
+	if err := web.NewQuery(r.URL.Query()).Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	before := s.DB.Now().Add(-TestAlertMaxAge)
 	ds, err := s.DB.UntestedDevices(r.Context(), before, 1000)
 	if err != nil {
@@ -86,6 +103,14 @@ func (s *server) apiDevicesUntested(w http.ResponseWriter, r *http.Request) {
 	if ds == nil {
 		ds = []store.UntestedDevice{}
 	}
+	objs := make([]store.AuditObject, len(ds))
+	for i, d := range ds {
+		objs[i] = store.AuditObject{Type: "device", ID: d.ID, Fields: "last_test_at"}
+	}
+	if err := s.DB.AuditReads(r.Context(), "device.list", objs); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"max_age_days": int(TestAlertMaxAge.Hours() / 24), "devices": ds})
 }
 
@@ -93,29 +118,9 @@ func (s *server) apiDevicesUntested(w http.ResponseWriter, r *http.Request) {
 // federal entity and agency against the targets. Query: from, to (RFC 3339
 // or YYYY-MM-DD), entity, include_tests.
 func (s *server) apiResponseTimes(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var f store.ResponseFilter
-	var v escudo.ValidationErrors
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if s := q.Get(p.name); s != "" {
-			t, err := parseWhen(s)
-			if err != nil {
-				v.Add(p.name, "validation.date", nil)
-			}
-			*p.dst = t
-		}
-	}
-	if e := q.Get("entity"); e != "" {
-		if _, ok := escudo.LookupFederalEntity(e); !ok {
-			v.Add("entity", "validation.choice", nil)
-		}
-		f.Entity = e
-	}
-	f.IncludeTests = q.Get("include_tests") == "true" || q.Get("include_tests") == "1"
-	if err := v.Err(); err != nil {
+	q := web.NewQuery(r.URL.Query(), "from", "to", "entity", "include_tests")
+	f := store.ResponseFilter{From: q.Time("from"), To: q.Time("to"), Entity: q.Entity("entity"), IncludeTests: q.Bool("include_tests")}
+	if err := q.Err(); err != nil {
 		s.APIError(w, r, err)
 		return
 	}
@@ -125,13 +130,6 @@ func (s *server) apiResponseTimes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, rep)
-}
-
-func parseWhen(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Parse("2006-01-02", s)
 }
 
 // drillRequest starts drills.
@@ -158,15 +156,12 @@ func (s *server) apiDrillStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiDrillList(w http.ResponseWriter, r *http.Request) {
-	var device int64
-	if v := r.URL.Query().Get("device_id"); v != "" {
-		var ok bool
-		if device, ok = web.PathID(v); !ok {
-			s.APIError(w, r, escudo.ValidationErrors{escudo.FieldError("device_id", "validation.number", nil)})
-			return
-		}
+	q := web.NewQuery(r.URL.Query(), "device_id", "limit")
+	device, limit := q.ID("device_id"), q.Int("limit", 200, 1, 1000)
+	if err := q.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	ds, err := s.DB.FindDrills(r.Context(), device, limit)
 	if err != nil {
 		s.APIError(w, r, err)
@@ -174,6 +169,14 @@ func (s *server) apiDrillList(w http.ResponseWriter, r *http.Request) {
 	}
 	if ds == nil {
 		ds = []*store.Drill{}
+	}
+	objs := make([]store.AuditObject, len(ds))
+	for i, d := range ds {
+		objs[i] = store.AuditObject{Type: "device", ID: d.DeviceID, Fields: "drill"}
+	}
+	if err := s.DB.AuditReads(r.Context(), "device.list", objs); err != nil {
+		s.APIError(w, r, err)
+		return
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"drills": ds})
 }

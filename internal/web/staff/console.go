@@ -88,7 +88,7 @@ func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*co
 	}
 	people := map[int64]*store.AlertPerson{}
 	liaisons := map[string][]store.Liaison{}
-	var ids []string
+	var ids []int64
 	out := make([]*consoleAlert, 0, len(as))
 	now := s.DB.Now()
 	for _, a := range as {
@@ -102,7 +102,7 @@ func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*co
 			}
 			p = s.shownPerson(r, p)
 			people[a.PersonID], c.Person = p, p
-			ids = append(ids, strconv.FormatInt(a.PersonID, 10))
+			ids = append(ids, a.PersonID)
 		}
 		if l, ok := liaisons[a.Entity]; ok {
 			c.Liaisons = l
@@ -115,11 +115,17 @@ func (s *server) loadConsoleAlerts(r *http.Request, f escudo.AlertFilter) ([]*co
 		}
 		out = append(out, c)
 	}
-	if len(ids) > 0 {
-		if err := s.DB.Audit(ctx, store.AuditEntry{Action: "person.read", ObjectType: "console", ObjectID: "alerts",
-			Fields: "name,phone,address;people:" + strings.Join(ids, ",")}); err != nil {
-			return nil, err
-		}
+	// One entry per alert and per person shown, in one transaction: each
+	// beneficiary's "who read my data" names this console read.
+	objs := make([]store.AuditObject, 0, len(out)+len(ids))
+	for _, c := range out {
+		objs = append(objs, store.AuditObject{Type: "alert", ID: c.ID, Fields: "location"})
+	}
+	for _, id := range ids {
+		objs = append(objs, store.AuditObject{Type: "person", ID: id, Fields: "name,phone,address"})
+	}
+	if err := s.DB.AuditReads(ctx, "alert.list", objs); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
