@@ -438,3 +438,25 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRoleLandsOnAPage: after signing in, a role without a case queue
+// starts on the home page, not on a refusal.
+func TestEveryRoleLandsOnAPage(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	site := newWebSite(t, db, Options{})
+	ctx := context.Background()
+	for _, role := range escudo.Roles {
+		u := &escudo.User{Username: "l_" + string(role), DisplayName: string(role), Role: role}
+		if err := db.CreateUser(ctx, u, webPassword); err != nil {
+			t.Fatal(err)
+		}
+		cl := site.newClient()
+		r := cl.postFrom("10.8.0."+fmt.Sprint(len(u.Username)+int(role[0])), "/login", url.Values{"username": {u.Username}, "password": {webPassword}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: login %d", role, r.Status)
+		}
+		if page := cl.page(r.Header.Get("Location")); page.Status != http.StatusOK {
+			t.Errorf("%s lands on %s: %d", role, r.Header.Get("Location"), page.Status)
+		}
+	}
+}

@@ -382,5 +382,11 @@ func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo
 			web.SetLangCookie(w, u.Locale, s.Opts.SecureCookies)
 		}
 	}
-	http.Redirect(w, r, web.SafeNext(r.FormValue("next"), "/queue"), http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+	target := web.SafeNext(r.FormValue("next"), "/queue")
+	if target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
+		// A role without a case queue starts on the home page rather
+		// than on a refusal.
+		target = "/"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
 }
