@@ -1,5 +1,7 @@
 package escudo
 
+import "strings"
+
 // FederalEntity is one of Mexico's 32 federal entities (reference data).
 type FederalEntity struct {
 	Code string // INEGI two-letter abbreviation used in references
@@ -33,4 +35,41 @@ var federalByCode = func() map[string]FederalEntity {
 func LookupFederalEntity(code string) (FederalEntity, bool) {
 	e, ok := federalByCode[code]
 	return e, ok
+}
+
+// PublicContact is how the public reaches the Mechanism, shown on the
+// public pages: configuration of each installation.
+type PublicContact struct {
+	Hotline string   `json:"hotline,omitempty"` // as people dial it, e.g. "800 000 0000"
+	Email   string   `json:"email,omitempty"`
+	Offices []Office `json:"offices,omitempty"`
+}
+
+// Office is a place where people can ask for protection in person.
+type Office struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Hours   string `json:"hours,omitempty"`
+}
+
+// Validate checks the contact details' lengths and e-mail form.
+func (c *PublicContact) Validate() error {
+	var v ValidationErrors
+	checkText(&v, "contact.hotline", c.Hotline, MaxShortText)
+	checkText(&v, "contact.email", c.Email, MaxShortText)
+	if c.Email != "" && !strings.Contains(c.Email, "@") {
+		v.Add("contact.email", "validation.email", nil)
+	}
+	if len(c.Offices) > MaxListItems {
+		v.Add("contact.offices", "validation.too_many", map[string]any{"Max": MaxListItems})
+	}
+	for _, o := range c.Offices {
+		if strings.TrimSpace(o.Name) == "" || strings.TrimSpace(o.Address) == "" {
+			v.Add("contact.offices", "validation.required", nil)
+		}
+		checkText(&v, "contact.offices", o.Name, MaxShortText)
+		checkText(&v, "contact.offices", o.Address, MaxShortText)
+		checkText(&v, "contact.offices", o.Hours, MaxShortText)
+	}
+	return v.Err()
 }

@@ -179,6 +179,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	passwordOnly = true // fictional data: demo accounts sign in with the password alone
 	// The demo serves its metrics on a free loopback port (logged at start).
 	webSettings.metricsAddr = "127.0.0.1:0"
+	if webSettings.contact.Hotline == "" {
+		// Fictional contact details: an installation sets its own in the
+		// configuration file ("contact").
+		webSettings.contact = escudo.PublicContact{Hotline: "800 000 0000", Email: "atencion@mecanismo.example",
+			Offices: []escudo.Office{
+				{Name: "Oficina central (demostración)", Address: "Calle Ficticia 100, Ciudad de México", Hours: "lunes a viernes, 9 a 18 h"},
+				{Name: "Enlace regional sur (demostración)", Address: "Avenida Ficticia 20, Oaxaca de Juárez", Hours: "lunes a viernes, 10 a 17 h"},
+			}}
+	}
 	return serve(ctx, db, log, *addr, stdout, func(url string) { printDemoBanner(stdout, url, state, where) })
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"escudo"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,6 +60,9 @@ func init() {
 			return err
 		}
 		defer db.Close()
+		if cfg.Contact != nil {
+			webSettings.contact = *cfg.Contact
+		}
 		if err := rapidFlags.load(cfg); err != nil {
 			return err
 		}
@@ -108,7 +112,8 @@ var auditSettings = struct {
 var webSettings webFlags
 
 type webFlags struct {
-	metricsAddr     string // "" or "off": no metrics listener
+	contact         escudo.PublicContact // from the configuration file
+	metricsAddr     string               // "" or "off": no metrics listener
 	secureCookies   bool
 	publicRate      int
 	publicURL       *url.URL
@@ -182,7 +187,8 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	srv, err := escudohttp.New(escudohttp.Options{DB: db, Logger: log, Registry: rr.reg, Alerts: rr.pipeline, SMSGatewaySecret: rr.smsSecret,
 		Supervisor: sv.sup, Drills: sv.drills, AllowPasswordOnly: passwordOnly,
 		SecureCookies: webSettings.secureCookies, PublicRate: webSettings.publicRate,
-		PublicURL: public, TrustedProxies: webSettings.trustedProxies, ForwardedHeader: webSettings.forwardedHeader})
+		PublicURL: public, TrustedProxies: webSettings.trustedProxies, ForwardedHeader: webSettings.forwardedHeader,
+		Contact: webSettings.contact})
 	if err != nil {
 		return err
 	}

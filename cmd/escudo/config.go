@@ -119,6 +119,8 @@ type Config struct {
 	Clocks []escudo.ClockRule `json:"clocks,omitempty"`
 	// Alerts: escalation policy and notification channels (serve_rapid.go).
 	Alerts *RapidConfig `json:"alerts,omitempty"`
+	// Contact: the hotline, e-mail and offices the public pages show.
+	Contact *escudo.PublicContact `json:"contact,omitempty"`
 }
 
 func (f *dbFlags) loadConfig() (*Config, error) {
@@ -136,6 +138,11 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	if c.Clocks != nil {
 		if err := escudo.ValidateClockRules(c.Clocks); err != nil {
 			return nil, fmt.Errorf("config %s: %w", f.config, err)
+		}
+	}
+	if c.Contact != nil {
+		if err := c.Contact.Validate(); err != nil {
+			return nil, fmt.Errorf("config %s: contact: %w", f.config, err)
 		}
 	}
 	return c, nil

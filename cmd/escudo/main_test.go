@@ -77,3 +77,22 @@ func TestConfigClockRules(t *testing.T) {
 		}
 	}
 }
+
+// The configuration's contact section is what the public pages show; bad
+// values are refused at start, naming the file.
+func TestConfigContact(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"contact":{"hotline":"800 111 2222","email":"atencion@mecanismo.example","offices":[{"name":"Central","address":"Calle 1","hours":"9 a 18 h"}]}}`), 0o600)
+	c, err := (&dbFlags{config: good}).loadConfig()
+	if err != nil || c.Contact == nil || c.Contact.Hotline != "800 111 2222" || len(c.Contact.Offices) != 1 || c.Contact.Offices[0].Hours != "9 a 18 h" {
+		t.Fatalf("good contact: %v %+v", err, c)
+	}
+	for _, bad := range []string{`{"contact":{"email":"sin arroba"}}`, `{"contact":{"offices":[{"name":"","address":"Calle 1"}]}}`} {
+		p := filepath.Join(dir, "bad.json")
+		os.WriteFile(p, []byte(bad), 0o600)
+		if _, err := (&dbFlags{config: p}).loadConfig(); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("bad contact accepted or file not named: %s: %v", bad, err)
+		}
+	}
+}

@@ -417,3 +417,87 @@ func TestCasePageShowsCoveredPeople(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffIntakeRecordsWhoThePersonIs: staff intake takes gender, ethnic
+// identity, language, relatives and collective members; a refused form
+// comes back with every one of them as typed.
+func TestStaffIntakeRecordsWhoThePersonIs(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newWebFixture(t, db, Options{})
+		f.site.c = f.clients["rosa"]
+		form := url.Values{"channel": {"hotline"}, "name": {"Colectivo Somos Tú"}, "kind": {"collective"}, "profile": {"defender"},
+			"federal_entity": {"OAX"}, "gender": {"mujeres"}, "ethnicity": {"zapoteca"}, "language": {"zapoteco del Istmo"},
+			"relatives.0.name": {"Rosa Jiménez"}, "relatives.0.relationship": {"madre"},
+			"members.0.name": {"Ana López"}, "members.0.role": {"vocera"}, "members.1.name": {"Luz Cruz"}, "members.1.role": {"fotógrafa"}}
+		refused := url.Values{}
+		for k, v := range form {
+			refused[k] = v
+		}
+		refused.Set("narrative", "") // required: the form comes back
+		r := f.site.post("/cases", refused)
+		if r.Status != http.StatusBadRequest {
+			t.Fatalf("refused intake: %d", r.Status)
+		}
+		for _, kept := range []string{`value="zapoteca"`, `value="zapoteco del Istmo"`, `value="Rosa Jiménez"`, `value="madre"`, `value="Luz Cruz"`, `value="fotógrafa"`} {
+			if !strings.Contains(r.Body, kept) {
+				t.Errorf("refused form lost %s", kept)
+			}
+		}
+		form.Set("narrative", "Amenazas en la radio comunitaria.")
+		if r := f.site.post("/cases", form); r.Status != http.StatusCreated {
+			t.Fatalf("intake: %d %.500s", r.Status, r.Body)
+		}
+		cases, _, err := db.FindCases(ctx, escudo.CaseFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p *escudo.Person
+		for _, c := range cases {
+			if full, err := db.FindCaseByID(ctx, c.ID); err == nil && full.Person != nil && full.Person.Name == "Colectivo Somos Tú" {
+				p = full.Person
+			}
+		}
+		if p == nil {
+			t.Fatal("intake case not found")
+		}
+		if p.Gender != "mujeres" || p.Ethnicity != "zapoteca" || p.Language != "zapoteco del Istmo" ||
+			len(p.Relatives) != 1 || p.Relatives[0].Relationship != "madre" || len(p.Members) != 2 || p.Members[1].Role != "fotógrafa" {
+			t.Fatalf("stored person %+v", p)
+		}
+	})
+}
+
+// TestPublicPagesSayHowToReachTheMechanism: the configured hotline, e-mail
+// and offices are on the home page; every public page has a quick exit and
+// staff pages do not; a request that left neither phone nor e-mail is told
+// plainly how it will be followed.
+func TestPublicPagesSayHowToReachTheMechanism(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	site := newWebSite(t, db, Options{PublicRate: 100, Contact: escudo.PublicContact{Hotline: "800 111 2222", Email: "atencion@mecanismo.example",
+		Offices: []escudo.Office{{Name: "Oficina central", Address: "Calle 1, Ciudad de México", Hours: "9 a 18 h"}}}})
+	home := site.get("/")
+	for _, want := range []string{`href="tel:8001112222"`, "atencion@mecanismo.example", "Calle 1, Ciudad de México", `id="quick-exit"`} {
+		if !strings.Contains(home.Body, want) {
+			t.Errorf("home page lacks %s", want)
+		}
+	}
+	for _, path := range []string{"/solicitar", "/seguimiento", "/login"} {
+		if r := site.get(path); !strings.Contains(r.Body, `id="quick-exit"`) {
+			t.Errorf("%s has no quick exit", path)
+		}
+	}
+	r := site.post("/solicitar", url.Values{"name": {"Ana"}, "profile": {"journalist"}, "federal_entity": {"GRO"}, "narrative": {"Amenazas."}})
+	if r.Status != http.StatusCreated || !strings.Contains(r.Body, `id="no-contact"`) {
+		t.Fatalf("receipt without contact: %d, no honest word on how it is followed", r.Status)
+	}
+	r = site.post("/solicitar", url.Values{"name": {"Ana"}, "profile": {"journalist"}, "federal_entity": {"GRO"}, "narrative": {"Amenazas."}, "phone": {"757 555 0101"}})
+	if r.Status != http.StatusCreated || strings.Contains(r.Body, `id="no-contact"`) {
+		t.Fatalf("receipt with a phone: %d", r.Status)
+	}
+	webUser(t, db, "rosa", escudo.RoleReception)
+	site.login("rosa", webPassword)
+	if r := site.get("/queue"); strings.Contains(r.Body, `id="quick-exit"`) {
+		t.Error("staff pages carry the quick exit")
+	}
+}

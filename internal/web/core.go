@@ -8,6 +8,7 @@ package web
 
 import (
 	"errors"
+	"escudo"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -67,6 +68,8 @@ type Options struct {
 	// zero value requires one for every role but beneficiaries; set it only
 	// for throw-away demonstrations and tests of other features.
 	AllowPasswordOnly bool
+	// Contact is the hotline, e-mail and offices the public pages show.
+	Contact escudo.PublicContact
 	// ReadRate is how many cases, people, devices or alerts one account may
 	// open per minute (120 when zero): enough to work, too few to walk
 	// through every record by changing ids.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,8 +51,27 @@ func PersonFromForm(f url.Values) *escudo.Person {
 			NeverSMS:  f.Get("contact.never_sms") == "1",
 		},
 	}
+	// Staff intake lists covered relatives and collective members in
+	// numbered rows (relatives.0.name ...), which work without JavaScript;
+	// empty rows are left out.
+	for i := range IntakeRows {
+		name := strings.TrimSpace(f.Get(fmt.Sprintf("relatives.%d.name", i)))
+		rel := strings.TrimSpace(f.Get(fmt.Sprintf("relatives.%d.relationship", i)))
+		if name != "" || rel != "" {
+			p.Relatives = append(p.Relatives, escudo.Relative{Name: name, Relationship: rel})
+		}
+		name = strings.TrimSpace(f.Get(fmt.Sprintf("members.%d.name", i)))
+		role := strings.TrimSpace(f.Get(fmt.Sprintf("members.%d.role", i)))
+		if name != "" || role != "" {
+			p.Members = append(p.Members, escudo.Member{Name: name, Role: role})
+		}
+	}
 	return p
 }
+
+// IntakeRows is how many relatives and members the staff intake form
+// offers at once; more are added on the case afterwards.
+const IntakeRows = 5
 
 // ParseLocalTime reads an <input type=datetime-local> value in the display zone.
 func ParseLocalTime(s string) (time.Time, bool) {

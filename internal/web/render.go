@@ -47,6 +47,17 @@ var templateFuncs = template.FuncMap{
 	"lower": strings.ToLower,
 	"list":  func(xs ...string) []string { return xs },
 	"stage": func(s string) escudo.Stage { return escudo.Stage(s) },
+	// tel is a dialable tel: link for a number as people write it: digits
+	// and a leading +, nothing that could make it another kind of URL.
+	"tel": func(number string) template.URL {
+		var b strings.Builder
+		for i, r := range number {
+			if r >= '0' && r <= '9' || r == '+' && i == 0 {
+				b.WriteRune(r)
+			}
+		}
+		return template.URL("tel:" + b.String()) // #nosec G203 -- digits and a leading + only
+	},
 	// cardArgs passes a page, an alert and the way back to the console's
 	// shared card (part_console.html).
 	"cardArgs": func(p *Page, a any, back string) []any { return []any{p, a, back} },
@@ -116,6 +127,9 @@ type Page struct {
 	Active  string // the form that was submitted, on pages with several
 
 	admits func(pattern string) bool // the route table's answer for User
+
+	// Contact is how the public reaches the Mechanism (configuration).
+	Contact *escudo.PublicContact
 }
 
 // Can reports whether the signed-in user may use the route registered under
@@ -242,7 +256,8 @@ func (p *Page) Has(roles ...string) bool {
 func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 	u := s.CurrentUser(r)
 	return &Page{
-		admits: func(pattern string) bool { return s.Mux.Admits(u, pattern) },
+		admits:  func(pattern string) bool { return s.Mux.Admits(u, pattern) },
+		Contact: &s.Opts.Contact,
 		L:      s.I18n.ForRequest(r),
 		User:   u,
 		Path:   r.URL.Path,

@@ -19,4 +19,7 @@ var ErrSupervisionOff = &escudo.Error{Code: "unavailable", Key: "error.supervisi
 type ReceiptData struct {
 	Receipt *escudo.Receipt
 	Staff   bool
+	// NoContact: the petitioner left neither phone nor e-mail, so the
+	// Mechanism cannot reach them; the receipt says so plainly.
+	NoContact bool
 }

@@ -65,7 +65,7 @@ func (s *server) handleRequest(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusBadRequest, "request", p)
 		return
 	}
-	p := s.publicPage(r, "receipt.title", &web.ReceiptData{Receipt: rcpt})
+	p := s.publicPage(r, "receipt.title", &web.ReceiptData{Receipt: rcpt, NoContact: person.Phone == "" && person.Email == ""})
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, http.StatusCreated, "receipt", p)
 }

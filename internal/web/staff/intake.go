@@ -16,10 +16,19 @@ var staffChannels = []escudo.IntakeChannel{escudo.ChannelHotline, escudo.Channel
 type intakeData struct {
 	Channels []escudo.IntakeChannel
 	NowLocal string
+	Rows     []int // numbered rows for relatives and members
+}
+
+func intakeRows() []int {
+	rows := make([]int, web.IntakeRows)
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
 }
 
 func (s *server) intakePage(r *http.Request) *web.Page {
-	return s.NewPage(r, "intake.title", &intakeData{Channels: staffChannels, NowLocal: s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")})
+	return s.NewPage(r, "intake.title", &intakeData{Rows: intakeRows(), Channels: staffChannels, NowLocal: s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")})
 }
 
 func (s *server) handleIntakeForm(w http.ResponseWriter, r *http.Request) {
