@@ -258,15 +258,15 @@ func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 	return &Page{
 		admits:  func(pattern string) bool { return s.Mux.Admits(u, pattern) },
 		Contact: &s.Opts.Contact,
-		L:      s.I18n.ForRequest(r),
-		User:   u,
-		Path:   r.URL.Path,
-		Query:  r.URL.RawQuery,
-		Title:  title,
-		CSS:    s.Tmpl.cssPath,
-		Langs:  i18n.Languages,
-		Data:   data,
-		Now:    s.DB.Now(),
+		L:       s.I18n.ForRequest(r),
+		User:    u,
+		Path:    r.URL.Path,
+		Query:   r.URL.RawQuery,
+		Title:   title,
+		CSS:     s.Tmpl.cssPath,
+		Langs:   i18n.Languages,
+		Data:    data,
+		Now:     s.DB.Now(),
 	}
 }
 
