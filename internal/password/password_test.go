@@ -41,10 +41,27 @@ func FuzzVerify(f *testing.F) {
 	h, _ := Hash("pw", fast)
 	f.Add("pw", h)
 	f.Add("x", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5")
+	f.Add("pw", "$argon2id$v=19$m=64,t=0,p=1$c2FsdA$a2V5") // zero passes: argon2 would panic
+	f.Add("pw", "$argon2id$v=19$m=0,t=1,p=1$c2FsdA$a2V5")
 	f.Fuzz(func(t *testing.T, pw, encoded string) {
-		if strings.Contains(encoded, "m=") && !strings.Contains(encoded, "m=64,") {
+		if strings.Contains(encoded, "m=") && !strings.Contains(encoded, "m=64,") && !strings.Contains(encoded, "m=0,") {
 			return // keep fuzzing fast: only cheap parameters are exercised
 		}
-		_ = Verify(pw, encoded) // must never panic
+		err := Verify(pw, encoded) // must never panic
+		if err == nil && strings.Contains(encoded, ",t=0,") {
+			t.Fatalf("a hash with zero passes verified: %q", encoded)
+		}
+		// The property: what Hash makes, Verify accepts for that password
+		// alone.
+		h, herr := Hash(pw, fast)
+		if herr != nil {
+			t.Fatal(herr)
+		}
+		if err := Verify(pw, h); err != nil {
+			t.Fatalf("own hash refused: %v", err)
+		}
+		if err := Verify(pw+"x", h); err != ErrMismatch {
+			t.Fatalf("another password: %v, want ErrMismatch", err)
+		}
 	})
 }
