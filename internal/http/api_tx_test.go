@@ -63,6 +63,12 @@ func TestAPINothingHalfWritten(t *testing.T) {
 		}
 		remove := injectEventFailure(t, db, "received", "admission", "assigned", "milestone", "note")
 		before := snapshot()
+		var auditBefore int64
+		if err := db.WithTx(context.Background(), false, func(tx *store.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT COALESCE(MAX(seq), 0) FROM audit_log`).Scan(&auditBefore)
+		}); err != nil {
+			t.Fatal(err)
+		}
 		for _, sc := range []struct{ method, url, body, auth string }{
 			{"POST", "/api/v1/cases", validIntake, ""},
 			{"POST", "/api/v1/requests", `{"imminent_danger":true,"narrative":"Me siguen.","person":{"profile":"journalist","name":"Eva Luna","federal_entity":"VER"}}`, ""},
@@ -86,11 +92,23 @@ func TestAPINothingHalfWritten(t *testing.T) {
 		after := snapshot()
 		for _, tb := range tables {
 			if tb == "audit_log" {
-				continue // reads and denials are audited in their own transactions
+				continue // reads and denials are audited in their own transactions: below
 			}
 			if before[tb] != after[tb] {
 				t.Errorf("%s: %d rows before, %d after failed writes", tb, before[tb], after[tb])
 			}
+		}
+		// The audit log may have gained reads and refusals, never the record
+		// of a write that did not happen.
+		var writes int
+		if err := db.WithTx(context.Background(), false, func(tx *store.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE seq > ? AND outcome = 'ok'
+				AND action IN ('case.create', 'case.admission', 'case.assign', 'case.milestone', 'case.note', 'person.update')`, auditBefore).Scan(&writes)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if writes != 0 {
+			t.Errorf("%d audit entries record writes that failed", writes)
 		}
 		r := a.do("GET", "/api/v1/cases/{case}", "")
 		for _, want := range []string{`"stage":"reception"`, `"admission":"pending"`, `"assigned_to":null`} {

@@ -60,20 +60,29 @@ func checkAccessible(t *testing.T, name, body string) {
 func TestPagesAreAccessible(t *testing.T) {
 	db := testdb.OpenSQLite(t, testdb.Options{})
 	f := newWebFixture(t, db, Options{})
-	pages := []struct{ as, path string }{
-		{"", "/"}, {"", "/solicitar"}, {"", "/seguimiento"}, {"", "/login"}, {"", "/no-existe"},
-		{"rosa", "/queue"}, {"rosa", "/backlog"}, {"rosa", "/cases"}, {"rosa", "/cases/new"},
-		{"rosa", fmt.Sprintf("/cases/%d", f.rcpt.CaseID)},
+	pages := []struct {
+		as, path string
+		status   int
+	}{
+		{"", "/", 200}, {"", "/solicitar", 200}, {"", "/seguimiento", 200}, {"", "/login", 200}, {"", "/no-existe", 404},
+		{"rosa", "/queue", 200}, {"rosa", "/backlog", 200}, {"rosa", "/cases", 200}, {"rosa", "/cases/new", 200},
+		{"rosa", fmt.Sprintf("/cases/%d", f.rcpt.CaseID), 200},
 	}
 	for _, lang := range []string{"es-MX", "en"} {
 		for _, p := range pages {
 			f.site.c = f.clients[p.as]
 			r := f.site.get(p.path, "Accept-Language", lang)
+			if r.Status != p.status {
+				t.Errorf("%s %s: status %d, want %d: the page checked is not the one meant", lang, p.path, r.Status, p.status)
+			}
 			checkAccessible(t, lang+" "+p.path, r.Body)
 		}
 	}
 	// Forms shown again with errors keep the rules.
 	f.site.c = f.clients[""]
 	r := f.site.post("/solicitar", nil)
+	if r.Status != 400 {
+		t.Errorf("invalid request: status %d, want 400", r.Status)
+	}
 	checkAccessible(t, "invalid request", r.Body)
 }

@@ -315,7 +315,10 @@ func TestStaffPages(t *testing.T) {
 func TestStaffIntake(t *testing.T) {
 	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
 		f := newWebFixture(t, db, Options{})
-		_, before, _ := db.FindCases(context.Background(), escudo.CaseFilter{})
+		_, before, err := db.FindCases(context.Background(), escudo.CaseFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		f.run(t, []webScenario{
 			{name: "intake form", as: "rosa", method: "GET", path: "/cases/new", status: 200,
 				want: []string{`name="channel"`, `name="referred_by"`, `name="received_at"`, `name="imminent_danger"`, "Línea telefónica"}, forbid: []string{`value="web"`}},
@@ -327,7 +330,10 @@ func TestStaffIntake(t *testing.T) {
 				form: url.Values{"channel": {"web"}, "name": {"Pedro Cruz"}, "profile": {"journalist"}, "federal_entity": {"VER"}, "narrative": {"x"}}, status: 400,
 				want: []string{"Elige una de las opciones"}},
 		})
-		_, after, _ := db.FindCases(context.Background(), escudo.CaseFilter{})
+		_, after, err := db.FindCases(context.Background(), escudo.CaseFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if after != before {
 			t.Fatalf("invalid intake stored a case")
 		}
