@@ -52,14 +52,7 @@ type routeFixture struct {
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
 	t.Helper()
 	ctx := context.Background()
-	p, err := alert.New(alert.Options{DB: db, Now: db.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = p.Run(pctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	p := runningPipeline(t, db)
 	sup := heartbeat.New(heartbeat.Options{DB: db, Now: db.Now})
 	f := &routeFixture{db: db}
 	f.site = newWebSite(t, db, Options{Alerts: p, Supervisor: sup, Drills: &drill.Runner{DB: db, Alerts: p, Now: db.Now}})
@@ -94,6 +87,20 @@ func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
 	}
 	f.drillID = d.ID
 	return f
+}
+
+// runningPipeline starts an alert pipeline over db for the test's life.
+func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
+	t.Helper()
+	p, err := alert.New(alert.Options{DB: db, Now: db.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = p.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return p
 }
 
 // path fills a route's path values with the fixture's objects.

@@ -17,7 +17,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"escudo"
-	"escudo/internal/alert"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/web"
@@ -558,14 +557,7 @@ func TestWritesWithholdAsReads(t *testing.T) {
 			}
 		}
 		// A session older than the window: the same, and on the console.
-		p, err := alert.New(alert.Options{DB: db, Now: db.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { _ = p.Run(pctx); close(done) }()
-		defer func() { cancel(); <-done }()
+		p := runningPipeline(t, db)
 		c, _ := db.FindCaseByID(ctx, rc.CaseID)
 		if _, err := p.Raise(ctx, escudo.AlertInput{PersonID: c.PersonID, Type: escudo.AlertPanic, Source: escudo.SourceHotline}); err != nil {
 			t.Fatal(err)
