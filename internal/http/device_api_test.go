@@ -329,3 +329,24 @@ func TestSMSInbound(t *testing.T) {
 		}
 	})
 }
+
+// TestSMSGatewayKnownAnswer: a request signed exactly as docs/sms-webhook.md
+// says, with a signature computed independently of escudo
+// (printf '%s' '1767225600.<body>' | openssl dgst -sha256 -hmac '<secret>'),
+// is accepted at that time; the same signature under a later timestamp is
+// refused.
+func TestSMSGatewayKnownAnswer(t *testing.T) {
+	clock := testdb.NewClock(time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC))
+	db := testdb.OpenSQLite(t, testdb.Options{Now: clock.Now})
+	d := newDeviceSite(t, db)
+	body := []byte(`from=%2B52+951+123+4567&body=AYUDA+me+siguen&id=gw-77`)
+	header := "t=1767225600,v1=e0c4c1bc30023ed00f751616c8f63cd9da9156b16eb33651ce1faa2aa3f0e191"
+	r := d.post("/api/v1/sms/inbound", body, "Content-Type", "application/x-www-form-urlencoded", escudo.SignatureHeader, header)
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("known-answer SMS: %d %s", r.Status, r.Body)
+	}
+	moved := strings.Replace(header, "t=1767225600", "t=1767225630", 1)
+	if r := d.post("/api/v1/sms/inbound", body, "Content-Type", "application/x-www-form-urlencoded", escudo.SignatureHeader, moved); r.Status != http.StatusUnauthorized {
+		t.Fatalf("the signature under another timestamp: %d %s", r.Status, r.Body)
+	}
+}

@@ -476,3 +476,22 @@ func TestDeliverBeforeCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookSignatureKnownAnswer: an outgoing webhook is signed as
+// docs/devices.md says, checked against a signature computed independently
+// (printf '%s' '1767225600.{"alert_id":7,"type":"panic"}' | openssl dgst
+// -sha256 -hmac 'webhook-secret-for-tests').
+func TestWebhookSignatureKnownAnswer(t *testing.T) {
+	got := make(chan string, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get(escudo.SignatureHeader)
+	}))
+	defer ts.Close()
+	wh := &Webhook{Secret: []byte("webhook-secret-for-tests"), Now: func() time.Time { return time.Unix(1767225600, 0) }}
+	if _, err := wh.Send(context.Background(), store.Notification{ID: 1, Kind: "alert", Recipient: ts.URL, Body: `{"alert_id":7,"type":"panic"}`}); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-got; h != "t=1767225600,v1=4a8462ac4ee3f6de6018f609f79c87b97051c4d432fcb10d51344f3e4feeb2d5" {
+		t.Fatalf("webhook signature %s", h)
+	}
+}
