@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -349,4 +350,57 @@ func TestSMSGatewayKnownAnswer(t *testing.T) {
 	if r := d.post("/api/v1/sms/inbound", body, "Content-Type", "application/x-www-form-urlencoded", escudo.SignatureHeader, moved); r.Status != http.StatusUnauthorized {
 		t.Fatalf("the signature under another timestamp: %d %s", r.Status, r.Body)
 	}
+}
+
+// TestSignedAlertReplayRefusedByEveryNode: a signed alert accepted by one
+// node is refused when the same request reaches another node over the same
+// database, or this node after a restart (a new server), within the
+// signature's tolerance. The SMS gateway's signatures likewise.
+func TestSignedAlertReplayRefusedByEveryNode(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		d := newDeviceSite(t, db)
+		node := func() *httptest.Server {
+			srv, err := New(Options{DB: db, Alerts: d.pipeline, SMSGatewaySecret: d.smsSecret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(srv)
+			t.Cleanup(ts.Close)
+			return ts
+		}
+		post := func(ts *httptest.Server, path string, body []byte, headers ...string) int {
+			req, _ := http.NewRequest("POST", ts.URL+path, strings.NewReader(string(body)))
+			for i := 0; i+1 < len(headers); i += 2 {
+				req.Header.Set(headers[i], headers[i+1])
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		a, b := node(), node()
+		body := []byte(`{"type":"panic","message_id":"r-1"}`)
+		sig := escudo.Sign([]byte(d.hmacSecret), db.Now(), body)
+		path := fmt.Sprintf("/api/v1/devices/%d/alerts", d.hmacDev.ID)
+		if s := post(a, path, body, escudo.SignatureHeader, sig); s != http.StatusAccepted {
+			t.Fatalf("first node: %d", s)
+		}
+		if s := post(b, path, body, escudo.SignatureHeader, sig); s != http.StatusUnauthorized {
+			t.Fatalf("the same signed alert to another node: %d, want 401", s)
+		}
+		if s := post(node(), path, body, escudo.SignatureHeader, sig); s != http.StatusUnauthorized {
+			t.Fatalf("the same signed alert after a restart: %d, want 401", s)
+		}
+		sms := []byte(url.Values{"from": {"+529511234567"}, "body": {"AYUDA"}, "id": {"sms-r"}}.Encode())
+		smsSig := escudo.Sign(d.smsSecret, db.Now(), sms)
+		ct := "application/x-www-form-urlencoded"
+		if s := post(a, "/api/v1/sms/inbound", sms, "Content-Type", ct, escudo.SignatureHeader, smsSig); s != http.StatusAccepted {
+			t.Fatalf("SMS, first node: %d", s)
+		}
+		if s := post(b, "/api/v1/sms/inbound", sms, "Content-Type", ct, escudo.SignatureHeader, smsSig); s != http.StatusUnauthorized {
+			t.Fatalf("the same SMS request to another node: %d, want 401", s)
+		}
+	})
 }

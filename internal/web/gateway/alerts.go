@@ -47,7 +47,12 @@ func (s *server) handleDeviceAlert(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	d, err := s.authenticateDevice(r, body)
+	d, sig, err := s.authenticateSigned(r, body)
+	if err == nil && sig != nil {
+		// The node's own memory caught replays to it; this catches one
+		// sent to another node, or to this one after a restart.
+		err = s.DB.RememberSignature(r.Context(), d.ID, sig.at, sig.mac)
+	}
 	if err != nil {
 		s.auditDeviceRefusal(r, "device", r.PathValue("id"), err)
 		s.APIError(w, r, err)
@@ -84,7 +89,13 @@ func (s *server) handleSMSInbound(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	if _, _, err := escudo.VerifySignature(s.Opts.SMSGatewaySecret, r.Header.Get(escudo.SignatureHeader), body, received); err != nil {
+	at, mac, err := escudo.VerifySignature(s.Opts.SMSGatewaySecret, r.Header.Get(escudo.SignatureHeader), body, received)
+	if err == nil {
+		// The gateway's signatures are remembered across nodes like a
+		// device's (device id 0): a captured message cannot be sent again.
+		err = s.DB.RememberSignature(r.Context(), 0, at, mac)
+	}
+	if err != nil {
 		s.auditDeviceRefusal(r, "sms", "", err)
 		s.APIError(w, r, err)
 		return

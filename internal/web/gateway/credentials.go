@@ -306,61 +306,75 @@ func errDevice(key string) error { return escudo.Errorf(escudo.EUNAUTHORIZED, ke
 // answer after the same work, so device ids cannot be enumerated; only a
 // caller that proves the device's secret learns that it is disabled.
 func (s *server) authenticateDevice(r *http.Request, body []byte) (deviceIdentity, error) {
+	d, _, err := s.authenticateSigned(r, body)
+	return d, err
+}
+
+// signed is the signature a request carried, when it was signed.
+type signed struct {
+	at  time.Time
+	mac []byte
+}
+
+// authenticateSigned is authenticateDevice that also returns the request's
+// signature, for endpoints that remember it across nodes (alerts).
+func (s *server) authenticateSigned(r *http.Request, body []byte) (deviceIdentity, *signed, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return deviceIdentity{}, s.unknownDevice(r)
+		return deviceIdentity{}, nil, s.unknownDevice(r)
 	}
 	e, err := s.devices.credential(r.Context(), id)
 	if err != nil {
 		if escudo.ErrorCode(err) == escudo.ENOTFOUND {
-			return deviceIdentity{}, s.unknownDevice(r)
+			return deviceIdentity{}, nil, s.unknownDevice(r)
 		}
-		return deviceIdentity{}, err
+		return deviceIdentity{}, nil, err
 	}
 	d := deviceIdentity{ID: id, PersonID: e.personID, Entity: e.entity, HeartbeatInterval: e.interval, CreatedAt: time.Unix(0, e.createdAt).UTC()}
-	if err := s.proveDevice(r, e, body); err != nil {
-		return deviceIdentity{}, err
+	sig, err := s.proveDevice(r, e, body)
+	if err != nil {
+		return deviceIdentity{}, nil, err
 	}
 	if e.disabled {
-		return deviceIdentity{}, errDevice("error.device_disabled")
+		return deviceIdentity{}, nil, errDevice("error.device_disabled")
 	}
-	return d, nil
+	return d, sig, nil
 }
 
 // proveDevice checks the request's bearer token or signature against the
 // device's credential.
-func (s *server) proveDevice(r *http.Request, e *credEntry, body []byte) error {
+func (s *server) proveDevice(r *http.Request, e *credEntry, body []byte) (*signed, error) {
 	if !e.hmac {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(e.key) == 0 {
-			return errDevice("error.device_credentials")
+			return nil, errDevice("error.device_credentials")
 		}
 		// The keyed MAC costs allocations and two hash passes; a plain
 		// digest of the token accepted last confirms a repeat of it.
 		sum := tokenDigest(token)
 		if last := e.tokenSum.Load(); last != nil && hmac.Equal(last[:], sum[:]) {
-			return nil
+			return nil, nil
 		}
 		if !hmac.Equal(s.DB.DeviceTokenMAC(token), e.key) {
-			return errDevice("error.device_credentials")
+			return nil, errDevice("error.device_credentials")
 		}
 		kept := sum // a copy, so sum stays on the stack on the hot path
 		e.tokenSum.Store(&kept)
-		return nil
+		return nil, nil
 	}
 	h := r.Header.Get(escudo.SignatureHeader)
 	if h == "" {
-		return errDevice("error.device_credentials")
+		return nil, errDevice("error.device_credentials")
 	}
 	t, mac, err := escudo.VerifySignature(e.key, h, body, s.devices.now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !e.replay.remember(t.Unix(), mac) {
-		return errDevice("error.device_replay")
+		return nil, errDevice("error.device_replay")
 	}
-	return nil
+	return &signed{at: t, mac: mac}, nil
 }
 
 // unknownDevice answers a request naming no device exactly as a wrong
