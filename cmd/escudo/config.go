@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -132,8 +133,19 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, c); err != nil {
+	// Strict: a key escudo does not know (a typo such as "clock" for
+	// "clocks") is refused, naming it and the file, rather than silently
+	// leaving the installation on defaults.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, fmt.Errorf("config %s: unknown key %s", f.config, key)
+		}
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("config %s: more than one JSON document", f.config)
 	}
 	if c.Clocks != nil {
 		if err := escudo.ValidateClockRules(c.Clocks); err != nil {

@@ -96,3 +96,49 @@ func TestConfigContact(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigIsStrict: a key escudo does not know, at any depth, is refused
+// naming the key and the file; the alerts section loads and is checked.
+func TestConfigIsStrict(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "config.json")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct{ body, key string }{
+		{`{"clock":[]}`, `"clock"`},
+		{`{"alerts":{"notfy":{}}}`, `"notfy"`},
+		{`{"alerts":{"notify":{"workrs":4}}}`, `"workrs"`},
+		{`{"alerts":{"policy":{"tiers":[{"name":"duty","ack_timeout":"15s","rols":["duty"]}]}}}`, `"rols"`},
+		{`{"contact":{"hotlin":"800"}}`, `"hotlin"`},
+	} {
+		p := write(tc.body)
+		_, err := (&dbFlags{config: p}).loadConfig()
+		if err == nil || !strings.Contains(err.Error(), tc.key) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: %v, want a refusal naming %s and the file", tc.body, err, tc.key)
+		}
+	}
+	if _, err := (&dbFlags{config: write(`{"clocks":[]} {"clocks":[]}`)}).loadConfig(); err == nil {
+		t.Error("two documents accepted")
+	}
+	// The alerts section: a valid policy and delivery settings load; a bad
+	// policy is refused when the section is applied.
+	c, err := (&dbFlags{config: write(`{"alerts":{"console_url":"https://escudo.example/console","policy":{"dedup_window":"2m","tiers":[{"name":"duty","ack_timeout":"15s","roles":["duty"]}]},"notify":{"workers":4,"max_attempts":5,"base_backoff":"1s"}}}`)}).loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf rapidFlags
+	if err := rf.load(c); err != nil || rf.cfg.Notify.Workers != 4 || rf.cfg.Policy == nil || len(rf.cfg.Policy.Tiers) != 1 || time.Duration(rf.cfg.Notify.BaseBackoff) != time.Second {
+		t.Fatalf("alerts section: %v %+v", err, rf.cfg)
+	}
+	c, err = (&dbFlags{config: write(`{"alerts":{"policy":{"tiers":[]}}}`)}).loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&rapidFlags{}).load(c); err == nil || !strings.Contains(err.Error(), "alerts.policy") {
+		t.Fatalf("empty escalation policy: %v", err)
+	}
+}
