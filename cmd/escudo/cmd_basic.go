@@ -59,11 +59,15 @@ func init() {
 		fs.StringVar(&u.Entity, "entity", "", "federal entity code (liaisons)")
 		fs.StringVar(&u.Email, "email", "", "e-mail for notifications")
 		fs.Int64Var(&u.SupervisorID, "supervisor", 0, "supervisor's user id")
+		fs.Int64Var(&u.PersonID, "person", 0, "the person a beneficiary account belongs to (beneficiaries)")
 		pwFile := fs.String("password-file", "", "read the password from this file instead of the terminal or stdin")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		u.Role = escudo.Role(*role)
+		if (u.Role == escudo.RoleBeneficiary) != (u.PersonID != 0) {
+			return exitCode{code: 2, err: fmt.Errorf("--person is required for a beneficiary account, and only for one")}
+		}
 		if u.DisplayName == "" {
 			u.DisplayName = u.Username
 		}

@@ -80,7 +80,11 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
 		}
-		return tx.Audit(ctx, AuditEntry{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(userID)})
+		// A new password ends the sessions the old one opened.
+		if err := tx.destroyUserSessions(ctx, userID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "password,sessions"})
 	})
 }
 
@@ -104,6 +108,28 @@ func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool) 
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: action, ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "disabled,sessions"})
+	})
+}
+
+// SetUserRole changes an account's role. It takes effect on the account's
+// next request (every request loads the user afresh); the account's sessions
+// are ended so that nothing signed in under the old role lingers.
+func (db *DB) SetUserRole(ctx context.Context, userID int64, role escudo.Role) error {
+	if !escudo.ValidRole(role) {
+		return escudo.FieldError("role", "validation.choice", nil)
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(role), userID)
+		if err != nil {
+			return fmt.Errorf("store: set role: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+		}
+		if err := tx.destroyUserSessions(ctx, userID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "user.role", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "role:" + string(role) + ",sessions"})
 	})
 }
 
