@@ -244,7 +244,7 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				err = db.AddNote(actx, id, s.Note)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("demo: request %d step %d: %w", op.req, op.step, err)
+				return nil, fmt.Errorf("demo: request %d step %d (%s%s): %w", op.req, op.step, s.Milestone, s.Actor, err)
 			}
 		}
 		if o.Progress != nil {
