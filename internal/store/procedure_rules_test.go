@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,78 @@ func TestMigrationFixesFirstAssignments(t *testing.T) {
 		want := fmt.Sprintf("[assigned %d reassigned 0>%d reassigned %s]", a.ID, a.ID, moved)
 		if fmt.Sprint(got) != want {
 			t.Fatalf("after the fix %v, want %s", got, want)
+		}
+	})
+}
+
+// The petitioner reads what staff asked for and answers it with reference
+// and code: the answer lands on the timeline, sealed like a note, the request
+// waits for a new decision and the evaluation's ten days count from now.
+func TestAnswerInfoRequest(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		rec := staff(t, db, "recepcion", escudo.RoleReception, 0)
+		rctx := escudo.NewContextWithUser(ctx, rec)
+		c, p := newRequest("Defensora de Guadalupe Tepeyac")
+		rc, err := db.FileRequest(ctx, c, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AnswerInfoRequest(ctx, rc.Reference, rc.Code, "Aquí va."); escudo.ErrorKey(err) != "error.info_not_requested" {
+			t.Fatalf("answer with nothing asked: %v", err)
+		}
+		clock.Advance(24 * time.Hour)
+		const reason = "Cuéntanos en qué municipio ocurrieron las amenazas."
+		if err := db.DecideAdmission(rctx, rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionInfoRequested, Reason: reason}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.PublicStatus(ctx, rc.Reference, rc.Code)
+		if err != nil || st.InfoRequest != reason {
+			t.Fatalf("status shows %q (%v), want the reason", st.InfoRequest, err)
+		}
+		if err := db.AnswerInfoRequest(ctx, rc.Reference, "AAAA-BBBB-CCCC-DDDD", "x"); escudo.ErrorCode(err) != escudo.ENOTFOUND {
+			t.Fatalf("wrong code: %v", err)
+		}
+		if err := db.AnswerInfoRequest(ctx, rc.Reference, rc.Code, "   "); escudo.ErrorKey(err) != "validation.required" {
+			t.Fatalf("empty answer: %v", err)
+		}
+		clock.Advance(5 * 24 * time.Hour)
+		const answer = "En San Cristóbal de las Casas, frente a la radio."
+		// Typed in lower case, with spaces.
+		if err := db.AnswerInfoRequest(ctx, " "+strings.ToLower(rc.Reference), strings.ToLower(rc.Code), answer); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.FindCaseByID(ctx, rc.CaseID)
+		if got.Admission != escudo.AdmissionPending || got.Stage != escudo.StageReception {
+			t.Fatalf("after the answer: %s %s", got.Admission, got.Stage)
+		}
+		answered := t0.Add(6 * 24 * time.Hour)
+		if k := clocksOf(t, db, rc.CaseID)["evaluation"]; !k.StartedAt.Equal(answered) || !k.DueAt.Equal(answered.Add(10*24*time.Hour)) || k.StoppedAt != nil {
+			t.Fatalf("evaluation clock not restarted from the answer: %+v", k)
+		}
+		ev, err := db.Timeline(ctx, rc.CaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := ev[len(ev)-1]
+		if last.Kind != escudo.EventInfoAnswered || last.Note != answer || last.ActorID != 0 {
+			t.Fatalf("timeline ends with %+v", last)
+		}
+		st, err = db.PublicStatus(ctx, rc.Reference, rc.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.InfoRequest != "" || st.Events[len(st.Events)-1].Kind != escudo.EventInfoAnswered || st.Events[len(st.Events)-1].Note != "" {
+			t.Fatalf("public status after the answer: %+v", st)
+		}
+		if err := db.AnswerInfoRequest(ctx, rc.Reference, rc.Code, "otra vez"); escudo.ErrorKey(err) != "error.info_not_requested" {
+			t.Fatalf("second answer: %v", err)
+		}
+		// Staff decide again on the completed request.
+		if err := db.DecideAdmission(rctx, rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
