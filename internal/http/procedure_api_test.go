@@ -3,10 +3,14 @@ package http
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"escudo"
+	"escudo/internal/demo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -66,4 +70,45 @@ func TestAPIProcedureAndInfoAnswer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkCasePageMilestones measures the busiest case page, whose
+// milestone form now offers only the steps the reader may record, for a
+// reception officer and an analyst on the 200-case demo set. The per-account
+// read limit is lifted: BenchmarkStaffPages meets it on the case page.
+//
+//	go test ./internal/http -run '^$' -bench BenchmarkCasePageMilestones -benchtime 2000x
+func BenchmarkCasePageMilestones(b *testing.B) {
+	clock := &demo.Clock{}
+	db := testdb.OpenSQLite(b, testdb.Options{Now: clock.Now})
+	clock.Set(time.Now().UTC())
+	res, err := demo.Seed(context.Background(), db, clock, demo.Options{Seed: 7, Cases: 200, Password: demoPassword})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Options{DB: db, AllowPasswordOnly: true, ReadRate: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock.Live()
+	id := busiestCase(b, db, res)
+	for _, user := range []string{"recepcion", "analista"} {
+		cookie := loginCookie(b, srv, user)
+		b.Run(user, func(b *testing.B) {
+			times := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				w := get(srv, fmt.Sprintf("/cases/%d", id), cookie)
+				times = append(times, time.Since(start))
+				if w.Code != http.StatusOK {
+					b.Fatalf("case page: %d", w.Code)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+			b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 }
