@@ -200,6 +200,9 @@ func procedureScenario(t *testing.T, srv *demoServer, public, reception, analyst
 	if timeline := text(reception, t, chromedp.CSS(`ol.timeline`)); !strings.Contains(timeline, answer) {
 		t.Fatalf("the answer is not on the timeline:\n%s", timeline)
 	}
+	if entry := text(reception, t, chromedp.Search(`//ol[contains(@class,"timeline")]/li[contains(., "Respuesta de quien solicita")]`)); !strings.Contains(entry, "la persona solicitante") {
+		t.Errorf("the answer is not attributed to the petitioner: %s", entry)
+	}
 	err = chromedp.Do(reception,
 		chromedp.Click(chromedp.CSS(`input[name="admission"][value="admitted"]`)),
 		chromedp.Click(chromedp.CSS(`#admission button[type="submit"]`)),
