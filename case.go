@@ -173,6 +173,9 @@ const (
 	EventClockBreach  = "clock_breach"
 	EventEscalation   = "clock_escalation"
 	EventStatusViewed = "status_viewed"
+	// EventInfoAnswered: the petitioner answered a request for more
+	// information from the status page; the answer is the sealed note.
+	EventInfoAnswered = "info_answered"
 )
 
 // CaseFilter selects cases for lists and search. Zero values match all.
@@ -232,6 +235,9 @@ type PublicStatus struct {
 	Admission  Admission
 	Procedure  Procedure
 	Events     []Event // only public kinds, no notes
+	// InfoRequest is what staff asked the petitioner for, while the request
+	// waits for that answer (admission "info_requested"); empty otherwise.
+	InfoRequest string
 }
 
 // BacklogRow is one open case on the backlog board.

@@ -118,6 +118,13 @@ func envOr(k, def string) string {
 // configuration, not code.
 type Config struct {
 	Clocks []escudo.ClockRule `json:"clocks,omitempty"`
+	// Milestones: in which stages and by which roles each step may be
+	// recorded; every step recorded by hand needs its rule. Absent: the
+	// defaults of escudo.DefaultMilestoneRules.
+	Milestones []escudo.MilestoneRule `json:"milestones,omitempty"`
+	// InfoAnswerRestarts: the clocks that start again when the petitioner
+	// answers a request for more information. Absent: ["evaluation"].
+	InfoAnswerRestarts []string `json:"info_answer_restarts,omitempty"`
 	// Alerts: escalation policy and notification channels (serve_rapid.go).
 	Alerts *RapidConfig `json:"alerts,omitempty"`
 	// Contact: the hotline, e-mail and offices the public pages show.
@@ -157,6 +164,20 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 			return nil, fmt.Errorf("config %s: contact: %w", f.config, err)
 		}
 	}
+	if c.Milestones != nil {
+		if err := escudo.ValidateMilestoneRules(c.Milestones); err != nil {
+			return nil, fmt.Errorf("config %s: %w", f.config, err)
+		}
+	}
+	if c.InfoAnswerRestarts != nil {
+		rules := c.Clocks
+		if rules == nil {
+			rules = escudo.DefaultClockRules()
+		}
+		if err := store.ValidateInfoAnswerRestarts(rules, c.InfoAnswerRestarts); err != nil {
+			return nil, fmt.Errorf("config %s: %w", f.config, err)
+		}
+	}
 	return c, nil
 }
 
@@ -186,7 +207,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	} else if err != nil {
 		return nil, nil, err
 	}
-	o := store.Options{Keys: keys, Rules: cfg.Clocks, Logger: log, Now: time.Now}
+	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now}
 	if f.url != "" {
 		o.URL = f.url
 	} else {

@@ -33,6 +33,9 @@ type Step struct {
 	Milestone escudo.Milestone
 	AssignTo  string // username
 	Note      string
+	// InfoAnswer: the petitioner answers a request for information from the
+	// status page (no staff member acts).
+	InfoAnswer string
 }
 
 // Generate returns n requests received during the two years before now. Case
@@ -291,14 +294,19 @@ func (g *gen) history(req *Request) {
 		return
 	}
 	if !extraordinary && outcome >= 0.88 {
-		add(admitAt, Step{Actor: receptionist, Admission: &escudo.AdmissionDecision{Admission: escudo.AdmissionInfoRequested, Reason: g.pick(infoRequests)}})
+		asked := g.pick(infoRequests)
+		add(admitAt, Step{Actor: receptionist, Admission: &escudo.AdmissionDecision{Admission: escudo.AdmissionInfoRequested, Reason: asked}})
 		if g.chance(0.35) {
 			// The petitioner never answered; the request is closed after a while.
 			add(admitAt.Add(g.between(30*day, 60*day)), Step{Actor: receptionist, Admission: &escudo.AdmissionDecision{Admission: escudo.AdmissionNotAdmitted, Reason: noAnswerReason}})
 			req.Steps = g.clip(steps)
 			return
 		}
+		askedAt := admitAt
 		admitAt = admitAt.Add(g.between(5*day, 25*day))
+		// The petitioner answers on the status page two thirds of the way to
+		// the new decision (no random draw, so the rest of the data stays put).
+		add(askedAt.Add(admitAt.Sub(askedAt)*2/3), Step{InfoAnswer: infoAnswers[slices.Index(infoRequests, asked)]})
 	}
 	decision := &escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}
 	if !extraordinary && g.chance(0.03) {

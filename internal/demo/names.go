@@ -207,6 +207,13 @@ var infoRequests = []string{
 	"Se solicita información sobre las denuncias presentadas ante la fiscalía.",
 }
 
+// infoAnswers answer infoRequests, one for one, as petitioners write them.
+var infoAnswers = []string{
+	"Desde que publiqué el reportaje sobre la mina me siguen a la salida de la radio; el martes dejaron una nota en la puerta de mi casa. Mi labor es informar sobre los despojos de tierras en la región.",
+	"Ya firmé el consentimiento y lo dejé en la oficina estatal. Para llamarme, mejor al número de mi hermana entre las 9 y las 14 horas, nunca por mensaje de texto.",
+	"Presenté la denuncia ante la fiscalía estatal el 3 de marzo; me dieron número de carpeta, pero nadie me ha vuelto a llamar.",
+}
+
 const noAnswerReason = "No se recibió la información solicitada en el plazo indicado; la persona peticionaria puede presentar una nueva solicitud en cualquier momento."
 
 var caseNotes = []string{

@@ -226,6 +226,16 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 			res.Receipts[op.req], cases[op.req], people[op.req] = *rc, &c, &p
 		} else {
 			s := r.Steps[op.step]
+			if s.InfoAnswer != "" {
+				rc := res.Receipts[op.req]
+				if err := db.AnswerInfoRequest(ctx, rc.Reference, rc.Code, s.InfoAnswer); err != nil {
+					return nil, fmt.Errorf("demo: request %d answer: %w", op.req, err)
+				}
+				if o.Progress != nil {
+					o.Progress(k+1, len(ops))
+				}
+				continue
+			}
 			actor := users[s.Actor]
 			if actor == nil {
 				return nil, fmt.Errorf("demo: unknown actor %q", s.Actor)
@@ -244,7 +254,7 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				err = db.AddNote(actx, id, s.Note)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("demo: request %d step %d: %w", op.req, op.step, err)
+				return nil, fmt.Errorf("demo: request %d step %d (%s%s): %w", op.req, op.step, s.Milestone, s.Actor, err)
 			}
 		}
 		if o.Progress != nil {
@@ -304,8 +314,11 @@ func Bulk(reqs []Request, users map[string]*escudo.User) ([]store.BulkRequest, e
 		if c.Channel != escudo.ChannelWeb {
 			c.CreatedBy, _ = id(receptionists[i%len(receptionists)])
 		}
-		b := store.BulkRequest{Case: &c, Person: &p, Steps: make([]store.BulkStep, len(r.Steps))}
-		for j, s := range r.Steps {
+		b := store.BulkRequest{Case: &c, Person: &p, Steps: make([]store.BulkStep, 0, len(r.Steps))}
+		for _, s := range r.Steps {
+			if s.InfoAnswer != "" {
+				continue // the bulk loader writes staff actions only
+			}
 			actor, err := id(s.Actor)
 			if err != nil {
 				return nil, err
@@ -314,7 +327,7 @@ func Bulk(reqs []Request, users map[string]*escudo.User) ([]store.BulkRequest, e
 			if err != nil {
 				return nil, err
 			}
-			b.Steps[j] = store.BulkStep{At: s.At, Actor: actor, Admission: s.Admission, Milestone: s.Milestone, AssignTo: assign, Note: s.Note}
+			b.Steps = append(b.Steps, store.BulkStep{At: s.At, Actor: actor, Admission: s.Admission, Milestone: s.Milestone, AssignTo: assign, Note: s.Note})
 		}
 		out[i] = b
 	}

@@ -2,9 +2,11 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -61,6 +63,13 @@ func TestAPINothingHalfWritten(t *testing.T) {
 			}
 			return m
 		}
+		// Urgent measures are recorded by reception on an extraordinary request.
+		urgent, err := db.FileRequest(context.Background(), &escudo.Case{Channel: escudo.ChannelHotline, ImminentDanger: true, Narrative: "Lo siguen."},
+			&escudo.Person{Profile: escudo.ProfileJournalist, Name: "Ana Urgente", Entity: "GRO"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.vars["{urgent}"] = fmt.Sprint(urgent.CaseID)
 		remove := injectEventFailure(t, db, "received", "admission", "assigned", "milestone", "note")
 		before := snapshot()
 		var auditBefore int64
@@ -74,7 +83,7 @@ func TestAPINothingHalfWritten(t *testing.T) {
 			{"POST", "/api/v1/requests", `{"imminent_danger":true,"narrative":"Me siguen.","person":{"profile":"journalist","name":"Eva Luna","federal_entity":"VER"}}`, ""},
 			{"POST", "/api/v1/cases/{case}/admission", `{"admission":"not_admitted","reason":"Fuera de competencia."}`, ""},
 			{"POST", "/api/v1/cases/{case}/assignment", `{"user_id":{analyst}}`, ""},
-			{"POST", "/api/v1/cases/{case}/milestones", `{"milestone":"urgent_measures_issued"}`, "{analyst_auth}"},
+			{"POST", "/api/v1/cases/{urgent}/milestones", `{"milestone":"urgent_measures_issued"}`, ""},
 			{"POST", "/api/v1/cases/{case}/notes", `{"note":"Nota que no debe quedar."}`, ""},
 		} {
 			h := []string{"Accept-Language", "en"}

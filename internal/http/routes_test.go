@@ -33,6 +33,8 @@ var publicRoutes = []string{
 	"GET /static/webauthn.js", "GET /login/security-key", "POST /login/security-key/begin", "POST /login/security-key/finish",
 	"GET /console/console.js",
 	"GET /api/v1/openapi.json", "POST /api/v1/requests", "POST /api/v1/requests/status", "/api/v1/",
+	// The petitioner answers a request for more information with reference and code.
+	"POST /seguimiento/respuesta", "POST /api/v1/requests/status/answer",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

@@ -563,7 +563,7 @@ func TestWritesWithholdAsReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		cl.loginFrom("10.4.0.1", "coordinadora")
-		if r := cl.api("POST", "/api/v1/cases/"+id+"/milestones", `{"milestone":"evaluated"}`); r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") {
+		if r := cl.api("POST", "/api/v1/cases/"+id+"/milestones", `{"milestone":"sent_to_board"}`); r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") {
 			t.Errorf("milestone by an old session: %d %.300s", r.Status, r.Body)
 		}
 		if r := cl.page("/console"); r.Status != 200 || strings.Contains(r.Body, "Casa de seguridad") || !strings.Contains(r.Body, `href="/reauth?next=/console"`) {

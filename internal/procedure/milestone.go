@@ -43,6 +43,61 @@ func CheckMilestone(m escudo.Milestone, note string) error {
 	return nil
 }
 
+// ruleFor returns the rule of m, if any.
+func ruleFor(rules []escudo.MilestoneRule, m escudo.Milestone) (escudo.MilestoneRule, bool) {
+	for _, r := range rules {
+		if r.Milestone == m {
+			return r, true
+		}
+	}
+	return escudo.MilestoneRule{}, false
+}
+
+// MayRecord decides whether role may record m by hand on a case in state s
+// under rules: the case must be open, in one of the rule's stages and
+// procedure, and the role one of the rule's. The empty role is the system
+// (demo data, imports), for which only the case is checked.
+func MayRecord(rules []escudo.MilestoneRule, s State, m escudo.Milestone, role escudo.Role) error {
+	if s.Stage == escudo.StageClosed {
+		return escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
+	}
+	r, ok := ruleFor(rules, m)
+	if !ok || !Recordable(m) {
+		return escudo.FieldError("milestone", "validation.choice", nil)
+	}
+	stageOK := r.Procedure == "" || r.Procedure == s.Procedure
+	if stageOK {
+		stageOK = false
+		for _, st := range r.Stages {
+			stageOK = stageOK || st == s.Stage
+		}
+	}
+	if !stageOK {
+		return escudo.Errorf(escudo.ECONFLICT, "error.milestone_stage")
+	}
+	if role == "" {
+		return nil
+	}
+	for _, ro := range r.Roles {
+		if ro == role {
+			return nil
+		}
+	}
+	return escudo.Errorf(escudo.EFORBIDDEN, "error.milestone_role")
+}
+
+// AllowedMilestones lists, in procedural order, the milestones role may
+// record now on a case in state s: the only ones the case page offers.
+func AllowedMilestones(rules []escudo.MilestoneRule, s State, role escudo.Role) []escudo.Milestone {
+	var out []escudo.Milestone
+	for _, m := range escudo.Milestones {
+		if MayRecord(rules, s, m, role) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Step is what recording a milestone does to a case.
 type Step struct {
 	At time.Time // the milestone's time: now when none was given

@@ -4,9 +4,11 @@
 // database and no HTTP: the store reads a case's State inside its
 // transaction, asks this package, and writes what it is told.
 //
-// Milestones may be recorded in any order while the case is open, because
-// staff often enter them late: a clock whose stop milestone was recorded
-// before its start is born stopped (see Start).
+// A milestone is recorded only in the stages and by the roles its
+// MilestoneRule names (MayRecord), so the procedure is followed in order.
+// Staff may still date a milestone in the past, because they often enter
+// them late: a clock whose stop milestone was recorded before its start is
+// born stopped (see Start).
 package procedure
 
 import (

@@ -346,9 +346,9 @@ func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo
 	}
 	var st escudo.PublicStatus
 	var id, received int64
-	var mac []byte
-	err := db.readRow(ctx, `SELECT id, reference, code_mac, received_at, stage, admission, procedure FROM cases WHERE reference = ?`, ref).
-		Scan(&id, &st.Reference, &mac, &received, &st.Stage, &st.Admission, &st.Procedure)
+	var mac, reason []byte
+	err := db.readRow(ctx, `SELECT id, reference, code_mac, received_at, stage, admission, procedure, admission_reason_enc FROM cases WHERE reference = ?`, ref).
+		Scan(&id, &st.Reference, &mac, &received, &st.Stage, &st.Admission, &st.Procedure, &reason)
 	want := db.Keys.MAC("followup", []byte(code))
 	if err != nil || subtle.ConstantTimeCompare(mac, want) != 1 {
 		if err != nil && !isNoRows(err) {
@@ -358,18 +358,100 @@ func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo
 		return nil, notFound
 	}
 	st.ReceivedAt = fromMicros(received)
+	fields := ""
+	if st.Admission == escudo.AdmissionInfoRequested && st.Stage == escudo.StageReception {
+		// What staff asked the petitioner for is written to them.
+		if st.InfoRequest, err = db.open("cases.admission_reason", reason); err != nil {
+			return nil, err
+		}
+		fields = "reason"
+	}
 	events, err := db.timeline(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range events {
 		switch e.Kind {
-		case escudo.EventReceived, escudo.EventAdmission, escudo.EventMilestone:
+		case escudo.EventReceived, escudo.EventAdmission, escudo.EventMilestone, escudo.EventInfoAnswered:
 			e.Note, e.ActorName, e.ActorID = "", "", 0
 			st.Events = append(st.Events, e)
 		}
 	}
-	return &st, db.Audit(ctx, AuditEntry{Action: "case.status", ObjectType: "case", ObjectID: fmt.Sprint(id)})
+	return &st, db.Audit(ctx, AuditEntry{Action: "case.status", ObjectType: "case", ObjectID: fmt.Sprint(id), Fields: fields})
+}
+
+// AnswerInfoRequest takes the petitioner's answer to a request for more
+// information, from whoever holds the reference and follow-up code: the
+// answer lands on the timeline sealed like a note, the request waits for a
+// new admission decision, the clocks configured in InfoAnswerRestarts start
+// again from now, and the assignee (or reception) is told. A wrong pair reads
+// like an unknown one, as in PublicStatus.
+func (db *DB) AnswerInfoRequest(ctx context.Context, reference, code, answer string) error {
+	defer db.backlogFigures.invalidate()
+	answer = strings.TrimSpace(answer)
+	if answer == "" {
+		return escudo.FieldError("answer", "validation.required", nil)
+	}
+	if len(answer) > escudo.MaxLongText {
+		return escudo.FieldError("answer", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	notFound := escudo.Errorf(escudo.ENOTFOUND, "error.status_not_found")
+	ref, code := NormalizeCode(reference), NormalizeCode(code)
+	if len(ref) > 20 || len(code) > 30 {
+		return notFound
+	}
+	want := db.Keys.MAC("followup", []byte(code))
+	denied := false
+	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		var id int64
+		var mac []byte
+		var stage, admission string
+		var assigned sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT id, code_mac, stage, admission, assigned_to FROM cases WHERE reference = ?`, ref).Scan(&id, &mac, &stage, &admission, &assigned)
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if err != nil || subtle.ConstantTimeCompare(mac, want) != 1 {
+			denied = true
+			return notFound
+		}
+		if escudo.Admission(admission) != escudo.AdmissionInfoRequested || escudo.Stage(stage) != escudo.StageReception {
+			return escudo.Errorf(escudo.ECONFLICT, "error.info_not_requested")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, updated_at = ? WHERE id = ?`, string(escudo.AdmissionPending), micros(tx.now), id); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, id, 0, escudo.EventInfoAnswered, "", answer); err != nil {
+			return err
+		}
+		for _, name := range db.infoRestart {
+			for _, r := range db.rules {
+				if r.Name != name {
+					continue
+				}
+				if _, err := tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ?, breached_at = NULL, escalation = 0, next_escalation_at = NULL
+					WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, micros(tx.now), micros(procedure.Due(r, tx.now)), id, r.Name); err != nil {
+					return fmt.Errorf("store: restart clock %s: %w", r.Name, err)
+				}
+			}
+		}
+		to := []int64{assigned.Int64}
+		if !assigned.Valid {
+			if to, err = tx.usersWithRole(ctx, escudo.RoleReception); err != nil {
+				return err
+			}
+		}
+		for _, uid := range to {
+			if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: escudo.EventInfoAnswered, CaseID: id, Subject: ref}); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.info_answer", ObjectType: "case", ObjectID: fmt.Sprint(id), Fields: "answer"})
+	})
+	if denied {
+		_ = db.Audit(ctx, AuditEntry{Action: "case.info_answer", ObjectType: "case", Outcome: OutcomeDenied})
+	}
+	return err
 }
 
 // caseForUpdate loads the procedural fields of a case inside a transaction.
@@ -469,7 +551,12 @@ func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string)
 		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, userID, micros(tx.now), caseID); err != nil {
 			return err
 		}
-		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), a.Event, fmt.Sprintf("%d>%d", s.AssignedTo, userID), a.Note); err != nil {
+		// A first assignment names only its assignee; a reassignment names both.
+		detail := fmt.Sprint(userID)
+		if a.Event == escudo.EventReassigned {
+			detail = fmt.Sprintf("%d>%d", s.AssignedTo, userID)
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), a.Event, detail, a.Note); err != nil {
 			return err
 		}
 		var ref string
@@ -493,6 +580,13 @@ func (db *DB) RecordMilestone(ctx context.Context, caseID int64, m escudo.Milest
 	return db.WithTx(ctx, true, func(tx *Tx) error {
 		s, err := tx.caseForUpdate(ctx, caseID)
 		if err != nil {
+			return err
+		}
+		var role escudo.Role
+		if u := escudo.UserFromContext(ctx); u != nil {
+			role = u.Role
+		}
+		if err := procedure.MayRecord(db.milestones, s, m, role); err != nil {
 			return err
 		}
 		step, err := procedure.RecordMilestone(s, m, at, note, tx.now)

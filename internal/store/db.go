@@ -47,8 +47,18 @@ type Options struct {
 	Now     func() time.Time // defaults to time.Now
 	Keys    vault.KeyProvider
 	Rules   []escudo.ClockRule // defaults to escudo.DefaultClockRules
-	Logger  *slog.Logger
+	// Milestones: when each milestone may be recorded, and by whom;
+	// defaults to escudo.DefaultMilestoneRules.
+	Milestones []escudo.MilestoneRule
+	// InfoAnswerRestarts names the clock rules that start again when the
+	// petitioner answers a request for information; nil: DefaultInfoAnswerRestarts.
+	InfoAnswerRestarts []string
+	Logger             *slog.Logger
 }
+
+// DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
+// the day the petitioner gives the information asked for.
+var DefaultInfoAnswerRestarts = []string{"evaluation"}
 
 // DB is an open store.
 type DB struct {
@@ -58,6 +68,8 @@ type DB struct {
 	Keys        *vault.Keyring
 	now         func() time.Time
 	rules       []escudo.ClockRule
+	milestones  []escudo.MilestoneRule
+	infoRestart []string
 	log         *slog.Logger
 	path        string
 	keyProvider vault.KeyProvider
@@ -97,6 +109,23 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.rules = escudo.DefaultClockRules()
 	}
 	if err := escudo.ValidateClockRules(db.rules); err != nil {
+		return nil, err
+	}
+	db.milestones, db.infoRestart = o.Milestones, o.InfoAnswerRestarts
+	if db.milestones == nil {
+		db.milestones = escudo.DefaultMilestoneRules()
+	}
+	if err := escudo.ValidateMilestoneRules(db.milestones); err != nil {
+		return nil, err
+	}
+	if db.infoRestart == nil {
+		for _, n := range DefaultInfoAnswerRestarts {
+			if ValidateInfoAnswerRestarts(db.rules, []string{n}) == nil {
+				db.infoRestart = append(db.infoRestart, n)
+			}
+		}
+	}
+	if err := ValidateInfoAnswerRestarts(db.rules, db.infoRestart); err != nil {
 		return nil, err
 	}
 	if db.log == nil {
@@ -170,6 +199,25 @@ func (db *DB) Now() time.Time { return db.now().UTC() }
 
 // Rules returns the configured clock rules.
 func (db *DB) Rules() []escudo.ClockRule { return db.rules }
+
+// MilestoneRules returns the configured milestone rules.
+func (db *DB) MilestoneRules() []escudo.MilestoneRule { return db.milestones }
+
+// ValidateInfoAnswerRestarts checks that each name is a clock rule, once.
+func ValidateInfoAnswerRestarts(rules []escudo.ClockRule, names []string) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		found := false
+		for _, r := range rules {
+			found = found || r.Name == n
+		}
+		if !found || seen[n] {
+			return fmt.Errorf("info_answer_restarts: %q is not a clock rule or is repeated", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
 
 // Close writes the refusals still being counted and signs a last
 // checkpoint of what this process appended, then closes the connections.

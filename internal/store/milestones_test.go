@@ -40,12 +40,17 @@ func TestMilestonesOutOfOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(24 * time.Hour)
-		// Sent to the Board first (now), the evaluation entered after it, dated earlier.
-		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneSentToBoard, time.Time{}, ""); err != nil {
-			t.Fatal(err)
+		// Sent to the Board before the evaluation is recorded: refused, the
+		// procedure keeps its order.
+		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneSentToBoard, time.Time{}, ""); escudo.ErrorKey(err) != "error.milestone_stage" {
+			t.Fatalf("sent to the Board before the evaluation: %v", err)
 		}
+		// The evaluation entered late, dated earlier, then the sending (now).
 		evaluated := t0.Add(12 * time.Hour)
 		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneEvaluated, evaluated, "dictamen"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneSentToBoard, time.Time{}, ""); err != nil {
 			t.Fatal(err)
 		}
 		k := clocksOf(t, db, rc.CaseID)
@@ -62,7 +67,10 @@ func TestMilestonesOutOfOrder(t *testing.T) {
 		if got.Stage != escudo.StageBoard {
 			t.Fatalf("stage %s", got.Stage)
 		}
-		// The recurring clock restarts at each re-evaluation.
+		// The recurring clock restarts at each re-evaluation (once measures are resolved).
+		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneResolved, time.Time{}, ""); err != nil {
+			t.Fatal(err)
+		}
 		clock.Advance(24 * time.Hour)
 		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneReevaluated, time.Time{}, ""); err != nil {
 			t.Fatal(err)
@@ -79,8 +87,12 @@ func TestMilestoneTimeBoundaries(t *testing.T) {
 		clock.Set(t0)
 		ctx := context.Background()
 		c, p := newRequest("Defensora del Río Atoyac")
+		c.ImminentDanger = true
 		rc, err := db.FileRequest(ctx, c, p)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DecideAdmission(ctx, rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
@@ -92,8 +104,8 @@ func TestMilestoneTimeBoundaries(t *testing.T) {
 		}{
 			{escudo.MilestoneUrgentIssued, now.Add(time.Minute + time.Microsecond), "validation.future"},
 			{escudo.MilestoneUrgentIssued, now.Add(time.Minute), ""},
-			{escudo.MilestoneNotified, t0.Add(-time.Microsecond), "validation.before_received"},
-			{escudo.MilestoneNotified, t0, ""},
+			{escudo.MilestoneUrgentImplemented, t0.Add(-time.Microsecond), "validation.before_received"},
+			{escudo.MilestoneUrgentImplemented, t0, ""},
 			{escudo.MilestoneAdmitted, now, "validation.choice"},
 			{escudo.MilestoneClosed, time.Time{}, ""},
 			{escudo.MilestoneNotified, now, "error.case_closed"},
@@ -105,8 +117,13 @@ func TestMilestoneTimeBoundaries(t *testing.T) {
 			}
 		}
 		got, _ := db.FindCaseByID(ctx, rc.CaseID)
-		if got.Stage != escudo.StageClosed || len(got.Clocks) != 0 {
-			t.Fatalf("closing cancels the running clocks: %s %+v", got.Stage, got.Clocks)
+		if got.Stage != escudo.StageClosed || len(got.Clocks) != 2 {
+			t.Fatalf("closing cancels the running clocks and keeps the stopped ones: %s %+v", got.Stage, got.Clocks)
+		}
+		for _, k := range got.Clocks {
+			if k.StoppedAt == nil {
+				t.Fatalf("clock %s still running on a closed case", k.Rule)
+			}
 		}
 	})
 }

@@ -34,7 +34,12 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		adm, proc, _ := strings.Cut(e.Detail, ":")
 		return p.T("admission."+adm) + " · " + p.T("procedure."+proc)
 	case escudo.EventAssigned:
-		return name(e.Detail)
+		// Entries stored before migration 0620 read "0>ID".
+		_, to, found := strings.Cut(e.Detail, ">")
+		if !found {
+			to = e.Detail
+		}
+		return name(to)
 	case escudo.EventReassigned:
 		from, to, _ := strings.Cut(e.Detail, ">")
 		return name(from) + " → " + name(to)

@@ -33,10 +33,46 @@ func (s *server) apiPublicStatus(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
+	web.WriteJSON(w, http.StatusOK, statusView(st))
+}
+
+func statusView(st *escudo.PublicStatus) publicStatusView {
 	out := publicStatusView{Reference: st.Reference, ReceivedAt: st.ReceivedAt, Stage: st.Stage, Admission: st.Admission,
-		Procedure: st.Procedure, Events: make([]publicEvent, 0, len(st.Events))}
+		Procedure: st.Procedure, Events: make([]publicEvent, 0, len(st.Events)), InfoRequest: st.InfoRequest}
 	for _, e := range st.Events {
 		out.Events = append(out.Events, publicEvent{At: e.At, Kind: e.Kind, Detail: e.Detail})
 	}
-	web.WriteJSON(w, http.StatusOK, out)
+	return out
+}
+
+// apiInfoAnswer answers POST /api/v1/requests/status/answer: the holder of
+// the reference and code answers a request for more information, as on the
+// status page. A wrong pair reads like an unknown one.
+func (s *server) apiInfoAnswer(w http.ResponseWriter, r *http.Request) {
+	var in infoAnswerInput
+	if err := web.DecodeBody(w, r, &in); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	var v escudo.ValidationErrors
+	if strings.TrimSpace(in.Reference) == "" {
+		v.Add("reference", "validation.required", nil)
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		v.Add("code", "validation.required", nil)
+	}
+	if err := v.Err(); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	if err := s.DB.AnswerInfoRequest(r.Context(), in.Reference, in.Code, in.Answer); err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	st, err := s.DB.PublicStatus(r.Context(), in.Reference, in.Code)
+	if err != nil {
+		s.APIError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, statusView(st))
 }

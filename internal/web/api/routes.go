@@ -85,6 +85,7 @@ func (s *server) apiRoutes(publicLimit, statusLimit *web.AddrLimiter) []apiRoute
 		{"GET", "/api/v1/openapi.json", true, "", s.apiOpenAPI, "", false},
 		{"POST", "/api/v1/requests", true, "", s.RateLimited(publicLimit, s.apiPublicRequest), "", false},
 		{"POST", "/api/v1/requests/status", true, "", s.RateLimited(statusLimit, s.apiPublicStatus), "", false},
+		{"POST", "/api/v1/requests/status/answer", true, "", s.RateLimited(statusLimit, s.apiInfoAnswer), "", false},
 		{"GET", "/api/v1/cases", false, access.CaseList, s.apiCaseList, "", false},
 		{"POST", "/api/v1/cases", false, access.CaseCreate, s.apiCaseCreate, "", false},
 		{"GET", "/api/v1/cases/{id}", false, access.CaseRead, s.apiCaseShow, "case", false},

@@ -67,6 +67,13 @@ type publicStatusInput struct {
 	Code      string `json:"code"`
 }
 
+// infoAnswerInput answers a request for more information.
+type infoAnswerInput struct {
+	Reference string `json:"reference"`
+	Code      string `json:"code"`
+	Answer    string `json:"answer"`
+}
+
 type admissionInput struct {
 	Admission escudo.Admission `json:"admission"`
 	Reason    string           `json:"reason"`
@@ -241,6 +248,8 @@ type publicStatusView struct {
 	Admission  escudo.Admission `json:"admission"`
 	Procedure  escudo.Procedure `json:"procedure"`
 	Events     []publicEvent    `json:"events"`
+	// InfoRequest: what staff asked for, while the answer is awaited.
+	InfoRequest string `json:"info_requested,omitempty"`
 }
 
 type eventList struct {

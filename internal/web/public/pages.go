@@ -121,3 +121,54 @@ func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, http.StatusOK, "status", p)
 }
+
+// handleStatusAnswer takes the petitioner's answer to a request for more
+// information, with the reference and the code typed again. Whatever goes
+// wrong, the page comes back with the answer as typed; the code is never
+// written into a page.
+func (s *server) handleStatusAnswer(w http.ResponseWriter, r *http.Request) {
+	if !s.StatusByAddr.Allow(web.ClientAddr(r)) {
+		s.tooMany(w, r)
+		return
+	}
+	if !s.ParseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	ref, code, answer := strings.TrimSpace(f.Get("reference")), strings.TrimSpace(f.Get("code")), f.Get("answer")
+	w.Header().Set("Cache-Control", "no-store")
+	p := s.publicPage(r, "status.title", nil)
+	p.Form = map[string][]string{"reference": {ref}, "answer": {answer}}
+	if code == "" || ref == "" {
+		p.SetErrors("", escudo.ValidationErrors{escudo.FieldError("code", "validation.required", nil)})
+		s.Render(w, r, http.StatusBadRequest, "status_answer", p)
+		return
+	}
+	err := s.DB.AnswerInfoRequest(r.Context(), ref, code, answer)
+	status := http.StatusOK
+	switch _, invalid := escudo.AsValidation(err); {
+	case err == nil:
+		p.Form = map[string][]string{"reference": {ref}}
+		p.Flash = p.L.T("status.info_answered")
+	case escudo.ErrorCode(err) == escudo.ENOTFOUND:
+		p.Error = p.L.T("error.status_not_found")
+		s.Render(w, r, http.StatusNotFound, "status_answer", p)
+		return
+	case invalid:
+		p.SetErrors("", err)
+		status = http.StatusBadRequest
+	case escudo.ErrorCode(err) == escudo.ECONFLICT:
+		p.Error = p.L.T(escudo.ErrorKey(err))
+		status = http.StatusConflict
+	default:
+		s.ServerError(w, r, err)
+		return
+	}
+	st, err := s.DB.PublicStatus(r.Context(), ref, code)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	p.Data = st
+	s.Render(w, r, status, "status", p)
+}

@@ -23,4 +23,5 @@ func Register(c *web.Core) {
 	s.Handle("POST /solicitar", open, s.handleRequest)
 	s.Handle("GET /seguimiento", open, s.handleStatusForm)
 	s.Handle("POST /seguimiento", open, s.handleStatus)
+	s.Handle("POST /seguimiento/respuesta", open, s.handleStatusAnswer)
 }

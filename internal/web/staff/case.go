@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"escudo"
+	"escudo/internal/procedure"
 	"escudo/internal/web"
 )
 
@@ -64,12 +65,14 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 			d.Staff = append(d.Staff, u)
 		}
 	}
-	for _, m := range escudo.Milestones {
-		// Reception and admission are recorded by their own actions.
-		if m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted {
-			d.Milestones = append(d.Milestones, m)
-		}
+	// Only the steps this person may record now on this case are offered;
+	// reception and admission are recorded by their own actions.
+	var role escudo.Role
+	if u := escudo.UserFromContext(ctx); u != nil {
+		role = u.Role
 	}
+	st := procedure.State{Procedure: c.Procedure, Stage: c.Stage, ReceivedAt: c.ReceivedAt, AssignedTo: c.AssignedTo}
+	d.Milestones = procedure.AllowedMilestones(s.DB.MilestoneRules(), st, role)
 	d.NowLocal = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
 	return s.NewPage(r, "case.title", d), nil
 }
@@ -94,14 +97,20 @@ func (s *server) caseAction(form, done string, act func(r *http.Request, id int6
 			return
 		}
 		if _, invalid := escudo.AsValidation(err); !invalid {
-			if code := escudo.ErrorCode(err); code == escudo.ECONFLICT {
+			// A step refused by the procedure (wrong stage, or not this
+			// role's) is explained on the case page itself.
+			if code := escudo.ErrorCode(err); code == escudo.ECONFLICT || (code == escudo.EFORBIDDEN && form == "milestone") {
 				p, perr := s.casePage(r, id)
 				if perr != nil {
 					s.ErrorPage(w, r, perr)
 					return
 				}
 				p.Error = p.L.T(escudo.ErrorKey(err))
-				s.Render(w, r, http.StatusConflict, "case", p)
+				status := http.StatusConflict
+				if code == escudo.EFORBIDDEN {
+					status = http.StatusForbidden
+				}
+				s.Render(w, r, status, "case", p)
 				return
 			}
 			s.ErrorPage(w, r, err)
