@@ -288,7 +288,17 @@ func (s *Core) Render(w http.ResponseWriter, r *http.Request, status int, name s
 
 // renderError shows an error page with a translated message.
 func (s *Core) RenderError(w http.ResponseWriter, r *http.Request, status int, key string) {
-	p := s.NewPage(r, "error.title", nil)
+	title := "error.title"
+	switch status {
+	case http.StatusForbidden:
+		title = "error.forbidden_title"
+	case http.StatusNotFound:
+		title = "error.not_found_title"
+	case http.StatusTooManyRequests:
+		title = "error.too_many_title"
+	}
+	p := s.NewPage(r, title, nil)
+	p.Status = status
 	p.Error = p.L.T(key)
 	p.Public = p.User == nil
 	s.Render(w, r, status, "error", p)

@@ -115,7 +115,7 @@ func (s *server) afterPassword(w http.ResponseWriter, r *http.Request, u *escudo
 	s.Sessions.Remove(ctx, web.SessionUserKey)
 	s.Sessions.Put(ctx, sessionPendingKey, u.ID)
 	s.Sessions.Put(ctx, sessionPendingAtKey, time.Now().Unix())
-	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue"))
+	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), ""))
 	if state == store.TOTPConfirmed {
 		http.Redirect(w, r, "/login/second-factor"+next, http.StatusSeeOther)
 		return
@@ -150,7 +150,7 @@ type totpData struct {
 func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, data any, errKey string) {
 	p := s.NewPage(r, title, data)
 	p.Public = true
-	p.Form = map[string][]string{"next": {web.SafeNext(r.FormValue("next"), "/queue")}}
+	p.Form = map[string][]string{"next": {web.SafeNext(r.FormValue("next"), "")}}
 	if errKey != "" {
 		p.Error = p.L.T(errKey)
 	}
@@ -239,7 +239,7 @@ func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *e
 		// still without a signed-in session.
 		s.Sessions.Put(r.Context(), sessionTOTPOKKey, u.ID)
 		s.Sessions.Put(r.Context(), sessionPendingAtKey, time.Now().Unix())
-		http.Redirect(w, r, "/login/security-key?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		http.Redirect(w, r, "/login/security-key?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "")), http.StatusSeeOther)
 		return
 	}
 	s.Sessions.Remove(r.Context(), sessionPendingKey)
@@ -261,7 +261,7 @@ func groupSecret(secret string) string {
 func (s *server) enrolData(w http.ResponseWriter, r *http.Request, u *escudo.User) (*totpData, bool) {
 	secret, uri, err := s.DB.BeginTOTP(r.Context(), u)
 	if escudo.ErrorCode(err) == escudo.ECONFLICT {
-		http.Redirect(w, r, "/login/second-factor?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		http.Redirect(w, r, "/login/second-factor?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "")), http.StatusSeeOther)
 		return nil, false
 	} else if err != nil {
 		s.ServerError(w, r, err)
@@ -363,7 +363,7 @@ func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.Put(r.Context(), web.SessionAuthKey, time.Now().Unix())
 	// #nosec G710 -- web.SafeNext keeps the redirect on this site.
-	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), "/queue"), http.StatusSeeOther)
+	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), s.Landing(s.CurrentUser(r))), http.StatusSeeOther)
 }
 
 // completeLogin starts the session of a user whose credentials have been
@@ -382,11 +382,11 @@ func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo
 			web.SetLangCookie(w, u.Locale, s.Opts.SecureCookies)
 		}
 	}
-	target := web.SafeNext(r.FormValue("next"), "/queue")
-	if target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
-		// A role without a case queue starts on the home page rather
-		// than on a refusal.
-		target = "/"
+	// Without a page asked for, each role starts on the page of its
+	// work (web.Landing), never on a refusal.
+	target := web.SafeNext(r.FormValue("next"), "")
+	if target == "" || target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
+		target = s.Landing(u)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
 }
