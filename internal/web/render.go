@@ -116,6 +116,7 @@ type Page struct {
 	Active  string // the form that was submitted, on pages with several
 
 	admits func(pattern string) bool // the route table's answer for User
+	unread func() int                // the user's unread notices, counted when the menu asks
 }
 
 // Can reports whether the signed-in user may use the route registered under
@@ -241,7 +242,18 @@ func (p *Page) Has(roles ...string) bool {
 
 func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 	u := s.CurrentUser(r)
+	var unread func() int
+	if u != nil {
+		unread = func() int {
+			n, err := s.DB.UnreadCount(r.Context(), u.ID)
+			if err != nil {
+				s.Log.Error("unread notices", "err", err)
+			}
+			return n
+		}
+	}
 	return &Page{
+		unread: unread,
 		admits: func(pattern string) bool { return s.Mux.Admits(u, pattern) },
 		L:      s.I18n.ForRequest(r),
 		User:   u,
