@@ -5,6 +5,7 @@
 package signin
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -145,6 +146,8 @@ func (s *server) pendingUser(r *http.Request) *escudo.User {
 type totpData struct {
 	Secret string // grouped for reading aloud or typing
 	URI    string
+	QR     template.URL // PNG data URI of the URI as a QR code
+	Link   template.URL // the URI, clickable
 }
 
 func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, data any, errKey string) {
@@ -267,7 +270,12 @@ func (s *server) enrolData(w http.ResponseWriter, r *http.Request, u *escudo.Use
 		s.ServerError(w, r, err)
 		return nil, false
 	}
-	return &totpData{Secret: groupSecret(secret), URI: uri}, true
+	d := &totpData{Secret: groupSecret(secret), URI: uri}
+	if d.QR, d.Link, err = enrolLinks(uri); err != nil {
+		s.ServerError(w, r, err)
+		return nil, false
+	}
+	return d, true
 }
 
 func (s *server) handleEnrolForm(w http.ResponseWriter, r *http.Request) {
