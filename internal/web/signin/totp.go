@@ -176,14 +176,19 @@ func (s *server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
+	check, failKey := func() error { return s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")) }, "error.totp_invalid"
+	if rc := r.PostForm.Get("recovery"); rc != "" {
+		// A lost phone: one of the codes given at enrolment, once.
+		check, failKey = func() error { return s.DB.UseRecoveryCode(r.Context(), u, rc) }, "error.recovery_invalid"
+	}
+	if err := check(); err != nil {
 		if escudo.ErrorCode(err) != escudo.EUNAUTHORIZED {
 			s.ServerError(w, r, err)
 			return
 		}
 		s.loginFailed(r, u.Username)
 		s.factorFailed(r, u)
-		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, "error.totp_invalid")
+		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, failKey)
 		return
 	}
 	s.finishSecondFactor(w, r, u)
@@ -231,6 +236,14 @@ func (s *server) factorAttempt(w http.ResponseWriter, r *http.Request, u *escudo
 }
 
 func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	s.finishSecondFactorThen(w, r, u, func(target string) {
+		http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- targets are local paths (web.SafeNext, web.Landing)
+	})
+}
+
+// finishSecondFactorThen is finishSecondFactor with the answer left to
+// respond, given the page to go on to.
+func (s *server) finishSecondFactorThen(w http.ResponseWriter, r *http.Request, u *escudo.User, respond func(target string)) {
 	if err := s.DB.ClearFailures(r.Context(), s.DB.AccountSubject(u.Username)); err != nil {
 		s.Log.Error("clear login failures", "err", err)
 	}
@@ -242,12 +255,12 @@ func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *e
 		// still without a signed-in session.
 		s.Sessions.Put(r.Context(), sessionTOTPOKKey, u.ID)
 		s.Sessions.Put(r.Context(), sessionPendingAtKey, time.Now().Unix())
-		http.Redirect(w, r, "/login/security-key?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "")), http.StatusSeeOther)
+		respond("/login/security-key?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), "")))
 		return
 	}
 	s.Sessions.Remove(r.Context(), sessionPendingKey)
 	s.Sessions.Remove(r.Context(), sessionPendingAtKey)
-	s.completeLogin(w, r, u)
+	s.completeLoginThen(w, r, u, respond)
 }
 
 func groupSecret(secret string) string {
@@ -310,7 +323,21 @@ func (s *server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		s.totpPage(w, r, http.StatusUnauthorized, "totp_enrol", "totp.enrol_title", d, "error.totp_invalid")
 		return
 	}
-	s.finishSecondFactor(w, r, u)
+	// The new factor comes with one-time recovery codes, shown this once
+	// in place of the redirect, with the way on as a link.
+	codes, err := s.DB.NewRecoveryCodes(r.Context(), u)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	s.finishSecondFactorThen(w, r, u, func(target string) {
+		s.totpPage(w, r, http.StatusOK, "recovery_codes", "recovery.title", &recoveryData{Codes: codes, Next: target}, "")
+	})
+}
+
+type recoveryData struct {
+	Codes []string
+	Next  string
 }
 
 type reauthData struct{ TOTP bool }
@@ -378,6 +405,12 @@ func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
 // checked. A second factor, when required, is checked before this call.
 // The token is renewed so a session fixed before login is worthless.
 func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	s.completeLoginThen(w, r, u, func(target string) {
+		http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+	})
+}
+
+func (s *server) completeLoginThen(w http.ResponseWriter, r *http.Request, u *escudo.User, respond func(target string)) {
 	ctx := r.Context()
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.ServerError(w, r, err)
@@ -396,5 +429,5 @@ func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo
 	if target == "" || target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
 		target = s.Landing(u)
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+	respond(target)
 }
