@@ -63,7 +63,7 @@ func newBrowser(t *testing.T, browser string, w, h int64, script bool) context.C
 	return ctx
 }
 
-func signIn(t *testing.T, ctx context.Context, srv *demoServer, user string) {
+func signInProcedure(t *testing.T, ctx context.Context, srv *demoServer, user string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/login"),
@@ -110,7 +110,7 @@ func procedureScenario(t *testing.T, srv *demoServer, public, reception, analyst
 	reference, code := text(public, t, chromedp.ID("reference")), text(public, t, chromedp.ID("code"))
 
 	// Reception opens it: no step may be recorded on a request never admitted.
-	signIn(t, reception, srv, "recepcion")
+	signInProcedure(t, reception, srv, "recepcion")
 	openCase := func(ctx context.Context) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/cases?q="+reference), chromedp.WaitVisible(chromedp.ID("timeline"))); err != nil {
@@ -213,7 +213,7 @@ func procedureScenario(t *testing.T, srv *demoServer, public, reception, analyst
 	}
 
 	// The analyst is offered only the evaluation.
-	signIn(t, analyst, srv, "analista")
+	signInProcedure(t, analyst, srv, "analista")
 	openCase(analyst)
 	if got := optionValues(t, analyst, `#ms option`); !slices.Equal(got, []string{"", "evaluated"}) {
 		t.Fatalf("analyst is offered %v, want only the evaluation", got)

@@ -231,7 +231,7 @@ func printDemoBanner(w io.Writer, url string, state *demoState, where string) {
 	fmt.Fprintf(w, `
   escudo · demostración / demo
   ────────────────────────────────────────────────────────────────
-  Abra en su navegador / Open in your browser:  %s
+  Abre en tu navegador / Open in your browser:  %s
 
   Contraseña de todas las cuentas / Password for every account:
       %s

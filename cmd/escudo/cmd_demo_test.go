@@ -50,7 +50,7 @@ func runDemoUntilReady(t *testing.T, args ...string) (banner, stderr string) {
 	for sc.Scan() {
 		line := sc.Text()
 		out.WriteString(line + "\n")
-		if u, ok := strings.CutPrefix(strings.TrimSpace(line), "Abra en su navegador / Open in your browser:"); ok {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(line), "Abre en tu navegador / Open in your browser:"); ok {
 			url = strings.TrimSpace(u)
 		}
 		if strings.Contains(line, "Ctrl+C") {

@@ -44,6 +44,7 @@ const (
 	UserManage         Action = "user.manage"
 	AuditRead          Action = "audit.read"
 	AuditExport        Action = "audit.export"
+	AuditVerify        Action = "audit.verify" // check the chain and the signed checkpoints, see no entry's content
 	KeysRotate         Action = "keys.rotate"
 )
 
@@ -51,7 +52,7 @@ const (
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, UserManage, AuditRead,
-	AuditExport, KeysRotate}
+	AuditExport, AuditVerify, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

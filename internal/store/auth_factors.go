@@ -178,6 +178,10 @@ func (totpRefused) Error() string { return "totp refused" }
 // next login (a lost phone); an administrator does it.
 func (db *DB) ResetTOTP(ctx context.Context, userID int64) error {
 	return db.WithTx(ctx, true, func(tx *Tx) error {
+		// Codes for the lost factor must not outlive it.
+		if _, err := tx.Exec(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = ?`, userID); err != nil {
 			return err
 		}

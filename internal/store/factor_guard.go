@@ -181,6 +181,12 @@ func (db *DB) ResetFactors(ctx context.Context, r FactorReset) error {
 			if _, err := tx.Exec(ctx, q, r.UserID); err != nil {
 				return fmt.Errorf("store: reset %s: %w", f, err)
 			}
+			if f == FactorTOTP {
+				// The recovery codes belong to the lost app.
+				if _, err := tx.Exec(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, r.UserID); err != nil {
+					return fmt.Errorf("store: reset recovery codes: %w", err)
+				}
+			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM auth_lockouts WHERE subject = ?`, db.FactorSubject(r.UserID)); err != nil {
 			return err

@@ -97,7 +97,7 @@ func (tx *Tx) enqueue(ctx context.Context, n Notification, claim time.Duration) 
 
 // Inbox returns a user's newest in-app notifications.
 func (db *DB) Inbox(ctx context.Context, userID int64, limit int) ([]Notification, error) {
-	rows, err := db.readQuery(ctx, `SELECT id, created_at, kind, case_id, subject, body_enc, read_at FROM outbox
+	rows, err := db.readQuery(ctx, `SELECT id, created_at, kind, case_id, subject, body_enc, read_at, alert_id FROM outbox
 		WHERE recipient_user = ? AND channel = ? ORDER BY created_at DESC, id DESC LIMIT ?`, userID, ChannelInbox, limit)
 	if err != nil {
 		return nil, err
@@ -107,16 +107,52 @@ func (db *DB) Inbox(ctx context.Context, userID int64, limit int) ([]Notificatio
 	for rows.Next() {
 		var n Notification
 		var created int64
-		var caseID, read sql.NullInt64
+		var caseID, read, alertID sql.NullInt64
 		var body []byte
-		if err := rows.Scan(&n.ID, &created, &n.Kind, &caseID, &n.Subject, &body, &read); err != nil {
+		if err := rows.Scan(&n.ID, &created, &n.Kind, &caseID, &n.Subject, &body, &read, &alertID); err != nil {
 			return nil, err
 		}
 		n.CreatedAt, n.CaseID, n.ReadAt, n.Channel, n.UserID = fromMicros(created), caseID.Int64, ptrMicros(read), ChannelInbox, userID
+		n.AlertID = alertID.Int64
 		if n.Body, err = db.open("outbox.body", body); err != nil {
 			return nil, err
 		}
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// UnreadCount is how many in-app notices the user has not read.
+func (db *DB) UnreadCount(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM outbox WHERE recipient_user = ? AND channel = ? AND read_at IS NULL`,
+		userID, ChannelInbox).Scan(&n)
+	return n, err
+}
+
+// MarkNoticesRead marks the user's own in-app notices read: those in ids,
+// or every one when ids is empty. Another person's notices are never
+// touched, whatever ids says.
+func (db *DB) MarkNoticesRead(ctx context.Context, userID int64, ids []int64) (int64, error) {
+	var marked int64
+	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		q := `UPDATE outbox SET read_at = ? WHERE recipient_user = ? AND channel = ? AND read_at IS NULL`
+		args := []any{micros(tx.now), userID, ChannelInbox}
+		if len(ids) > 0 {
+			q += ` AND id IN (` + placeholders(len(ids)) + `)`
+			for _, id := range ids {
+				args = append(args, id)
+			}
+		}
+		res, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: mark notices read: %w", err)
+		}
+		marked, _ = res.RowsAffected()
+		if marked == 0 {
+			return nil
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "notice.read", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: fmt.Sprintf("notices:%d", marked)})
+	})
+	return marked, err
 }

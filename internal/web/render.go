@@ -130,6 +130,7 @@ type Page struct {
 
 	// Contact is how the public reaches the Mechanism (configuration).
 	Contact *escudo.PublicContact
+	unread  func() int // the user's unread notices, counted when the menu asks
 }
 
 // Can reports whether the signed-in user may use the route registered under
@@ -255,7 +256,18 @@ func (p *Page) Has(roles ...string) bool {
 
 func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 	u := s.CurrentUser(r)
+	var unread func() int
+	if u != nil {
+		unread = func() int {
+			n, err := s.DB.UnreadCount(r.Context(), u.ID)
+			if err != nil {
+				s.Log.Error("unread notices", "err", err)
+			}
+			return n
+		}
+	}
 	return &Page{
+		unread:  unread,
 		admits:  func(pattern string) bool { return s.Mux.Admits(u, pattern) },
 		Contact: &s.Opts.Contact,
 		L:       s.I18n.ForRequest(r),
@@ -303,7 +315,17 @@ func (s *Core) Render(w http.ResponseWriter, r *http.Request, status int, name s
 
 // renderError shows an error page with a translated message.
 func (s *Core) RenderError(w http.ResponseWriter, r *http.Request, status int, key string) {
-	p := s.NewPage(r, "error.title", nil)
+	title := "error.title"
+	switch status {
+	case http.StatusForbidden:
+		title = "error.forbidden_title"
+	case http.StatusNotFound:
+		title = "error.not_found_title"
+	case http.StatusTooManyRequests:
+		title = "error.too_many_title"
+	}
+	p := s.NewPage(r, title, nil)
+	p.Status = status
 	p.Error = p.L.T(key)
 	p.Public = p.User == nil
 	s.Render(w, r, status, "error", p)

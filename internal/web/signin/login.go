@@ -11,7 +11,7 @@ import (
 
 func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if u := s.CurrentUser(r); u != nil {
-		http.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/queue"), http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+		http.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), s.Landing(u)), http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
 		return
 	}
 	p := s.NewPage(r, "login.title", nil)

@@ -5,6 +5,7 @@
 package signin
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -115,7 +116,7 @@ func (s *server) afterPassword(w http.ResponseWriter, r *http.Request, u *escudo
 	s.Sessions.Remove(ctx, web.SessionUserKey)
 	s.Sessions.Put(ctx, sessionPendingKey, u.ID)
 	s.Sessions.Put(ctx, sessionPendingAtKey, time.Now().Unix())
-	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue"))
+	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), ""))
 	if state == store.TOTPConfirmed {
 		http.Redirect(w, r, "/login/second-factor"+next, http.StatusSeeOther)
 		return
@@ -145,12 +146,14 @@ func (s *server) pendingUser(r *http.Request) *escudo.User {
 type totpData struct {
 	Secret string // grouped for reading aloud or typing
 	URI    string
+	QR     template.URL // PNG data URI of the URI as a QR code
+	Link   template.URL // the URI, clickable
 }
 
 func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, data any, errKey string) {
 	p := s.NewPage(r, title, data)
 	p.Public = true
-	p.Form = map[string][]string{"next": {web.SafeNext(r.FormValue("next"), "/queue")}}
+	p.Form = map[string][]string{"next": {web.SafeNext(r.FormValue("next"), "")}}
 	if errKey != "" {
 		p.Error = p.L.T(errKey)
 	}
@@ -173,14 +176,19 @@ func (s *server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")); err != nil {
+	check, failKey := func() error { return s.DB.VerifyTOTP(r.Context(), u, r.PostForm.Get("code")) }, "error.totp_invalid"
+	if rc := r.PostForm.Get("recovery"); rc != "" {
+		// A lost phone: one of the codes given at enrolment, once.
+		check, failKey = func() error { return s.DB.UseRecoveryCode(r.Context(), u, rc) }, "error.recovery_invalid"
+	}
+	if err := check(); err != nil {
 		if escudo.ErrorCode(err) != escudo.EUNAUTHORIZED {
 			s.ServerError(w, r, err)
 			return
 		}
 		s.loginFailed(r, u.Username)
 		s.factorFailed(r, u)
-		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, "error.totp_invalid")
+		s.totpPage(w, r, http.StatusUnauthorized, "totp", "totp.title", nil, failKey)
 		return
 	}
 	s.finishSecondFactor(w, r, u)
@@ -228,6 +236,14 @@ func (s *server) factorAttempt(w http.ResponseWriter, r *http.Request, u *escudo
 }
 
 func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	s.finishSecondFactorThen(w, r, u, func(target string) {
+		http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- targets are local paths (web.SafeNext, web.Landing)
+	})
+}
+
+// finishSecondFactorThen is finishSecondFactor with the answer left to
+// respond, given the page to go on to.
+func (s *server) finishSecondFactorThen(w http.ResponseWriter, r *http.Request, u *escudo.User, respond func(target string)) {
 	if err := s.DB.ClearFailures(r.Context(), s.DB.AccountSubject(u.Username)); err != nil {
 		s.Log.Error("clear login failures", "err", err)
 	}
@@ -239,12 +255,12 @@ func (s *server) finishSecondFactor(w http.ResponseWriter, r *http.Request, u *e
 		// still without a signed-in session.
 		s.Sessions.Put(r.Context(), sessionTOTPOKKey, u.ID)
 		s.Sessions.Put(r.Context(), sessionPendingAtKey, time.Now().Unix())
-		http.Redirect(w, r, "/login/security-key?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		respond("/login/security-key?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), "")))
 		return
 	}
 	s.Sessions.Remove(r.Context(), sessionPendingKey)
 	s.Sessions.Remove(r.Context(), sessionPendingAtKey)
-	s.completeLogin(w, r, u)
+	s.completeLoginThen(w, r, u, respond)
 }
 
 func groupSecret(secret string) string {
@@ -261,13 +277,18 @@ func groupSecret(secret string) string {
 func (s *server) enrolData(w http.ResponseWriter, r *http.Request, u *escudo.User) (*totpData, bool) {
 	secret, uri, err := s.DB.BeginTOTP(r.Context(), u)
 	if escudo.ErrorCode(err) == escudo.ECONFLICT {
-		http.Redirect(w, r, "/login/second-factor?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "/queue")), http.StatusSeeOther)
+		http.Redirect(w, r, "/login/second-factor?next="+url.QueryEscape(web.SafeNext(r.FormValue("next"), "")), http.StatusSeeOther)
 		return nil, false
 	} else if err != nil {
 		s.ServerError(w, r, err)
 		return nil, false
 	}
-	return &totpData{Secret: groupSecret(secret), URI: uri}, true
+	d := &totpData{Secret: groupSecret(secret), URI: uri}
+	if d.QR, d.Link, err = enrolLinks(uri); err != nil {
+		s.ServerError(w, r, err)
+		return nil, false
+	}
+	return d, true
 }
 
 func (s *server) handleEnrolForm(w http.ResponseWriter, r *http.Request) {
@@ -302,7 +323,21 @@ func (s *server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		s.totpPage(w, r, http.StatusUnauthorized, "totp_enrol", "totp.enrol_title", d, "error.totp_invalid")
 		return
 	}
-	s.finishSecondFactor(w, r, u)
+	// The new factor comes with one-time recovery codes, shown this once
+	// in place of the redirect, with the way on as a link.
+	codes, err := s.DB.NewRecoveryCodes(r.Context(), u)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	s.finishSecondFactorThen(w, r, u, func(target string) {
+		s.totpPage(w, r, http.StatusOK, "recovery_codes", "recovery.title", &recoveryData{Codes: codes, Next: target}, "")
+	})
+}
+
+type recoveryData struct {
+	Codes []string
+	Next  string
 }
 
 type reauthData struct{ TOTP bool }
@@ -363,13 +398,19 @@ func (s *server) handleReauth(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.Put(r.Context(), web.SessionAuthKey, time.Now().Unix())
 	// #nosec G710 -- web.SafeNext keeps the redirect on this site.
-	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), "/queue"), http.StatusSeeOther)
+	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), s.Landing(s.CurrentUser(r))), http.StatusSeeOther)
 }
 
 // completeLogin starts the session of a user whose credentials have been
 // checked. A second factor, when required, is checked before this call.
 // The token is renewed so a session fixed before login is worthless.
 func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo.User) {
+	s.completeLoginThen(w, r, u, func(target string) {
+		http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+	})
+}
+
+func (s *server) completeLoginThen(w http.ResponseWriter, r *http.Request, u *escudo.User, respond func(target string)) {
 	ctx := r.Context()
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.ServerError(w, r, err)
@@ -382,11 +423,11 @@ func (s *server) completeLogin(w http.ResponseWriter, r *http.Request, u *escudo
 			web.SetLangCookie(w, u.Locale, s.Opts.SecureCookies)
 		}
 	}
-	target := web.SafeNext(r.FormValue("next"), "/queue")
-	if target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
-		// A role without a case queue starts on the home page rather
-		// than on a refusal.
-		target = "/"
+	// Without a page asked for, each role starts on the page of its
+	// work (web.Landing), never on a refusal.
+	target := web.SafeNext(r.FormValue("next"), "")
+	if target == "" || target == "/queue" && !s.Mux.Admits(u, "GET /queue") {
+		target = s.Landing(u)
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther) // #nosec G710 -- web.SafeNext admits only local paths
+	respond(target)
 }

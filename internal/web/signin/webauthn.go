@@ -226,7 +226,7 @@ func (s *server) handleSecurityKeyFinish(w http.ResponseWriter, r *http.Request)
 		s.Log.Error("clear second-factor failures", "err", err)
 	}
 	s.Sessions.Remove(ctx, sessionTOTPOKKey)
-	next := web.SafeNext(r.URL.Query().Get("next"), "/queue")
+	next := web.SafeNext(r.URL.Query().Get("next"), s.Landing(u))
 	if err := s.startSession(r, u); err != nil {
 		s.ServerError(w, r, err)
 		return
