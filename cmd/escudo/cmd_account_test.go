@@ -67,8 +67,11 @@ func TestAccountAndTaskCommands(t *testing.T) {
 	}
 
 	// A beneficiary account belongs to its person.
-	if code, _, _ := runCmd(t, pw, "user", "add", "--data", dir, "--role", "beneficiary", "--username", "silvia"); code != 2 {
-		t.Fatalf("beneficiary without --person: exit %d", code)
+	if code, _, _ := runCmd(t, pw, "user", "add", "--data", dir, "--role", "analyst", "--username", "otra", "--person", itoa64(p.ID)); code != 2 {
+		t.Fatalf("--person on a staff account: exit %d", code)
+	}
+	if code, _, stderr := runCmd(t, pw, "user", "add", "--data", dir, "--role", "beneficiary", "--username", "sinpersona"); code != 0 || !strings.Contains(stderr, "reaches nothing") {
+		t.Fatalf("beneficiary without --person: exit %d, no warning: %s", code, stderr)
 	}
 	if code, _, stderr := runCmd(t, pw, "user", "add", "--data", dir, "--role", "beneficiary", "--username", "silvia", "--person", itoa64(p.ID)); code != 0 {
 		t.Fatalf("beneficiary: %s", stderr)

@@ -65,8 +65,11 @@ func init() {
 			return err
 		}
 		u.Role = escudo.Role(*role)
-		if (u.Role == escudo.RoleBeneficiary) != (u.PersonID != 0) {
-			return exitCode{code: 2, err: fmt.Errorf("--person is required for a beneficiary account, and only for one")}
+		if u.PersonID != 0 && u.Role != escudo.RoleBeneficiary {
+			return exitCode{code: 2, err: fmt.Errorf("--person is for beneficiary accounts only")}
+		}
+		if u.Role == escudo.RoleBeneficiary && u.PersonID == 0 {
+			fmt.Fprintln(stderr, "warning: a beneficiary account without --person reaches nothing until it is linked to its person")
 		}
 		if u.DisplayName == "" {
 			u.DisplayName = u.Username
