@@ -36,10 +36,42 @@ func randomCode(groups int) string {
 	return s.String()
 }
 
-// NormalizeCode upper-cases a typed reference or code and maps look-alikes.
+// NormalizeCode brings a typed reference or follow-up code to its stored
+// form, however it was typed: case folded, look-alikes mapped (O→0, I and
+// L→1), spaces, dashes and other separators dropped, then the dashes put back
+// every four characters ("esc 7k2m 9qpx" and "ESC7K2M9QPX" give
+// "ESC-7K2M-9QPX"; "7k2m9qpx" gives "7K2M-9QPX").
 func NormalizeCode(s string) string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	return strings.NewReplacer("O", "0", "I", "1", "L", "1", " ", "").Replace(s)
+	s = strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(s))
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') {
+			b = append(b, c)
+		}
+	}
+	prefix := ""
+	if len(b) == 11 && string(b[:3]) == "ESC" {
+		prefix, b = "ESC-", b[3:]
+	}
+	var out strings.Builder
+	out.WriteString(prefix)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(c)
+	}
+	return out.String()
+}
+
+// normalizeReference is NormalizeCode for a case reference, which may be
+// typed without its "ESC" prefix.
+func normalizeReference(s string) string {
+	ref := NormalizeCode(s)
+	if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
+		ref = "ESC-" + ref
+	}
+	return ref
 }
 
 // FileRequest records a protection request: the petitioner, the case, the
@@ -216,13 +248,21 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		ref := NormalizeCode(q)
-		if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
-			ref = "ESC-" + ref
+		ref := normalizeReference(q)
+		// A case is found by its reference, its person's phone (any way of
+		// typing it), every word of the person's name, or every word of their
+		// organisation or media outlet (search_index.go).
+		sub := `SELECT r.id FROM cases r WHERE r.reference = ?
+			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.phone_bidx = ?`
+		args = append(args, ref, db.phoneIndex(q))
+		for _, kind := range []string{"name_word", "organization_word"} {
+			if cond, wargs := db.wordMatch(kind, q); cond != "" {
+				sub += `
+			UNION ALL SELECT w.id FROM cases w WHERE w.person_id IN (` + cond + `)`
+				args = append(args, wargs...)
+			}
 		}
-		where = append(where, `c.id IN (SELECT r.id FROM cases r WHERE r.reference = ?
-			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.name_bidx = ? OR q.phone_bidx = ? OR q.organization_bidx = ?)`)
-		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)), db.Keys.BlindIndex("organization", q))
+		where = append(where, `c.id IN (`+sub+`)`)
 	}
 	if f.Stage != "" {
 		where = append(where, `c.stage = ?`)
@@ -340,7 +380,7 @@ func (db *DB) casePage(ctx context.Context, where string, args []any, f escudo.C
 // and follow-up code. A wrong reference and a wrong code give the same error.
 func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo.PublicStatus, error) {
 	notFound := escudo.Errorf(escudo.ENOTFOUND, "error.status_not_found")
-	ref, code := NormalizeCode(reference), NormalizeCode(code)
+	ref, code := normalizeReference(reference), NormalizeCode(code)
 	if len(ref) > 20 || len(code) > 30 {
 		return nil, notFound
 	}
@@ -667,18 +707,14 @@ func (db *DB) backlogStageCounts(ctx context.Context, b *escudo.Backlog) error {
 	return rows.Err()
 }
 
-// backlogDueSoon counts cases with a clock past the warning fraction of its
-// rule, not yet breached: one deadline range per rule, each read from the
+// backlogDueSoon counts cases with a clock within its due-soon window (the
+// rule's warning share or escudo.DueSoonFloor, whichever is longer), not yet breached: one deadline range per rule, each read from the
 // (rule, stopped_at, due_at, ...) index alone.
 func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var soon []string
 	var args []any
 	for _, r := range db.rules {
-		w := r.WarnAt
-		if w == 0 {
-			w = 0.8
-		}
-		until := now.Add(time.Duration(float64(r.Limit) * (1 - w)))
+		until := now.Add(escudo.DueSoonWindow(time.Duration(r.Limit), r.WarnAt))
 		soon = append(soon, `SELECT case_id FROM case_clocks WHERE rule = ? AND stopped_at IS NULL AND due_at >= ? AND due_at < ?`)
 		args = append(args, r.Name, micros(now), micros(until))
 	}
