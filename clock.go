@@ -178,5 +178,8 @@ func (c *ClockState) Used(now time.Time) float64 {
 	return min(max(float64(end.Sub(c.StartedAt))/float64(limit), 0), 1)
 }
 
+// UsedPercent is Used as a whole percentage.
+func (c *ClockState) UsedPercent(now time.Time) int { return int(c.Used(now)*100 + 0.5) }
+
 // Remaining is the time left (negative when breached).
 func (c *ClockState) Remaining(now time.Time) time.Duration { return c.DueAt.Sub(now) }

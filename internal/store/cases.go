@@ -64,9 +64,9 @@ func NormalizeCode(s string) string {
 	return out.String()
 }
 
-// normalizeReference is NormalizeCode for a case reference, which may be
+// NormalizeReference is NormalizeCode for a case reference, which may be
 // typed without its "ESC" prefix.
-func normalizeReference(s string) string {
+func NormalizeReference(s string) string {
 	ref := NormalizeCode(s)
 	if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
 		ref = "ESC-" + ref
@@ -248,7 +248,7 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		ref := normalizeReference(q)
+		ref := NormalizeReference(q)
 		// A case is found by its reference, its person's phone (any way of
 		// typing it), every word of the person's name, or every word of their
 		// organisation or media outlet (search_index.go).
@@ -282,6 +282,8 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 	if f.AssignedTo != 0 {
 		where = append(where, `c.assigned_to = ?`)
 		args = append(args, f.AssignedTo)
+	} else if f.Unassigned {
+		where = append(where, `c.assigned_to IS NULL`)
 	}
 	if f.Breached {
 		if counting {
@@ -317,7 +319,7 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 	// It runs beside the page query, on another read connection.
 	countWhere, countArgs := db.caseWhere(f, now, true)
 	countQuery := `SELECT COUNT(*) FROM cases c` + countWhere
-	if f.Breached && strings.TrimSpace(f.Query) == "" && f.Stage == "" && !f.Open && f.Entity == "" && f.Procedure == "" && f.AssignedTo == 0 {
+	if f.Breached && strings.TrimSpace(f.Query) == "" && f.Stage == "" && !f.Open && f.Entity == "" && f.Procedure == "" && f.AssignedTo == 0 && !f.Unassigned {
 		// Breached alone: count the cases straight from the clock index.
 		countQuery, countArgs = `SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`, []any{micros(now)}
 	}
@@ -380,7 +382,7 @@ func (db *DB) casePage(ctx context.Context, where string, args []any, f escudo.C
 // and follow-up code. A wrong reference and a wrong code give the same error.
 func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo.PublicStatus, error) {
 	notFound := escudo.Errorf(escudo.ENOTFOUND, "error.status_not_found")
-	ref, code := normalizeReference(reference), NormalizeCode(code)
+	ref, code := NormalizeReference(reference), NormalizeCode(code)
 	if len(ref) > 20 || len(code) > 30 {
 		return nil, notFound
 	}
@@ -669,8 +671,8 @@ func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog
 // three are independent queries; each runs on its own read connection.
 func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Add(3)
+	errs := make([]error, 4)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		errs[0] = db.backlogStageCounts(ctx, b)
@@ -682,6 +684,10 @@ func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now 
 	go func() {
 		defer wg.Done()
 		errs[2] = db.backlogDueSoon(ctx, b, now)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[3] = db.backlogWorkload(ctx, b, now)
 	}()
 	wg.Wait()
 	return errors.Join(errs...)
@@ -719,6 +725,65 @@ func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Ti
 		args = append(args, r.Name, micros(now), micros(until))
 	}
 	return db.readRow(ctx, `SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`, args...).Scan(&b.DueSoonCount)
+}
+
+// backlogWorkload counts each assignee's open cases, from the assignee
+// index, and those with a breached clock, from the running-clock index.
+func (db *DB) backlogWorkload(ctx context.Context, b *escudo.Backlog, now time.Time) error {
+	b.Workload = map[int64]escudo.Workload{}
+	rows, err := db.readQuery(ctx, `SELECT assigned_to, COUNT(*) FROM cases WHERE assigned_to IS NOT NULL AND stage <> ? GROUP BY assigned_to`, string(escudo.StageClosed))
+	if err != nil {
+		return fmt.Errorf("store: workload: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		w := b.Workload[id]
+		w.Open = n
+		b.Workload[id] = w
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.readQuery(ctx, `SELECT c.assigned_to, COUNT(DISTINCT c.id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
+		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL GROUP BY c.assigned_to`, micros(now))
+	if err != nil {
+		return fmt.Errorf("store: overdue workload: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		w := b.Workload[id]
+		w.Overdue = n
+		b.Workload[id] = w
+	}
+	return rows.Err()
+}
+
+// CasesByDeadline lists the open cases of a filter (a person's queue) in the
+// order of their next deadline, each with that clock, then the cases with no
+// running clock, oldest first.
+func (db *DB) CasesByDeadline(ctx context.Context, f escudo.CaseFilter) ([]escudo.BacklogRow, error) {
+	clampPage(&f)
+	f.Open = true
+	b := &escudo.Backlog{}
+	if _, err := db.backlogByClock(ctx, f, b, db.Now()); err != nil {
+		return nil, err
+	}
+	cases := make([]*escudo.Case, len(b.Rows))
+	for i, r := range b.Rows {
+		cases[i] = r.Case
+	}
+	return b.Rows, db.AuditReads(ctx, "case.list", caseObjects(cases))
 }
 
 // backlogByClock fills the page of the backlog: cases with a running clock in
