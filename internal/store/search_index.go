@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"escudo/internal/vault"
@@ -50,19 +51,23 @@ func (tx *Tx) writePersonWords(ctx context.Context, id int64, name, organization
 }
 
 // wordMatch returns a subquery of the ids of people whose words of kind hold
-// every word of q, or "" when q has no word.
+// every word of q, or "" when q has no word. It is driven by the longest word
+// (usually the rarest) and probes the primary key for each other word, so
+// its cost is one word's postings, not the sum of every word's.
 func (db *DB) wordMatch(kind, q string) (string, []any) {
-	idx := db.Keys.WordIndexes(kind, q)
-	if len(idx) == 0 {
+	words := vault.Words(q)
+	if len(words) == 0 {
 		return "", nil
 	}
-	args := make([]any, 0, len(idx)+1)
-	for _, b := range idx {
-		args = append(args, b)
+	slices.SortStableFunc(words, func(a, b string) int { return len(b) - len(a) })
+	var sql strings.Builder
+	sql.WriteString(`SELECT w0.person_id FROM person_words w0 WHERE w0.word_bidx = ?`)
+	args := []any{db.Keys.BlindIndex(kind, words[0])}
+	for i, w := range words[1:] {
+		fmt.Fprintf(&sql, ` AND EXISTS (SELECT 1 FROM person_words w%d WHERE w%d.word_bidx = ? AND w%d.person_id = w0.person_id)`, i+1, i+1, i+1)
+		args = append(args, db.Keys.BlindIndex(kind, w))
 	}
-	args = append(args, len(idx))
-	return `SELECT w.person_id FROM person_words w WHERE w.word_bidx IN (?` + strings.Repeat(", ?", len(idx)-1) + `)
-		GROUP BY w.person_id HAVING COUNT(*) = ?`, args
+	return sql.String(), args
 }
 
 // staleSearchRows counts the people whose indexes predate searchVersion.

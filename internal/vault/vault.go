@@ -344,14 +344,21 @@ func NormalizePhone(s, region string) string {
 	return string(b)
 }
 
+// particles are the connecting words of Spanish and Portuguese names ("de
+// la Cruz", "dos Santos"): shared by a large part of all people, they would
+// find nobody in particular and make a search read a large part of the index.
+var particles = map[string]bool{"de": true, "del": true, "la": true, "las": true, "los": true, "y": true, "e": true,
+	"da": true, "das": true, "do": true, "dos": true, "van": true, "von": true}
+
 // Words splits a value into its normalised words, each once, for the word
 // indexes: any one word of a name or an organisation finds it. Single
-// letters are dropped (initials would match too many people to be useful).
+// letters (initials) and name particles ("de", "la", "dos") are dropped:
+// they would match too many people to be useful.
 func Words(s string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range strings.Fields(Normalize(s)) {
-		if len([]rune(w)) < 2 || seen[w] {
+		if len([]rune(w)) < 2 || particles[w] || seen[w] {
 			continue
 		}
 		seen[w] = true

@@ -141,7 +141,7 @@ func TestNormalizePhone(t *testing.T) {
 
 func TestWords(t *testing.T) {
 	got := vault.Words("  María-José  de la PEÑA, Peña y J. ")
-	want := []string{"maria", "jose", "de", "la", "pena"}
+	want := []string{"maria", "jose", "pena"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Words = %v, want %v", got, want)
 	}
