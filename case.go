@@ -180,11 +180,12 @@ const (
 
 // CaseFilter selects cases for lists and search. Zero values match all.
 type CaseFilter struct {
-	Query      string // a reference or an exact name (blind index)
+	Query      string // a reference, a phone, or words of a name or organisation (blind indexes)
 	Stage      Stage
 	Entity     string
 	Procedure  Procedure
 	AssignedTo int64
+	Unassigned bool // only cases assigned to nobody
 	Breached   bool // only cases with a breached clock
 	Open       bool // exclude closed cases
 	Offset     int
@@ -255,7 +256,14 @@ type Backlog struct {
 	StageCounts   map[Stage]int
 	BreachedCount int
 	DueSoonCount  int
-	FiguresAt     time.Time // when the counts were taken
+	Workload      map[int64]Workload // open and overdue cases per assignee
+	FiguresAt     time.Time          // when the counts were taken
+}
+
+// Workload is how many open cases a person holds and how many of them have a
+// breached clock, shown beside their name where cases are assigned.
+type Workload struct {
+	Open, Overdue int
 }
 
 // CaseService manages protection requests.

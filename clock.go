@@ -132,11 +132,24 @@ type ClockState struct {
 	Status     ClockStatus `json:"status"`
 }
 
-// Evaluate sets Status from the stored times as of now.
-func (c *ClockState) Evaluate(now time.Time, warnAt float64) {
+// DueSoonFloor is the absolute floor of "due soon": a clock with this little
+// time left is due soon whatever share of its limit has passed, so a 3-hour
+// clock is amber from the start instead of showing "on time" while a 3-day
+// clock, with far more time left, is amber.
+const DueSoonFloor = 12 * time.Hour
+
+// DueSoonWindow is how long before its deadline a clock of the given limit
+// becomes due soon: the larger of the rule's warning share (default 0.8 of
+// the limit gone) and DueSoonFloor.
+func DueSoonWindow(limit time.Duration, warnAt float64) time.Duration {
 	if warnAt == 0 {
 		warnAt = 0.8
 	}
+	return max(time.Duration(float64(limit)*(1-warnAt)), DueSoonFloor)
+}
+
+// Evaluate sets Status from the stored times as of now.
+func (c *ClockState) Evaluate(now time.Time, warnAt float64) {
 	switch {
 	case c.StoppedAt != nil && !c.StoppedAt.After(c.DueAt):
 		c.Status = ClockMet
@@ -144,12 +157,29 @@ func (c *ClockState) Evaluate(now time.Time, warnAt float64) {
 		c.Status = ClockLate
 	case now.After(c.DueAt):
 		c.Status = ClockBreached
-	case now.Sub(c.StartedAt) >= time.Duration(float64(c.DueAt.Sub(c.StartedAt))*warnAt):
+	case c.DueAt.Sub(now) <= DueSoonWindow(c.DueAt.Sub(c.StartedAt), warnAt):
 		c.Status = ClockDueSoon
 	default:
 		c.Status = ClockRunning
 	}
 }
+
+// Used is the share of the clock's limit gone by now (or by its stop), from
+// 0 to 1, for a progress bar.
+func (c *ClockState) Used(now time.Time) float64 {
+	end := now
+	if c.StoppedAt != nil {
+		end = *c.StoppedAt
+	}
+	limit := c.DueAt.Sub(c.StartedAt)
+	if limit <= 0 {
+		return 1
+	}
+	return min(max(float64(end.Sub(c.StartedAt))/float64(limit), 0), 1)
+}
+
+// UsedPercent is Used as a whole percentage.
+func (c *ClockState) UsedPercent(now time.Time) int { return int(c.Used(now)*100 + 0.5) }
 
 // Remaining is the time left (negative when breached).
 func (c *ClockState) Remaining(now time.Time) time.Duration { return c.DueAt.Sub(now) }

@@ -93,8 +93,8 @@ func TestParseDuration(t *testing.T) {
 
 func TestClockEvaluate(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	due := start.Add(10 * time.Hour)
-	stopEarly, stopLate := start.Add(5*time.Hour), start.Add(11*time.Hour)
+	due := start.Add(10 * 24 * time.Hour)
+	stopEarly, stopLate := start.Add(5*time.Hour), due.Add(time.Hour)
 	tests := []struct {
 		name    string
 		now     time.Time
@@ -102,17 +102,71 @@ func TestClockEvaluate(t *testing.T) {
 		want    escudo.ClockStatus
 	}{
 		{"running", start.Add(time.Hour), nil, escudo.ClockRunning},
-		{"due soon at 80%", start.Add(8 * time.Hour), nil, escudo.ClockDueSoon},
+		{"due soon past 80%", start.Add(8*24*time.Hour + time.Hour), nil, escudo.ClockDueSoon},
 		{"at deadline not breached", due, nil, escudo.ClockDueSoon},
 		{"breached", due.Add(time.Second), nil, escudo.ClockBreached},
 		{"met", due.Add(time.Hour), &stopEarly, escudo.ClockMet},
-		{"late", due.Add(time.Hour), &stopLate, escudo.ClockLate},
+		{"late", due.Add(2 * time.Hour), &stopLate, escudo.ClockLate},
 	}
 	for _, tt := range tests {
 		c := escudo.ClockState{StartedAt: start, DueAt: due, StoppedAt: tt.stopped}
 		c.Evaluate(tt.now, 0)
 		if c.Status != tt.want {
 			t.Errorf("%s: got %s want %s", tt.name, c.Status, tt.want)
+		}
+	}
+}
+
+// TestClockDueSoonFloor: "due soon" has an absolute floor, so a short clock
+// is amber from its start, not "on time" while a longer one with more time
+// left is amber.
+func TestClockDueSoonFloor(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		limit   time.Duration
+		warnAt  float64
+		elapsed time.Duration
+		want    escudo.ClockStatus
+	}{
+		{"3-hour clock at its start", 3 * time.Hour, 0, 0, escudo.ClockDueSoon},
+		{"3-hour clock after a minute", 3 * time.Hour, 0, time.Minute, escudo.ClockDueSoon},
+		{"9-hour clock at its start", 9 * time.Hour, 0, 0, escudo.ClockDueSoon},
+		{"72-hour clock with 15 h left", 72 * time.Hour, 0, 57 * time.Hour, escudo.ClockRunning},
+		{"72-hour clock with 14 h left", 72 * time.Hour, 0, 58 * time.Hour, escudo.ClockDueSoon},
+		{"3-day clock at 79%", 3 * 24 * time.Hour, 0, 56 * time.Hour, escudo.ClockRunning},
+		{"10-day clock with 11 h left", 10 * 24 * time.Hour, 0.99, 229 * time.Hour, escudo.ClockDueSoon},
+		{"10-day clock with 13 h left, warn at 99%", 10 * 24 * time.Hour, 0.99, 227 * time.Hour, escudo.ClockRunning},
+		{"30-day clock past 80%", 30 * 24 * time.Hour, 0, 24*24*time.Hour + time.Hour, escudo.ClockDueSoon},
+		{"30-day clock at 79%", 30 * 24 * time.Hour, 0, 23 * 24 * time.Hour, escudo.ClockRunning},
+	}
+	for _, tt := range tests {
+		c := escudo.ClockState{StartedAt: start, DueAt: start.Add(tt.limit)}
+		c.Evaluate(start.Add(tt.elapsed), tt.warnAt)
+		if c.Status != tt.want {
+			t.Errorf("%s: got %s want %s", tt.name, c.Status, tt.want)
+		}
+	}
+}
+
+func TestClockUsed(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	stop := start.Add(time.Hour)
+	tests := []struct {
+		name    string
+		now     time.Time
+		stopped *time.Time
+		want    float64
+	}{
+		{"start", start, nil, 0},
+		{"half", start.Add(2 * time.Hour), nil, 0.5},
+		{"breached caps at one", start.Add(9 * time.Hour), nil, 1},
+		{"stopped keeps its share", start.Add(9 * time.Hour), &stop, 0.25},
+	}
+	for _, tt := range tests {
+		c := escudo.ClockState{StartedAt: start, DueAt: start.Add(4 * time.Hour), StoppedAt: tt.stopped}
+		if got := c.Used(tt.now); got != tt.want {
+			t.Errorf("%s: got %v want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -350,7 +350,9 @@ func TestClockSequences(t *testing.T) {
 		if k == nil || !k.StartedAt.Equal(received) || !k.DueAt.Equal(received.Add(3*time.Hour)) {
 			t.Fatalf("urgent_issued %+v", k)
 		}
-		if got, want := c.state(received.Add(4*time.Hour)), "urgent_issued:breached urgent_implemented:running evaluation:running"; got != want {
+		// The 9-hour clock, 5 hours from its deadline, is due soon by the
+		// absolute floor (escudo.DueSoonFloor).
+		if got, want := c.state(received.Add(4*time.Hour)), "urgent_issued:breached urgent_implemented:due_soon evaluation:running"; got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})

@@ -36,10 +36,42 @@ func randomCode(groups int) string {
 	return s.String()
 }
 
-// NormalizeCode upper-cases a typed reference or code and maps look-alikes.
+// NormalizeCode brings a typed reference or follow-up code to its stored
+// form, however it was typed: case folded, look-alikes mapped (O→0, I and
+// L→1), spaces, dashes and other separators dropped, then the dashes put back
+// every four characters ("esc 7k2m 9qpx" and "ESC7K2M9QPX" give
+// "ESC-7K2M-9QPX"; "7k2m9qpx" gives "7K2M-9QPX").
 func NormalizeCode(s string) string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	return strings.NewReplacer("O", "0", "I", "1", "L", "1", " ", "").Replace(s)
+	s = strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(s))
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') {
+			b = append(b, c)
+		}
+	}
+	prefix := ""
+	if len(b) == 11 && string(b[:3]) == "ESC" {
+		prefix, b = "ESC-", b[3:]
+	}
+	var out strings.Builder
+	out.WriteString(prefix)
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(c)
+	}
+	return out.String()
+}
+
+// NormalizeReference is NormalizeCode for a case reference, which may be
+// typed without its "ESC" prefix.
+func NormalizeReference(s string) string {
+	ref := NormalizeCode(s)
+	if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
+		ref = "ESC-" + ref
+	}
+	return ref
 }
 
 // FileRequest records a protection request: the petitioner, the case, the
@@ -216,13 +248,21 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
-		ref := NormalizeCode(q)
-		if !strings.HasPrefix(ref, "ESC-") && len(ref) == 9 && strings.Count(ref, "-") == 1 {
-			ref = "ESC-" + ref
+		ref := NormalizeReference(q)
+		// A case is found by its reference, its person's phone (any way of
+		// typing it), every word of the person's name, or every word of their
+		// organisation or media outlet (search_index.go).
+		sub := `SELECT r.id FROM cases r WHERE r.reference = ?
+			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.phone_bidx = ?`
+		args = append(args, ref, db.phoneIndex(q))
+		for _, kind := range []string{"name_word", "organization_word"} {
+			if cond, wargs := db.wordMatch(kind, q); cond != "" {
+				sub += `
+			UNION ALL SELECT w.id FROM cases w WHERE w.person_id IN (` + cond + `)`
+				args = append(args, wargs...)
+			}
 		}
-		where = append(where, `c.id IN (SELECT r.id FROM cases r WHERE r.reference = ?
-			UNION ALL SELECT n.id FROM cases n JOIN people q ON q.id = n.person_id WHERE q.name_bidx = ? OR q.phone_bidx = ? OR q.organization_bidx = ?)`)
-		args = append(args, ref, db.Keys.BlindIndex("name", q), db.Keys.BlindIndex("phone", digitsOnly(q)), db.Keys.BlindIndex("organization", q))
+		where = append(where, `c.id IN (`+sub+`)`)
 	}
 	if f.Stage != "" {
 		where = append(where, `c.stage = ?`)
@@ -242,6 +282,8 @@ func (db *DB) caseWhere(f escudo.CaseFilter, now time.Time, counting bool) (stri
 	if f.AssignedTo != 0 {
 		where = append(where, `c.assigned_to = ?`)
 		args = append(args, f.AssignedTo)
+	} else if f.Unassigned {
+		where = append(where, `c.assigned_to IS NULL`)
 	}
 	if f.Breached {
 		if counting {
@@ -277,7 +319,7 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 	// It runs beside the page query, on another read connection.
 	countWhere, countArgs := db.caseWhere(f, now, true)
 	countQuery := `SELECT COUNT(*) FROM cases c` + countWhere
-	if f.Breached && strings.TrimSpace(f.Query) == "" && f.Stage == "" && !f.Open && f.Entity == "" && f.Procedure == "" && f.AssignedTo == 0 {
+	if f.Breached && strings.TrimSpace(f.Query) == "" && f.Stage == "" && !f.Open && f.Entity == "" && f.Procedure == "" && f.AssignedTo == 0 && !f.Unassigned {
 		// Breached alone: count the cases straight from the clock index.
 		countQuery, countArgs = `SELECT COUNT(DISTINCT case_id) FROM case_clocks WHERE stopped_at IS NULL AND due_at < ?`, []any{micros(now)}
 	}
@@ -340,7 +382,7 @@ func (db *DB) casePage(ctx context.Context, where string, args []any, f escudo.C
 // and follow-up code. A wrong reference and a wrong code give the same error.
 func (db *DB) PublicStatus(ctx context.Context, reference, code string) (*escudo.PublicStatus, error) {
 	notFound := escudo.Errorf(escudo.ENOTFOUND, "error.status_not_found")
-	ref, code := NormalizeCode(reference), NormalizeCode(code)
+	ref, code := NormalizeReference(reference), NormalizeCode(code)
 	if len(ref) > 20 || len(code) > 30 {
 		return nil, notFound
 	}
@@ -723,8 +765,8 @@ func (db *DB) Backlog(ctx context.Context, f escudo.CaseFilter) (*escudo.Backlog
 // three are independent queries; each runs on its own read connection.
 func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Add(3)
+	errs := make([]error, 4)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		errs[0] = db.backlogStageCounts(ctx, b)
@@ -736,6 +778,10 @@ func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now 
 	go func() {
 		defer wg.Done()
 		errs[2] = db.backlogDueSoon(ctx, b, now)
+	}()
+	go func() {
+		defer wg.Done()
+		errs[3] = db.backlogWorkload(ctx, b, now)
 	}()
 	wg.Wait()
 	return errors.Join(errs...)
@@ -761,22 +807,77 @@ func (db *DB) backlogStageCounts(ctx context.Context, b *escudo.Backlog) error {
 	return rows.Err()
 }
 
-// backlogDueSoon counts cases with a clock past the warning fraction of its
-// rule, not yet breached: one deadline range per rule, each read from the
+// backlogDueSoon counts cases with a clock within its due-soon window (the
+// rule's warning share or escudo.DueSoonFloor, whichever is longer), not yet breached: one deadline range per rule, each read from the
 // (rule, stopped_at, due_at, ...) index alone.
 func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Time) error {
 	var soon []string
 	var args []any
 	for _, r := range db.rules {
-		w := r.WarnAt
-		if w == 0 {
-			w = 0.8
-		}
-		until := now.Add(time.Duration(float64(r.Limit) * (1 - w)))
+		until := now.Add(escudo.DueSoonWindow(time.Duration(r.Limit), r.WarnAt))
 		soon = append(soon, `SELECT case_id FROM case_clocks WHERE rule = ? AND stopped_at IS NULL AND due_at >= ? AND due_at < ?`)
 		args = append(args, r.Name, micros(now), micros(until))
 	}
 	return db.readRow(ctx, `SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`, args...).Scan(&b.DueSoonCount)
+}
+
+// backlogWorkload counts each assignee's open cases, from the assignee
+// index, and those with a breached clock, from the running-clock index.
+func (db *DB) backlogWorkload(ctx context.Context, b *escudo.Backlog, now time.Time) error {
+	b.Workload = map[int64]escudo.Workload{}
+	rows, err := db.readQuery(ctx, `SELECT assigned_to, COUNT(*) FROM cases WHERE assigned_to IS NOT NULL AND stage <> ? GROUP BY assigned_to`, string(escudo.StageClosed))
+	if err != nil {
+		return fmt.Errorf("store: workload: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		w := b.Workload[id]
+		w.Open = n
+		b.Workload[id] = w
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.readQuery(ctx, `SELECT c.assigned_to, COUNT(DISTINCT c.id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
+		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL GROUP BY c.assigned_to`, micros(now))
+	if err != nil {
+		return fmt.Errorf("store: overdue workload: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		w := b.Workload[id]
+		w.Overdue = n
+		b.Workload[id] = w
+	}
+	return rows.Err()
+}
+
+// CasesByDeadline lists the open cases of a filter (a person's queue) in the
+// order of their next deadline, each with that clock, then the cases with no
+// running clock, oldest first.
+func (db *DB) CasesByDeadline(ctx context.Context, f escudo.CaseFilter) ([]escudo.BacklogRow, error) {
+	clampPage(&f)
+	f.Open = true
+	b := &escudo.Backlog{}
+	if _, err := db.backlogByClock(ctx, f, b, db.Now()); err != nil {
+		return nil, err
+	}
+	cases := make([]*escudo.Case, len(b.Rows))
+	for i, r := range b.Rows {
+		cases[i] = r.Case
+	}
+	return b.Rows, db.AuditReads(ctx, "case.list", caseObjects(cases))
 }
 
 // backlogByClock fills the page of the backlog: cases with a running clock in

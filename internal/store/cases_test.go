@@ -58,9 +58,14 @@ func TestFileRequestAndFind(t *testing.T) {
 		if err != nil || total != 1 || len(list) != 1 || list[0].ID != rc.CaseID {
 			t.Fatalf("search by name: %v %d %v", err, total, list)
 		}
+		// Any one whole word finds the person; part of a word does not.
 		list, _, _ = db.FindCases(ctx, escudo.CaseFilter{Query: "maria"})
+		if len(list) != 1 {
+			t.Fatal("one word of the name must find the person")
+		}
+		list, _, _ = db.FindCases(ctx, escudo.CaseFilter{Query: "mari"})
 		if len(list) != 0 {
-			t.Fatal("partial name must not match the blind index")
+			t.Fatal("part of a word must not match the blind index")
 		}
 		list, _, _ = db.FindCases(ctx, escudo.CaseFilter{Query: rc.Reference})
 		if len(list) != 1 {

@@ -75,8 +75,12 @@ type DB struct {
 	keyProvider vault.KeyProvider
 
 	// ResealProgress, when set, follows Migrate's sealing of rows written
-	// before migration 0500 (reseal.go).
+	// before migration 0500 (reseal.go) and its rebuilding of the search
+	// indexes of rows written before migration 0610 (search_index.go).
 	ResealProgress ResealProgress
+	// PhoneRegion is the country assumed for a phone typed without its
+	// country code when it is indexed or searched; empty means Mexico.
+	PhoneRegion string
 
 	// CheckpointEvery is how many audit entries pass between signed
 	// checkpoints (audit_checkpoint.go); 0 turns automatic checkpoints off.
@@ -482,6 +486,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		if err := db.sealPlaintextRows(ctx); err != nil {
 			return applied, err
 		}
+		if err := db.rebuildSearchIndexes(ctx); err != nil {
+			return applied, err
+		}
 	}
 	return applied, nil
 }
@@ -503,6 +510,11 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 		return err
 	} else if left > 0 {
 		return fmt.Errorf("store: %d rows still hold personal attributes in clear (run escudo migrate to seal them)", left)
+	}
+	if left, err := db.staleSearchRows(ctx); err != nil {
+		return err
+	} else if left > 0 {
+		return fmt.Errorf("store: %d people still need their search indexes rebuilt (run escudo migrate)", left)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func (c *figuresCache) get(now time.Time, b *escudo.Backlog, compute func(*escud
 	}
 	b.Total, b.BreachedCount, b.DueSoonCount = c.fig.Total, c.fig.BreachedCount, c.fig.DueSoonCount
 	b.StageCounts = maps.Clone(c.fig.StageCounts)
+	b.Workload = maps.Clone(c.fig.Workload)
 	b.FiguresAt = c.at
 	return nil
 }

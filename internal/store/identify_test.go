@@ -46,6 +46,7 @@ var columnRoles = map[string]columnRole{
 	"people.kind_enc": keyed, "people.gender_enc": keyed, "people.ethnicity_enc": keyed, "people.language_enc": keyed,
 	"people.entity_enc": keyed, "people.municipality_enc": keyed, "people.occupation_enc": keyed,
 	"people.organization_enc": keyed, "people.organization_bidx": keyed, "people.contact_enc": keyed,
+	"people.search_version": handling,
 
 	"cases.id": keyed, "cases.reference": keyed, "cases.code_mac": keyed, "cases.person_id": keyed,
 	"cases.channel": handling, "cases.referred_by": describes, "cases.referred_by_enc": keyed,

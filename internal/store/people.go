@@ -54,19 +54,9 @@ func (tx *Tx) sealPerson(p *escudo.Person) (*sealedPerson, error) {
 		return nil, err
 	}
 	s.nameIdx = k.BlindIndex("name", p.Name)
-	s.phoneIdx = k.BlindIndex("phone", digitsOnly(p.Phone))
+	s.phoneIdx = tx.db.phoneIndex(p.Phone)
 	s.orgIdx = k.BlindIndex("organization", p.Organization)
 	return &s, nil
-}
-
-func digitsOnly(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
 }
 
 func (tx *Tx) insertPerson(ctx context.Context, p *escudo.Person) error {
@@ -85,7 +75,7 @@ func (tx *Tx) insertPerson(ctx context.Context, p *escudo.Person) error {
 	if err != nil {
 		return fmt.Errorf("store: insert person: %w", err)
 	}
-	return nil
+	return tx.writePersonWords(ctx, p.ID, p.Name, p.Organization, false)
 }
 
 // CreatePerson stores a new person.
@@ -125,6 +115,9 @@ func (db *DB) UpdatePerson(ctx context.Context, p *escudo.Person) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+		}
+		if err := tx.writePersonWords(ctx, p.ID, p.Name, p.Organization, true); err != nil {
+			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "person.update", ObjectType: "person", ObjectID: fmt.Sprint(p.ID), Fields: personFields})
 	})
@@ -201,14 +194,14 @@ func (db *DB) FindPersonByID(ctx context.Context, id int64) (*escudo.Person, err
 	return p, nil
 }
 
-// FindPeopleByName finds people whose normalised name matches exactly,
-// through the blind index.
+// FindPeopleByName finds people whose name holds every word of name (in
+// any order, accents, case and spacing ignored), through the word indexes.
 func (db *DB) FindPeopleByName(ctx context.Context, name string) ([]*escudo.Person, error) {
-	idx := db.Keys.BlindIndex("name", name)
-	if idx == nil {
+	cond, args := db.wordMatch("name_word", name)
+	if cond == "" {
 		return nil, nil
 	}
-	rows, err := db.readQuery(ctx, `SELECT `+personColumns+` FROM people WHERE name_bidx = ? ORDER BY id LIMIT 100`, idx)
+	rows, err := db.readQuery(ctx, `SELECT `+personColumns+` FROM people WHERE id IN (`+cond+`) ORDER BY id LIMIT 100`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -317,4 +318,62 @@ func (k *Keyring) MAC(kind string, secret []byte) []byte {
 	m.Write([]byte{0})
 	m.Write(secret)
 	return m.Sum(nil)
+}
+
+// DefaultPhoneRegion is the country assumed for a phone number typed without
+// its country code.
+const DefaultPhoneRegion = "MX"
+
+// NormalizePhone writes a phone number in E.164 ("+529715550142") however it
+// was typed ("9715550142", "971 555 0142", "+52 971 555 0142"), so its blind
+// index matches any of those forms. region is the country assumed without a
+// country code. A value that is not a phone number keeps its digits only.
+func NormalizePhone(s, region string) string {
+	if region == "" {
+		region = DefaultPhoneRegion
+	}
+	if n, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsPossibleNumberWithReason(n) == phonenumbers.IS_POSSIBLE {
+		return phonenumbers.Format(n, phonenumbers.E164)
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+// particles are the connecting words of Spanish and Portuguese names ("de
+// la Cruz", "dos Santos"): shared by a large part of all people, they would
+// find nobody in particular and make a search read a large part of the index.
+var particles = map[string]bool{"de": true, "del": true, "la": true, "las": true, "los": true, "y": true, "e": true,
+	"da": true, "das": true, "do": true, "dos": true, "van": true, "von": true}
+
+// Words splits a value into its normalised words, each once, for the word
+// indexes: any one word of a name or an organisation finds it. Single
+// letters (initials) and name particles ("de", "la", "dos") are dropped:
+// they would match too many people to be useful.
+func Words(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.Fields(Normalize(s)) {
+		if len([]rune(w)) < 2 || particles[w] || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+// WordIndexes returns the blind index of each normalised word of value, for
+// the word index of kind ("name_word", "organization_word").
+func (k *Keyring) WordIndexes(kind, value string) [][]byte {
+	words := Words(value)
+	out := make([][]byte, 0, len(words))
+	for _, w := range words {
+		out = append(out, k.BlindIndex(kind, w))
+	}
+	return out
 }

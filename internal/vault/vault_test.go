@@ -3,6 +3,8 @@ package vault_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 
 	"escudo/internal/vault"
@@ -101,5 +103,46 @@ func TestBlindIndexNormalises(t *testing.T) {
 	}
 	if k.BlindIndex("name", "  ") != nil {
 		t.Error("empty name indexed")
+	}
+}
+
+// TestBlindIndexFalsePositives: the truncated indexes must keep the chance
+// of any two indexed values colliding below 1 in 10,000 at 100,000 people
+// with up to eight indexed words each (docs/search.md), and many synthetic
+// names collide never.
+func TestBlindIndexFalsePositives(t *testing.T) {
+	k := ring(t)
+	bits := float64(8 * len(k.BlindIndex("name_word", "garcia")))
+	const values = 100_000 * 8
+	if p := math.Pow(values, 2) / math.Pow(2, bits+1); p >= 1e-4 {
+		t.Fatalf("%v-bit indexes: chance of a collision %g at 100,000 people", bits, p)
+	}
+	seen := make(map[string]string, 100_000)
+	for i := range 100_000 {
+		w := fmt.Sprintf("apellido%d", i)
+		idx := string(k.BlindIndex("name_word", w))
+		if prev, ok := seen[idx]; ok {
+			t.Fatalf("%q and %q share a blind index", prev, w)
+		}
+		seen[idx] = w
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for _, in := range []string{"9715550142", "971 555 0142", "+52 971 555 0142", "(971) 555-0142", "52 971 555 0142", "+529715550142"} {
+		if got := vault.NormalizePhone(in, ""); got != "+529715550142" {
+			t.Errorf("NormalizePhone(%q) = %q", in, got)
+		}
+	}
+	if got := vault.NormalizePhone("555 0142", "MX"); got != "5550142" {
+		t.Errorf("a short number keeps its digits: %q", got)
+	}
+}
+
+func TestWords(t *testing.T) {
+	got := vault.Words("  María-José  de la PEÑA, Peña y J. ")
+	want := []string{"maria", "jose", "pena"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Words = %v, want %v", got, want)
 	}
 }

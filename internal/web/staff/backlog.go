@@ -3,6 +3,7 @@ package staff
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"escudo"
 	"escudo/internal/web"
@@ -13,7 +14,9 @@ const backlogPageSize = 50
 type backlogData struct {
 	*escudo.Backlog
 	Table                    []caseRow
+	Assignees                []assigneeOption
 	Stage, Entity, Procedure string
+	Assignee                 string // a user id, "none" for unassigned cases, or empty
 	Page                     int
 	HasNext                  bool
 	PrevURL, NextURL         string
@@ -34,6 +37,11 @@ func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
 	if pr := escudo.Procedure(q.Get("procedure")); pr == escudo.ProcedureOrdinary || pr == escudo.ProcedureExtraordinary {
 		f.Procedure, d.Procedure = pr, string(pr)
 	}
+	if a := q.Get("assignee"); a == "none" {
+		f.Unassigned, d.Assignee = true, a
+	} else if id, err := strconv.ParseInt(a, 10, 64); err == nil && id > 0 {
+		f.AssignedTo, d.Assignee = id, a
+	}
 	f.Offset = (d.Page - 1) * backlogPageSize
 	b, err := s.DB.Backlog(r.Context(), f)
 	if err != nil {
@@ -41,10 +49,20 @@ func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Backlog = b
+	users, err := s.DB.FindUsers(r.Context())
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	for _, u := range users {
+		if u.Role.Staff() && !u.Disabled {
+			d.Assignees = append(d.Assignees, assigneeOption{ID: strconv.FormatInt(u.ID, 10), Name: u.DisplayName, Workload: b.Workload[u.ID]})
+		}
+	}
 	d.HasNext = len(b.Rows) == backlogPageSize
 	link := func(page int) string {
 		v := url.Values{}
-		for k, x := range map[string]string{"stage": d.Stage, "entity": d.Entity, "procedure": d.Procedure} {
+		for k, x := range map[string]string{"stage": d.Stage, "entity": d.Entity, "procedure": d.Procedure, "assignee": d.Assignee} {
 			if x != "" {
 				v.Set(k, x)
 			}
@@ -66,6 +84,13 @@ func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
 	p := s.NewPage(r, "backlog.title", d)
 	d.Table = backlogRows(p, b.Rows)
 	s.Render(w, r, http.StatusOK, "backlog", p)
+}
+
+// assigneeOption is a person in the backlog's assignee filter, with the
+// open and overdue cases they hold.
+type assigneeOption struct {
+	ID, Name string
+	Workload escudo.Workload
 }
 
 func isWebStage(st escudo.Stage) bool {

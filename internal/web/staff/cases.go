@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"escudo"
+	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
@@ -73,12 +74,6 @@ func (s *server) handleCases(w http.ResponseWriter, r *http.Request) {
 }
 
 // normRef is the reference form of a typed query ("esc-ab12-cd34").
-func normRef(q string) string {
-	q = strings.ToUpper(strings.TrimSpace(q))
-	if !strings.HasPrefix(q, "ESC-") {
-		q = "ESC-" + q
-	}
-	return q
-}
+func normRef(q string) string { return store.NormalizeReference(q) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -13,12 +13,13 @@ type queueData struct {
 	Inbox []store.Notification
 }
 
-// handleQueue is "Mi cola": the open cases assigned to me and my latest
-// notifications (new assignments, breached clocks, urgent requests).
+// handleQueue is "Mi cola": the open cases assigned to me, the next deadline
+// first, and my latest notifications (new assignments, breached clocks,
+// urgent requests).
 func (s *server) handleQueue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := escudo.UserFromContext(ctx)
-	cases, total, err := s.DB.FindCases(ctx, escudo.CaseFilter{AssignedTo: u.ID, Open: true, Limit: 100})
+	cases, err := s.DB.CasesByDeadline(ctx, escudo.CaseFilter{AssignedTo: u.ID, Limit: 100})
 	if err != nil {
 		s.ServerError(w, r, err)
 		return
@@ -28,9 +29,9 @@ func (s *server) handleQueue(w http.ResponseWriter, r *http.Request) {
 		s.ServerError(w, r, err)
 		return
 	}
-	d := &queueData{Total: total, Inbox: inbox}
+	d := &queueData{Total: len(cases), Inbox: inbox}
 	p := s.NewPage(r, "queue.title", d)
-	d.Cases = caseRows(p, cases)
+	d.Cases = backlogRows(p, cases)
 	s.PopFlash(r, p)
 	s.Render(w, r, http.StatusOK, "queue", p)
 }

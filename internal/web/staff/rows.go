@@ -20,6 +20,8 @@ type caseRow struct {
 	HasClock, Overdue      bool
 	Clock, ClockStatus     string
 	ClockStatusLabel, Left string
+	Due, DueISO            string
+	Used                   int // share of the clock's limit gone, in percent
 	Age                    string
 }
 
@@ -59,6 +61,8 @@ func backlogRows(p *web.Page, rows []escudo.BacklogRow) []caseRow {
 			r.Clock = p.L.T("clock." + k.Rule)
 			r.ClockStatus = string(k.Status)
 			r.ClockStatusLabel = p.L.T("clockstatus." + string(k.Status))
+			r.Due, r.DueISO = p.Time(k.DueAt), p.ISO(k.DueAt)
+			r.Used = k.UsedPercent(p.Now)
 			left := p.Remaining(*k)
 			r.Overdue = p.Overdue(*k)
 			if r.Overdue {
