@@ -364,6 +364,9 @@ func (tx *Tx) DispatchAlert(ctx context.Context, id int64, d escudo.Dispatch) (*
 
 // CheckResolution validates an outcome and note before resolving.
 func CheckResolution(outcome escudo.AlertOutcome, note string) error {
+	if outcome == "" {
+		return escudo.FieldError("outcome", "validation.outcome_required", nil)
+	}
 	if !escudo.ValidOutcome(outcome) {
 		return escudo.FieldError("outcome", "validation.choice", nil)
 	}
@@ -391,6 +394,9 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 	}
 	if a.Status == escudo.AlertResolved {
 		return a, nil
+	}
+	if err := escudo.CheckOutcome(a, outcome); err != nil {
+		return nil, err
 	}
 	if a.AcknowledgedAt == nil {
 		if err := tx.acknowledge(ctx, a); err != nil {

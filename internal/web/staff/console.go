@@ -46,6 +46,9 @@ type consoleAlert struct {
 	Events   []store.AlertEvent
 }
 
+// Outcomes are the outcomes this alert may be closed with now.
+func (c *consoleAlert) Outcomes() []escudo.AlertOutcome { return escudo.OutcomesFor(c.Alert) }
+
 // GeoURI opens the coordinates in the operator's own map application,
 // without handing them to a third-party site.
 func (c *consoleAlert) GeoURI() template.URL {
