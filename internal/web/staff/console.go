@@ -29,6 +29,7 @@ func (s *server) registerConsole() {
 	respond := web.Access{Action: access.AlertRespond, Object: "alert"}
 	s.Handle("GET /console", read, s.handleConsole)
 	s.Handle("GET /console/stream", read, s.handleConsoleStream)
+	s.Handle("GET /console/heartbeat", read, s.handleConsoleHeartbeat)
 	s.Handle("GET /console/console.js", web.Access{Public: true}, s.handleConsoleJS)
 	s.Handle("GET /console/alerts/{id}", web.Access{Action: access.AlertRead, Object: "alert"}, s.handleConsoleAlert)
 	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction(s.actAcknowledge))
@@ -363,6 +364,16 @@ func (s *server) handleConsoleStream(w http.ResponseWriter, r *http.Request) {
 
 func writeConsoleEvent(w http.ResponseWriter, c alert.Change) {
 	fmt.Fprintf(w, "event: alert\ndata: {\"id\":%d,\"kind\":%q,\"tier\":%d,\"type\":%q,\"entity\":%q}\n\n", c.AlertID, c.Kind, c.Tier, string(c.Type), c.Entity)
+}
+
+// handleConsoleHeartbeat keeps an open console's session alive: the
+// script calls it every minute, so an operator on duty is not signed out
+// by the idle timeout while the console is open (the absolute session
+// lifetime still applies). Its 401 tells the script the session ended.
+func (s *server) handleConsoleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 func (s *server) handleConsoleJS(w http.ResponseWriter, r *http.Request) {
