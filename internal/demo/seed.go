@@ -152,6 +152,7 @@ type Result struct {
 	Users    map[string]*escudo.User
 	Requests []Request
 	Receipts []escudo.Receipt
+	Console  *Console
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -256,6 +257,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	}
 	clock.Set(o.Now)
 	if err := sweep(ctx, db); err != nil {
+		return nil, err
+	}
+	if res.Console, err = seedConsole(ctx, db, clock, users, people, o.Now); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.
