@@ -22,6 +22,9 @@ const (
 	AlertTest       AlertType = "test"
 	AlertSilent     AlertType = "device_silent" // raised by supervision, never by a device
 	AlertCall       AlertType = "call"          // hotline call recorded by an operator
+	// AlertImminentRequest is raised by a request for protection that
+	// declares imminent danger (public form, hotline or any intake).
+	AlertImminentRequest AlertType = "imminent_request"
 )
 
 // DeviceAlertTypes are the types a device may send.
@@ -36,6 +39,7 @@ const (
 	SourceHotline     AlertSource = "hotline"
 	SourceSupervision AlertSource = "supervision"
 	SourceDrill       AlertSource = "drill"
+	SourceRequest     AlertSource = "request" // a request for protection filed with imminent danger
 )
 
 // AlertStatus is where an alert stands.

@@ -175,3 +175,23 @@ func seedConsole(ctx context.Context, db *store.DB, clock *Clock, users map[stri
 	clock.Set(now)
 	return out, nil
 }
+
+// closeRequestAlert closes the console alert that a past request with
+// imminent danger raised: in the demo's history the duty operator took it
+// on and handed it to the extraordinary procedure.
+func closeRequestAlert(ctx context.Context, db *store.DB, duty *escudo.User, personID int64) error {
+	as, err := db.FindAlerts(ctx, escudo.AlertFilter{Open: true, PersonID: personID})
+	if err != nil {
+		return err
+	}
+	dctx := escudo.NewContextWithUser(ctx, duty)
+	for _, a := range as {
+		if a.Source != escudo.SourceRequest {
+			continue
+		}
+		if _, err := db.ResolveAlert(dctx, a.ID, escudo.OutcomeOther, "Canalizada al procedimiento extraordinario."); err != nil {
+			return fmt.Errorf("demo: close request alert: %w", err)
+		}
+	}
+	return nil
+}

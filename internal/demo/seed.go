@@ -225,6 +225,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				return nil, fmt.Errorf("demo: file request %d: %w", op.req, err)
 			}
 			res.Receipts[op.req], cases[op.req], people[op.req] = *rc, &c, &p
+			if c.ImminentDanger {
+				if err := closeRequestAlert(ctx, db, users["guardia"], p.ID); err != nil {
+					return nil, err
+				}
+			}
 		} else {
 			s := r.Steps[op.step]
 			actor := users[s.Actor]
