@@ -180,6 +180,30 @@
   }
   connect();
 
+  // Each unacknowledged alert's waiting time grows by the second, in the
+  // server's form ("42 s", "3 min 05 s", "2 h 07 min"), and changes colour
+  // at the 15 s and 64 s response targets.
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function shortDur(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
+    if (h > 0) return h + " h " + pad(m) + " min";
+    if (m > 0) return m + " min " + pad(s % 60) + " s";
+    return s + " s";
+  }
+  setInterval(function () {
+    var spans = list.querySelectorAll("[data-since]");
+    var now = Date.now();
+    for (var i = 0; i < spans.length; i++) {
+      var since = Date.parse(spans[i].dataset.since);
+      if (!since) continue;
+      var wait = now - since;
+      spans[i].textContent = shortDur(wait);
+      var box = spans[i].parentNode;
+      box.className = "waiting " + (wait > 64000 ? "wait-late" : wait > 15000 ? "wait-warn" : "wait-ok");
+    }
+  }, 1000);
+
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) document.title = document.title.replace(/^\(!\) /, "");
   });
