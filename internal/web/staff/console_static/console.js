@@ -121,10 +121,17 @@
     return r;
   }
 
+  // One fetch at a time; a change announced during a fetch asks for one
+  // more afterwards, so no alert waits for the next event to appear.
   var pending = false;
+  var again = false;
   function reload() {
-    if (pending) return;
+    if (pending) {
+      again = true;
+      return;
+    }
     pending = true;
+    again = false;
     fetch("/console?fragment=1", LIVE)
       .then(function (r) { r = answer(r); return r ? r.text() : null; })
       .then(function (html) {
@@ -136,7 +143,10 @@
         }
       })
       .catch(function () { showOffline(true); })
-      .then(function () { pending = false; });
+      .then(function () {
+        pending = false;
+        if (again) reload();
+      });
   }
 
   function heartbeat() {
