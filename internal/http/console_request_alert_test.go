@@ -76,6 +76,10 @@ func TestImminentDangerRequestRingsOnTheConsole(t *testing.T) {
 	if first < 0 || !strings.Contains(r.Body, ref) || battery >= 0 && battery < first {
 		t.Fatalf("console list does not show the request's alert first: %.1500s", r.Body)
 	}
+	// The card links to the case, with its procedure and "never by SMS".
+	if !strings.Contains(r.Body, `">`+ref+`</a> · Procedimiento Extraordinario`) || !strings.Contains(r.Body, "Nunca por SMS") {
+		t.Errorf("the alert does not link to its case: %.2000s", r.Body)
+	}
 	as, _ := db.FindAlerts(context.Background(), escudo.AlertFilter{Open: true})
 	var found bool
 	for _, a := range as {

@@ -539,6 +539,12 @@ type AlertPerson struct {
 	Address string
 	Entity  string
 	Muni    string
+	// NeverSMS: the person asked never to be contacted by SMS.
+	NeverSMS bool
+	// The person's latest case, for the operator's link to it (0: none).
+	CaseID        int64
+	CaseReference string
+	Procedure     escudo.Procedure
 	// Withheld marks an address left out for this reader (a sign-in older
 	// than the re-authentication window); the page offers to sign in again.
 	Withheld bool
@@ -606,7 +612,15 @@ func (db *DB) AlertPerson(ctx context.Context, personID int64) (*AlertPerson, er
 	if err != nil {
 		return nil, err
 	}
-	return &AlertPerson{Name: p.Name, Phone: p.Phone, Address: p.Address, Entity: p.Entity, Muni: p.Municipality}, nil
+	ap := &AlertPerson{Name: p.Name, Phone: p.Phone, Address: p.Address, Entity: p.Entity, Muni: p.Municipality, NeverSMS: p.Contact.NeverSMS}
+	var procedure string
+	err = db.readRow(ctx, `SELECT id, reference, procedure FROM cases WHERE person_id = ? ORDER BY received_at DESC, id DESC LIMIT 1`, personID).
+		Scan(&ap.CaseID, &ap.CaseReference, &procedure)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("store: alert person's case: %w", err)
+	}
+	ap.Procedure = escudo.Procedure(procedure)
+	return ap, nil
 }
 
 // RequireDurableCommit makes this transaction's commit wait for the disk
