@@ -155,6 +155,9 @@
       .catch(function () { showOffline(true); });
   }
   setInterval(heartbeat, HEARTBEAT_MS);
+  // Coming back to the tab or the network checks at once.
+  window.addEventListener("focus", heartbeat);
+  window.addEventListener("online", heartbeat);
 
   var es = null;
   function connect() {
