@@ -22,6 +22,9 @@ const (
 	AlertTest       AlertType = "test"
 	AlertSilent     AlertType = "device_silent" // raised by supervision, never by a device
 	AlertCall       AlertType = "call"          // hotline call recorded by an operator
+	// AlertImminentRequest is raised by a request for protection that
+	// declares imminent danger (public form, hotline or any intake).
+	AlertImminentRequest AlertType = "imminent_request"
 )
 
 // DeviceAlertTypes are the types a device may send.
@@ -36,6 +39,7 @@ const (
 	SourceHotline     AlertSource = "hotline"
 	SourceSupervision AlertSource = "supervision"
 	SourceDrill       AlertSource = "drill"
+	SourceRequest     AlertSource = "request" // a request for protection filed with imminent danger
 )
 
 // AlertStatus is where an alert stands.
@@ -176,6 +180,37 @@ func ValidOutcome(o AlertOutcome) bool {
 		}
 	}
 	return false
+}
+
+// OutcomesFor lists the outcomes alert a may be closed with, in the order
+// an operator is offered them. "Attended, help arrived" needs a recorded
+// dispatch: help that was never sent cannot have arrived, and counting it
+// would falsify the response statistics.
+func OutcomesFor(a *Alert) []AlertOutcome {
+	out := make([]AlertOutcome, 0, len(AlertOutcomes))
+	for _, o := range AlertOutcomes {
+		if o == OutcomeAttended && a.DispatchedAt == nil {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// CheckOutcome says whether alert a may be closed with outcome o. There is
+// no default outcome: an empty or unknown one is refused, and so is
+// "attended" before a dispatch is recorded.
+func CheckOutcome(a *Alert, o AlertOutcome) error {
+	if o == "" {
+		return FieldError("outcome", "validation.outcome_required", nil)
+	}
+	if !ValidOutcome(o) {
+		return FieldError("outcome", "validation.choice", nil)
+	}
+	if o == OutcomeAttended && a.DispatchedAt == nil {
+		return FieldError("outcome", "validation.attended_needs_dispatch", nil)
+	}
+	return nil
 }
 
 // MaxDeviceBody bounds a device request body.

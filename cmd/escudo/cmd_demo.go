@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -104,6 +105,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *cases < 1 || *cases > 1_000_000 {
 		return exitCode{code: 2, err: errors.New("--cases must be between 1 and 1000000")}
 	}
+	// Seeding takes a while: find out first that the address is free.
+	if err := checkAddrFree(*addr); err != nil {
+		return exitCode{code: 2, err: err}
+	}
 	if *reset {
 		if *dbURL != "" {
 			return exitCode{code: 2, err: errors.New("--reset deletes a --data folder; drop a PostgreSQL database yourself")}
@@ -189,6 +194,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}}
 	}
 	return serve(ctx, db, log, *addr, stdout, func(url string) { printDemoBanner(stdout, url, state, where) })
+}
+
+// checkAddrFree tells, before any seeding, that another program (often an
+// earlier demo) already listens on addr.
+func checkAddrFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("no se puede escuchar en %s: la dirección ya está en uso o no es válida; detén el otro programa o elige otra con --addr 127.0.0.1:8081 / "+
+			"cannot listen on %s: the address is in use or not valid; stop the other program or choose another with --addr 127.0.0.1:8081 (%w)", addr, addr, err)
+	}
+	return ln.Close()
 }
 
 // resetDemo deletes a demo folder, and only a demo folder.

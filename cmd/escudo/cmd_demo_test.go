@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,5 +109,26 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(other, "escudo.db")); err != nil {
 		t.Fatal("--reset deleted a folder that is not a demo")
+	}
+}
+
+// A busy address is told at once, before anything is seeded.
+func TestDemoBusyPortBeforeSeeding(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "demo")
+	var out, errb syncBuffer
+	code := run(context.Background(), []string{"demo", "--data", dir, "--addr", ln.Addr().String(), "--cases", "30"}, &out, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "ya está en uso") || !strings.Contains(errb.String(), "in use") {
+		t.Fatalf("busy port: exit %d, stderr %q", code, errb.String())
+	}
+	if strings.Contains(errb.String(), "Sembrando") {
+		t.Fatal("seeded before finding the port busy")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the demo folder was created: %v", err)
 	}
 }

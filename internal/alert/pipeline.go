@@ -158,7 +158,20 @@ func New(o Options) (*Pipeline, error) {
 			}
 		}
 	}
+	// Requests filed with imminent danger are stored by the store with
+	// their case; they ring and escalate like any other alert.
+	o.DB.ObserveRequestAlerts(time.Duration(p.policy.Tier(0).AckTimeout), p.requestAlert)
 	return p, nil
+}
+
+// requestAlert takes in an alert the store raised for a request with
+// imminent danger, once committed: escalation, then the consoles.
+func (p *Pipeline) requestAlert(a *escudo.Alert) {
+	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
+	if a.NextEscalation != nil {
+		p.sched.add(a.ID, 0, *a.NextEscalation)
+	}
+	p.publish(Change{AlertID: a.ID, Kind: store.AlertEventReceived, Type: a.Type, Entity: a.Entity})
 }
 
 // Policy returns the escalation policy in force.

@@ -152,6 +152,7 @@ type Result struct {
 	Users    map[string]*escudo.User
 	Requests []Request
 	Receipts []escudo.Receipt
+	Console  *Console
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -224,6 +225,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				return nil, fmt.Errorf("demo: file request %d: %w", op.req, err)
 			}
 			res.Receipts[op.req], cases[op.req], people[op.req] = *rc, &c, &p
+			if c.ImminentDanger {
+				if err := closeRequestAlert(ctx, db, users["guardia"], p.ID); err != nil {
+					return nil, err
+				}
+			}
 		} else {
 			s := r.Steps[op.step]
 			if s.InfoAnswer != "" {
@@ -266,6 +272,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	}
 	clock.Set(o.Now)
 	if err := sweep(ctx, db); err != nil {
+		return nil, err
+	}
+	if res.Console, err = seedConsole(ctx, db, clock, users, people, o.Now); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.

@@ -364,6 +364,9 @@ func (tx *Tx) DispatchAlert(ctx context.Context, id int64, d escudo.Dispatch) (*
 
 // CheckResolution validates an outcome and note before resolving.
 func CheckResolution(outcome escudo.AlertOutcome, note string) error {
+	if outcome == "" {
+		return escudo.FieldError("outcome", "validation.outcome_required", nil)
+	}
 	if !escudo.ValidOutcome(outcome) {
 		return escudo.FieldError("outcome", "validation.choice", nil)
 	}
@@ -391,6 +394,9 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 	}
 	if a.Status == escudo.AlertResolved {
 		return a, nil
+	}
+	if err := escudo.CheckOutcome(a, outcome); err != nil {
+		return nil, err
 	}
 	if a.AcknowledgedAt == nil {
 		if err := tx.acknowledge(ctx, a); err != nil {
@@ -533,6 +539,12 @@ type AlertPerson struct {
 	Address string
 	Entity  string
 	Muni    string
+	// NeverSMS: the person asked never to be contacted by SMS.
+	NeverSMS bool
+	// The person's latest case, for the operator's link to it (0: none).
+	CaseID        int64
+	CaseReference string
+	Procedure     escudo.Procedure
 	// Withheld marks an address left out for this reader (a sign-in older
 	// than the re-authentication window); the page offers to sign in again.
 	Withheld bool
@@ -600,7 +612,15 @@ func (db *DB) AlertPerson(ctx context.Context, personID int64) (*AlertPerson, er
 	if err != nil {
 		return nil, err
 	}
-	return &AlertPerson{Name: p.Name, Phone: p.Phone, Address: p.Address, Entity: p.Entity, Muni: p.Municipality}, nil
+	ap := &AlertPerson{Name: p.Name, Phone: p.Phone, Address: p.Address, Entity: p.Entity, Muni: p.Municipality, NeverSMS: p.Contact.NeverSMS}
+	var procedure string
+	err = db.readRow(ctx, `SELECT id, reference, procedure FROM cases WHERE person_id = ? ORDER BY received_at DESC, id DESC LIMIT 1`, personID).
+		Scan(&ap.CaseID, &ap.CaseReference, &procedure)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("store: alert person's case: %w", err)
+	}
+	ap.Procedure = escudo.Procedure(procedure)
+	return ap, nil
 }
 
 // RequireDurableCommit makes this transaction's commit wait for the disk

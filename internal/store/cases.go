@@ -98,7 +98,9 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 		return nil, err
 	}
 	var rcpt escudo.Receipt
+	var raised *escudo.Alert
 	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		raised = nil
 		if c.ReceivedAt.IsZero() || c.ReceivedAt.After(tx.now) {
 			c.ReceivedAt = tx.now
 		}
@@ -164,11 +166,19 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 				}
 			}
 		}
+		if c.ImminentDanger {
+			if raised, err = tx.raiseRequestAlert(ctx, c); err != nil {
+				return err
+			}
+		}
 		rcpt = escudo.Receipt{CaseID: c.ID, Reference: c.Reference, Code: code}
 		return tx.Audit(ctx, AuditEntry{Action: "case.create", ObjectType: "case", ObjectID: fmt.Sprint(c.ID), Fields: "narrative,aggressors," + personFields})
 	})
 	if err != nil {
 		return nil, err
+	}
+	if raised != nil {
+		db.requestAlerts.raised(raised)
 	}
 	return &rcpt, nil
 }

@@ -93,6 +93,7 @@ type DB struct {
 	auditWritten    atomic.Int64 // highest seq this node appended
 	auditSigned     atomic.Int64 // highest seq known to be checkpointed
 	checkpointSink  atomic.Pointer[func(Checkpoint)]
+	requestAlerts   requestAlerts
 	refusals        refusals
 	signer          atomic.Pointer[auditSigner]
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)

@@ -68,6 +68,13 @@ func (s *Core) RequireUser(next http.HandlerFunc, roles ...escudo.Role) http.Han
 	return func(w http.ResponseWriter, r *http.Request) {
 		u := s.CurrentUser(r)
 		if u == nil {
+			if LiveRequest(r) {
+				// A page's script asking for fresh data: a login page in
+				// its place would hide what the page already shows.
+				w.Header().Set("Cache-Control", "no-store")
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
 			if WantsHTML(r) {
 				target := "/login"
 				if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -98,6 +105,12 @@ func HasRole(u *escudo.User, roles []escudo.Role) bool {
 		}
 	}
 	return false
+}
+
+// LiveRequest tells a page's own script refreshing part of the page (the
+// duty console's list and heartbeat) from a person opening a page.
+func LiveRequest(r *http.Request) bool {
+	return r.Header.Get("X-Escudo-Live") == "1" || r.URL.Query().Get("fragment") == "1"
 }
 
 // WantsHTML tells browser page requests from API calls.

@@ -29,6 +29,7 @@ func (s *server) registerConsole() {
 	respond := web.Access{Action: access.AlertRespond, Object: "alert"}
 	s.Handle("GET /console", read, s.handleConsole)
 	s.Handle("GET /console/stream", read, s.handleConsoleStream)
+	s.Handle("GET /console/heartbeat", read, s.handleConsoleHeartbeat)
 	s.Handle("GET /console/console.js", web.Access{Public: true}, s.handleConsoleJS)
 	s.Handle("GET /console/alerts/{id}", web.Access{Action: access.AlertRead, Object: "alert"}, s.handleConsoleAlert)
 	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction(s.actAcknowledge))
@@ -44,6 +45,63 @@ type consoleAlert struct {
 	Liaisons []store.Liaison
 	Waiting  time.Duration // since receipt
 	Events   []store.AlertEvent
+}
+
+// Outcomes are the outcomes this alert may be closed with now.
+func (c *consoleAlert) Outcomes() []escudo.AlertOutcome { return escudo.OutcomesFor(c.Alert) }
+
+// Drill tells a test or drill alert, which the console draws unlike an
+// emergency.
+func (c *consoleAlert) Drill() bool {
+	return c.Source == escudo.SourceDrill || c.Type == escudo.AlertTest
+}
+
+// Stamp writes a time to the second, as an operator reads it back on a call.
+func (c *consoleAlert) Stamp(t time.Time) string {
+	return t.In(web.DisplayZone).Format("2006-01-02 15:04:05")
+}
+
+// AckAfter is how long the alert waited for its acknowledgement.
+func (c *consoleAlert) AckAfter() string {
+	if c.AcknowledgedAt == nil {
+		return ""
+	}
+	return shortDur(c.AcknowledgedAt.Sub(c.ReceivedAt))
+}
+
+// WaitingFor is how long the alert has waited, to the second.
+func (c *consoleAlert) WaitingFor() string { return shortDur(c.Waiting) }
+
+// WaitClass colours an unacknowledged alert's waiting time against the
+// response targets: acknowledged within 15 s, and within 64 s at worst.
+func (c *consoleAlert) WaitClass() string {
+	switch {
+	case c.AcknowledgedAt != nil || c.Status == escudo.AlertResolved:
+		return ""
+	case c.Waiting > 64*time.Second:
+		return "wait-late"
+	case c.Waiting > 15*time.Second:
+		return "wait-warn"
+	}
+	return "wait-ok"
+}
+
+// shortDur writes a duration to the second: "42 s", "3 min 05 s",
+// "2 h 07 min". The units read the same in Spanish and English; the
+// console's script writes the same form as the counter grows.
+func shortDur(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	d = d.Truncate(time.Second)
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d h %02d min", h, m)
+	case m > 0:
+		return fmt.Sprintf("%d min %02d s", m, sec)
+	}
+	return fmt.Sprintf("%d s", sec)
 }
 
 // GeoURI opens the coordinates in the operator's own map application,
@@ -360,6 +418,16 @@ func (s *server) handleConsoleStream(w http.ResponseWriter, r *http.Request) {
 
 func writeConsoleEvent(w http.ResponseWriter, c alert.Change) {
 	fmt.Fprintf(w, "event: alert\ndata: {\"id\":%d,\"kind\":%q,\"tier\":%d,\"type\":%q,\"entity\":%q}\n\n", c.AlertID, c.Kind, c.Tier, string(c.Type), c.Entity)
+}
+
+// handleConsoleHeartbeat keeps an open console's session alive: the
+// script calls it every minute, so an operator on duty is not signed out
+// by the idle timeout while the console is open (the absolute session
+// lifetime still applies). Its 401 tells the script the session ended.
+func (s *server) handleConsoleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 func (s *server) handleConsoleJS(w http.ResponseWriter, r *http.Request) {
