@@ -87,8 +87,14 @@ func closeFirstAlert(ctx context.Context, t *testing.T, srv *demoServer, outcome
 		t.Fatalf("the live list carries %d resolve forms: one click closes an emergency", n)
 	}
 	id := evalInt(ctx, t, `Number(document.querySelector('#console-list article[data-alert]').dataset.alert)`)
-	link := chromedp.CSS(`#alert-` + strconv.Itoa(id) + ` a.close-start`)
-	if err := chromedp.Do(ctx, chromedp.Click(link), chromedp.WaitVisible(chromedp.ID("close"))); err != nil {
+	// The live list is swapped whenever an alert changes (the demo's silent
+	// device raises one while the test runs), so a click could land on a
+	// card being replaced: follow the card's link by its address instead.
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#alert-`+strconv.Itoa(id)+` a.close-start').getAttribute('href')`))
+	if err != nil || !strings.HasPrefix(href, "/console/alerts/") {
+		t.Fatalf("close link of alert %d: %q %v", id, href, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(chromedp.ID("close"))); err != nil {
 		t.Fatalf("close step of alert %d: %v", id, err)
 	}
 	if n := evalInt(ctx, t, `document.querySelectorAll('#close input[name=outcome]:checked').length`); n != 0 {
