@@ -166,13 +166,47 @@ func TestConsoleHotlineCall(t *testing.T) {
 			{"person_id": {strconv.FormatInt(c.person.ID, 10)}, "lat": {"200"}, "lon": {"0"}},
 		} {
 			before, _ := db.FindAlerts(context.Background(), escudo.AlertFilter{})
+			bad.Set("note", "Nota a medio escribir")
 			r := c.post("/console/alerts", bad)
 			after, _ := db.FindAlerts(context.Background(), escudo.AlertFilter{})
-			if r.Status != http.StatusSeeOther || len(after) != len(before) {
+			// Refused on the call's own page, with what was typed kept.
+			if r.Status != http.StatusBadRequest || len(after) != len(before) || !strings.Contains(r.Body, "Nota a medio escribir") {
 				t.Fatalf("bad hotline form %v: %d, %d → %d alerts", bad, r.Status, len(before), len(after))
 			}
 		}
 	})
+}
+
+// TestConsoleCallFindsTheCaller: an operator on a call types the caller's
+// name, phone as they say it, or the case's folio, never an internal
+// number; the call page has no reload that could wipe the note.
+func TestConsoleCallFindsTheCaller(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	c := newConsoleSite(t, db)
+	webUser(t, db, "guardia", escudo.RoleDuty)
+	c.login("guardia", webPassword)
+	page := c.get("/console/call")
+	if page.Status != 200 || !strings.Contains(page.Body, `name="who"`) || strings.Contains(page.Body, `http-equiv="refresh"`) {
+		t.Fatalf("call page: %d", page.Status)
+	}
+	if r := c.get("/console"); !strings.Contains(r.Body, `href="/console/call"`) || strings.Contains(r.Body, `action="/console/alerts" `) && strings.Contains(r.Body, `name="note"`) && strings.Contains(r.Body, `name="who"`) {
+		t.Fatalf("the console should link to the call page")
+	}
+	rc, err := db.FileRequest(context.Background(), &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
+		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: "Silvia Pérez Yescas", Entity: "OAX", Phone: "+52 971 555 0142"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{rc.Reference, strings.ToLower(strings.ReplaceAll(rc.Reference, "-", " ")), "971 555 0142", "Silvia Pérez Yescas"} {
+		r := c.post("/console/alerts", url.Values{"who": {who}, "type": {"call"}, "note": {"Llama por " + who}})
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/console/alerts/") {
+			t.Fatalf("call by folio %q: %d %.300s", who, r.Status, r.Body)
+		}
+	}
+	r := c.post("/console/alerts", url.Values{"who": {"Nadie Inexistente"}, "note": {"sigue en la línea"}})
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "sigue en la línea") || !strings.Contains(r.Body, "No encontramos a nadie") {
+		t.Fatalf("unknown caller: %d", r.Status)
+	}
 }
 
 func TestConsoleStreamAnnouncesAlerts(t *testing.T) {

@@ -35,7 +35,74 @@ func (s *server) registerConsole() {
 	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction(s.actAcknowledge))
 	s.Handle("POST /console/alerts/{id}/dispatch", respond, s.consoleAction(s.actDispatch))
 	s.Handle("POST /console/alerts/{id}/resolve", respond, s.consoleAction(s.actResolve))
+	s.Handle("GET /console/call", web.Access{Action: access.AlertRespond}, s.handleCallForm)
 	s.Handle("POST /console/alerts", web.Access{Action: access.AlertRespond}, s.handleConsoleHotline)
+}
+
+// callTypes are the kinds of alert an operator records from a call.
+var callTypes = []escudo.AlertType{escudo.AlertCall, escudo.AlertPanic, escudo.AlertAlarm, escudo.AlertTest}
+
+// callData is the hotline call page: a form of its own, off the console's
+// reloading list, so a half-typed note survives; Matches lists the people
+// a name, phone or folio found when it was not one person.
+type callData struct {
+	Types   []escudo.AlertType
+	Matches []callMatch
+}
+
+type callMatch struct {
+	PersonID  int64
+	Name      string
+	Reference string
+}
+
+func (s *server) handleCallForm(w http.ResponseWriter, r *http.Request) {
+	p := s.NewPage(r, "console.hotline", &callData{Types: callTypes})
+	s.Render(w, r, http.StatusOK, "console_call", p)
+}
+
+// callPage shows the call form again with what the operator typed.
+func (s *server) callPage(w http.ResponseWriter, r *http.Request, status int, errKey string, matches []callMatch) {
+	p := s.NewPage(r, "console.hotline", &callData{Types: callTypes, Matches: matches})
+	p.Form = r.PostForm
+	if errKey != "" {
+		p.Error = p.L.T(errKey)
+	}
+	s.Render(w, r, status, "console_call", p)
+}
+
+// findCaller resolves what the operator typed for the person calling: a
+// person number, or a name, phone (however typed) or folio through the
+// case search; several people are offered to choose from.
+func (s *server) findCaller(r *http.Request) (int64, []callMatch, error) {
+	if id, ok := web.PathID(strings.TrimSpace(r.PostForm.Get("person_id"))); ok {
+		return id, nil, nil
+	}
+	who := strings.TrimSpace(r.PostForm.Get("who"))
+	if who == "" {
+		return 0, nil, nil
+	}
+	cases, _, err := s.DB.FindCases(r.Context(), escudo.CaseFilter{Query: who, Limit: 20})
+	if err != nil {
+		return 0, nil, err
+	}
+	seen := map[int64]bool{}
+	var matches []callMatch
+	for _, c := range cases {
+		if seen[c.PersonID] {
+			continue
+		}
+		seen[c.PersonID] = true
+		m := callMatch{PersonID: c.PersonID, Reference: c.Reference}
+		if c.Person != nil {
+			m.Name = c.Person.Name
+		}
+		matches = append(matches, m)
+	}
+	if len(matches) == 1 {
+		return matches[0].PersonID, nil, nil
+	}
+	return 0, matches, nil
 }
 
 // consoleAlert is one alert as the console shows it.
@@ -328,12 +395,25 @@ func (s *server) handleConsoleHotline(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, http.StatusServiceUnavailable, "error.unavailable")
 		return
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
 	f := r.PostForm
-	person, _ := strconv.ParseInt(strings.TrimSpace(f.Get("person_id")), 10, 64)
+	person, matches, err := s.findCaller(r)
+	if err != nil {
+		s.ErrorPage(w, r, err)
+		return
+	}
+	if person == 0 {
+		key := "console.who_not_found"
+		if len(matches) > 1 {
+			key = "console.who_several"
+		}
+		s.callPage(w, r, http.StatusBadRequest, key, matches)
+		return
+	}
 	var lat, lon *float64
 	if v := strings.TrimSpace(f.Get("lat")); v != "" {
 		x, err := strconv.ParseFloat(v, 64)
@@ -363,8 +443,7 @@ func (s *server) handleConsoleHotline(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, ok := escudo.AsValidation(err); ok || escudo.ErrorCode(err) == escudo.ENOTFOUND {
-		s.Flash(r, "console.hotline_invalid")
-		http.Redirect(w, r, "/console#hotline", http.StatusSeeOther)
+		s.callPage(w, r, http.StatusBadRequest, "console.hotline_invalid", nil)
 		return
 	}
 	s.ErrorPage(w, r, err)
