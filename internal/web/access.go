@@ -42,17 +42,6 @@ func (s *Core) Authorize(w http.ResponseWriter, r *http.Request, a access.Action
 	return d, false
 }
 
-// AuthorizeCase decides an action on a case; an unknown case is 404 like
-// one out of reach.
-func (s *Core) AuthorizeCase(w http.ResponseWriter, r *http.Request, a access.Action, id int64) (access.Decision, bool) {
-	return s.authorizeRef(w, r, a, "case", id)
-}
-
-// AuthorizePerson decides an action on a person.
-func (s *Core) AuthorizePerson(w http.ResponseWriter, r *http.Request, a access.Action, id int64) (access.Decision, bool) {
-	return s.authorizeRef(w, r, a, "person", id)
-}
-
 // authorizeRef loads the access attributes of the object kind names
 // ("case", "person", "device", "alert") and decides; an unknown object is
 // 404 like one out of reach.

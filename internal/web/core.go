@@ -81,7 +81,7 @@ type Options struct {
 
 // Core is the state every audience package works with. Audience packages
 // embed it in their own server type, so a handler reads s.DB, s.Render,
-// s.Guard as if they were its own.
+// s.Handle as if they were its own.
 type Core struct {
 	DB   *store.DB
 	Log  *slog.Logger

@@ -45,22 +45,10 @@ func (s *Core) guarded(pattern string, a Access, h http.HandlerFunc) http.Handle
 	return s.RequireUser(s.GuardAccess(a, h))
 }
 
-// Admits reports whether the request's user may use the route registered
-// under pattern, at the role level; pages show a link or a form only when
-// it does.
-func (s *Core) Admits(r *http.Request, pattern string) bool {
-	return s.Mux.Admits(s.CurrentUser(r), pattern)
-}
-
-// Guard decides an action for the signed-in user before the handler runs,
-// on the object named by the {id} path value when kind names one; the
-// handler finds the decision in the request context to withhold fields. A
-// denial is audited and answered in Authorize.
-func (s *Core) Guard(a access.Action, kind string, next http.HandlerFunc) http.HandlerFunc {
-	return s.GuardAccess(Access{Action: a, Object: kind}, next)
-}
-
-// GuardAccess is Guard for a route's access record.
+// GuardAccess decides a route's action for the signed-in user before the
+// handler runs, on the object named by the {id} path value when the access
+// record names one; the handler finds the decision in the request context
+// to withhold fields. A denial is audited and answered in Authorize.
 func (s *Core) GuardAccess(a Access, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var d access.Decision
@@ -125,7 +113,7 @@ func Withheld(w http.ResponseWriter, d access.Decision, recent bool) {
 }
 
 // apiAccount admits any signed-in account, by session cookie or by bearer
-// token; the permission table decides the rest (apiAllow, guard). Only staff
+// token; the permission table decides the rest (APIAllow, GuardAccess). Only staff
 // hold API tokens, so other roles come with a session.
 func (s *Core) APIAccount(next http.HandlerFunc) http.HandlerFunc {
 	inner := s.RequireUser(next)
@@ -136,23 +124,6 @@ func (s *Core) APIAccount(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if u != nil {
-			r = r.WithContext(escudo.NewContextWithUser(r.Context(), u))
-		}
-		inner(w, r)
-	}
-}
-
-// apiStaff admits staff members by session cookie or by bearer token.
-func (s *Core) APIStaff(next http.HandlerFunc) http.HandlerFunc {
-	inner := s.RequireUser(next, StaffRoles...)
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.UserFromBearer(r)
-		if err != nil {
-			s.APIError(w, r, err)
-			return
-		}
-		if u != nil {
-			// requireUser takes a user already in the context as logged in.
 			r = r.WithContext(escudo.NewContextWithUser(r.Context(), u))
 		}
 		inner(w, r)
