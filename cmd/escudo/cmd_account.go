@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"escudo/internal/store"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,16 @@ import (
 
 	"escudo"
 )
+
+// findAccount finds the account a command names: an unknown name exits 1
+// with a plain message, any other failure is reported as it is.
+func findAccount(ctx context.Context, db *store.DB, username string) (*escudo.User, error) {
+	u, err := db.FindUserByUsername(ctx, username)
+	if escudo.ErrorCode(err) == escudo.ENOTFOUND {
+		return nil, exitCode{code: 1, err: fmt.Errorf("no account %q", username)}
+	}
+	return u, err
+}
 
 // user set-role, user set-password, task assign, task close: the account
 // and task changes that staff make, each audited by the store; the change
@@ -31,9 +42,9 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		u, err := db.FindUserByUsername(ctx, *username)
+		u, err := findAccount(ctx, db, *username)
 		if err != nil {
-			return exitCode{code: 1, err: fmt.Errorf("no account %q", *username)}
+			return err
 		}
 		if err := db.SetUserRole(ctx, u.ID, escudo.Role(*role)); err != nil {
 			if _, ok := escudo.AsValidation(err); ok {
@@ -64,9 +75,9 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		u, err := db.FindUserByUsername(ctx, *username)
+		u, err := findAccount(ctx, db, *username)
 		if err != nil {
-			return exitCode{code: 1, err: fmt.Errorf("no account %q", *username)}
+			return err
 		}
 		if err := db.SetPassword(ctx, u.ID, pw); err != nil {
 			if _, ok := escudo.AsValidation(err); ok {
@@ -96,9 +107,9 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		u, err := db.FindUserByUsername(ctx, *username)
+		u, err := findAccount(ctx, db, *username)
 		if err != nil {
-			return exitCode{code: 1, err: fmt.Errorf("no account %q", *username)}
+			return err
 		}
 		t := &escudo.ContractorTask{CaseID: *caseID, UserID: u.ID, Description: *desc}
 		for _, c := range strings.Split(*scope, ",") {

@@ -32,9 +32,9 @@ func init() {
 				return err
 			}
 			defer db.Close()
-			u, err := db.FindUserByUsername(ctx, *username)
+			u, err := findAccount(ctx, db, *username)
 			if err != nil {
-				return exitCode{code: 1, err: fmt.Errorf("no account %q", *username)}
+				return err
 			}
 			if err := db.SetUserDisabled(ctx, u.ID, c.disabled); err != nil {
 				return err
