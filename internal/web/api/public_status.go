@@ -17,14 +17,7 @@ func (s *server) apiPublicStatus(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	var v escudo.ValidationErrors
-	if strings.TrimSpace(in.Reference) == "" {
-		v.Add("reference", "validation.required", nil)
-	}
-	if strings.TrimSpace(in.Code) == "" {
-		v.Add("code", "validation.required", nil)
-	}
-	if err := v.Err(); err != nil {
+	if err := requireReferenceAndCode(in.Reference, in.Code); err != nil {
 		s.APIError(w, r, err)
 		return
 	}
@@ -34,6 +27,19 @@ func (s *server) apiPublicStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, statusView(st))
+}
+
+// requireReferenceAndCode refuses a look-up or an answer without both the
+// reference and the follow-up code.
+func requireReferenceAndCode(reference, code string) error {
+	var v escudo.ValidationErrors
+	if strings.TrimSpace(reference) == "" {
+		v.Add("reference", "validation.required", nil)
+	}
+	if strings.TrimSpace(code) == "" {
+		v.Add("code", "validation.required", nil)
+	}
+	return v.Err()
 }
 
 func statusView(st *escudo.PublicStatus) publicStatusView {
@@ -54,14 +60,7 @@ func (s *server) apiInfoAnswer(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	var v escudo.ValidationErrors
-	if strings.TrimSpace(in.Reference) == "" {
-		v.Add("reference", "validation.required", nil)
-	}
-	if strings.TrimSpace(in.Code) == "" {
-		v.Add("code", "validation.required", nil)
-	}
-	if err := v.Err(); err != nil {
+	if err := requireReferenceAndCode(in.Reference, in.Code); err != nil {
 		s.APIError(w, r, err)
 		return
 	}
