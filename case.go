@@ -247,6 +247,7 @@ type BacklogRow struct {
 	Age       time.Duration
 	NextClock *ClockState
 	Breaches  int
+	Pinned    bool // imminent danger not yet attended (procedure.Pinned): shown first
 }
 
 // Backlog is the backlog board: open cases by age and clock, counts per stage.

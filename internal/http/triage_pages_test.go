@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -51,6 +53,59 @@ func TestTriagePages(t *testing.T) {
 			{name: "status with the code in lower case without dashes", method: "POST", path: "/seguimiento",
 				form: url.Values{"reference": {"{refloose}"}, "code": {"{codeloose}"}}, status: 200, want: []string{"{ref}", "Recepción"}},
 			{name: "search by a loosely typed reference opens the case", as: "rosa", method: "GET", path: "/cases?q={reflooseq}", status: 303, location: "/cases/{id}"},
+		})
+	})
+}
+
+// TestImminentDangerPinnedOnPages: an imminent-danger request heads the
+// backlog and every queue, marked with why, until it is assigned and its
+// urgent measures are issued; the case page's assignee menu shows each
+// person's workload (issue 11, items 3 and 5).
+func TestImminentDangerPinnedOnPages(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newWebFixture(t, db, Options{})
+		users, _ := db.FindUsers(ctx)
+		var beto int64
+		for _, u := range users {
+			if u.Username == "beto" {
+				beto = u.ID
+			}
+		}
+		if err := db.AssignCase(ctx, f.rcpt.CaseID, beto, ""); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, ImminentDanger: true, Narrative: "Hombres armados afuera del albergue."},
+			&escudo.Person{Kind: escudo.KindCollective, Profile: escudo.ProfileDefender, Name: "Albergue Belén", Entity: "COA"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.vars["{beto}"] = fmt.Sprint(beto)
+		f.vars["{danger}"] = rc.Reference
+		f.vars["{dangerid}"] = fmt.Sprint(rc.CaseID)
+		pinnedRow := `<tr class="pinned"><td data-label="Folio"><a class="ref" href="/cases/{dangerid}">{danger}</a> <strong class="pin">Peligro inminente: sin responsable</strong>`
+		f.run(t, []webScenario{
+			{name: "backlog pins the unassigned imminent case", as: "rosa", method: "GET", path: "/backlog", status: 200,
+				want: []string{`<tr class="pinned">`, "Peligro inminente: sin responsable", "{danger}"}},
+			{name: "a queue of someone else's cases carries it on top", as: "beto", method: "GET", path: "/queue", status: 200,
+				want: []string{pinnedRow, "{ref}"}},
+			{name: "the assignee menu shows each person's workload", as: "rosa", method: "GET", path: "/cases/{dangerid}", status: 200,
+				want: []string{`<option value="{beto}">Beto Pérez (Análisis de riesgo) — 1 abiertos, 0 con plazo vencido</option>`}},
+		})
+		f.site.c = f.clients["beto"]
+		queue := f.site.do("GET", "/queue", nil).Body
+		if i, j := strings.Index(queue, f.vars["{danger}"]), strings.Index(queue, f.vars["{ref}"]); i < 0 || j < 0 || i > j {
+			t.Fatalf("the pinned case is not above beto's own case (%d, %d)", i, j)
+		}
+		if err := db.AssignCase(ctx, rc.CaseID, beto, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RecordMilestone(ctx, rc.CaseID, "urgent_measures_issued", time.Time{}, "Patrullaje y botón de asistencia entregados."); err != nil {
+			t.Fatal(err)
+		}
+		f.run(t, []webScenario{
+			{name: "attended: no longer pinned", as: "rosa", method: "GET", path: "/backlog", status: 200,
+				want: []string{"{danger}"}, forbid: []string{`class="pinned"`, "Peligro inminente: "}},
 		})
 	})
 }

@@ -79,3 +79,112 @@ func TestBacklogPagesEveryOpenCaseOnce(t *testing.T) {
 		}
 	})
 }
+
+// An imminent-danger request heads the backlog and every queue until someone
+// is assigned to it and its urgent measures are issued (procedure.Pinned),
+// even when another case's deadline is nearer or already breached.
+func TestImminentDangerPinnedUntilAttended(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		sup := staff(t, db, "supervisora", escudo.RoleCoordinator, 0)
+		ana := staff(t, db, "analista", escudo.RoleAnalyst, sup.ID)
+		beto := staff(t, db, "beto", escudo.RoleAnalyst, sup.ID)
+		// An older extraordinary case, already breached, assigned to ana.
+		old, p := newRequest("Centro Juan Gerardi")
+		old.Procedure = escudo.ProcedureExtraordinary
+		ro, err := db.FileRequest(ctx, old, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AssignCase(ctx, ro.CaseID, ana.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(12 * time.Hour)
+		c, p := newRequest("Albergue de Saltillo")
+		c.ImminentDanger = true
+		rc, err := db.FileRequest(ctx, c, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := func(f escudo.CaseFilter) (first int64, pinned bool, ids []int64) {
+			t.Helper()
+			b, err := db.Backlog(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range b.Rows {
+				ids = append(ids, r.Case.ID)
+			}
+			if len(b.Rows) == 0 {
+				return 0, false, nil
+			}
+			return b.Rows[0].Case.ID, b.Rows[0].Pinned, ids
+		}
+		queue := func(u int64) []escudo.BacklogRow {
+			t.Helper()
+			rows, err := db.CasesByDeadline(ctx, escudo.CaseFilter{AssignedTo: u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rows
+		}
+		if id, pinned, ids := head(escudo.CaseFilter{}); id != rc.CaseID || !pinned || len(ids) != 2 {
+			t.Fatalf("unassigned imminent danger: backlog %v (pinned %v), want %d first and pinned", ids, pinned, rc.CaseID)
+		}
+		if id, pinned, _ := head(escudo.CaseFilter{Unassigned: true}); id != rc.CaseID || !pinned {
+			t.Fatal("the 'nobody' filter does not carry the pinned case")
+		}
+		// Unassigned: it heads every person's queue, ahead of their breached case.
+		for _, u := range []int64{ana.ID, beto.ID} {
+			if q := queue(u); len(q) == 0 || q[0].Case.ID != rc.CaseID || !q[0].Pinned {
+				t.Fatalf("queue of user %d does not start with the unassigned imminent case: %+v", u, q)
+			}
+		}
+		if q := queue(ana.ID); len(q) != 2 || q[1].Case.ID != ro.CaseID || q[1].Pinned {
+			t.Fatalf("ana's own case missing or pinned: %+v", q)
+		}
+		// Assigned to beto, urgent measures not yet issued: still pinned in
+		// the backlog and in beto's queue, no longer in ana's.
+		if err := db.AssignCase(ctx, rc.CaseID, beto.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if id, pinned, _ := head(escudo.CaseFilter{}); id != rc.CaseID || !pinned {
+			t.Fatal("assigned but without urgent measures: no longer pinned")
+		}
+		if q := queue(beto.ID); len(q) != 1 || !q[0].Pinned {
+			t.Fatalf("beto's queue: %+v", q)
+		}
+		if q := queue(ana.ID); len(q) != 1 || q[0].Case.ID != ro.CaseID {
+			t.Fatalf("ana's queue still carries a case assigned to beto: %+v", q)
+		}
+		// Urgent measures issued: back in deadline order, the breached case first.
+		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneUrgentIssued, time.Time{}, "patrullaje acordado"); err != nil {
+			t.Fatal(err)
+		}
+		if id, pinned, ids := head(escudo.CaseFilter{}); id != ro.CaseID || pinned || len(ids) != 2 {
+			t.Fatalf("attended: backlog %v (first pinned %v), want the breached case %d first", ids, pinned, ro.CaseID)
+		}
+		// A second page never repeats the pinned head.
+		c2, p2 := newRequest("Silvia Pérez Yescas")
+		c2.ImminentDanger = true
+		r2, err := db.FileRequest(ctx, c2, p2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []int64
+		for off := 0; off < 5; off++ {
+			b, err := db.Backlog(ctx, escudo.CaseFilter{Offset: off, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range b.Rows {
+				seen = append(seen, r.Case.ID)
+			}
+		}
+		if fmt.Sprint(seen) != fmt.Sprint([]int64{r2.CaseID, ro.CaseID, rc.CaseID}) {
+			t.Fatalf("pages of one: %v", seen)
+		}
+	})
+}

@@ -797,6 +797,17 @@ func (db *DB) computeBacklogFigures(ctx context.Context, b *escudo.Backlog, now 
 	return errors.Join(errs...)
 }
 
+// Workload is each assignee's open and overdue cases, from the backlog's
+// figures (kept for BacklogFiguresTTL), for the assignee menus.
+func (db *DB) Workload(ctx context.Context) (map[int64]escudo.Workload, error) {
+	now := db.Now()
+	b := &escudo.Backlog{}
+	if err := db.backlogFigures.get(now, b, func(fig *escudo.Backlog) error { return db.computeBacklogFigures(ctx, fig, now) }); err != nil {
+		return nil, fmt.Errorf("store: workload: %w", err)
+	}
+	return b.Workload, nil
+}
+
 func (db *DB) backlogStageCounts(ctx context.Context, b *escudo.Backlog) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT stage, COUNT(*) FROM cases GROUP BY stage`)
 	if err != nil {
@@ -894,8 +905,14 @@ func (db *DB) CasesByDeadline(ctx context.Context, f escudo.CaseFilter) ([]escud
 // the order of their earliest deadline, read along the clock index, then
 // cases with no running clock, oldest first.
 func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo.Backlog, now time.Time) (*escudo.Backlog, error) {
+	if f.Offset == 0 {
+		if err := db.pinnedRows(ctx, f, b, now); err != nil {
+			return nil, err
+		}
+	}
 	where, args := db.caseWhere(f, now, false)
-	cond := strings.Replace(where, " WHERE ", " AND ", 1)
+	// Pinned cases head the first page and are left out of the rest.
+	cond := strings.Replace(where, " WHERE ", " AND ", 1) + ` AND NOT (` + pinnedCond + `)`
 	// Clocks in deadline order; a case appears once, at its earliest running
 	// clock (ties broken by rule name). Written as "no earlier running clock"
 	// rather than "due_at = MIN(...)": PostgreSQL cannot estimate the
@@ -911,6 +928,7 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 		return nil, fmt.Errorf("store: backlog by clock: %w", err)
 	}
 	seen := map[int64]bool{}
+	pinned := len(b.Rows)
 	for rows.Next() {
 		c, err := db.scanCase(rows, false)
 		if err != nil {
@@ -926,11 +944,11 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(b.Rows) < f.Limit {
+	if len(b.Rows)-pinned < f.Limit {
 		// The page runs past the cases with clocks: continue with those
 		// without one, skipping what earlier pages of them showed.
 		offset := 0
-		if len(b.Rows) == 0 && f.Offset > 0 {
+		if len(b.Rows) == pinned && f.Offset > 0 {
 			var withClock int
 			if err := db.readRow(ctx, `SELECT COUNT(*) FROM cases c WHERE EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+cond,
 				args...).Scan(&withClock); err != nil {
@@ -939,7 +957,7 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 			offset = max(0, f.Offset-withClock)
 		}
 		rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE NOT EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.stopped_at IS NULL)`+
-			cond+` ORDER BY c.received_at, c.id LIMIT ? OFFSET ?`, append(args, f.Limit-len(b.Rows), offset)...)
+			cond+` ORDER BY c.received_at, c.id LIMIT ? OFFSET ?`, append(args, f.Limit-(len(b.Rows)-pinned), offset)...)
 		if err != nil {
 			return nil, err
 		}
@@ -957,6 +975,46 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 		}
 	}
 	return b, db.fillBacklogClocks(ctx, b, now)
+}
+
+// pinnedCond is procedure.Pinned in SQL: an open imminent-danger request
+// that nobody is assigned to or whose urgent measures are not issued. The
+// literals let the planner use the partial index cases_pinned (migration
+// 0830), which holds only imminent-danger cases still open.
+const pinnedCond = `c.imminent_danger = 1 AND c.stage <> 'closed' AND (c.assigned_to IS NULL OR NOT EXISTS (SELECT 1 FROM case_milestones pm WHERE pm.case_id = c.id AND pm.milestone = 'urgent_measures_issued'))`
+
+// maxPinned bounds the pinned head of a page; more than this many unattended
+// imminent-danger requests is an emergency the dashboard shows by its count.
+const maxPinned = 50
+
+// pinnedRows puts the pinned cases a filter selects at the head of the page,
+// oldest first. A queue of one person's cases also shows every pinned case
+// assigned to nobody, so that each queue carries it until someone takes it.
+func (db *DB) pinnedRows(ctx context.Context, f escudo.CaseFilter, b *escudo.Backlog, now time.Time) error {
+	pf := f
+	pf.AssignedTo, pf.Unassigned = 0, false
+	where, args := db.caseWhere(pf, now, false)
+	cond := strings.Replace(where, " WHERE ", " AND ", 1)
+	if f.AssignedTo != 0 {
+		cond += ` AND (c.assigned_to IS NULL OR c.assigned_to = ?)`
+		args = append(args, f.AssignedTo)
+	} else if f.Unassigned {
+		cond += ` AND c.assigned_to IS NULL`
+	}
+	rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE `+pinnedCond+cond+
+		` ORDER BY c.received_at, c.id LIMIT ?`, append(args, maxPinned)...)
+	if err != nil {
+		return fmt.Errorf("store: pinned cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := db.scanCase(rows, false)
+		if err != nil {
+			return err
+		}
+		b.Rows = append(b.Rows, escudo.BacklogRow{Case: c, Age: now.Sub(c.ReceivedAt), Pinned: true})
+	}
+	return rows.Err()
 }
 
 // fillBacklogClocks attaches each row's most urgent running clock and count of breaches.

@@ -86,10 +86,11 @@ func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "backlog", p)
 }
 
-// assigneeOption is a person in the backlog's assignee filter, with the
-// open and overdue cases they hold.
+// assigneeOption is a person in an assignee menu (the backlog's filter, the
+// case page's assignment), with the open and overdue cases they hold.
 type assigneeOption struct {
 	ID, Name string
+	Role     string // translated; empty where the menu does not show it
 	Workload escudo.Workload
 }
 

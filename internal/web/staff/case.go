@@ -13,7 +13,7 @@ import (
 type caseData struct {
 	Case       *escudo.Case
 	Events     []escudo.Event
-	Staff      []*escudo.User
+	Staff      []assigneeOption // who the case may be assigned to, with their workload
 	Milestones []escudo.Milestone
 	Users      map[int64]string // display names for timeline details
 	NowLocal   string           // default for the milestone time input
@@ -59,10 +59,18 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		return nil, err
 	}
 	d := &caseData{Case: c, Events: events, Users: map[int64]string{}}
+	p := s.NewPage(r, "case.title", d)
+	// Who may assign sees each person's open and overdue cases by their name.
+	var load map[int64]escudo.Workload
+	if c.Open() && p.Can("POST /cases/{id}/assign") {
+		if load, err = s.DB.Workload(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for _, u := range users {
 		d.Users[u.ID] = u.DisplayName
 		if u.Role.Staff() && !u.Disabled {
-			d.Staff = append(d.Staff, u)
+			d.Staff = append(d.Staff, assigneeOption{ID: strconv.FormatInt(u.ID, 10), Name: u.DisplayName, Role: p.L.T("role." + string(u.Role)), Workload: load[u.ID]})
 		}
 	}
 	// Only the steps this person may record now on this case are offered;
@@ -74,7 +82,7 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	st := procedure.State{Procedure: c.Procedure, Stage: c.Stage, ReceivedAt: c.ReceivedAt, AssignedTo: c.AssignedTo}
 	d.Milestones = procedure.AllowedMilestones(s.DB.MilestoneRules(), st, role)
 	d.NowLocal = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
-	return s.NewPage(r, "case.title", d), nil
+	return p, nil
 }
 
 // caseAction runs one of the case page's forms. On invalid input the page is

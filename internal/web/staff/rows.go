@@ -23,6 +23,8 @@ type caseRow struct {
 	Due, DueISO            string
 	Used                   int // share of the clock's limit gone, in percent
 	Age                    string
+	Pinned                 bool   // imminent danger not yet attended: drawn first and marked
+	PinLabel               string // why it is pinned
 }
 
 func caseRowOf(p *web.Page, c *escudo.Case) caseRow {
@@ -56,6 +58,12 @@ func backlogRows(p *web.Page, rows []escudo.BacklogRow) []caseRow {
 	for i, b := range rows {
 		r := caseRowOf(p, b.Case)
 		r.Age = p.Dur(b.Age)
+		if r.Pinned = b.Pinned; r.Pinned {
+			r.PinLabel = p.L.T("case.pinned_urgent")
+			if b.Case.AssignedTo == 0 {
+				r.PinLabel = p.L.T("case.pinned_unassigned")
+			}
+		}
 		if k := b.NextClock; k != nil {
 			r.HasClock = true
 			r.Clock = p.L.T("clock." + k.Rule)
