@@ -86,6 +86,10 @@ func closeFirstAlert(ctx context.Context, t *testing.T, srv *demoServer, outcome
 	if n := evalInt(ctx, t, `document.querySelectorAll('#console-list form[action$="/resolve"]').length`); n != 0 {
 		t.Fatalf("the live list carries %d resolve forms: one click closes an emergency", n)
 	}
+	// The list reloads itself without JavaScript: nothing in it to type into.
+	if n := evalInt(ctx, t, `document.querySelectorAll('#console-list input:not([type=hidden]), #console-list textarea').length`); n != 0 {
+		t.Fatalf("the live list carries %d fields that its reload would wipe", n)
+	}
 	id := evalInt(ctx, t, `Number(document.querySelector('#console-list article[data-alert]').dataset.alert)`)
 	// The live list is swapped whenever an alert changes (the demo's silent
 	// device raises one while the test runs), so a click could land on a
@@ -96,6 +100,21 @@ func closeFirstAlert(ctx context.Context, t *testing.T, srv *demoServer, outcome
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(chromedp.ID("close"))); err != nil {
 		t.Fatalf("close step of alert %d: %v", id, err)
+	}
+	// A dispatch refused for a missing agency comes back with what was typed.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#dispatch-agency').value = ''; document.querySelector('#dispatch-unit').value = 'QR-11'; true`)); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("dispatch-note"), "Va en camino por la federal 307."),
+		chromedp.Click(chromedp.CSS(`#dispatch button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dispatch-agency[aria-invalid="true"]`)),
+	)
+	if err != nil {
+		t.Fatalf("refused dispatch of alert %d: %v", id, err)
+	}
+	if kept, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#dispatch-note').value + '|' + document.querySelector('#dispatch-unit').value`)); !strings.HasSuffix(kept, "Va en camino por la federal 307.|QR-11") {
+		t.Fatalf("the refused dispatch lost what was typed: %q", kept)
 	}
 	if n := evalInt(ctx, t, `document.querySelectorAll('#close input[name=outcome]:checked').length`); n != 0 {
 		t.Fatalf("the close step has %d outcome chosen in advance", n)

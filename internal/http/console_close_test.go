@@ -44,17 +44,21 @@ func TestConsoleCloseTakesTwoStepsAndNoDefault(t *testing.T) {
 		}
 
 		// Without an outcome, and as attended before a dispatch, nothing changes.
-		for _, form := range []url.Values{{"back": {"alert"}}, {"outcome": {"attended"}, "back": {"alert"}}} {
-			r := c.post("/console/alerts/"+ids+"/resolve", form)
-			if r.Status != http.StatusSeeOther {
-				t.Fatalf("refused resolve %v: %d", form, r.Status)
+		// The alert's page comes back with the reason beside the outcomes.
+		for _, tt := range []struct {
+			form url.Values
+			want string
+		}{
+			{url.Values{"back": {"alert"}}, "Elige qué pasó con la alerta."},
+			{url.Values{"outcome": {"attended"}, "back": {"alert"}}, "primero registra el despacho"},
+		} {
+			r := c.post("/console/alerts/"+ids+"/resolve", tt.form)
+			if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, tt.want) || !strings.Contains(r.Body, `href="#close"`) {
+				t.Fatalf("refused resolve %v: %d, the refusal is not explained: %.3000s", tt.form, r.Status, r.Body)
 			}
 			if a, _ := db.FindAlertByID(context.Background(), id); a.Status != escudo.AlertOpen || a.Outcome != "" {
-				t.Fatalf("resolve %v changed the alert: %s %q", form, a.Status, a.Outcome)
+				t.Fatalf("resolve %v changed the alert: %s %q", tt.form, a.Status, a.Outcome)
 			}
-		}
-		if r := c.get("/console/alerts/" + ids); !strings.Contains(r.Body, "primero registra el despacho") {
-			t.Fatalf("the refusal is not explained: %.600s", r.Body)
 		}
 
 		// After a dispatch, attended is offered and accepted.

@@ -96,7 +96,7 @@ func TestConsoleHandlesAnAlertInOneStepEach(t *testing.T) {
 		ids := strconv.FormatInt(id, 10)
 		r = c.get("/console")
 		for _, want := range []string{"#" + ids, "Lydia Cacho Ribeiro", "Av. Tulum 200", "geo:21.161900,-86.851500", "21.16190, -86.85150 (±20 m)",
-			"Comandante Ruiz", "Policía Estatal de Quintana Roo", "/console/alerts/" + ids + "/acknowledge", "/console/alerts/" + ids + "/dispatch"} {
+			"Comandante Ruiz", "Policía Estatal de Quintana Roo", "/console/alerts/" + ids + "/acknowledge", "/console/alerts/" + ids + "#dispatch"} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("console lacks %q", want)
 			}
@@ -133,14 +133,41 @@ func TestConsoleHandlesAnAlertInOneStepEach(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Body, "QR-07") {
 			t.Fatalf("alert page: %d", r.Status)
 		}
-		// A dispatch without agency is refused with a message, not a crash.
+		// The live list, which a browser without JavaScript reloads every
+		// few seconds, holds no field to type in: dispatch and close are on
+		// the alert's own page.
 		id2 := c.press(t, `{"type":"alarm"}`)
-		r = c.post("/console/alerts/"+strconv.FormatInt(id2, 10)+"/dispatch", url.Values{"agency": {" "}})
-		if r.Status != http.StatusSeeOther {
-			t.Fatalf("bad dispatch: %d", r.Status)
+		id2s := strconv.FormatInt(id2, 10)
+		r = c.get("/console")
+		if list := r.Body; strings.Contains(list, `name="agency"`) || strings.Contains(list, `name="note"`) || !strings.Contains(list, `href="/console/alerts/`+id2s+`#dispatch"`) {
+			t.Fatalf("the live list offers a field to type in, or no dispatch link:\n%.3000s", list)
+		}
+		r = c.get("/console/alerts/" + id2s)
+		for _, want := range []string{`id="dispatch"`, `id="dispatch-agency"`, `id="dispatch-unit"`, `id="dispatch-note"`, `id="close-note"`} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("alert page lacks %s", want)
+			}
+		}
+		// A dispatch without agency is refused on the alert's page with a
+		// message, and what was typed is still there.
+		r = c.post("/console/alerts/"+id2s+"/dispatch", url.Values{"back": {"alert"}, "agency": {" "}, "unit": {"QR-11"}, "note": {"La patrulla va en camino por la federal 307."}})
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Este dato es obligatorio") ||
+			!strings.Contains(r.Body, `value="QR-11"`) || !strings.Contains(r.Body, "La patrulla va en camino por la federal 307.</textarea>") ||
+			!strings.Contains(r.Body, `href="#dispatch-agency"`) {
+			t.Fatalf("bad dispatch on the alert page: %d %.3000s", r.Status, r.Body)
+		}
+		// From the list, a refusal returns to the list with the reason.
+		r = c.post("/console/alerts/"+id2s+"/dispatch", url.Values{"agency": {" "}})
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/console" {
+			t.Fatalf("bad dispatch from the list: %d", r.Status)
+		}
+		// A close without outcome keeps the note typed.
+		r = c.post("/console/alerts/"+id2s+"/resolve", url.Values{"back": {"alert"}, "note": {"Llamó para decir que está a salvo."}})
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Llamó para decir que está a salvo.</textarea>") {
+			t.Fatalf("close without outcome on the alert page: %d %.3000s", r.Status, r.Body)
 		}
 		if a, _ := db.FindAlertByID(context.Background(), id2); a.Status != escudo.AlertOpen {
-			t.Fatalf("bad dispatch changed the alert: %s", a.Status)
+			t.Fatalf("refused forms changed the alert: %s", a.Status)
 		}
 	})
 }

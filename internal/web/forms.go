@@ -124,13 +124,16 @@ func (p *Page) SetErrors(form string, err error) {
 // SummaryItem is one line of a form's error summary.
 type SummaryItem struct{ Href, Text string }
 
-// inputIDs maps the fields of the case page's forms to their inputs' ids;
+// inputIDs maps the fields of the case page's and the alert page's forms to
+// their inputs' ids;
 // on single-form pages the id is the field name.
 var inputIDs = map[string]string{
 	"admission.admission": "admission-h", "admission.procedure": "adm-procedure", "admission.reason": "adm-reason",
 	"assign.assignee": "assignee", "assign.note": "assign-note",
 	"milestone.milestone": "ms", "milestone.at": "ms-at", "milestone.note": "ms-note",
 	"note.note": "note-text",
+	"dispatch.agency": "dispatch-agency", "dispatch.unit": "dispatch-unit", "dispatch.note": "dispatch-note",
+	"resolve.outcome": "close", "resolve.note": "close-note",
 	"kind":      "name", "profile": "name",
 }
 

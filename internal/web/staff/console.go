@@ -32,9 +32,9 @@ func (s *server) registerConsole() {
 	s.Handle("GET /console/heartbeat", read, s.handleConsoleHeartbeat)
 	s.Handle("GET /console/console.js", web.Access{Public: true}, s.handleConsoleJS)
 	s.Handle("GET /console/alerts/{id}", web.Access{Action: access.AlertRead, Object: "alert"}, s.handleConsoleAlert)
-	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction(s.actAcknowledge))
-	s.Handle("POST /console/alerts/{id}/dispatch", respond, s.consoleAction(s.actDispatch))
-	s.Handle("POST /console/alerts/{id}/resolve", respond, s.consoleAction(s.actResolve))
+	s.Handle("POST /console/alerts/{id}/acknowledge", respond, s.consoleAction("acknowledge", s.actAcknowledge))
+	s.Handle("POST /console/alerts/{id}/dispatch", respond, s.consoleAction("dispatch", s.actDispatch))
+	s.Handle("POST /console/alerts/{id}/resolve", respond, s.consoleAction("resolve", s.actResolve))
 	s.Handle("GET /console/call", web.Access{Action: access.AlertRespond}, s.handleCallForm)
 	s.Handle("POST /console/alerts", web.Access{Action: access.AlertRespond}, s.handleConsoleHotline)
 }
@@ -303,38 +303,44 @@ func (s *server) handleConsoleAlert(w http.ResponseWriter, r *http.Request) {
 	if s.Opts.Alerts != nil {
 		s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended
 	}
-	a, err := s.DB.FindAlertByID(r.Context(), id)
+	p, err := s.alertPage(r, id)
 	if err != nil {
 		s.ErrorPage(w, r, err)
 		return
 	}
-	person, err := s.DB.AlertPerson(r.Context(), a.PersonID)
-	if err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	if err := s.DB.Audit(r.Context(), store.AuditEntry{Action: "person.read", ObjectType: "alert", ObjectID: strconv.FormatInt(id, 10),
-		Fields: "name,phone,address,location,note;person:" + strconv.FormatInt(a.PersonID, 10)}); err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	c := &consoleAlert{Alert: a, Person: s.shownPerson(r, person), Waiting: s.DB.Now().Sub(a.ReceivedAt)}
-	if c.Liaisons, err = s.DB.EntityLiaisons(r.Context(), a.Entity); err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	if c.Events, err = s.DB.AlertTimeline(r.Context(), id); err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	p := s.NewPage(r, "console.alert_title", &consoleData{Alerts: []*consoleAlert{c}, Outcomes: escudo.AlertOutcomes})
 	s.PopFlash(r, p)
 	s.Render(w, r, http.StatusOK, "console_alert", p)
 }
 
+// alertPage loads one alert's page: the card with its forms and the timeline.
+func (s *server) alertPage(r *http.Request, id int64) (*web.Page, error) {
+	ctx := r.Context()
+	a, err := s.DB.FindAlertByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	person, err := s.DB.AlertPerson(ctx, a.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DB.Audit(ctx, store.AuditEntry{Action: "person.read", ObjectType: "alert", ObjectID: strconv.FormatInt(id, 10),
+		Fields: "name,phone,address,location,note;person:" + strconv.FormatInt(a.PersonID, 10)}); err != nil {
+		return nil, err
+	}
+	c := &consoleAlert{Alert: a, Person: s.shownPerson(r, person), Waiting: s.DB.Now().Sub(a.ReceivedAt)}
+	if c.Liaisons, err = s.DB.EntityLiaisons(ctx, a.Entity); err != nil {
+		return nil, err
+	}
+	if c.Events, err = s.DB.AlertTimeline(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.NewPage(r, "console.alert_title", &consoleData{Alerts: []*consoleAlert{c}, Outcomes: escudo.AlertOutcomes}), nil
+}
+
 // consoleAction runs one alert action from a form and returns to where the
-// operator was (the list, or the alert's page).
-func (s *server) consoleAction(act func(r *http.Request, id int64) error) http.HandlerFunc {
+// operator was (the list, or the alert's page). A form of the alert's page
+// refused for its input comes back on that page with what was typed.
+func (s *server) consoleAction(form string, act func(r *http.Request, id int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, ok := web.PathID(r.PathValue("id"))
 		if !ok {
@@ -355,6 +361,17 @@ func (s *server) consoleAction(act func(r *http.Request, id int64) error) http.H
 		}
 		if err := act(r, id); err != nil {
 			if v, ok := escudo.AsValidation(err); ok && len(v) > 0 {
+				if back != "/console" {
+					p, perr := s.alertPage(r, id)
+					if perr != nil {
+						s.ErrorPage(w, r, perr)
+						return
+					}
+					p.Form = r.PostForm
+					p.SetErrors(form, err)
+					s.Render(w, r, http.StatusBadRequest, "console_alert", p)
+					return
+				}
 				s.Flash(r, v[0].Key)
 				http.Redirect(w, r, back, http.StatusSeeOther)
 				return
