@@ -131,10 +131,10 @@ var inputIDs = map[string]string{
 	"admission.admission": "admission-h", "admission.procedure": "adm-procedure", "admission.reason": "adm-reason",
 	"assign.assignee": "assignee", "assign.note": "assign-note",
 	"milestone.milestone": "ms", "milestone.at": "ms-at", "milestone.note": "ms-note",
-	"note.note": "note-text",
+	"note.note":       "note-text",
 	"dispatch.agency": "dispatch-agency", "dispatch.unit": "dispatch-unit", "dispatch.note": "dispatch-note",
 	"resolve.outcome": "close", "resolve.note": "close-note",
-	"kind":      "name", "profile": "name",
+	"kind": "name", "profile": "name",
 }
 
 // PageNumber reads ?page=N (1-based).
