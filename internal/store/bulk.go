@@ -176,10 +176,11 @@ func (tx *Tx) bulkFile(ctx context.Context, chain *auditChain, roles map[int64]s
 			return escudo.Receipt{}, fmt.Errorf("store: could not draw a free reference")
 		}
 	}
-	c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+	c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at, pinned)
+		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Reference, tx.db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), referredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
-		string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
+		string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now),
+			boolInt(procedure.Pinned(c.ImminentDanger, c.Stage, c.AssignedTo, false)))
 	if err != nil {
 		return escudo.Receipt{}, fmt.Errorf("store: insert case: %w", err)
 	}
@@ -251,6 +252,9 @@ func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]s
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, s.AssignTo, micros(tx.now), c.ID); err != nil {
+			return err
+		}
+		if err := tx.refreshPinned(ctx, c.ID); err != nil {
 			return err
 		}
 		c.AssignedTo = s.AssignTo

@@ -136,10 +136,11 @@ func (db *DB) FileRequest(ctx context.Context, c *escudo.Case, p *escudo.Person)
 				return fmt.Errorf("store: could not draw a free reference")
 			}
 		}
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO cases (reference, code_mac, person_id, channel, referred_by, referred_by_enc, received_at, imminent_danger, procedure, admission, stage, entity, entity_bidx, assigned_to, narrative_enc, aggressors_enc, created_by, created_at, updated_at, pinned)
+			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Reference, db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), referredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
-			string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now))
+			string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now),
+			boolInt(procedure.Pinned(c.ImminentDanger, c.Stage, c.AssignedTo, false)))
 		if err != nil {
 			return fmt.Errorf("store: insert case: %w", err)
 		}
@@ -568,6 +569,9 @@ func (tx *Tx) admit(ctx context.Context, caseID, actor int64, s procedure.State,
 		string(d.Admission), reason, string(a.Procedure), string(a.Stage), micros(tx.now), caseID); err != nil {
 		return a, err
 	}
+	if err := tx.refreshPinned(ctx, caseID); err != nil {
+		return a, err
+	}
 	if err := tx.addEvent(ctx, caseID, actor, escudo.EventAdmission, string(d.Admission)+":"+string(a.Procedure), d.Reason); err != nil {
 		return a, err
 	}
@@ -601,6 +605,9 @@ func (db *DB) AssignCase(ctx context.Context, caseID, userID int64, note string)
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET assigned_to = ?, updated_at = ? WHERE id = ?`, userID, micros(tx.now), caseID); err != nil {
+			return err
+		}
+		if err := tx.refreshPinned(ctx, caseID); err != nil {
 			return err
 		}
 		// A first assignment names only its assignee; a reassignment names both.
@@ -662,9 +669,12 @@ func (tx *Tx) applyStep(ctx context.Context, caseID int64, proc escudo.Procedure
 		return err
 	}
 	if !step.SetsStage {
-		return nil
+		return tx.refreshPinned(ctx, caseID)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(step.Stage), micros(tx.now), caseID); err != nil {
+		return err
+	}
+	if err := tx.refreshPinned(ctx, caseID); err != nil {
 		return err
 	}
 	if step.CancelClocks {
@@ -977,11 +987,35 @@ func (db *DB) backlogByClock(ctx context.Context, f escudo.CaseFilter, b *escudo
 	return b, db.fillBacklogClocks(ctx, b, now)
 }
 
-// pinnedCond is procedure.Pinned in SQL: an open imminent-danger request
-// that nobody is assigned to or whose urgent measures are not issued. The
-// literals let the planner use the partial index cases_pinned (migration
-// 0830), which holds only imminent-danger cases still open.
-const pinnedCond = `c.imminent_danger = 1 AND c.stage <> 'closed' AND (c.assigned_to IS NULL OR NOT EXISTS (SELECT 1 FROM case_milestones pm WHERE pm.case_id = c.id AND pm.milestone = 'urgent_measures_issued'))`
+// pinnedCond selects the pinned cases: cases.pinned holds procedure.Pinned,
+// written by refreshPinned in the transaction of every change it reads. The
+// partial index cases_pinned (migration 0830) holds only those rows, so the
+// pinned head of a page costs the same at 100,000 cases as at 100.
+const pinnedCond = `c.pinned = 1`
+
+// refreshPinned recomputes a case's pinned flag after a change of its
+// stage, assignee or milestones (procedure.Pinned decides).
+func (tx *Tx) refreshPinned(ctx context.Context, caseID int64) error {
+	var imminent, was int
+	var stage string
+	var assigned sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT imminent_danger, stage, assigned_to, pinned FROM cases WHERE id = ?`, caseID).Scan(&imminent, &stage, &assigned, &was); err != nil {
+		return fmt.Errorf("store: read pinned: %w", err)
+	}
+	if imminent == 0 && was == 0 {
+		return nil
+	}
+	var urgent int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM case_milestones WHERE case_id = ? AND milestone = ?`, caseID, string(escudo.MilestoneUrgentIssued)).Scan(&urgent); err != nil {
+		return fmt.Errorf("store: read pinned: %w", err)
+	}
+	now := boolInt(procedure.Pinned(imminent == 1, escudo.Stage(stage), assigned.Int64, urgent > 0))
+	if now == was {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE cases SET pinned = ? WHERE id = ?`, now, caseID)
+	return err
+}
 
 // maxPinned bounds the pinned head of a page; more than this many unattended
 // imminent-danger requests is an emergency the dashboard shows by its count.
@@ -1001,8 +1035,17 @@ func (db *DB) pinnedRows(ctx context.Context, f escudo.CaseFilter, b *escudo.Bac
 	} else if f.Unassigned {
 		cond += ` AND c.assigned_to IS NULL`
 	}
-	rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE `+pinnedCond+cond+
-		` ORDER BY c.received_at, c.id LIMIT ?`, append(args, maxPinned)...)
+	// The pinned cases are few: read them from their partial index first,
+	// then apply the filter to those alone. One query with both would let
+	// the planner walk a filter's index (all of a stage, an entity or a
+	// person's cases) looking for the pinned ones.
+	ids, err := db.pinnedIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id IN (`+marks+`)`+cond+
+		` ORDER BY c.received_at, c.id LIMIT ?`, append(append(ids, args...), maxPinned)...)
 	if err != nil {
 		return fmt.Errorf("store: pinned cases: %w", err)
 	}
@@ -1016,6 +1059,29 @@ func (db *DB) pinnedRows(ctx context.Context, f escudo.CaseFilter, b *escudo.Bac
 	}
 	return rows.Err()
 }
+
+// pinnedIDs lists the pinned cases, oldest first, from the partial index
+// cases_pinned. More than maxPinnedScan of them is a national emergency the
+// figures show; a page carries the oldest.
+func (db *DB) pinnedIDs(ctx context.Context) ([]any, error) {
+	rows, err := db.readQuery(ctx, `SELECT id FROM cases WHERE pinned = 1 ORDER BY received_at LIMIT ?`, maxPinnedScan)
+	if err != nil {
+		return nil, fmt.Errorf("store: pinned cases: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// maxPinnedScan bounds the pinned cases a filter is applied to.
+const maxPinnedScan = 500
 
 // fillBacklogClocks attaches each row's most urgent running clock and count of breaches.
 func (db *DB) fillBacklogClocks(ctx context.Context, b *escudo.Backlog, now time.Time) error {

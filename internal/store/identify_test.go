@@ -50,7 +50,7 @@ var columnRoles = map[string]columnRole{
 
 	"cases.id": keyed, "cases.reference": keyed, "cases.code_mac": keyed, "cases.person_id": keyed,
 	"cases.channel": handling, "cases.referred_by": describes, "cases.referred_by_enc": keyed,
-	"cases.received_at": handling, "cases.imminent_danger": handling, "cases.procedure": handling,
+	"cases.received_at": handling, "cases.imminent_danger": handling, "cases.pinned": handling, "cases.procedure": handling,
 	"cases.admission": handling, "cases.admission_reason_enc": keyed, "cases.stage": handling,
 	"cases.entity": describes, "cases.entity_bidx": keyed, "cases.assigned_to": handling,
 	"cases.narrative_enc": keyed, "cases.aggressors_enc": keyed, "cases.created_by": handling,
