@@ -180,7 +180,7 @@ func (tx *Tx) bulkFile(ctx context.Context, chain *auditChain, roles map[int64]s
 		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Reference, tx.db.Keys.MAC("followup", []byte(code)), p.ID, string(c.Channel), referredBy, micros(c.ReceivedAt), boolInt(c.ImminentDanger),
 		string(c.Procedure), string(c.Admission), string(c.Stage), entityIdx, nullID(c.AssignedTo), narrative, aggressors, nullID(c.CreatedBy), micros(tx.now), micros(tx.now),
-			boolInt(procedure.Pinned(c.ImminentDanger, c.Stage, c.AssignedTo, false)))
+		boolInt(procedure.Pinned(c.ImminentDanger, c.Stage, c.AssignedTo, false)))
 	if err != nil {
 		return escudo.Receipt{}, fmt.Errorf("store: insert case: %w", err)
 	}
