@@ -324,6 +324,9 @@ func clampPage(f *escudo.CaseFilter) {
 func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Case, int, error) {
 	clampPage(&f)
 	now := db.Now()
+	if q := strings.TrimSpace(f.Query); q != "" {
+		return db.searchCases(ctx, f, now)
+	}
 	where, args := db.caseWhere(f, now, false)
 	// The people and users joins never change the count (every case has one
 	// person, at most one assignee), so the count reads the cases indexes only.
@@ -358,6 +361,127 @@ func (db *DB) FindCases(ctx context.Context, f escudo.CaseFilter) ([]*escudo.Cas
 		return out, total, db.Audit(ctx, AuditEntry{Action: "case.search", ObjectType: "case", Fields: "search"})
 	}
 	return out, total, db.AuditReads(ctx, "case.search", caseObjects(out))
+}
+
+// SearchCountCap is how far a search counts its matches: a word many people
+// share (a common surname) can match thousands of cases, which nobody reads
+// through; past the cap the page says "more than SearchCountCap" and asks
+// for another word. FindCases then returns SearchCountCap+1 as the total.
+const SearchCountCap = 500
+
+// searchCountCap is SearchCountCap, lowered by tests.
+var searchCountCap = SearchCountCap
+
+// searchCases is FindCases with a search: the matches' ids and dates are read
+// from covering indexes (cases_reference, people_phone_bidx, person_words and
+// cases_person_received), so a common word costs an index range, not one
+// read of every matching case; only the page's cases are read whole. Other
+// filters are applied to the matches.
+func (db *DB) searchCases(ctx context.Context, f escudo.CaseFilter, now time.Time) ([]*escudo.Case, int, error) {
+	q := strings.TrimSpace(f.Query)
+	// One source per way of being found. A case found several ways appears
+	// once per source (UNION ALL, which streams; UNION would sort every
+	// match to remove them), so duplicates are removed below: they sort
+	// next to each other.
+	matches := `SELECT r.id, r.received_at FROM cases r WHERE r.reference = ?
+		UNION ALL SELECT n.id, n.received_at FROM cases n WHERE n.person_id IN (SELECT q.id FROM people q WHERE q.phone_bidx = ?)`
+	margs := []any{NormalizeReference(q), db.phoneIndex(q)}
+	sources := 2
+	for _, kind := range []string{"name_word", "organization_word"} {
+		if cond, wargs := db.wordMatch(kind, q); cond != "" {
+			matches += `
+		UNION ALL SELECT w.id, w.received_at FROM cases w WHERE w.person_id IN (` + cond + `)`
+			margs = append(margs, wargs...)
+			sources++
+		}
+	}
+	rest := f
+	rest.Query = ""
+	where, wargs := db.caseWhere(rest, now, false)
+	from := ` FROM (` + matches + `) m`
+	if where != "" {
+		// Other filters read the matching cases themselves.
+		from += ` JOIN cases c ON c.id = m.id` + where
+	}
+	args := append(margs, wargs...)
+	var total int
+	counted := make(chan error, 1)
+	go func() {
+		err := db.readRow(ctx, `SELECT COUNT(*) FROM (SELECT DISTINCT m.id`+from+` LIMIT ?) k`, append(append([]any(nil), args...), searchCountCap+1)...).Scan(&total)
+		if err != nil {
+			err = fmt.Errorf("store: count search: %w", err)
+		}
+		counted <- err
+	}()
+	// Each source names a case at most once, so offset+limit distinct cases
+	// lie within the first (offset+limit)×sources rows.
+	out, err := db.searchPage(ctx, `SELECT m.id`+from+` ORDER BY m.received_at DESC, m.id DESC LIMIT ?`,
+		append(args, (f.Offset+f.Limit)*sources), f.Offset, f.Limit)
+	if cerr := <-counted; err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 {
+		// A search that found nobody still tells the searcher something.
+		return out, total, db.Audit(ctx, AuditEntry{Action: "case.search", ObjectType: "case", Fields: "search"})
+	}
+	return out, total, db.AuditReads(ctx, "case.search", caseObjects(out))
+}
+
+// searchPage reads the ids the query lists in order, drops repeated ones
+// (adjacent), keeps limit of them after offset, and reads those cases.
+func (db *DB) searchPage(ctx context.Context, query string, args []any, offset, limit int) ([]*escudo.Case, error) {
+	rows, err := db.readQuery(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search cases: %w", err)
+	}
+	var ids []any
+	var last int64
+	seen := 0
+	for rows.Next() && len(ids) < limit {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if seen > 0 && id == last {
+			continue
+		}
+		last = id
+		if seen++; seen > offset {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err = db.readQuery(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.id IN (`+marks+`)`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search cases: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]*escudo.Case, len(ids))
+	for rows.Next() {
+		c, err := db.scanCase(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*escudo.Case, 0, len(ids))
+	for _, id := range ids {
+		if c := byID[id.(int64)]; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // caseObjects names the cases of a page for the audit log: a list shows

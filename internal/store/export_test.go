@@ -48,3 +48,10 @@ func (db *DB) ColumnsForTest(ctx context.Context, table string) ([]string, error
 	}
 	return out, rows.Err()
 }
+
+// SetSearchCountCap lowers how far a search counts, for the duration of a test.
+func SetSearchCountCap(t interface{ Cleanup(func()) }, n int) {
+	was := searchCountCap
+	searchCountCap = n
+	t.Cleanup(func() { searchCountCap = was })
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"escudo"
 	"escudo/internal/store"
@@ -168,4 +169,56 @@ func TestNormalizeCode(t *testing.T) {
 			t.Errorf("NormalizeCode(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestSearchPagesEachCaseOnceAndCapsTheCount: a case found several ways (a
+// word of the name and of the organisation, and its phone) is listed once;
+// pages run newest first without repeats or gaps; other filters apply to the
+// matches; and a word that matches more cases than the cap counts only up to
+// the cap plus one.
+func TestSearchPagesEachCaseOnceAndCapsTheCount(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		store.SetSearchCountCap(t, 5)
+		ctx := context.Background()
+		var want []int64 // newest first
+		for i, given := range []string{"Ana", "Beto", "Carla", "Daniel", "Elena", "Fausto", "Gloria"} {
+			c, p := newRequest(given + " Hernández")
+			c.ReceivedAt = t0.Add(time.Duration(i) * time.Hour)
+			if i == 3 {
+				// Found twice: by a word of the name and of the organisation.
+				p.Organization = "Colectivo Hernández"
+				p.Entity = "GRO"
+			}
+			rc, err := db.FileRequest(ctx, c, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]int64{rc.CaseID}, want...)
+		}
+		var got []int64
+		for off := 0; off < 10; off += 2 {
+			list, total, err := db.FindCases(ctx, escudo.CaseFilter{Query: "Hernández", Limit: 2, Offset: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 6 {
+				t.Fatalf("total %d for 7 matches with a cap of 5, want 6 (the cap plus one)", total)
+			}
+			for _, c := range list {
+				got = append(got, c.ID)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("pages %v, want each case once, newest first: %v", got, want)
+		}
+		list, total, err := db.FindCases(ctx, escudo.CaseFilter{Query: "Hernández", Entity: "GRO"})
+		if err != nil || total != 1 || len(list) != 1 || list[0].ID != want[3] {
+			t.Fatalf("search with an entity filter: %v total %d %v", err, total, list)
+		}
+		if _, total, err := db.FindCases(ctx, escudo.CaseFilter{Query: "Carla Hernández"}); err != nil || total != 1 {
+			t.Fatalf("two words: %v total %d", err, total)
+		}
+	})
 }

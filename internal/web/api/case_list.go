@@ -1,6 +1,7 @@
 package api
 
 import (
+	"escudo/internal/store"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -114,7 +115,8 @@ func (s *server) apiCaseList(w http.ResponseWriter, r *http.Request) {
 		s.APIError(w, r, err)
 		return
 	}
-	out := caseList{Items: make([]caseSummary, 0, len(cases)), Total: total, Limit: f.Limit, Offset: f.Offset}
+	out := caseList{Items: make([]caseSummary, 0, len(cases)), Total: total, Limit: f.Limit, Offset: f.Offset,
+		TotalCapped: f.Query != "" && total > store.SearchCountCap}
 	for _, c := range cases {
 		out.Items = append(out.Items, summarize(c))
 	}

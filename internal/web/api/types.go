@@ -220,6 +220,9 @@ type caseList struct {
 	Total  int           `json:"total"`
 	Limit  int           `json:"limit"`
 	Offset int           `json:"offset"`
+	// A search counts its matches up to store.SearchCountCap; past it,
+	// total is the cap plus one and total_capped is true.
+	TotalCapped bool `json:"total_capped,omitempty"`
 }
 
 // caseCreated is the answer to an intake. The follow-up code is shown once

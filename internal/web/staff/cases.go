@@ -16,6 +16,8 @@ const casesPageSize = 50
 type casesData struct {
 	Cases            []caseRow
 	Total            int
+	Capped           bool // a search that matched more than store.SearchCountCap
+	Cap              int
 	Q, Stage, Entity string
 	Page, Pages      int
 	PrevURL, NextURL string
@@ -48,7 +50,11 @@ func (s *server) handleCases(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.NewPage(r, "cases.title", d)
 	d.Cases, d.Total = caseRows(p, cases), total
+	d.Capped, d.Cap = d.Q != "" && total > store.SearchCountCap, store.SearchCountCap
 	d.Pages = (total + casesPageSize - 1) / casesPageSize
+	if d.Capped {
+		d.Pages = store.SearchCountCap / casesPageSize // the newest of them, page by page
+	}
 	link := func(page int) string {
 		v := url.Values{}
 		for k, x := range map[string]string{"q": d.Q, "stage": d.Stage, "entity": d.Entity} {
