@@ -444,16 +444,24 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	// Several nodes may start at once on an empty database: each step that
+	// creates something takes the start-up lock, so one creates it and the
+	// others wait and then find it (on SQLite every write transaction is
+	// already exclusive).
+	err = db.WithTx(ctx, true, func(tx *Tx) error {
+		if err := tx.startupLock(ctx); err != nil {
+			return err
+		}
+		_, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("store: migrations table: %w", err)
 	}
 	for _, m := range ms {
 		err := db.WithTx(ctx, true, func(tx *Tx) error {
-			if db.Dialect == Postgres {
-				// Several nodes may start at once; one migrates, the others wait.
-				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7271001)`); err != nil {
-					return err
-				}
+			if err := tx.startupLock(ctx); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
@@ -492,6 +500,16 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		}
 	}
 	return applied, nil
+}
+
+// startupLock orders the nodes that migrate and create data keys at the
+// same time on PostgreSQL; it is released when the transaction ends.
+func (tx *Tx) startupLock(ctx context.Context) error {
+	if tx.db.Dialect != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7271001)`)
+	return err
 }
 
 // CheckSchema returns an error when migrations are pending, for start-up.

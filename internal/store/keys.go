@@ -10,6 +10,11 @@ import (
 // loadKeys reads the wrapped data keys and creates any missing one.
 func (db *DB) loadKeys(ctx context.Context) error {
 	return db.WithTx(ctx, true, func(tx *Tx) error {
+		// Nodes starting together on a new database would each create
+		// their own keys; one creates them, the others read them.
+		if err := tx.startupLock(ctx); err != nil {
+			return err
+		}
 		keys, err := tx.wrappedKeys(ctx)
 		if err != nil {
 			return err
