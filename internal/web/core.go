@@ -134,6 +134,10 @@ func NewCore(o Options) (*Core, error) {
 	sm.Cookie.Persist = false // gone when the browser closes
 	sm.Cookie.Path = "/"
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		if ClientGone(r) {
+			s.Log.Debug("client went away", "path", r.URL.Path, "err", err)
+			return
+		}
 		s.Log.Error("session store", "err", err, "path", r.URL.Path)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}

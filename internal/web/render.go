@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -331,9 +333,19 @@ func (s *Core) RenderError(w http.ResponseWriter, r *http.Request, status int, k
 	s.Render(w, r, status, "error", p)
 }
 
+// ClientGone reports whether the request's client has gone away, which
+// cancels its context and with it every query the request makes.
+func ClientGone(r *http.Request) bool { return errors.Is(r.Context().Err(), context.Canceled) }
+
 // serverError logs err and shows the generic error page; internals never
 // reach the user.
 func (s *Core) ServerError(w http.ResponseWriter, r *http.Request, err error) {
+	if ClientGone(r) {
+		// The browser left (a live list's request cut by the next one, a
+		// page closed): nobody reads an answer, and its failure is no fault.
+		s.Log.Debug("client went away", "path", r.URL.Path, "err", err)
+		return
+	}
 	s.Log.Error("request failed", "path", r.URL.Path, "err", err)
 	if s.I18n == nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
