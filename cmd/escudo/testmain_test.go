@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -12,6 +13,19 @@ func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "escudo-config-")
 	if err != nil {
 		panic(err)
+	}
+	// Tests that build the real binary run `go build`, which finds its build
+	// and module caches under HOME: keep them where they were, or every such
+	// test recompiles every dependency (minutes) and fetches modules again.
+	if os.Getenv("GOCACHE") == "" {
+		if c, err := os.UserCacheDir(); err == nil {
+			os.Setenv("GOCACHE", filepath.Join(c, "go-build"))
+		}
+	}
+	if os.Getenv("GOPATH") == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			os.Setenv("GOPATH", filepath.Join(h, "go"))
+		}
 	}
 	os.Setenv("XDG_CONFIG_HOME", dir)
 	os.Setenv("HOME", dir)
