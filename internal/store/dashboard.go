@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"escudo"
+)
+
+// DashboardListLimit is how many breached clocks, clocks due soon and
+// unassigned urgent cases the dashboard lists by name; the counts are whole.
+const DashboardListLimit = 10
+
+// OverdueLongAfter splits the overdue cases of the backlog aging chart: a
+// clock more than a week past its deadline has missed at least one
+// escalation of every rule but the shortest ones, and is the coordinator's
+// to unblock rather than the assignee's.
+const OverdueLongAfter = 7 * 24 * time.Hour
+
+// Aging buckets of a case, by its worst running clock.
+const (
+	AgingOnTime      = iota // no clock due soon or breached (or none running)
+	AgingDueSoon            // a clock within its due-soon window (escudo.DueSoonWindow)
+	AgingOverdue            // a clock breached less than OverdueLongAfter ago
+	AgingOverdueLong        // a clock breached OverdueLongAfter ago or more
+	AgingBuckets
+)
+
+// AckBins are the upper bounds of the acknowledgement-time histogram; the
+// 15 s target ends the third bin and the 64 s one the fifth, so both fall on
+// bin edges. The last bin is open: longer than 5 minutes.
+var AckBins = []time.Duration{5 * time.Second, 10 * time.Second, AckTarget, 30 * time.Second, DispatchTarget, 2 * time.Minute, 5 * time.Minute}
+
+// DashboardFilter scopes the dashboard; Entity "" is every federal entity.
+type DashboardFilter struct {
+	Entity string
+}
+
+// DashboardClock is a running clock the dashboard names.
+type DashboardClock struct {
+	CaseID    int64
+	Reference string
+	Stage     escudo.Stage
+	Rule      string
+	DueAt     time.Time
+}
+
+// DashboardCase is an open case the dashboard names.
+type DashboardCase struct {
+	CaseID         int64
+	Reference      string
+	Stage          escudo.Stage
+	Procedure      escudo.Procedure
+	ImminentDanger bool
+	ReceivedAt     time.Time
+}
+
+// PersonLoad is one assignee's open cases and how many of them have a
+// breached clock.
+type PersonLoad struct {
+	UserID        int64
+	Name          string
+	Open, Overdue int
+}
+
+// StageAging counts a stage's open cases per aging bucket.
+type StageAging struct {
+	Stage   escudo.Stage
+	Buckets [AgingBuckets]int
+}
+
+// AckHistogram is the acknowledgement times of a group of alerts received
+// in the window: counts per AckBins bin (one more for the open last bin),
+// those never acknowledged, and the share within each target.
+type AckHistogram struct {
+	Alerts         int
+	Bins           []int
+	Unacknowledged int
+	Stats          DurationStats
+	WithinAck      float64 // share acknowledged within AckTarget, of the acknowledged; -1 with none
+	WithinDispatch float64 // share acknowledged within DispatchTarget
+}
+
+// Dashboard is the coordination's first page.
+type Dashboard struct {
+	At             time.Time
+	Breached       int // cases with a breached running clock
+	BreachedClocks []DashboardClock
+	DueSoon        int // cases with a clock due soon (within its window, not yet breached)
+	DueSoonClocks  []DashboardClock
+	// Unassigned urgent cases: open, nobody assigned, and declared in
+	// imminent danger or in the extraordinary procedure (the data holds no
+	// risk level yet).
+	Unassigned      int
+	UnassignedCases []DashboardCase
+	OpenAlerts      int        // alerts not yet resolved, drills included (as the console shows them)
+	WaitingAlerts   int        // of those, not acknowledged
+	OldestWaiting   *time.Time // reception of the oldest unacknowledged one
+	Workload        []PersonLoad
+	Aging           []StageAging
+	AckFrom, AckTo  time.Time
+	Ack             AckHistogram // alerts of people, drills and tests left out
+	AckDrills       AckHistogram // drills and test alerts, apart
+}
+
+// Dashboard gathers the coordinator's figures for the filter's entity.
+// Each figure is its own read; they run side by side on the read pool, so
+// the page costs about its slowest query.
+func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, error) {
+	now := db.Now()
+	d := &Dashboard{At: now, AckTo: now, AckFrom: now.AddDate(0, 0, -30)}
+	var cond string
+	var args []any
+	if f.Entity != "" {
+		cond, args = ` AND c.entity_bidx = ?`, []any{db.Keys.BlindIndex("entity", f.Entity)}
+	}
+	parts := []func() error{
+		func() error { return db.dashboardBreached(ctx, d, now, cond, args) },
+		func() error { return db.dashboardDueSoon(ctx, d, now, cond, args) },
+		func() error { return db.dashboardUnassigned(ctx, d, cond, args) },
+		func() error { return db.dashboardAlerts(ctx, d, f.Entity) },
+		func() error { return db.dashboardWorkload(ctx, d, now, cond, args) },
+		func() error { return db.dashboardAging(ctx, d, now, cond, args) },
+		func() error { return db.dashboardAck(ctx, d, f.Entity) },
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Go(func() { errs[i] = p() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("store: dashboard: %w", err)
+	}
+	return d, nil
+}
+
+func (db *DB) dashboardClocks(ctx context.Context, q string, args ...any) ([]DashboardClock, error) {
+	rows, err := db.readQuery(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DashboardClock
+	for rows.Next() {
+		var c DashboardClock
+		var stage string
+		var due int64
+		if err := rows.Scan(&c.CaseID, &c.Reference, &stage, &c.Rule, &due); err != nil {
+			return nil, err
+		}
+		c.Stage, c.DueAt = escudo.Stage(stage), fromMicros(due)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// dashboardBreached counts the cases with a breached clock and lists the
+// clocks longest overdue, from the running-clock index by deadline.
+func (db *DB) dashboardBreached(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
+	from := ` FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.stage <> ?` + cond
+	a := append([]any{micros(now), string(escudo.StageClosed)}, args...)
+	if err := db.readRow(ctx, `SELECT COUNT(DISTINCT k.case_id)`+from, a...).Scan(&d.Breached); err != nil {
+		return err
+	}
+	var err error
+	d.BreachedClocks, err = db.dashboardClocks(ctx, `SELECT k.case_id, c.reference, c.stage, k.rule, k.due_at`+from+` ORDER BY k.due_at, k.case_id LIMIT ?`, append(a, DashboardListLimit)...)
+	return err
+}
+
+// dueSoonRanges is the due-soon condition on a running clock k: for each
+// configured rule, its deadline within the rule's window from now.
+func (db *DB) dueSoonRanges(now time.Time) (string, []any) {
+	var or []string
+	var args []any
+	for _, r := range db.rules {
+		or = append(or, `(k.rule = ? AND k.due_at < ?)`)
+		args = append(args, r.Name, micros(now.Add(escudo.DueSoonWindow(time.Duration(r.Limit), r.WarnAt))))
+	}
+	if len(or) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
+}
+
+// dashboardDueSoon counts the cases with a clock due soon and lists those
+// clocks, the nearest deadline first.
+func (db *DB) dashboardDueSoon(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
+	soon, soonArgs := db.dueSoonRanges(now)
+	from := ` FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at >= ? AND ` + soon + ` AND c.stage <> ?` + cond
+	a := append(append([]any{micros(now)}, soonArgs...), string(escudo.StageClosed))
+	a = append(a, args...)
+	if err := db.readRow(ctx, `SELECT COUNT(DISTINCT k.case_id)`+from, a...).Scan(&d.DueSoon); err != nil {
+		return err
+	}
+	var err error
+	d.DueSoonClocks, err = db.dashboardClocks(ctx, `SELECT k.case_id, c.reference, c.stage, k.rule, k.due_at`+from+` ORDER BY k.due_at, k.case_id LIMIT ?`, append(a, DashboardListLimit)...)
+	return err
+}
+
+// dashboardUnassigned counts and lists, oldest first, the open cases nobody
+// holds that were declared in imminent danger or run the extraordinary
+// procedure.
+func (db *DB) dashboardUnassigned(ctx context.Context, d *Dashboard, cond string, args []any) error {
+	from := ` FROM cases c WHERE c.assigned_to IS NULL AND c.stage <> ? AND (c.imminent_danger = 1 OR c.procedure = ?)` + cond
+	a := append([]any{string(escudo.StageClosed), string(escudo.ProcedureExtraordinary)}, args...)
+	if err := db.readRow(ctx, `SELECT COUNT(*)`+from, a...).Scan(&d.Unassigned); err != nil {
+		return err
+	}
+	rows, err := db.readQuery(ctx, `SELECT c.id, c.reference, c.stage, c.procedure, c.imminent_danger, c.received_at`+from+` ORDER BY c.received_at, c.id LIMIT ?`, append(a, DashboardListLimit)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c DashboardCase
+		var stage, proc string
+		var danger int
+		var received int64
+		if err := rows.Scan(&c.CaseID, &c.Reference, &stage, &proc, &danger, &received); err != nil {
+			return err
+		}
+		c.Stage, c.Procedure, c.ImminentDanger, c.ReceivedAt = escudo.Stage(stage), escudo.Procedure(proc), danger != 0, fromMicros(received)
+		d.UnassignedCases = append(d.UnassignedCases, c)
+	}
+	return rows.Err()
+}
+
+// dashboardAlerts counts the alerts not yet resolved and finds the oldest
+// still waiting for an acknowledgement.
+func (db *DB) dashboardAlerts(ctx context.Context, d *Dashboard, entity string) error {
+	q := `SELECT COUNT(*), COALESCE(SUM(CASE WHEN acknowledged_at IS NULL THEN 1 ELSE 0 END), 0),
+		MIN(CASE WHEN acknowledged_at IS NULL THEN received_at END) FROM alerts WHERE status <> ?`
+	args := []any{string(escudo.AlertResolved)}
+	if entity != "" {
+		q += ` AND entity = ?`
+		args = append(args, entity)
+	}
+	var oldest sql.NullInt64
+	if err := db.readRow(ctx, q, args...).Scan(&d.OpenAlerts, &d.WaitingAlerts, &oldest); err != nil {
+		return err
+	}
+	d.OldestWaiting = ptrMicros(oldest)
+	return nil
+}
+
+// dashboardWorkload counts each assignee's open cases and those with a
+// breached clock, most loaded first.
+func (db *DB) dashboardWorkload(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
+	byID := map[int64]*PersonLoad{}
+	rows, err := db.readQuery(ctx, `SELECT c.assigned_to, u.display_name, COUNT(*) FROM cases c JOIN users u ON u.id = c.assigned_to
+		WHERE c.stage <> ?`+cond+` GROUP BY c.assigned_to, u.display_name`, append([]any{string(escudo.StageClosed)}, args...)...)
+	if err != nil {
+		return fmt.Errorf("workload: %w", err)
+	}
+	for rows.Next() {
+		var p PersonLoad
+		if err := rows.Scan(&p.UserID, &p.Name, &p.Open); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[p.UserID] = &p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.readQuery(ctx, `SELECT c.assigned_to, COUNT(DISTINCT c.id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
+		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`,
+		append([]any{micros(now), string(escudo.StageClosed)}, args...)...)
+	if err != nil {
+		return fmt.Errorf("overdue workload: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		if p := byID[id]; p != nil {
+			p.Overdue = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range byID {
+		d.Workload = append(d.Workload, *p)
+	}
+	sort.Slice(d.Workload, func(i, j int) bool {
+		a, b := d.Workload[i], d.Workload[j]
+		if a.Open != b.Open {
+			return a.Open > b.Open
+		}
+		if a.Overdue != b.Overdue {
+			return a.Overdue > b.Overdue
+		}
+		return a.Name < b.Name
+	})
+	return nil
+}
+
+// dashboardAging counts each stage's open cases per aging bucket. Only
+// clocks that can be due soon or breached are read (their deadline before
+// the widest due-soon window), each case at its worst; every other open
+// case of the stage is on time.
+func (db *DB) dashboardAging(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
+	totals := map[escudo.Stage]int{}
+	rows, err := db.readQuery(ctx, `SELECT c.stage, COUNT(*) FROM cases c WHERE c.stage <> ?`+cond+` GROUP BY c.stage`,
+		append([]any{string(escudo.StageClosed)}, args...)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		totals[escudo.Stage(s)] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	widest := now
+	for _, r := range db.rules {
+		if until := now.Add(escudo.DueSoonWindow(time.Duration(r.Limit), r.WarnAt)); until.After(widest) {
+			widest = until
+		}
+	}
+	soon, soonArgs := db.dueSoonRanges(now)
+	q := `SELECT s.stage, s.worst, COUNT(*) FROM (SELECT c.stage AS stage, MAX(CASE WHEN k.due_at < ? THEN 3 WHEN k.due_at < ? THEN 2 WHEN ` + soon + ` THEN 1 ELSE 0 END) AS worst
+		FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.stage <> ?` + cond + `
+		GROUP BY k.case_id, c.stage) s WHERE s.worst > 0 GROUP BY s.stage, s.worst`
+	a := append([]any{micros(now.Add(-OverdueLongAfter)), micros(now)}, soonArgs...)
+	a = append(append(a, micros(widest), string(escudo.StageClosed)), args...)
+	rows, err = db.readQuery(ctx, q, a...)
+	if err != nil {
+		return fmt.Errorf("aging: %w", err)
+	}
+	defer rows.Close()
+	late := map[escudo.Stage]*[AgingBuckets]int{}
+	for rows.Next() {
+		var s string
+		var worst, n int
+		if err := rows.Scan(&s, &worst, &n); err != nil {
+			return err
+		}
+		st := escudo.Stage(s)
+		if late[st] == nil {
+			late[st] = &[AgingBuckets]int{}
+		}
+		late[st][worst] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, st := range escudo.Stages {
+		if st == escudo.StageClosed {
+			continue
+		}
+		a := StageAging{Stage: st}
+		if b := late[st]; b != nil {
+			a.Buckets = *b
+		}
+		a.Buckets[AgingOnTime] = max(0, totals[st]-a.Buckets[AgingDueSoon]-a.Buckets[AgingOverdue]-a.Buckets[AgingOverdueLong])
+		d.Aging = append(d.Aging, a)
+	}
+	return nil
+}
+
+// dashboardAck reads the acknowledgement times of the alerts received in
+// the last 30 days, people's alerts and drills apart.
+func (db *DB) dashboardAck(ctx context.Context, d *Dashboard, entity string) error {
+	q := `SELECT type, source, received_at, acknowledged_at FROM alerts WHERE received_at >= ? AND received_at < ?`
+	args := []any{micros(d.AckFrom), micros(d.AckTo)}
+	if entity != "" {
+		q += ` AND entity = ?`
+		args = append(args, entity)
+	}
+	rows, err := db.readQuery(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("acknowledgement times: %w", err)
+	}
+	defer rows.Close()
+	var real, drills []int64 // microseconds; -1 never acknowledged
+	for rows.Next() {
+		var typ, source string
+		var received int64
+		var acked sql.NullInt64
+		if err := rows.Scan(&typ, &source, &received, &acked); err != nil {
+			return err
+		}
+		us := int64(-1)
+		if acked.Valid {
+			us = max(acked.Int64-received, 0)
+		}
+		if typ == string(escudo.AlertTest) || source == string(escudo.SourceDrill) {
+			drills = append(drills, us)
+		} else {
+			real = append(real, us)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	d.Ack, d.AckDrills = ackHistogram(real), ackHistogram(drills)
+	return nil
+}
+
+// ackHistogram bins acknowledgement times (microseconds, -1 for none).
+func ackHistogram(us []int64) AckHistogram {
+	h := AckHistogram{Alerts: len(us), Bins: make([]int, len(AckBins)+1)}
+	var acked []int64
+	within := [2]int{}
+	for _, v := range us {
+		if v < 0 {
+			h.Unacknowledged++
+			continue
+		}
+		acked = append(acked, v)
+		bin := len(AckBins)
+		for i, b := range AckBins {
+			if v <= b.Microseconds() {
+				bin = i
+				break
+			}
+		}
+		h.Bins[bin]++
+		if v <= AckTarget.Microseconds() {
+			within[0]++
+		}
+		if v <= DispatchTarget.Microseconds() {
+			within[1]++
+		}
+	}
+	h.Stats = durationStats(acked)
+	h.WithinAck, h.WithinDispatch = share(within[0], len(acked)), share(within[1], len(acked))
+	return h
+}
