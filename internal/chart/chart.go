@@ -167,14 +167,14 @@ type Columns struct {
 }
 
 // DefaultColumns fits a histogram in 360 × 200 units.
-var DefaultColumns = Columns{Width: 360, Height: 200, Left: 30, Top: 30, Bottom: 34, Gap: 4}
+var DefaultColumns = Columns{Width: 360, Height: 200, Left: 24, Top: 30, Bottom: 34, Gap: 4}
 
 // Histogram lays out one column per bin on a scale from 0 to the largest
-// count rounded up, each column's count above it, bin labels below (on two
-// lines when they hold a space) and each marker as a vertical line between
+// count rounded up, each column's count above it, its label below and the
+// axis title under the labels, and each marker as a vertical line between
 // its bin and the next, labelled at the top. Every column is of series 0;
 // markers alternate their label's height so two close ones stay legible.
-func (c Columns) Histogram(bins []Bin, markers []Marker) SVG {
+func (c Columns) Histogram(bins []Bin, markers []Marker, axisTitle string) SVG {
 	s := SVG{Width: c.Width, Height: c.Height}
 	most := 0
 	for _, b := range bins {
@@ -198,11 +198,10 @@ func (c Columns) Histogram(bins []Bin, markers []Marker) SVG {
 			s.Rects = append(s.Rects, Rect{X: round(x + c.Gap/2), Y: round(base - h), W: round(colW - c.Gap), H: round(h), Series: 0})
 		}
 		s.Texts = append(s.Texts, Text{X: mid, Y: round(base - float64(b.Count)*scale - 3), Anchor: "middle", S: strconv.Itoa(b.Count), Kind: "value"})
-		first, second := splitLabel(b.Label)
-		s.Texts = append(s.Texts, Text{X: mid, Y: round(base + 14), Anchor: "middle", S: first, Kind: "label"})
-		if second != "" {
-			s.Texts = append(s.Texts, Text{X: mid, Y: round(base + 27), Anchor: "middle", S: second, Kind: "label"})
-		}
+		s.Texts = append(s.Texts, Text{X: mid, Y: round(base + 14), Anchor: "middle", S: b.Label, Kind: "label"})
+	}
+	if axisTitle != "" {
+		s.Texts = append(s.Texts, Text{X: round(c.Left + (c.Width-c.Left)/2), Y: round(base + 28), Anchor: "middle", S: axisTitle, Kind: "tick"})
 	}
 	for i, m := range markers {
 		if m.After < 0 || m.After >= len(bins) {
@@ -214,17 +213,6 @@ func (c Columns) Histogram(bins []Bin, markers []Marker) SVG {
 	}
 	s.Lines = append(s.Lines, Line{X1: c.Left, Y1: base, X2: c.Width, Y2: base, Kind: "axis"})
 	return s
-}
-
-// splitLabel breaks a bin label at its first space, for two short lines
-// under a narrow column.
-func splitLabel(s string) (string, string) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
 }
 
 // round keeps one decimal: enough for a view box, and short in the page.

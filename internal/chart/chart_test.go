@@ -76,9 +76,9 @@ func TestHBars(t *testing.T) {
 }
 
 func TestHistogram(t *testing.T) {
-	c := Columns{Width: 240, Height: 140, Left: 40, Top: 20, Bottom: 20, Gap: 10}
+	c := Columns{Width: 240, Height: 150, Left: 40, Top: 20, Bottom: 30, Gap: 10}
 	// Four columns of 50 units; tallest 4 → scale 5 over 100 units: 20 a count.
-	s := c.Histogram([]Bin{{"0–15 s", 4}, {"15–64 s", 1}, {"> 64 s", 0}, {"sin", 2}}, []Marker{{0, "15 s"}, {1, "64 s"}, {9, "fuera"}})
+	s := c.Histogram([]Bin{{"0–15", 4}, {"15–64", 1}, {"> 64", 0}, {"sin", 2}}, []Marker{{0, "15 s"}, {1, "64 s"}, {9, "fuera"}}, "segundos")
 	want := []Rect{
 		{X: 45, Y: 40, W: 40, H: 80},
 		{X: 95, Y: 100, W: 40, H: 20},
@@ -95,7 +95,7 @@ func TestHistogram(t *testing.T) {
 	}
 	for _, x := range s.Texts {
 		switch x.Kind {
-		case "target", "label":
+		case "target", "label", "tick":
 			labels = append(labels, fmt.Sprintf("%s@%v,%v", x.S, x.X, x.Y))
 		}
 	}
@@ -104,7 +104,7 @@ func TestHistogram(t *testing.T) {
 	if got := fmt.Sprint(targets); got != "[x=90 16–120 x=140 16–120]" {
 		t.Errorf("targets %s", got)
 	}
-	if got := fmt.Sprint(labels); got != "[0–15@65,134 s@65,147 15–64@115,134 s@115,147 >@165,134 64 s@165,147 sin@215,134 15 s@90,12 64 s@140,25]" {
+	if got := fmt.Sprint(labels); got != "[0@36,124 1@36,104 2@36,84 3@36,64 4@36,44 5@36,24 0–15@65,134 15–64@115,134 > 64@165,134 sin@215,134 segundos@140,148 15 s@90,12 64 s@140,25]" {
 		t.Errorf("labels %s", got)
 	}
 }

@@ -212,19 +212,32 @@ func agingChart(p *web.Page, aging []store.StageAging) (svgChart, []agingRow, ag
 func ackChart(p *web.Page, d *store.Dashboard) (svgChart, []ackRow) {
 	var bins []chart.Bin
 	var rows []ackRow
+	// The columns are labelled in seconds alone, to fit a phone's width;
+	// the table names each interval in words.
 	for i, n := range d.Ack.Bins {
-		label := p.T("dash.ack_bin." + strconv.Itoa(i))
-		bins = append(bins, chart.Bin{Label: label, Count: n})
-		rows = append(rows, ackRow{Label: label, Alerts: n, Drills: d.AckDrills.Bins[i]})
+		bins = append(bins, chart.Bin{Label: ackBinLabel(i), Count: n})
+		rows = append(rows, ackRow{Label: p.T("dash.ack_bin." + strconv.Itoa(i)), Alerts: n, Drills: d.AckDrills.Bins[i]})
 	}
 	rows = append(rows, ackRow{Label: p.T("dash.ack_never"), Alerts: d.Ack.Unacknowledged, Drills: d.AckDrills.Unacknowledged})
 	// The targets end the third and the fifth bins (store.AckBins).
 	markers := []chart.Marker{{After: 2, Label: p.T("dash.target_ack")}, {After: 4, Label: p.T("dash.target_dispatch")}}
-	c := svgChart{ID: "chart-ack", Class: "ack", Title: p.T("dash.ack_title"), SVG: chart.DefaultColumns.Histogram(bins, markers),
+	c := svgChart{ID: "chart-ack", Class: "ack", Title: p.T("dash.ack_title"), SVG: chart.DefaultColumns.Histogram(bins, markers, p.T("dash.ack_axis")),
 		Legend: []legendItem{{0, p.T("dash.ack_legend")}}}
 	c.Desc = p.T("dash.ack_desc", "Alerts", d.Ack.Alerts, "Acked", d.Ack.Stats.Count, "Within", percent(d.Ack.WithinAck),
 		"WithinDispatch", percent(d.Ack.WithinDispatch), "Never", d.Ack.Unacknowledged)
 	return c, rows
+}
+
+// ackBinLabel is bin i of store.AckBins in seconds: "10–15", "> 300".
+func ackBinLabel(i int) string {
+	secs := func(d time.Duration) int { return int(d / time.Second) }
+	switch {
+	case i >= len(store.AckBins):
+		return "> " + strconv.Itoa(secs(store.AckBins[len(store.AckBins)-1]))
+	case i == 0:
+		return "0–" + strconv.Itoa(secs(store.AckBins[0]))
+	}
+	return strconv.Itoa(secs(store.AckBins[i-1])) + "–" + strconv.Itoa(secs(store.AckBins[i]))
 }
 
 // short cuts a label to n characters for the chart's narrow label column;
