@@ -110,34 +110,93 @@ type Dashboard struct {
 }
 
 // Dashboard gathers the coordinator's figures for the filter's entity.
-// Each figure is its own read; they run side by side on the read pool, so
-// the page costs about its slowest query.
+// The figures of cases (clocks, unassigned cases, workload, aging) count
+// over every open case and clock: they are reused for BacklogFiguresTTL
+// like the backlog board's, and recounted at once after any change of a
+// case on this node. The alerts waiting now and the response times are read
+// each time (index ranges of a few rows). Each figure is its own read; they
+// run side by side on the read pool, so a recount costs about its slowest
+// query.
 func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, error) {
 	now := db.Now()
-	d := &Dashboard{At: now, AckTo: now, AckFrom: now.AddDate(0, 0, -30)}
+	d := &Dashboard{AckTo: now, AckFrom: now.AddDate(0, 0, -30)}
+	cases, err := db.dashFigures.get(f.Entity, now, db.backlogFigures.gen.Load(), func() (*Dashboard, error) {
+		return db.dashboardCases(ctx, f, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.At, d.Breached, d.BreachedClocks, d.DueSoon, d.DueSoonClocks = cases.At, cases.Breached, cases.BreachedClocks, cases.DueSoon, cases.DueSoonClocks
+	d.Unassigned, d.UnassignedCases, d.Workload, d.Aging = cases.Unassigned, cases.UnassignedCases, cases.Workload, cases.Aging
+	if err := runAll(
+		func() error { return db.dashboardAlerts(ctx, d, f.Entity) },
+		func() error { return db.dashboardAck(ctx, d, f.Entity) },
+	); err != nil {
+		return nil, fmt.Errorf("store: dashboard: %w", err)
+	}
+	return d, nil
+}
+
+// dashboardCases counts the figures of cases for the filter.
+func (db *DB) dashboardCases(ctx context.Context, f DashboardFilter, now time.Time) (*Dashboard, error) {
+	d := &Dashboard{At: now}
 	var cond string
 	var args []any
 	if f.Entity != "" {
 		cond, args = ` AND c.entity_bidx = ?`, []any{db.Keys.BlindIndex("entity", f.Entity)}
 	}
-	parts := []func() error{
+	if err := runAll(
 		func() error { return db.dashboardBreached(ctx, d, now, cond, args) },
 		func() error { return db.dashboardDueSoon(ctx, d, now, cond, args) },
 		func() error { return db.dashboardUnassigned(ctx, d, cond, args) },
-		func() error { return db.dashboardAlerts(ctx, d, f.Entity) },
 		func() error { return db.dashboardWorkload(ctx, d, now, cond, args) },
 		func() error { return db.dashboardAging(ctx, d, now, cond, args) },
-		func() error { return db.dashboardAck(ctx, d, f.Entity) },
+	); err != nil {
+		return nil, fmt.Errorf("store: dashboard: %w", err)
 	}
+	return d, nil
+}
+
+// runAll runs the reads side by side and joins their errors.
+func runAll(parts ...func() error) error {
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, p := range parts {
 		wg.Go(func() { errs[i] = p() })
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("store: dashboard: %w", err)
+	return errors.Join(errs...)
+}
+
+// dashboardCache keeps the last figures of cases per entity ("" for all).
+// One caller recounts while the others wait for its result.
+type dashboardCache struct {
+	mu   sync.Mutex
+	figs map[string]dashboardEntry
+}
+
+type dashboardEntry struct {
+	at  time.Time
+	gen uint64
+	d   *Dashboard
+}
+
+// get returns the entity's figures, recounting with compute when they are
+// older than BacklogFiguresTTL or a case changed since (gen moved).
+func (c *dashboardCache) get(entity string, now time.Time, gen uint64, compute func() (*Dashboard, error)) (*Dashboard, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.figs[entity]; ok && e.gen == gen && !now.Before(e.at) && now.Sub(e.at) < BacklogFiguresTTL {
+		return e.d, nil
 	}
+	d, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	if c.figs == nil || len(c.figs) > 64 {
+		c.figs = map[string]dashboardEntry{}
+	}
+	c.figs[entity] = dashboardEntry{at: now, gen: gen, d: d}
 	return d, nil
 }
 
@@ -166,7 +225,13 @@ func (db *DB) dashboardClocks(ctx context.Context, q string, args ...any) ([]Das
 func (db *DB) dashboardBreached(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
 	from := ` FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.stage <> ?` + cond
 	a := append([]any{micros(now), string(escudo.StageClosed)}, args...)
-	if err := db.readRow(ctx, `SELECT COUNT(DISTINCT k.case_id)`+from, a...).Scan(&d.Breached); err != nil {
+	count, countArgs := `SELECT COUNT(DISTINCT k.case_id)`+from, a
+	if cond == "" {
+		// Closing a case stops its clocks, so the country's count needs no
+		// join: the running-clock index alone.
+		count, countArgs = `SELECT COUNT(DISTINCT k.case_id) FROM case_clocks k WHERE k.stopped_at IS NULL AND k.due_at < ?`, a[:1]
+	}
+	if err := db.readRow(ctx, count, countArgs...).Scan(&d.Breached); err != nil {
 		return err
 	}
 	var err error
@@ -196,7 +261,12 @@ func (db *DB) dashboardDueSoon(ctx context.Context, d *Dashboard, now time.Time,
 	from := ` FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at >= ? AND ` + soon + ` AND c.stage <> ?` + cond
 	a := append(append([]any{micros(now)}, soonArgs...), string(escudo.StageClosed))
 	a = append(a, args...)
-	if err := db.readRow(ctx, `SELECT COUNT(DISTINCT k.case_id)`+from, a...).Scan(&d.DueSoon); err != nil {
+	count, countArgs := `SELECT COUNT(DISTINCT k.case_id)`+from, a
+	if cond == "" {
+		count = `SELECT COUNT(DISTINCT k.case_id) FROM case_clocks k WHERE k.stopped_at IS NULL AND k.due_at >= ? AND ` + soon
+		countArgs = append([]any{micros(now)}, soonArgs...)
+	}
+	if err := db.readRow(ctx, count, countArgs...).Scan(&d.DueSoon); err != nil {
 		return err
 	}
 	var err error
@@ -208,8 +278,8 @@ func (db *DB) dashboardDueSoon(ctx context.Context, d *Dashboard, now time.Time,
 // holds that were declared in imminent danger or run the extraordinary
 // procedure.
 func (db *DB) dashboardUnassigned(ctx context.Context, d *Dashboard, cond string, args []any) error {
-	from := ` FROM cases c WHERE c.assigned_to IS NULL AND c.stage <> ? AND (c.imminent_danger = 1 OR c.procedure = ?)` + cond
-	a := append([]any{string(escudo.StageClosed), string(escudo.ProcedureExtraordinary)}, args...)
+	from := ` FROM cases c WHERE c.assigned_to IS NULL AND c.stage <> 'closed' AND (c.imminent_danger = 1 OR c.procedure = 'extraordinary')` + cond
+	a := args
 	if err := db.readRow(ctx, `SELECT COUNT(*)`+from, a...).Scan(&d.Unassigned); err != nil {
 		return err
 	}

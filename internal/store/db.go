@@ -99,6 +99,7 @@ type DB struct {
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
 	backlogFigures  figuresCache
+	dashFigures     dashboardCache
 	wal             *walCheckpointer // SQLite only
 	writeStmts      *stmtCache       // SQLite only (prepared.go)
 	readStmts       *stmtCache
