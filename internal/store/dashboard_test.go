@@ -176,6 +176,20 @@ func TestDashboard(t *testing.T) {
 				}
 			})
 		}
+
+		// The figures of cases are reused: a change shows once they are
+		// store.DashboardRecountAfter old; alerts show at once.
+		must(db.AssignCase(ctx, c5, ana.ID, ""))
+		raise("GRO", 0, escudo.AlertPanic, escudo.SourceDevice, 0)
+		clock.Set(now.Add(store.DashboardRecountAfter - time.Second))
+		d, err := db.Dashboard(ctx, store.DashboardFilter{})
+		if err != nil || d.Unassigned != 1 || d.OpenAlerts != 9 || !d.At.Equal(now) {
+			t.Fatalf("right after a change: unassigned %d, alerts %d, figures of %v (%v)", d.Unassigned, d.OpenAlerts, d.At, err)
+		}
+		clock.Set(now.Add(store.DashboardRecountAfter))
+		if d, err = db.Dashboard(ctx, store.DashboardFilter{}); err != nil || d.Unassigned != 0 || loads(d) != "[ana:3/2 beto:2/1]" {
+			t.Fatalf("after %s: unassigned %d, workload %s (%v)", store.DashboardRecountAfter, d.Unassigned, loads(d), err)
+		}
 	})
 }
 
