@@ -38,7 +38,13 @@ func seededSite(tb testing.TB, db *store.DB, clock *demo.Clock, cases int) (*Ser
 // loginCookie signs in through the form and returns the session cookie.
 func loginCookie(tb testing.TB, srv *Server, username string) *http.Cookie {
 	tb.Helper()
-	form := url.Values{"username": {username}, "password": {demoPassword}}
+	return loginWith(tb, srv, username, demoPassword)
+}
+
+// loginWith signs username in with password and returns the session cookie.
+func loginWith(tb testing.TB, srv *Server, username, password string) *http.Cookie {
+	tb.Helper()
+	form := url.Values{"username": {username}, "password": {password}}
 	r := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()

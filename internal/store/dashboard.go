@@ -119,8 +119,9 @@ type Dashboard struct {
 // Dashboard gathers the coordinator's figures for the filter's entity.
 // The figures of cases (clocks, unassigned cases, workload, aging) count
 // over every open case and clock: they are reused for BacklogFiguresTTL
-// like the backlog board's, and recounted after a change of a case on this
-// node once they are DashboardRecountAfter old. The alerts waiting now and the response times are read
+// like the backlog board's, or until a change of a case on this node once
+// they are DashboardRecountAfter old, and then recounted behind the figures
+// served (dashboardCache); Dashboard.At says when they were counted. The alerts waiting now and the response times are read
 // each time (index ranges of a few rows). Each figure is its own read; they
 // run side by side on the read pool, so a recount costs about its slowest
 // query.
@@ -131,7 +132,7 @@ func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, err
 	if f.Fresh {
 		db.dashFigures.forget(f.Entity)
 	}
-	cases, err := db.dashFigures.get(f.Entity, now, gen, func() (*Dashboard, error) {
+	cases, err := db.dashFigures.get(ctx, f.Entity, now, gen, func(ctx context.Context) (*Dashboard, error) {
 		return db.dashboardCases(ctx, f, now)
 	})
 	if err != nil {
@@ -180,45 +181,91 @@ func runAll(parts ...func() error) error {
 }
 
 // dashboardCache keeps the last figures of cases per entity ("" for all).
-// One caller recounts while the others wait for its result.
+// Figures past their time are still served while one recount runs behind
+// them, so a view never waits for a recount (about 0.35 s at 100,000
+// cases) unless there are none yet or they are older than DashboardStaleFor.
 type dashboardCache struct {
-	mu   sync.Mutex
-	figs map[string]dashboardEntry
+	mu         sync.Mutex
+	figs       map[string]*dashboardEntry
+	refreshing sync.WaitGroup // recounts running behind served figures
 }
 
 type dashboardEntry struct {
-	at  time.Time
-	gen uint64
-	d   *Dashboard
+	at   time.Time
+	gen  uint64
+	d    *Dashboard
+	busy bool // a recount of this entity is running
+}
+
+// DashboardStaleFor is the oldest the dashboard's figures of cases are
+// served while they are recounted; older ones are recounted before the page
+// is answered.
+const DashboardStaleFor = 5 * time.Minute
+
+// get returns the entity's figures. They are current while younger than
+// BacklogFiguresTTL, and, when a case changed since (gen moved), younger
+// than DashboardRecountAfter; past that and younger than DashboardStaleFor
+// they are served as they are while compute recounts them behind; with none
+// or older ones, get waits for compute.
+func (c *dashboardCache) get(ctx context.Context, entity string, now time.Time, gen uint64, compute func(context.Context) (*Dashboard, error)) (*Dashboard, error) {
+	c.mu.Lock()
+	e := c.figs[entity]
+	if e != nil && !now.Before(e.at) {
+		age := now.Sub(e.at)
+		if age < BacklogFiguresTTL && (e.gen == gen || age < DashboardRecountAfter) {
+			c.mu.Unlock()
+			return e.d, nil
+		}
+		if age < DashboardStaleFor {
+			if !e.busy {
+				e.busy = true
+				c.refreshing.Add(1)
+				go c.recount(context.WithoutCancel(ctx), entity, now, gen, e, compute)
+			}
+			c.mu.Unlock()
+			return e.d, nil
+		}
+	}
+	c.mu.Unlock()
+	d, err := compute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.put(entity, &dashboardEntry{at: now, gen: gen, d: d})
+	return d, nil
+}
+
+// recount replaces stale figures; a failure leaves them, and the next view
+// tries again.
+func (c *dashboardCache) recount(ctx context.Context, entity string, now time.Time, gen uint64, stale *dashboardEntry, compute func(context.Context) (*Dashboard, error)) {
+	defer c.refreshing.Done()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	d, err := compute(ctx)
+	if err != nil {
+		c.mu.Lock()
+		stale.busy = false
+		c.mu.Unlock()
+		return
+	}
+	c.put(entity, &dashboardEntry{at: now, gen: gen, d: d})
+}
+
+func (c *dashboardCache) put(entity string, e *dashboardEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.figs == nil || len(c.figs) > 64 {
+		c.figs = map[string]*dashboardEntry{}
+	}
+	if old := c.figs[entity]; old == nil || !e.at.Before(old.at) {
+		c.figs[entity] = e
+	}
 }
 
 func (c *dashboardCache) forget(entity string) {
 	c.mu.Lock()
 	delete(c.figs, entity)
 	c.mu.Unlock()
-}
-
-// get returns the entity's figures, recounting with compute when they are
-// older than BacklogFiguresTTL, or older than DashboardRecountAfter when a
-// case changed since (gen moved).
-func (c *dashboardCache) get(entity string, now time.Time, gen uint64, compute func() (*Dashboard, error)) (*Dashboard, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.figs[entity]; ok && !now.Before(e.at) {
-		age := now.Sub(e.at)
-		if age < BacklogFiguresTTL && (e.gen == gen || age < DashboardRecountAfter) {
-			return e.d, nil
-		}
-	}
-	d, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	if c.figs == nil || len(c.figs) > 64 {
-		c.figs = map[string]dashboardEntry{}
-	}
-	c.figs[entity] = dashboardEntry{at: now, gen: gen, d: d}
-	return d, nil
 }
 
 func (db *DB) dashboardClocks(ctx context.Context, q string, args ...any) ([]DashboardClock, error) {

@@ -228,6 +228,7 @@ func ValidateInfoAnswerRestarts(rules []escudo.ClockRule, names []string) error 
 // Close writes the refusals still being counted and signs a last
 // checkpoint of what this process appended, then closes the connections.
 func (db *DB) Close() error {
+	db.dashFigures.refreshing.Wait()
 	db.FinishAudit()
 	var err error
 	db.writeStmts.close()
