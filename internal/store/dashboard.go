@@ -392,18 +392,39 @@ func (db *DB) dashboardAlerts(ctx context.Context, d *Dashboard, entity string) 
 // breached clock, most loaded first.
 func (db *DB) dashboardWorkload(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
 	byID := map[int64]*PersonLoad{}
-	rows, err := db.readQuery(ctx, `SELECT c.assigned_to, u.display_name, COUNT(*) FROM cases c JOIN users u ON u.id = c.assigned_to
-		WHERE c.stage <> ?`+cond+` GROUP BY c.assigned_to, u.display_name`, append([]any{string(escudo.StageClosed)}, args...)...)
+	// Grouped along the assignee index; the names are joined after, on the
+	// few groups rather than on every case.
+	rows, err := db.readQuery(ctx, `SELECT c.assigned_to, COUNT(*) FROM cases c
+		WHERE c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`, append([]any{string(escudo.StageClosed)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("workload: %w", err)
 	}
 	for rows.Next() {
 		var p PersonLoad
-		if err := rows.Scan(&p.UserID, &p.Name, &p.Open); err != nil {
+		if err := rows.Scan(&p.UserID, &p.Open); err != nil {
 			rows.Close()
 			return err
 		}
 		byID[p.UserID] = &p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.readQuery(ctx, `SELECT id, display_name FROM users`)
+	if err != nil {
+		return fmt.Errorf("workload names: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		if p := byID[id]; p != nil {
+			p.Name = name
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

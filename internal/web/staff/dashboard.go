@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"escudo"
 	"escudo/internal/chart"
 	"escudo/internal/store"
 	"escudo/internal/web"
@@ -61,19 +60,18 @@ type legendItem struct {
 }
 
 type dashClock struct {
-	ID                   int64
-	Reference, Stage     string
-	Clock, Due, DueISO   string
-	Left                 string
-	Overdue, Extra, Long bool
+	ID                 int64
+	Reference, Stage   string
+	Clock, Due, DueISO string
+	Left               string
+	Overdue, Long      bool
 }
 
 type dashCase struct {
-	ID                      int64
-	Reference, Stage, Why   string
-	Received, ReceivedISO   string
-	Age                     string
-	Extraordinary, Imminent bool
+	ID                    int64
+	Reference, Stage, Why string
+	Received, ReceivedISO string
+	Age                   string
 }
 
 type agingRow struct {
@@ -138,8 +136,7 @@ func (s *server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 			why = "dash.why_imminent"
 		}
 		d.Unassigned = append(d.Unassigned, dashCase{ID: c.CaseID, Reference: c.Reference, Stage: p.T("stage." + string(c.Stage)),
-			Why: p.T(why), Received: p.Time(c.ReceivedAt), ReceivedISO: p.ISO(c.ReceivedAt), Age: p.Dur(dash.At.Sub(c.ReceivedAt)),
-			Extraordinary: c.Procedure == escudo.ProcedureExtraordinary, Imminent: c.ImminentDanger})
+			Why: p.T(why), Received: p.Time(c.ReceivedAt), ReceivedISO: p.ISO(c.ReceivedAt), Age: p.Dur(p.Now.Sub(c.ReceivedAt))})
 	}
 	if dash.OldestWaiting != nil {
 		d.OldestWaiting = waited(p, dash.At.Sub(*dash.OldestWaiting))
