@@ -490,38 +490,46 @@ func (db *DB) dashboardAging(ctx context.Context, d *Dashboard, now time.Time, c
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	widest := now
-	for _, r := range db.rules {
-		if until := now.Add(escudo.DueSoonWindow(time.Duration(r.Limit), r.WarnAt)); until.After(widest) {
-			widest = until
-		}
-	}
+	// Two passes, each over the clocks it needs: a breached case is
+	// overdue by its earliest deadline; a case due soon has a clock in its
+	// window and none breached.
 	soon, soonArgs := db.dueSoonRanges(now)
-	q := `SELECT s.stage, s.worst, COUNT(*) FROM (SELECT c.stage AS stage, MAX(CASE WHEN k.due_at < ? THEN 3 WHEN k.due_at < ? THEN 2 WHEN ` + soon + ` THEN 1 ELSE 0 END) AS worst
-		FROM case_clocks k JOIN cases c ON c.id = k.case_id WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.stage <> ?` + cond + `
-		GROUP BY k.case_id, c.stage) s WHERE s.worst > 0 GROUP BY s.stage, s.worst`
-	a := append([]any{micros(now.Add(-OverdueLongAfter)), micros(now)}, soonArgs...)
-	a = append(append(a, micros(widest), string(escudo.StageClosed)), args...)
-	rows, err = db.readQuery(ctx, q, a...)
-	if err != nil {
-		return fmt.Errorf("aging: %w", err)
-	}
-	defer rows.Close()
 	late := map[escudo.Stage]*[AgingBuckets]int{}
-	for rows.Next() {
-		var s string
-		var worst, n int
-		if err := rows.Scan(&s, &worst, &n); err != nil {
+	for _, p := range []struct {
+		q    string
+		args []any
+	}{
+		{`SELECT c.stage, b.worst, COUNT(*) FROM
+			(SELECT k.case_id AS case_id, CASE WHEN MIN(k.due_at) < ? THEN 3 ELSE 2 END AS worst FROM case_clocks k
+			WHERE k.stopped_at IS NULL AND k.due_at < ? GROUP BY k.case_id) b
+			JOIN cases c ON c.id = b.case_id WHERE c.stage <> ?` + cond + ` GROUP BY c.stage, b.worst`,
+			append([]any{micros(now.Add(-OverdueLongAfter)), micros(now), string(escudo.StageClosed)}, args...)},
+		{`SELECT c.stage, 1, COUNT(DISTINCT k.case_id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
+			WHERE k.stopped_at IS NULL AND k.due_at >= ? AND ` + soon + ` AND c.stage <> ?` + cond + `
+			AND NOT EXISTS (SELECT 1 FROM case_clocks b WHERE b.case_id = k.case_id AND b.stopped_at IS NULL AND b.due_at < ?) GROUP BY c.stage`,
+			append(append(append(append([]any{micros(now)}, soonArgs...), string(escudo.StageClosed)), args...), micros(now))},
+	} {
+		rows, err := db.readQuery(ctx, p.q, p.args...)
+		if err != nil {
+			return fmt.Errorf("aging: %w", err)
+		}
+		for rows.Next() {
+			var s string
+			var worst, n int
+			if err := rows.Scan(&s, &worst, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			st := escudo.Stage(s)
+			if late[st] == nil {
+				late[st] = &[AgingBuckets]int{}
+			}
+			late[st][worst] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		st := escudo.Stage(s)
-		if late[st] == nil {
-			late[st] = &[AgingBuckets]int{}
-		}
-		late[st][worst] = n
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, st := range escudo.Stages {
 		if st == escudo.StageClosed {
