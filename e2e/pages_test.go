@@ -154,13 +154,13 @@ func TestEveryRoleHasAFirstPage(t *testing.T) {
 				{"auditoria", "#audit-result", "/audit"},
 				{"consejo", "#start-heading", "/start"},
 				{"junta", "#mine", "/queue"},
-				{"coordinacion", "#mine", "/queue"},
+				{"coordinacion", "#dash-counts", "/dashboard"},
 			}
 			if size.w < 600 {
 				// Sign-ins from one address are rate limited: on the phone,
 				// the pages with the most on them.
 				roles = roles[2:4:4]
-				roles = append(roles, struct{ user, sel, path string }{"coordinacion", "#mine", "/queue"})
+				roles = append(roles, struct{ user, sel, path string }{"coordinacion", "#dash-counts", "/dashboard"})
 			}
 			for _, c := range roles {
 				if got := signIn(ctx, t, srv, c.user, c.sel); got != c.path {

@@ -41,6 +41,7 @@ const (
 	AlertRespond       Action = "alert.respond"
 	DrillRun           Action = "drill.run" // test alerts through the whole chain, and their results
 	StatsRead          Action = "stats.read"
+	DashboardRead      Action = "dashboard.read" // the coordination's dashboard: counts, workload, response times
 	UserManage         Action = "user.manage"
 	AuditRead          Action = "audit.read"
 	AuditExport        Action = "audit.export"
@@ -51,7 +52,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, UserManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user

@@ -31,6 +31,10 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //   - External reviewers reach only what a beneficiary's consent record names.
 //   - Beneficiaries see all of their own case and control its consent.
 //   - Auditors verify the audit log and read statistics, never case data.
+//   - The dashboard (breaches, unassigned urgent cases, workload per
+//     person, response times) is the coordination's: it is how the
+//     coordinator redistributes work, and the workload of named colleagues
+//     is not every analyst's or operator's business.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -68,6 +72,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
 		DrillRun: r(Any, noFields), StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
+		DashboardRead: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields),

@@ -93,6 +93,10 @@ func seedConsole(ctx context.Context, db *store.DB, clock *Clock, users map[stri
 		return &escudo.AlertInput{DeviceID: out.Devices[i].ID, PersonID: who[i].ID, Source: escudo.SourceDevice}
 	}
 
+	if err := seedResponseHistory(ctx, db, clock, duty, out.Devices, who, now); err != nil {
+		return nil, err
+	}
+
 	// Closed last week: help sent and arrived (acknowledged after 12 s,
 	// dispatched after 2 min).
 	t := now.Add(-6*24*time.Hour - 5*time.Hour)
@@ -191,6 +195,74 @@ func closeRequestAlert(ctx context.Context, db *store.DB, duty *escudo.User, per
 		}
 		if _, err := db.ResolveAlert(dctx, a.ID, escudo.OutcomeOther, "Canalizada al procedimiento extraordinario."); err != nil {
 			return fmt.Errorf("demo: close request alert: %w", err)
+		}
+	}
+	return nil
+}
+
+// historyAcks are the acknowledgement delays, in seconds, of the demo's
+// past month of alerts, in the order they arrive: most within the 15 s
+// target, some between it and 64 s, a few later (a night shift, a busy
+// desk), so the dashboard's response chart shows what a real month would.
+var historyAcks = []int{4, 7, 11, 3, 9, 14, 6, 22, 8, 5, 13, 41, 2, 10, 7, 95, 12, 6, 18, 9, 4, 58, 11, 8, 190, 5, 14, 27, 3, 7, 12, 420, 6, 9, 33, 10}
+
+// seedResponseHistory stores a month of closed alerts from the demo's
+// devices, about one a day, each acknowledged after its historyAcks delay
+// and closed minutes later, and a weekly drill of every device: what the
+// dashboard's acknowledgement times are drawn from.
+func seedResponseHistory(ctx context.Context, db *store.DB, clock *Clock, duty context.Context, devices []*escudo.Device, who []*escudo.Person, now time.Time) error {
+	raise := func(at time.Time, in *escudo.AlertInput, entity string) (int64, error) {
+		clock.Set(at)
+		in.ReceivedAt = at
+		it := &store.NewAlert{In: in, Entity: entity}
+		if err := db.WithTx(ctx, true, func(tx *store.Tx) error { return tx.InsertAlerts(ctx, []*store.NewAlert{it}, 0) }); err != nil {
+			return 0, fmt.Errorf("demo: raise past alert: %w", err)
+		}
+		return it.Alert.ID, nil
+	}
+	types := []escudo.AlertType{escudo.AlertPanic, escudo.AlertPanic, escudo.AlertAlarm, escudo.AlertPanic, escudo.AlertTamper}
+	start := now.Add(-29 * 24 * time.Hour)
+	step := 27 * 24 * time.Hour / time.Duration(len(historyAcks))
+	for i, secs := range historyAcks {
+		// Spread over the day as well as over the month.
+		at := start.Add(time.Duration(i)*step + time.Duration(i*7%24)*time.Hour)
+		d := i % len(devices)
+		id, err := raise(at, &escudo.AlertInput{DeviceID: devices[d].ID, PersonID: who[d].ID, Source: escudo.SourceDevice, Type: types[d]}, who[d].Entity)
+		if err != nil {
+			return err
+		}
+		clock.Set(at.Add(time.Duration(secs) * time.Second))
+		if _, err := db.AcknowledgeAlert(duty, id); err != nil {
+			return fmt.Errorf("demo: acknowledge past alert: %w", err)
+		}
+		outcome, note := escudo.OutcomeFalseAlarm, "Activación accidental; la persona lo confirmó con su palabra de seguridad."
+		if i%4 == 0 {
+			clock.Set(at.Add(time.Duration(secs)*time.Second + 90*time.Second))
+			if _, err := db.DispatchAlert(duty, id, escudo.Dispatch{Agency: "Policía Estatal", Unit: fmt.Sprintf("Patrulla %d", 100+i)}); err != nil {
+				return fmt.Errorf("demo: dispatch past alert: %w", err)
+			}
+			outcome, note = escudo.OutcomeAttended, "La patrulla llegó; la persona está a salvo."
+		}
+		clock.Set(at.Add(time.Duration(secs)*time.Second + 25*time.Minute))
+		if _, err := db.ResolveAlert(duty, id, outcome, note); err != nil {
+			return fmt.Errorf("demo: close past alert: %w", err)
+		}
+	}
+	// Weekly drills, acknowledged after 6 to 20 s.
+	for w := range 4 {
+		at := now.Add(-time.Duration(28-7*w)*24*time.Hour - 3*time.Hour)
+		d := w % len(devices)
+		id, err := raise(at, &escudo.AlertInput{DeviceID: devices[d].ID, PersonID: who[d].ID, Source: escudo.SourceDrill, Type: escudo.AlertTest}, who[d].Entity)
+		if err != nil {
+			return err
+		}
+		clock.Set(at.Add(time.Duration(6+5*w) * time.Second))
+		if _, err := db.AcknowledgeAlert(duty, id); err != nil {
+			return fmt.Errorf("demo: acknowledge drill: %w", err)
+		}
+		clock.Set(at.Add(2 * time.Minute))
+		if _, err := db.ResolveAlert(duty, id, escudo.OutcomeTestAlert, "Simulacro semanal."); err != nil {
+			return fmt.Errorf("demo: close drill: %w", err)
 		}
 	}
 	return nil

@@ -277,6 +277,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if res.Console, err = seedConsole(ctx, db, clock, users, people, o.Now); err != nil {
 		return nil, err
 	}
+	urgent, receipts, err := seedUnassignedUrgent(ctx, db, clock, users["guardia"], o.Seed, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, urgent...), append(res.Receipts, receipts...)
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {
@@ -341,4 +346,33 @@ func Bulk(reqs []Request, users map[string]*escudo.User) ([]store.BulkRequest, e
 		out[i] = b
 	}
 	return out, nil
+}
+
+// seedUnassignedUrgent files two requests declaring imminent danger in the
+// last hours, by telephone, that nobody has been assigned yet: the duty
+// operator took each call off the console and channelled it to the
+// extraordinary procedure, and the coordinator's dashboard shows them
+// waiting for someone responsible. They are drawn from their own seed, so
+// the rest of the demo stays as it was.
+func seedUnassignedUrgent(ctx context.Context, db *store.DB, clock *Clock, duty *escudo.User, seed uint64, now time.Time) ([]Request, []escudo.Receipt, error) {
+	var out []Request
+	var receipts []escudo.Receipt
+	for i, r := range Generate(seed^0x5eed, 2, now) {
+		at := now.Add(-[]time.Duration{40 * time.Minute, 2*time.Hour + 15*time.Minute}[i]).Truncate(time.Minute)
+		clock.Set(at)
+		c, p := r.Case, r.Person
+		c.ReceivedAt, c.Channel, c.ReferredBy = at, escudo.ChannelHotline, ""
+		c.ImminentDanger, c.Procedure = true, escudo.ProcedureExtraordinary
+		rc, err := db.FileRequest(ctx, &c, &p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo: file urgent request: %w", err)
+		}
+		clock.Set(at.Add(4 * time.Minute))
+		if err := closeRequestAlert(ctx, db, duty, p.ID); err != nil {
+			return nil, nil, err
+		}
+		out, receipts = append(out, Request{Case: c, Person: p, Stage: escudo.StageReception}), append(receipts, *rc)
+	}
+	clock.Set(now)
+	return out, receipts, nil
 }

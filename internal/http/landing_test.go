@@ -19,7 +19,7 @@ func TestEveryRoleLandsOnItsPage(t *testing.T) {
 	want := map[escudo.Role]string{
 		escudo.RoleDuty: "/console", escudo.RoleAdmin: "/admin/users", escudo.RoleAuditor: "/audit",
 		escudo.RoleReception: "/queue", escudo.RoleAnalyst: "/queue", escudo.RoleFollowUp: "/queue",
-		escudo.RoleCoordinator: "/queue", escudo.RoleBoard: "/queue",
+		escudo.RoleCoordinator: "/dashboard", escudo.RoleBoard: "/queue",
 		escudo.RoleCouncil: "/start", escudo.RoleLiaison: "/start", escudo.RoleContractor: "/start",
 		escudo.RoleReviewer: "/start", escudo.RoleBeneficiary: "/start",
 	}

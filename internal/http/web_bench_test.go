@@ -38,7 +38,13 @@ func seededSite(tb testing.TB, db *store.DB, clock *demo.Clock, cases int) (*Ser
 // loginCookie signs in through the form and returns the session cookie.
 func loginCookie(tb testing.TB, srv *Server, username string) *http.Cookie {
 	tb.Helper()
-	form := url.Values{"username": {username}, "password": {demoPassword}}
+	return loginWith(tb, srv, username, demoPassword)
+}
+
+// loginWith signs username in with password and returns the session cookie.
+func loginWith(tb testing.TB, srv *Server, username, password string) *http.Cookie {
+	tb.Helper()
+	form := url.Values{"username": {username}, "password": {password}}
 	r := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
@@ -117,6 +123,16 @@ func TestPageWeight(t *testing.T) {
 			t.Errorf("%s weighs %d bytes, over the %d budget", p.path, total, budget)
 		}
 	}
+	// The coordinator's dashboard: three charts drawn inline, no images.
+	w := get(srv, "/dashboard", loginCookie(t, srv, "coordinacion"))
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="chart-workload"`) || strings.Contains(w.Body.String(), "<img") || strings.Contains(w.Body.String(), "<script") {
+		t.Fatalf("/dashboard: %d", w.Code)
+	}
+	total := w.Body.Len() + css
+	t.Logf("%-14s html %6d B + css %d B = %6d B", "/dashboard", w.Body.Len(), css, total)
+	if total > budget {
+		t.Errorf("/dashboard weighs %d bytes, over the %d budget", total, budget)
+	}
 }
 
 // BenchmarkStaffPages measures the server time of the backlog, the case
@@ -170,6 +186,32 @@ func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
 	// The duty console with the demo's open alerts, as its operator sees it.
 	duty := loginCookie(b, srv, "guardia")
 	b.Run("console", func(b *testing.B) { benchConsolePage(b, srv, duty) })
+	// The coordinator's dashboard, its figures of cases reused between
+	// recounts as they are when serving.
+	coordinator := loginCookie(b, srv, "coordinacion")
+	b.Run("dashboard", func(b *testing.B) { benchPage(b, srv, coordinator, "/dashboard", `id="chart-ack"`) })
+}
+
+// benchPage measures one page and reports its 99th percentile and weight;
+// every answer must be 200 and hold mark.
+func benchPage(b *testing.B, srv *Server, cookie *http.Cookie, path, mark string) {
+	times := make([]time.Duration, 0, b.N)
+	var size int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		w := get(srv, path, cookie)
+		times = append(times, time.Since(start))
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), mark) {
+			b.Fatalf("%s: %d", path, w.Code)
+		}
+		size = w.Body.Len()
+	}
+	b.StopTimer()
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(size), "html-bytes")
 }
 
 func benchConsolePage(b *testing.B, srv *Server, cookie *http.Cookie) {

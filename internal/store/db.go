@@ -99,6 +99,7 @@ type DB struct {
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
 	backlogFigures  figuresCache
+	dashFigures     dashboardCache
 	wal             *walCheckpointer // SQLite only
 	writeStmts      *stmtCache       // SQLite only (prepared.go)
 	readStmts       *stmtCache
@@ -227,6 +228,7 @@ func ValidateInfoAnswerRestarts(rules []escudo.ClockRule, names []string) error 
 // Close writes the refusals still being counted and signs a last
 // checkpoint of what this process appended, then closes the connections.
 func (db *DB) Close() error {
+	db.dashFigures.refreshing.Wait()
 	db.FinishAudit()
 	var err error
 	db.writeStmts.close()

@@ -5,6 +5,10 @@ import (
 	"database/sql"
 )
 
+// WaitDashboardRecounts waits for the dashboard recounts running behind
+// served figures.
+func (db *DB) WaitDashboardRecounts() { db.dashFigures.refreshing.Wait() }
+
 // AuditKey exposes the audit chain key to the tests, which play an attacker
 // who also holds the master key.
 func (db *DB) AuditKey() []byte { return db.auditKey }

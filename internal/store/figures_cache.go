@@ -3,6 +3,7 @@ package store
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"escudo"
@@ -22,9 +23,13 @@ type figuresCache struct {
 	valid bool
 	at    time.Time
 	fig   escudo.Backlog
+	// gen counts invalidations, so other figures computed from cases (the
+	// dashboard's) know when theirs are stale too.
+	gen atomic.Uint64
 }
 
 func (c *figuresCache) invalidate() {
+	c.gen.Add(1)
 	c.mu.Lock()
 	c.valid = false
 	c.mu.Unlock()

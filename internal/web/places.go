@@ -13,6 +13,7 @@ type Place struct {
 
 // Places lists the staff pages in the order a first page offers them.
 var Places = []Place{
+	{"GET /dashboard", "/dashboard", "nav.dashboard", "start.about_dashboard"},
 	{"GET /console", "/console", "nav.console", "start.about_console"},
 	{"GET /queue", "/queue", "nav.queue", "start.about_queue"},
 	{"GET /backlog", "/backlog", "nav.backlog", "start.about_backlog"},
@@ -26,9 +27,10 @@ var Places = []Place{
 // the first one the role is admitted to wins, and /start, which every
 // account may open, is the last resort.
 var landing = map[escudo.Role][]string{
-	escudo.RoleDuty:    {"/console"},
-	escudo.RoleAdmin:   {"/admin/users"},
-	escudo.RoleAuditor: {"/audit"},
+	escudo.RoleCoordinator: {"/dashboard"},
+	escudo.RoleDuty:        {"/console"},
+	escudo.RoleAdmin:       {"/admin/users"},
+	escudo.RoleAuditor:     {"/audit"},
 }
 
 // Landing is where u starts after signing in: the role's own page, else

@@ -1,6 +1,7 @@
-// Package staff serves the mechanism staff's pages: the work queue, the
-// backlog, case lists and search, intake of a request taken by phone or in
-// person, the case page with its actions, and the duty operators' console.
+// Package staff serves the mechanism staff's pages: the coordination's
+// dashboard, the work queue, the backlog, case lists and search, intake of a
+// request taken by phone or in person, the case page with its actions, and
+// the duty operators' console.
 package staff
 
 import (
@@ -15,6 +16,7 @@ type server struct{ *web.Core }
 // permission table through the guard, and the operator console.
 func Register(c *web.Core) {
 	s := &server{c}
+	s.Handle("GET /dashboard", web.Access{Action: access.DashboardRead, EntityList: true}, s.handleDashboard)
 	s.Handle("GET /queue", web.Access{Action: access.CaseList}, s.handleQueue)
 	s.Handle("GET /backlog", web.Access{Action: access.CaseList}, s.handleBacklog)
 	s.Handle("GET /cases", web.Access{Action: access.CaseList}, s.handleCases)
