@@ -2,6 +2,8 @@ package alert
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +67,79 @@ func TestEscalationSweptByAnotherNode(t *testing.T) {
 			t.Fatalf("the second tier (%s) was not paged", f.coord.Username)
 		}
 	})
+}
+
+// infoLog counts the log records of each message.
+type infoLog struct {
+	mu   sync.Mutex
+	msgs map[string]int
+}
+
+func (h *infoLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *infoLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *infoLog) WithGroup(string) slog.Handler            { return h }
+func (h *infoLog) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.msgs[r.Message]++
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *infoLog) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.msgs[msg]
+}
+
+// A running node escalates on its own, through its periodic sweep, an alert
+// another node took after it started, tier after tier, and says so in its
+// log; it stops when its context ends.
+func TestRunningNodeEscalatesAnotherNodesAlert(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.EachPair(t, testdb.Options{Now: clock.Now}, nil, func(t *testing.T, db, other *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		f := setup(t, db, clock)
+		logs := &infoLog{msgs: map[string]int{}}
+		p2, err := New(Options{DB: other, Policy: f.policy, Now: clock.Now, SweepInterval: time.Millisecond, Logger: slog.New(logs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		stopped := make(chan error, 1)
+		go func() { stopped <- p2.Run(rctx) }()
+		a := f.press(t, escudo.AlertPanic, "m-running")
+		tierIs := func(want int) func() bool {
+			return func() bool {
+				got, err := other.FindAlertByID(ctx, a.ID)
+				return err == nil && got.Tier == want
+			}
+		}
+		clock.Advance(15 * time.Second)
+		waitUntil(t, "the first escalation", tierIs(1))
+		clock.Advance(60 * time.Second)
+		waitUntil(t, "the second escalation", tierIs(2))
+		waitUntil(t, "the escalations logged", func() bool { return logs.count("alerts escalated") >= 2 })
+		stop()
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+		if n := logs.count("alerts escalated"); n != 2 {
+			t.Fatalf("%d log records of escalations, want 2", n)
+		}
+		if n := logs.count("alert escalation") + logs.count("alert escalation sweep"); n != 0 {
+			t.Fatalf("%d errors logged", n)
+		}
+	})
+}
+
+// waitUntil polls cond; the generous limit only ends a test that would
+// otherwise hang.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+	}
 }
