@@ -192,3 +192,30 @@ func counters(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	return out
 }
+
+// With no interval and no logger set, Run still sweeps at once (and every
+// 30 s after) without a log to write to.
+func TestRunDefaults(t *testing.T) {
+	t0 := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	c := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: c.Now}, func(t *testing.T, db *store.DB) {
+		c.Set(t0)
+		ctx := context.Background()
+		p := &escudo.Person{Profile: escudo.ProfileJournalist, Name: "Persona de prueba", Entity: "GRO"}
+		k := &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "amenazas", ImminentDanger: true}
+		rc, err := db.FileRequest(ctx, k, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(3*time.Hour + time.Second)
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { (&clock.Scheduler{DB: db}).Run(rctx); close(done) }()
+		waitFor(t, "the breach recorded", func() bool {
+			ev, err := db.Timeline(ctx, rc.CaseID)
+			return err == nil && slices.ContainsFunc(ev, func(e escudo.Event) bool { return e.Kind == escudo.EventClockBreach })
+		})
+		stop()
+		<-done
+	})
+}
