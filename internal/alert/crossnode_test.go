@@ -143,3 +143,32 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// The escalation timer forgets the entries of acknowledged alerts once they
+// outnumber the open ones, before their due time, and keeps the open ones:
+// memory follows the alerts awaiting acknowledgement, and an open alert
+// still escalates after the clean-up.
+func TestSchedulerDropsStaleEntriesKeepsOpen(t *testing.T) {
+	s := newScheduler()
+	due := t0.Add(15 * time.Second)
+	for id := int64(1); id <= 2000; id++ {
+		s.add(id, 0, due)
+	}
+	for id := int64(1); id <= 2000; id++ {
+		if id != 7 {
+			s.remove(id)
+		}
+	}
+	if got := s.popDue(t0); len(got) != 0 {
+		t.Fatalf("%d entries due before their time", len(got))
+	}
+	s.mu.Lock()
+	left := s.h.Len()
+	s.mu.Unlock()
+	if left != 1 {
+		t.Fatalf("%d timer entries kept for 1 open alert", left)
+	}
+	if got := s.popDue(due); len(got) != 1 || got[0].id != 7 {
+		t.Fatalf("the open alert after the clean-up: %+v", got)
+	}
+}
