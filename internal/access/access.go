@@ -163,10 +163,10 @@ func Decide(u *escudo.User, a Action, o Object) Decision {
 // some object: the gate in front of a route, before the object is known.
 // Object-level rules still apply through Policy.Decide.
 func DecideRole(u *escudo.User, a Action) Decision {
-	switch {
-	case u == nil:
+	if u == nil {
 		return Decision{Reason: "anonymous"}
-	case u.Disabled:
+	}
+	if u.Disabled {
 		return Decision{Reason: "disabled"}
 	}
 	if rule, ok := RuleFor(u.Role, a); ok && rule.Scope != None {

@@ -135,3 +135,34 @@ func TestGrantErrorsDeny(t *testing.T) {
 		t.Fatal("Decide without grants allowed a consent-scoped read")
 	}
 }
+
+// DecideRole is the gate in front of a route: it lets a role through when
+// the table gives it the action on some object (a contractor, whose reach
+// depends on tasks, included) and stops the anonymous, the disabled and the
+// roles the table leaves out.
+func TestDecideRole(t *testing.T) {
+	tests := []struct {
+		name   string
+		u      *escudo.User
+		a      Action
+		allow  bool
+		reason string
+	}{
+		{"anonymous", nil, AlertRead, false, "anonymous"},
+		{"disabled coordinator", &escudo.User{Role: escudo.RoleCoordinator, Disabled: true}, AlertRead, false, "disabled"},
+		{"analyst has no alert console", &escudo.User{Role: escudo.RoleAnalyst}, AlertRead, false, "role"},
+		{"duty operator answers alerts", &escudo.User{Role: escudo.RoleDuty}, AlertRespond, true, "all"},
+		{"liaison answers its entity's alerts", &escudo.User{Role: escudo.RoleLiaison}, AlertRespond, true, "entity"},
+		{"contractor reaches cases by task", &escudo.User{Role: escudo.RoleContractor}, CaseRead, true, "task"},
+		{"unknown role", &escudo.User{Role: "jefe"}, CaseRead, false, "role"},
+	}
+	for _, tt := range tests {
+		d := DecideRole(tt.u, tt.a)
+		if d.Allowed != tt.allow || d.Reason != tt.reason {
+			t.Errorf("%s: %+v, want allowed=%v reason %q", tt.name, d, tt.allow, tt.reason)
+		}
+	}
+	if d := DecideRole(&escudo.User{Role: escudo.RoleBoard}, CaseRead); !slices.Equal(d.Fields, idRisk) {
+		t.Errorf("the board's gate shows %v, want %v", d.Fields, idRisk)
+	}
+}

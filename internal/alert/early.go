@@ -114,17 +114,17 @@ func newRecent(window time.Duration) *recent {
 }
 
 func (r *recent) keys(in *escudo.AlertInput) []recentKey {
-	var ks []recentKey
-	switch {
-	case in.DedupKey != "":
-		ks = append(ks, recentKey{kindKey, 0, maphash.String(r.seed, in.DedupKey)})
-	case in.DeviceID != 0:
-		if in.MessageID != "" {
-			ks = append(ks, recentKey{kindMessage, in.DeviceID, maphash.String(r.seed, in.MessageID)})
-		}
-		ks = append(ks, recentKey{kindRepeat, in.DeviceID, maphash.String(r.seed, string(in.Type))})
+	if in.DedupKey != "" {
+		return []recentKey{{kindKey, 0, maphash.String(r.seed, in.DedupKey)}}
 	}
-	return ks
+	if in.DeviceID == 0 {
+		return nil
+	}
+	var ks []recentKey
+	if in.MessageID != "" {
+		ks = append(ks, recentKey{kindMessage, in.DeviceID, maphash.String(r.seed, in.MessageID)})
+	}
+	return append(ks, recentKey{kindRepeat, in.DeviceID, maphash.String(r.seed, string(in.Type))})
 }
 
 // fresh records the alert and reports whether none of its keys was seen

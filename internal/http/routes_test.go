@@ -121,12 +121,23 @@ func (f *routeFixture) path(rt web.Route) string {
 // a consent record or ownership reach none of them. A route registered
 // without an access rule does not start; a public route missing from
 // publicRoutes fails here.
+// alertScopes is who reaches the alert routes, written out here rather than
+// read from the permission table, so that a role added to (or dropped from)
+// the table's alert cells fails TestEveryRoleEveryRoute: emergencies reach
+// the duty desk, follow-up (reading only), the coordination and the liaisons
+// of the alert's own entity; no one else.
+var alertScopes = map[access.Action]map[escudo.Role]access.Scope{
+	access.AlertRead: {escudo.RoleDuty: access.Any, escudo.RoleFollowUp: access.Any, escudo.RoleCoordinator: access.Any,
+		escudo.RoleLiaison: access.Entity},
+	access.AlertRespond: {escudo.RoleDuty: access.Any, escudo.RoleCoordinator: access.Any, escudo.RoleLiaison: access.Entity},
+}
+
 func TestEveryRoleEveryRoute(t *testing.T) {
 	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newRouteFixture(t, db)
 		routes := f.site.srv.Mux.Routes()
-		var checked int
+		var checked, alertCalls int
 		for _, rt := range routes {
 			key := rt.Pattern()
 			switch {
@@ -175,6 +186,13 @@ func TestEveryRoleEveryRoute(t *testing.T) {
 				}
 				checked++
 				rule, _ := access.RuleFor(role, rt.Access.Action)
+				if want, ok := alertScopes[rt.Access.Action]; ok {
+					alertCalls++
+					if rule.Scope != want[role] {
+						t.Errorf("%s %s: the permission table gives scope %s, want %s", role, key, rule.Scope, want[role])
+					}
+					rule.Scope = want[role]
+				}
 				allowed := rt.Access.Account || rule.Scope != access.None
 				switch {
 				case !allowed:
@@ -200,6 +218,9 @@ func TestEveryRoleEveryRoute(t *testing.T) {
 					}
 				}
 			}
+		}
+		if alertCalls < 4*len(escudo.Roles) {
+			t.Fatalf("only %d role × alert route calls; are the alert routes still checked?", alertCalls)
 		}
 		if checked < 40*len(escudo.Roles) {
 			t.Fatalf("only %d role × route calls; is the route list still right?", checked)

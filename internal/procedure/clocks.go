@@ -112,15 +112,14 @@ type ClockStart struct {
 // clock.
 func Start(r escudo.ClockRule, at time.Time, existing *escudo.ClockState, stopRecorded *time.Time) ClockStart {
 	cs := ClockStart{StartedAt: at, DueAt: Due(r, at)}
-	switch {
-	case existing == nil:
-		cs.Insert = true
-		if stopRecorded != nil && !r.Recurring {
-			stopped := *stopRecorded
-			cs.StoppedAt = &stopped
-		}
-	case existing.StoppedAt == nil && existing.BreachedAt == nil:
-		cs.Move = true
+	if existing != nil {
+		cs.Move = existing.StoppedAt == nil && existing.BreachedAt == nil
+		return cs
+	}
+	cs.Insert = true
+	if stopRecorded != nil && !r.Recurring {
+		stopped := *stopRecorded
+		cs.StoppedAt = &stopped
 	}
 	return cs
 }

@@ -176,8 +176,9 @@ type Breach struct {
 
 // SweepClocks marks newly breached clocks and escalates old breaches, in one
 // transaction per call: each breach is recorded on the timeline and a
-// notification for the assignee and their supervisor (and, from the second
-// escalation, the coordinators) is queued in the outbox. It returns what it did.
+// notification for the assignee and their supervisor (and the coordinators:
+// from the first escalation after the breach, or at the breach when nobody is
+// assigned) is queued in the outbox. It returns what it did.
 func (db *DB) SweepClocks(ctx context.Context, limit int) ([]Breach, error) {
 	defer db.backlogFigures.invalidate()
 	var out []Breach

@@ -204,3 +204,67 @@ func TestReadsOfPerson(t *testing.T) {
 		}
 	})
 }
+
+// A consent record must end after the moment it is granted and name at
+// least one compartment: one expiring at the very moment it is granted, or
+// naming nothing, is refused and stores nothing; one a microsecond longer
+// is accepted.
+func TestConsentValidationBoundaries(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		c, p := newRequest("Lucía Méndez")
+		if _, err := db.FileRequest(ctx, c, p); err != nil {
+			t.Fatal(err)
+		}
+		bad := map[string]*escudo.Consent{
+			"expires_at": {PersonID: p.ID, GranteeOrg: "Defensa Legal A.C.", Scope: []string{"risk"}, Expires: t0},
+			"scope":      {PersonID: p.ID, GranteeOrg: "Defensa Legal A.C.", Scope: []string{}, Expires: t0.Add(day)},
+			"grantee":    {PersonID: p.ID, GranteeOrg: "   ", Scope: []string{"risk"}, Expires: t0.Add(day)},
+		}
+		for field, b := range bad {
+			v, invalid := escudo.AsValidation(db.GrantConsent(ctx, b))
+			if !invalid || len(v) != 1 || v[0].Field != field {
+				t.Errorf("consent with a bad %s: %v", field, v)
+			}
+		}
+		if list, err := db.Consents(ctx, p.ID); err != nil || len(list) != 0 {
+			t.Fatalf("refused consents stored: %v %+v", err, list)
+		}
+		ok := &escudo.Consent{PersonID: p.ID, GranteeOrg: "Defensa Legal A.C.", Scope: []string{"risk"}, Expires: t0.Add(time.Microsecond)}
+		if err := db.GrantConsent(ctx, ok); err != nil {
+			t.Fatalf("consent ending a microsecond after now: %v", err)
+		}
+	})
+}
+
+// A task that has expired grants nothing, though nobody closed it; until
+// its expiry it grants what it names.
+func TestExpiredTaskGrantsNothing(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		ctx := context.Background()
+		c, p := newRequest("Rosario Ibarra")
+		rc, err := db.FileRequest(ctx, c, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tech := staff(t, db, "tecnica", escudo.RoleContractor, 0)
+		expires := t0.Add(48 * time.Hour)
+		if err := db.AssignTask(ctx, &escudo.ContractorTask{CaseID: rc.CaseID, UserID: tech.ID, Scope: []string{"location"}, Expires: &expires}); err != nil {
+			t.Fatal(err)
+		}
+		pol := &access.Policy{Grants: db}
+		obj := access.Object{Kind: "case", ID: rc.CaseID, CaseID: rc.CaseID, PersonID: p.ID}
+		clock.Set(expires.Add(-time.Microsecond))
+		if d := pol.Decide(ctx, tech, access.PersonReadLocation, obj); !d.Allowed {
+			t.Fatalf("task refused before its expiry: %v", d)
+		}
+		clock.Set(expires)
+		if d := pol.Decide(ctx, tech, access.PersonReadLocation, obj); d.Allowed {
+			t.Fatalf("expired task still grants %v", d.Fields)
+		}
+	})
+}

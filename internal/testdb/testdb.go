@@ -124,3 +124,26 @@ func open(t testing.TB, o store.Options) *store.DB {
 	}
 	return db
 }
+
+// EachPair is Each with two handles on one database, as two nodes of a
+// cluster (or a process and its successor) have: fn gets both. Options
+// apply to both handles unless second changes them for the second one.
+func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing.T, first, other *store.DB)) {
+	t.Helper()
+	o2 := o
+	if second != nil {
+		second(&o2)
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
+		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Keys: TestKey(t)})
+		fn(t, a, b)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := FreshPostgres(t)
+		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
+		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Keys: TestKey(t)})
+		fn(t, a, b)
+	})
+}

@@ -283,11 +283,17 @@ func Normalize(s string) string {
 			}
 			space = false
 			b.WriteRune(r)
-		case unicode.IsSpace(r) || r == '-' || r == '.' || r == ',':
+		case separatesWords(r):
 			space = true
 		}
 	}
 	return b.String()
+}
+
+// separatesWords reports whether r ends a word for Normalize: spaces,
+// hyphens and the dots and commas of initials and lists ("J.Pérez,Ana").
+func separatesWords(r rune) bool {
+	return unicode.IsSpace(r) || r == '-' || r == '.' || r == ','
 }
 
 // BlindIndex returns a keyed hash of the normalised value, for exact-match

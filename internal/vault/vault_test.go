@@ -146,3 +146,23 @@ func TestWords(t *testing.T) {
 		t.Errorf("Words = %v, want %v", got, want)
 	}
 }
+
+// Dots and commas separate words as spaces and hyphens do, so a name typed
+// with initials or a list ("J.Pérez,Ana") is found by its words.
+func TestNormalizeSeparators(t *testing.T) {
+	for in, want := range map[string]string{
+		"J.Pérez,Ana":             "j perez ana",
+		"María-José  de\tla Peña": "maria jose de la pena",
+		"  ¡Hola! ":               "hola",
+		"Radio.Ñomndaa, A.C.":     "radio nomndaa a c",
+		"":                        "",
+	} {
+		if got := vault.Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	k := ring(t)
+	if !bytes.Equal(k.BlindIndex("name", "J.Pérez,Ana"), k.BlindIndex("name", "j perez ana")) {
+		t.Error("a name written with dots and commas is not found by its words")
+	}
+}

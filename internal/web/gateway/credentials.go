@@ -136,13 +136,12 @@ func (a *Credentials) credential(ctx context.Context, id int64) (*credEntry, err
 	a.mu.RUnlock()
 	if e != nil {
 		age := time.Duration(now - e.checked.Load())
-		switch {
-		case e.unknown && age < unknownTTL:
+		if e.unknown && age < unknownTTL {
 			return nil, escudo.Errorf(escudo.ENOTFOUND, "error.device_not_found")
-		case e.unknown:
-		case age >= 0 && age < maxStale:
-			// A negative age (the clock stepped back) reloads, so that an
-			// entry cannot stay "fresh" until the clock catches up.
+		}
+		// A negative age (the clock stepped back) reloads, so that an entry
+		// cannot stay "fresh" until the clock catches up.
+		if !e.unknown && age >= 0 && age < maxStale {
 			return e, nil
 		}
 	}
@@ -281,14 +280,14 @@ func (a *Credentials) refreshBatch(ids []int64) {
 		if e == nil {
 			continue // forgotten meanwhile
 		}
-		switch {
-		case err != nil:
-			// Left stale: past maxStale the request path reloads.
-		case vers[id] == e.version && !e.unknown:
-			e.checked.Store(now)
-		default:
-			_, _ = a.load(ctx, id, e, now) // a failure leaves the old entry, as above
+		if err != nil {
+			continue // left stale: past maxStale the request path reloads
 		}
+		if vers[id] == e.version && !e.unknown {
+			e.checked.Store(now)
+			continue
+		}
+		_, _ = a.load(ctx, id, e, now) // a failure leaves the old entry, as above
 	}
 }
 
