@@ -42,6 +42,7 @@ const (
 	DrillRun           Action = "drill.run" // test alerts through the whole chain, and their results
 	StatsRead          Action = "stats.read"
 	UserManage         Action = "user.manage"
+	TaskManage         Action = "task.manage" // give a contractor or liaison a task on a case, close it
 	AuditRead          Action = "audit.read"
 	AuditExport        Action = "audit.export"
 	AuditVerify        Action = "audit.verify" // check the chain and the signed checkpoints, see no entry's content
@@ -51,7 +52,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, UserManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, UserManage, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
