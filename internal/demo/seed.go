@@ -153,6 +153,7 @@ type Result struct {
 	Requests []Request
 	Receipts []escudo.Receipt
 	Console  *Console
+	Task     int64 // the demo contractor's open task
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -275,6 +276,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	if res.Console, err = seedConsole(ctx, db, clock, users, people, o.Now); err != nil {
+		return nil, err
+	}
+	if res.Task, err = seedTasks(ctx, db, users, res, people); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.

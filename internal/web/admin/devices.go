@@ -77,6 +77,11 @@ func (s *server) renderDevices(w http.ResponseWriter, r *http.Request, status in
 				row.LastSeen, row.Silent, row.Battery = st.LastSeen, st.Silent, st.Battery
 			}
 		}
+		// Three intervals and a margin without a heartbeat is silent, as
+		// the supervisor counts it, even before its next check says so.
+		if !row.LastSeen.IsZero() && p.Now.Sub(row.LastSeen) > 3*dev.HeartbeatInterval+5*time.Second {
+			row.Silent = true
+		}
 		if created != nil && dev.ID == created.ID {
 			d.Created = row
 		}
