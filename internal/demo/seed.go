@@ -154,6 +154,8 @@ type Result struct {
 	Receipts []escudo.Receipt
 	Console  *Console
 	Task     int64 // the demo contractor's open task
+	// WitnessKey is the authenticator app key of WitnessUsername.
+	WitnessKey string
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -279,6 +281,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	if res.Task, err = seedTasks(ctx, db, users, res, people); err != nil {
+		return nil, err
+	}
+	if res.WitnessKey, err = seedWitness(ctx, db, users); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.
