@@ -185,3 +185,58 @@ func (db *DB) FindTasks(ctx context.Context, f TaskFilter) ([]*TaskRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// DeviceRow is one device as the device page lists it: no sealed field is
+// opened, the person is named by the folio of their first case.
+type DeviceRow struct {
+	ID                int64
+	Kind              escudo.DeviceKind
+	PersonID          int64
+	Reference         string
+	Label             string
+	Auth              escudo.DeviceAuth
+	HeartbeatInterval time.Duration
+	Disabled          bool
+	LastSeen          time.Time // zero: never heard
+	Battery           int       // -1 unknown
+	SilentSince       *time.Time
+}
+
+// DeviceList lists up to limit devices, those supervision marked silent
+// first, then by id, with their last persisted heartbeat.
+func (db *DB) DeviceList(ctx context.Context, limit int) ([]*DeviceRow, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	q := fmt.Sprintf(`SELECT d.id, d.kind, d.person_id, d.label, d.auth, d.heartbeat_interval, d.disabled,
+		s.last_seen, s.battery, s.silent_since,
+		(SELECT c.reference FROM cases c WHERE c.person_id = d.person_id ORDER BY c.id LIMIT 1)
+		FROM devices d LEFT JOIN device_supervision s ON s.device_id = d.id
+		ORDER BY CASE WHEN s.silent_since IS NULL THEN 1 ELSE 0 END, d.id LIMIT %d`, limit)
+	rows, err := db.readQuery(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: device list: %w", err)
+	}
+	defer rows.Close()
+	var out []*DeviceRow
+	for rows.Next() {
+		d := &DeviceRow{Battery: -1}
+		var interval int64
+		var disabled int
+		var seen, battery, silent sql.NullInt64
+		var ref sql.NullString
+		if err := rows.Scan(&d.ID, &d.Kind, &d.PersonID, &d.Label, &d.Auth, &interval, &disabled, &seen, &battery, &silent, &ref); err != nil {
+			return nil, err
+		}
+		d.HeartbeatInterval, d.Disabled, d.Reference = time.Duration(interval)*time.Microsecond, disabled == 1, ref.String
+		if seen.Valid {
+			d.LastSeen = fromMicros(seen.Int64)
+		}
+		if battery.Valid {
+			d.Battery = int(battery.Int64)
+		}
+		d.SilentSince = ptrMicros(silent)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -7,17 +7,15 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
 // deviceRow is one device as the list shows it: the person by the folio of
 // their case, never an internal number, and its supervision.
 type deviceRow struct {
-	*escudo.Device
-	Reference string
-	LastSeen  time.Time
-	Silent    bool
-	Battery   int
+	*store.DeviceRow
+	Silent bool
 }
 
 type devicesData struct {
@@ -27,8 +25,13 @@ type devicesData struct {
 	Auths   []escudo.DeviceAuth
 	// Created is the device just registered, with its secret, shown on
 	// this one answer only.
-	Created *deviceRow
-	Secret  string
+	Created *createdDevice
+}
+
+// createdDevice is a device just registered, its folio and its secret.
+type createdDevice struct {
+	*escudo.Device
+	Reference, Secret string
 }
 
 // maxDevicesShown bounds the list; the API pages through more.
@@ -37,40 +40,19 @@ const maxDevicesShown = 500
 // handleDevices lists the panic devices with their last heartbeat, silent
 // ones first, and the form that registers one.
 func (s *server) handleDevices(w http.ResponseWriter, r *http.Request) {
-	s.renderDevices(w, r, http.StatusOK, s.NewPage(r, "devices.title", nil), nil, "")
+	s.renderDevices(w, r, http.StatusOK, s.NewPage(r, "devices.title", nil), nil)
 }
 
-func (s *server) renderDevices(w http.ResponseWriter, r *http.Request, status int, p *web.Page, created *escudo.Device, secret string) {
-	ctx := r.Context()
-	ds, err := s.DB.FindDevicesWhere(ctx, escudo.DeviceFilter{})
+func (s *server) renderDevices(w http.ResponseWriter, r *http.Request, status int, p *web.Page, created *createdDevice) {
+	ds, err := s.DB.DeviceList(r.Context(), maxDevicesShown)
 	if err != nil {
 		s.ServerError(w, r, err)
 		return
 	}
-	if len(ds) > maxDevicesShown {
-		ds = ds[:maxDevicesShown]
-	}
-	states, err := s.DB.HeartbeatStates(ctx)
-	if err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	people := make([]int64, len(ds))
-	for i, d := range ds {
-		people[i] = d.PersonID
-	}
-	refs, err := s.DB.References(ctx, people)
-	if err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	d := &devicesData{Kinds: escudo.DeviceKinds, Auths: []escudo.DeviceAuth{escudo.AuthToken, escudo.AuthHMAC}, Secret: secret}
+	d := &devicesData{Kinds: escudo.DeviceKinds, Auths: []escudo.DeviceAuth{escudo.AuthToken, escudo.AuthHMAC}, Created: created}
 	var silent, others []*deviceRow
 	for _, dev := range ds {
-		row := &deviceRow{Device: dev, Reference: refs[dev.PersonID], Battery: -1}
-		if st, ok := states[dev.ID]; ok {
-			row.LastSeen, row.Silent, row.Battery = st.LastSeen, st.SilentSince != nil, st.Battery
-		}
+		row := &deviceRow{DeviceRow: dev, Silent: dev.SilentSince != nil}
 		// The supervisor in memory knows of heartbeats not yet written.
 		if sup := s.Opts.Supervisor; sup != nil {
 			if st := sup.State(dev.ID); st.Supervised {
@@ -81,9 +63,6 @@ func (s *server) renderDevices(w http.ResponseWriter, r *http.Request, status in
 		// the supervisor counts it, even before its next check says so.
 		if !row.LastSeen.IsZero() && p.Now.Sub(row.LastSeen) > 3*dev.HeartbeatInterval+5*time.Second {
 			row.Silent = true
-		}
-		if created != nil && dev.ID == created.ID {
-			d.Created = row
 		}
 		if row.Silent && !dev.Disabled {
 			silent = append(silent, row)
@@ -142,11 +121,11 @@ func (s *server) handleDeviceCreate(w http.ResponseWriter, r *http.Request) {
 	if len(verrs) > 0 {
 		p.Form = f
 		p.SetErrors("", verrs.Err())
-		s.renderDevices(w, r, http.StatusBadRequest, p, nil, "")
+		s.renderDevices(w, r, http.StatusBadRequest, p, nil)
 		return
 	}
 	p.Flash = p.L.T("devices.done_create")
-	s.renderDevices(w, r, http.StatusCreated, p, d, secret)
+	s.renderDevices(w, r, http.StatusCreated, p, &createdDevice{Device: d, Reference: store.NormalizeReference(f.Get("reference")), Secret: secret})
 }
 
 // deviceState disables or enables a device: a disabled device's alerts and
