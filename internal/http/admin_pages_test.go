@@ -319,3 +319,39 @@ func TestTaskPages(t *testing.T) {
 		}
 	})
 }
+
+// Guessing the witness's password is cut short: after five wrong tries the
+// form refuses even the right details for a while, and nothing changes.
+func TestWitnessGuessingIsLimited(t *testing.T) {
+	clk := testdb.NewClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	db := testdb.OpenSQLite(t, testdb.Options{Now: clk.Now})
+	ctx := context.Background()
+	site := newWebSite(t, db, Options{})
+	webUser(t, db, "admin", escudo.RoleAdmin)
+	target := webUser(t, db, "rosa", escudo.RoleDuty)
+	enrolApp(t, db, target)
+	witness := webUser(t, db, "testigo", escudo.RoleCoordinator)
+	wsecret := enrolApp(t, db, witness)
+	clk.Advance(time.Minute)
+	cl := site.newClient()
+	cl.loginFrom("10.9.9.1", "admin")
+	form := func(pw string) url.Values {
+		return url.Values{"user": {fmt.Sprint(target.ID)}, "factors": {"both"}, "reason": {"perdido"},
+			"witness_username": {"testigo"}, "witness_password": {pw}, "witness_code": {totpCode(t, wsecret, clk.Now())}}
+	}
+	for i := range 5 {
+		if r := cl.form("/admin/users/reset-factor", form(fmt.Sprintf("intento %d", i))); r.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong try %d: %d", i, r.Status)
+		}
+	}
+	r := cl.form("/admin/users/reset-factor", form(webPassword))
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Demasiados intentos") {
+		t.Fatalf("sixth try with the right password: %d", r.Status)
+	}
+	if st, _ := db.TOTPStatus(ctx, target.ID); st != store.TOTPConfirmed {
+		t.Fatal("a refused reset removed the app")
+	}
+	if n := auditCount(t, db, "user.reset_factor.witness", "denied"); n != 6 {
+		t.Errorf("%d refusals audited, want 6", n)
+	}
+}
