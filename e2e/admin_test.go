@@ -113,7 +113,7 @@ func TestAdministrationPages(t *testing.T) {
 			err := chromedp.Do(ctx,
 				chromedp.Click(chromedp.CSS(`#user-`+run.target+` a[href^="/admin/users/reset-factor"]`)),
 				chromedp.WaitVisible(chromedp.ID("reset-heading")),
-				chromedp.WaitReady(chromedp.CSS(`#user option[selected]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#username[value="`+run.target+`"]`)),
 				chromedp.Click(chromedp.CSS(`input[name="factors"][value="totp"]`)),
 				chromedp.SendKeys(chromedp.ID("reason"), "Le robaron el teléfono; identidad comprobada en persona."),
 				chromedp.SendKeys(chromedp.ID("witness_username"), "seguimiento"),
@@ -159,12 +159,8 @@ func TestAdministrationPages(t *testing.T) {
 			if s := text(ctx, t, chromedp.CSS(`#user-`+run.role+` td:nth-child(2)`)); s == "Seguimiento" {
 				t.Fatalf("%s already has the role the test gives", run.role)
 			}
-			uid, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#user-`+run.role+` input[name="user"]`), "value"))
-			if err != nil || uid.Value == "" {
-				t.Fatalf("no account id on %s's row: %v", run.role, err)
-			}
 			err = chromedp.Do(ctx,
-				chromedp.SetValue(chromedp.ID("role-user"), uid.Value),
+				chromedp.SendKeys(chromedp.ID("role-user"), run.role),
 				chromedp.SetValue(chromedp.ID("role-role"), "followup"),
 				chromedp.Click(chromedp.CSS(`form[action="/admin/users/role"] button[type="submit"]`)),
 				chromedp.WaitVisible(chromedp.CSS(`main .flash`)),

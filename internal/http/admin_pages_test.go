@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,14 +66,17 @@ func TestAdminChangesAccounts(t *testing.T) {
 		}
 
 		// Role: a made-up role is refused with the account still chosen.
-		bad := cl.form("/admin/users/role", url.Values{"user": {fmt.Sprint(ana.ID)}, "role": {"root"}})
-		if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, fmt.Sprintf(`value="%d" selected`, ana.ID)) {
+		bad := cl.form("/admin/users/role", url.Values{"username": {"ana"}, "role": {"root"}})
+		if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, `id="role-user" name="username" value="ana"`) || !strings.Contains(bad.Body, `href="#role-role"`) {
 			t.Fatalf("refused role: %d\n%.2000s", bad.Status, bad.Body)
 		}
-		if r := cl.form("/admin/users/role", url.Values{"user": {fmt.Sprint(admin.ID)}, "role": {"analyst"}}); r.Status != http.StatusBadRequest {
+		if r := cl.form("/admin/users/role", url.Values{"username": {"nadie"}, "role": {"analyst"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "No hay ninguna cuenta con ese usuario") {
+			t.Errorf("unknown account: %d", r.Status)
+		}
+		if r := cl.form("/admin/users/role", url.Values{"username": {admin.Username}, "role": {"analyst"}}); r.Status != http.StatusBadRequest {
 			t.Errorf("own role changed: %d", r.Status)
 		}
-		if r := cl.form("/admin/users/role", url.Values{"user": {fmt.Sprint(ana.ID)}, "role": {"coordinator"}}); r.Status != http.StatusSeeOther {
+		if r := cl.form("/admin/users/role", url.Values{"username": {"ana"}, "role": {"coordinator"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("role: %d %.300s", r.Status, r.Body)
 		}
 		if u, _ := db.FindUserByID(ctx, ana.ID); u.Role != escudo.RoleCoordinator {
@@ -80,14 +84,14 @@ func TestAdminChangesAccounts(t *testing.T) {
 		}
 
 		// Temporary password: too short is refused and not echoed.
-		bad = cl.form("/admin/users/password", url.Values{"user": {fmt.Sprint(ana.ID)}, "password": {"corta"}})
+		bad = cl.form("/admin/users/password", url.Values{"username": {"ana"}, "password": {"corta"}})
 		if bad.Status != http.StatusBadRequest || strings.Contains(bad.Body, `value="corta"`) || !strings.Contains(bad.Body, "12") {
 			t.Fatalf("refused password: %d", bad.Status)
 		}
 		if _, err := db.Authenticate(ctx, "ana", webPassword); err != nil {
 			t.Fatal("refused password changed the old one")
 		}
-		if r := cl.form("/admin/users/password", url.Values{"user": {fmt.Sprint(ana.ID)}, "password": {"una temporal bastante larga"}}); r.Status != http.StatusSeeOther {
+		if r := cl.form("/admin/users/password", url.Values{"username": {"ana"}, "password": {"una temporal bastante larga"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("password: %d", r.Status)
 		}
 		if _, err := db.Authenticate(ctx, "ana", "una temporal bastante larga"); err != nil {
@@ -95,14 +99,14 @@ func TestAdminChangesAccounts(t *testing.T) {
 		}
 
 		// Link: an unknown folio is refused and kept; the right one links.
-		bad = cl.form("/admin/users/person", url.Values{"user": {fmt.Sprint(ben.ID)}, "reference": {"ESC-0000-0000"}})
+		bad = cl.form("/admin/users/person", url.Values{"username": {"lucia"}, "reference": {"ESC-0000-0000"}})
 		if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, `value="ESC-0000-0000"`) || !strings.Contains(bad.Body, "No hay ningún caso con ese folio") {
 			t.Fatalf("refused link: %d\n%.3000s", bad.Status, bad.Body)
 		}
-		if r := cl.form("/admin/users/person", url.Values{"user": {fmt.Sprint(ana.ID)}, "reference": {rc.Reference}}); r.Status != http.StatusBadRequest {
+		if r := cl.form("/admin/users/person", url.Values{"username": {"ana"}, "reference": {rc.Reference}}); r.Status != http.StatusBadRequest {
 			t.Errorf("staff account linked to a person: %d", r.Status)
 		}
-		if r := cl.form("/admin/users/person", url.Values{"user": {fmt.Sprint(ben.ID)}, "reference": {strings.ToLower(rc.Reference)}}); r.Status != http.StatusSeeOther {
+		if r := cl.form("/admin/users/person", url.Values{"username": {"lucia"}, "reference": {strings.ToLower(rc.Reference)}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("link: %d %.500s", r.Status, r.Body)
 		}
 		c, _ := db.FindCaseByID(ctx, rc.CaseID)
@@ -138,10 +142,10 @@ func TestWitnessedFactorReset(t *testing.T) {
 		cl := site.newClient()
 		cl.loginFrom("10.9.5.1", "admin")
 		form := func(pw, code string) url.Values {
-			return url.Values{"user": {fmt.Sprint(target.ID)}, "factors": {"totp"}, "reason": {"Teléfono robado; identidad comprobada en persona."},
+			return url.Values{"username": {"rosa"}, "factors": {"totp"}, "reason": {"Teléfono robado; identidad comprobada en persona."},
 				"witness_username": {"testigo"}, "witness_password": {pw}, "witness_code": {code}}
 		}
-		if p := cl.page(fmt.Sprintf("/admin/users/reset-factor?user=%d", target.ID)); p.Status != 200 || !strings.Contains(p.Body, fmt.Sprintf(`value="%d" selected`, target.ID)) || strings.Contains(p.Body, `id="reset-reauth"`) {
+		if p := cl.page("/admin/users/reset-factor?username=rosa"); p.Status != 200 || !strings.Contains(p.Body, `name="username" value="rosa"`) || strings.Contains(p.Body, `id="reset-reauth"`) {
 			t.Fatalf("reset form: %d", p.Status)
 		}
 		stillThere := func() {
@@ -201,7 +205,7 @@ func TestFactorResetNeedsRecentSignIn(t *testing.T) {
 	if p := cl.page("/admin/users/reset-factor"); !strings.Contains(p.Body, `id="reset-reauth"`) || !strings.Contains(p.Body, `href="/reauth?next=`) {
 		t.Fatalf("form does not ask to re-authenticate:\n%.2000s", p.Body)
 	}
-	r := cl.form("/admin/users/reset-factor", url.Values{"user": {fmt.Sprint(target.ID)}, "factors": {"both"}, "reason": {"perdido"},
+	r := cl.form("/admin/users/reset-factor", url.Values{"username": {"rosa"}, "factors": {"both"}, "reason": {"perdido"},
 		"witness_username": {"testigo"}, "witness_password": {webPassword}, "witness_code": {"123456"}})
 	if r.Status != http.StatusForbidden || !strings.Contains(r.Body, `>perdido</textarea>`) {
 		t.Fatalf("stale sign-in: %d", r.Status)
@@ -336,7 +340,7 @@ func TestWitnessGuessingIsLimited(t *testing.T) {
 	cl := site.newClient()
 	cl.loginFrom("10.9.9.1", "admin")
 	form := func(pw string) url.Values {
-		return url.Values{"user": {fmt.Sprint(target.ID)}, "factors": {"both"}, "reason": {"perdido"},
+		return url.Values{"username": {"rosa"}, "factors": {"both"}, "reason": {"perdido"},
 			"witness_username": {"testigo"}, "witness_password": {pw}, "witness_code": {totpCode(t, wsecret, clk.Now())}}
 	}
 	for i := range 5 {
@@ -353,5 +357,40 @@ func TestWitnessGuessingIsLimited(t *testing.T) {
 	}
 	if n := auditCount(t, db, "user.reset_factor.witness", "denied"); n != 6 {
 		t.Errorf("%d refusals audited, want 6", n)
+	}
+}
+
+// The accounts list goes by pages of 50, so many beneficiaries' accounts
+// keep it within the page budget; every account is on one page.
+func TestAccountsListPages(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	ctx := context.Background()
+	site := newWebSite(t, db, Options{})
+	webUser(t, db, "admin", escudo.RoleAdmin)
+	for i := range 59 {
+		u := &escudo.User{Username: fmt.Sprintf("b%02d", i), DisplayName: fmt.Sprintf("Beneficiaria %02d", i), Role: escudo.RoleBeneficiary}
+		if err := db.CreateUser(ctx, u, webPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := site.newClient()
+	cl.loginFrom("10.9.10.1", "admin")
+	rows := regexp.MustCompile(`<tr id="user-([a-z0-9]+)"`)
+	seen := map[string]bool{}
+	one := cl.page("/admin/users")
+	two := cl.page("/admin/users?page=2")
+	for i, p := range []resp{one, two} {
+		for _, m := range rows.FindAllStringSubmatch(p.Body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s listed twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		if n := len(rows.FindAllString(p.Body, -1)); n != []int{50, 10}[i] {
+			t.Errorf("page %d lists %d accounts", i+1, n)
+		}
+	}
+	if len(seen) != 60 || !strings.Contains(one.Body, `href="/admin/users?page=2"`) || !strings.Contains(one.Body, "60 cuentas") {
+		t.Fatalf("%d accounts over two pages", len(seen))
 	}
 }

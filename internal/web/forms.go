@@ -131,7 +131,11 @@ var inputIDs = map[string]string{
 	"assign.assignee": "assignee", "assign.note": "assign-note",
 	"milestone.milestone": "ms", "milestone.at": "ms-at", "milestone.note": "ms-note",
 	"note.note": "note-text",
-	"kind":      "name", "profile": "name",
+	// The accounts page's forms.
+	"role.username": "role-user", "role.role": "role-role",
+	"password.username": "pw-user", "password.password": "temp-pw",
+	"person.username": "link-user", "person.reference": "link-ref",
+	"kind": "name", "profile": "name",
 }
 
 // PageNumber reads ?page=N (1-based).

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,6 @@ import (
 )
 
 type resetData struct {
-	Users  []*escudo.User
 	Recent bool // the administrator proved who they are a moment ago
 	Next   string
 }
@@ -22,29 +22,17 @@ type resetData struct {
 // credentials typed on the same form.
 func (s *server) handleResetForm(w http.ResponseWriter, r *http.Request) {
 	p := s.NewPage(r, "reset.title", nil)
-	if id := r.URL.Query().Get("user"); id != "" {
-		p.Form = map[string][]string{"user": {id}, "factors": {"both"}}
-	} else {
-		p.Form = map[string][]string{"factors": {"both"}}
+	p.Form = map[string][]string{"factors": {"both"}}
+	if name := strings.TrimSpace(r.URL.Query().Get("username")); name != "" && len(name) <= 64 {
+		p.Form.Set("username", name)
 	}
 	s.renderReset(w, r, http.StatusOK, p)
 }
 
 func (s *server) renderReset(w http.ResponseWriter, r *http.Request, status int, p *web.Page) {
-	users, err := s.DB.FindUsers(r.Context())
-	if err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	me := escudo.UserFromContext(r.Context())
 	d := &resetData{Recent: s.RecentlyAuthenticated(r), Next: "/admin/users/reset-factor"}
-	if id := p.V("user"); id != "" {
-		d.Next += "?user=" + id
-	}
-	for _, u := range users {
-		if me == nil || u.ID != me.ID {
-			d.Users = append(d.Users, u)
-		}
+	if name := p.V("username"); name != "" {
+		d.Next += "?username=" + url.QueryEscape(name)
 	}
 	p.Data = d
 	s.Render(w, r, status, "reset_factor", p)
@@ -83,21 +71,22 @@ func (s *server) handleReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v escudo.ValidationErrors
-	id, _ := strconv.ParseInt(f.Get("user"), 10, 64)
 	var target *escudo.User
-	if id > 0 {
-		u, err := s.DB.FindUserByID(ctx, id)
+	if name := strings.TrimSpace(f.Get("username")); name != "" {
+		u, err := s.DB.FindUserByUsername(ctx, name)
 		if err != nil && escudo.ErrorCode(err) != escudo.ENOTFOUND {
 			s.ServerError(w, r, err)
 			return
 		}
 		target = u
+		if target == nil {
+			v.Add("username", "validation.account_unknown", nil)
+		}
+	} else {
+		v.Add("username", "validation.required", nil)
 	}
-	switch {
-	case target == nil:
-		v.Add("user", "validation.required", nil)
-	case target.ID == me.ID:
-		v.Add("user", "validation.not_self", nil)
+	if target != nil && target.ID == me.ID {
+		v.Add("username", "validation.not_self", nil)
 	}
 	var factors []string
 	switch f.Get("factors") {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,10 +12,19 @@ import (
 )
 
 type usersData struct {
-	Users         []*userRow
-	Roles         []escudo.Role
-	Beneficiaries []*userRow
+	Users []*userRow // this page of the list
+	Total int
+	// Page of the list, its number of pages and the links between them.
+	Page, Pages      int
+	PrevURL, NextURL string
+	Roles            []escudo.Role
+	// Beneficiaries reports whether any beneficiary account exists, for
+	// the form that links one to its person.
+	Beneficiaries bool
 }
+
+// usersPageSize is how many accounts one page of the list shows.
+const usersPageSize = 50
 
 // userRow is one account as the list shows it.
 type userRow struct {
@@ -55,13 +65,26 @@ func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		s.ServerError(w, r, err)
 		return
 	}
-	d := &usersData{Roles: escudo.Roles}
+	d := &usersData{Roles: escudo.Roles, Total: len(users), Page: web.PageNumber(r)}
+	for _, u := range users {
+		if u.Role == escudo.RoleBeneficiary {
+			d.Beneficiaries = true
+		}
+	}
+	// The list goes by pages, so an installation with many beneficiaries'
+	// accounts keeps the page light.
+	d.Pages = max(1, (len(users)+usersPageSize-1)/usersPageSize)
+	d.Page = min(d.Page, d.Pages)
+	if d.Page > 1 {
+		d.PrevURL = fmt.Sprintf("/admin/users?page=%d", d.Page-1)
+	}
+	if d.Page < d.Pages {
+		d.NextURL = fmt.Sprintf("/admin/users?page=%d", d.Page+1)
+	}
+	users = users[(d.Page-1)*usersPageSize : min(len(users), d.Page*usersPageSize)]
 	for _, u := range users {
 		row := &userRow{User: u, Factor: factors[u.ID], Reference: refs[u.PersonID]}
 		d.Users = append(d.Users, row)
-		if u.Role == escudo.RoleBeneficiary {
-			d.Beneficiaries = append(d.Beneficiaries, row)
-		}
 	}
 	p.Data = d
 	s.PopFlash(r, p)
@@ -107,16 +130,17 @@ func (s *server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 
-// formUser reads the account a form names (its "user" field).
+// formUser reads the account a form names by its username, as people
+// know it, never by an internal number.
 func (s *server) formUser(w http.ResponseWriter, r *http.Request, form string) (*escudo.User, bool) {
-	id, err := strconv.ParseInt(r.PostForm.Get("user"), 10, 64)
-	if err != nil || id <= 0 {
-		s.refused(w, r, form, escudo.FieldError("user", "validation.required", nil))
+	name := strings.TrimSpace(r.PostForm.Get("username"))
+	if name == "" {
+		s.refused(w, r, form, escudo.FieldError("username", "validation.required", nil))
 		return nil, false
 	}
-	u, err := s.DB.FindUserByID(r.Context(), id)
+	u, err := s.DB.FindUserByUsername(r.Context(), name)
 	if escudo.ErrorCode(err) == escudo.ENOTFOUND {
-		s.refused(w, r, form, escudo.FieldError("user", "validation.not_found", nil))
+		s.refused(w, r, form, escudo.FieldError("username", "validation.account_unknown", nil))
 		return nil, false
 	} else if err != nil {
 		s.ServerError(w, r, err)
@@ -165,7 +189,7 @@ func (s *server) handleUserRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if me := escudo.UserFromContext(r.Context()); me != nil && me.ID == u.ID {
-		s.refused(w, r, "role", escudo.FieldError("user", "validation.not_self", nil))
+		s.refused(w, r, "role", escudo.FieldError("username", "validation.not_self", nil))
 		return
 	}
 	if err := s.DB.SetUserRole(r.Context(), u.ID, escudo.Role(r.PostForm.Get("role"))); err != nil {
