@@ -1,6 +1,9 @@
 package escudo
 
 import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -72,8 +75,24 @@ func FuzzParseSignature(f *testing.F) {
 	f.Add("v1=00,t=1")
 	f.Fuzz(func(t *testing.T, h string) {
 		ts, mac, err := ParseSignature(h)
-		if err == nil && (len(mac) != 32 || ts.Unix() <= 0) {
+		if err != nil {
+			if ErrorCode(err) != EUNAUTHORIZED {
+				t.Fatalf("refused %q with code %s", h, ErrorCode(err))
+			}
+			return
+		}
+		if len(mac) != 32 || ts.Unix() <= 0 {
 			t.Fatalf("accepted %q as %v %x", h, ts, mac)
+		}
+		// What is accepted is what the header says: written back in the
+		// canonical form it parses to the same time and MAC.
+		ts2, mac2, err := ParseSignature(fmt.Sprintf("t=%d,v1=%x", ts.Unix(), mac))
+		if err != nil || !ts2.Equal(ts) || !bytes.Equal(mac2, mac) {
+			t.Fatalf("%q: canonical form gives %v %x (%v), want %v %x", h, ts2, mac2, err, ts, mac)
+		}
+		// And the header held those values: its v1 part is the MAC in hex.
+		if !strings.Contains(strings.ToLower(h), hex.EncodeToString(mac)) {
+			t.Fatalf("%q: MAC %x not in the header", h, mac)
 		}
 	})
 }

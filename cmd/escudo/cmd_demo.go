@@ -33,6 +33,8 @@ type demoState struct {
 	Password string    `json:"password"`
 	Started  time.Time `json:"started"`
 	Complete bool      `json:"complete"`
+	// WitnessKey is the authenticator app key of the demo witness.
+	WitnessKey string `json:"witness_key,omitempty"`
 }
 
 const demoStateFile = "demo.json"
@@ -221,7 +223,7 @@ func resetDemo(dir string) error {
 func seedDemo(ctx context.Context, db *store.DB, clock *demo.Clock, state *demoState, stderr io.Writer) error {
 	start := time.Now()
 	var bar *progressbar.ProgressBar
-	_, err := demo.Seed(ctx, db, clock, demo.Options{
+	res, err := demo.Seed(ctx, db, clock, demo.Options{
 		Seed: state.Seed, Cases: state.Cases, Now: state.Started, Password: state.Password,
 		Progress: func(done, total int) {
 			if bar == nil {
@@ -239,6 +241,7 @@ func seedDemo(ctx context.Context, db *store.DB, clock *demo.Clock, state *demoS
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	state.WitnessKey = res.WitnessKey
 	fmt.Fprintf(stderr, "Datos sembrados en / data seeded in %s\n", time.Since(start).Round(10*time.Millisecond))
 	return nil
 }
@@ -262,6 +265,12 @@ func printDemoBanner(w io.Writer, url string, state *demoState, where string) {
 		seen[u.Role] = true
 		l := roleLabels[u.Role]
 		fmt.Fprintf(w, "  %-16s  %s / %s\n", u.Username, l[0], l[1])
+	}
+	if state.WitnessKey != "" {
+		fmt.Fprintf(w, `
+  Testigo para restablecer un segundo factor / witness for a second-factor reset: %s
+  Clave de su app de códigos / its authenticator app key: %s
+`, demo.WitnessUsername, state.WitnessKey)
 	}
 	fmt.Fprintf(w, `
   Otras cuentas de personal / more staff accounts: recepcion2, analista2, analista3, seguimiento2

@@ -43,6 +43,7 @@ const (
 	StatsRead          Action = "stats.read"
 	DashboardRead      Action = "dashboard.read" // the coordination's dashboard: counts, workload, response times
 	UserManage         Action = "user.manage"
+	TaskManage         Action = "task.manage" // give a contractor or liaison a task on a case, close it
 	AuditRead          Action = "audit.read"
 	AuditExport        Action = "audit.export"
 	AuditVerify        Action = "audit.verify" // check the chain and the signed checkpoints, see no entry's content
@@ -52,7 +53,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user

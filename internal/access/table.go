@@ -73,6 +73,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
 		DrillRun: r(Any, noFields), StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
 		DashboardRead: r(Any, noFields),
+		// Tasks open a case to people outside the Mechanism: the
+		// executive coordination decides who gets one.
+		TaskManage: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields),

@@ -25,6 +25,22 @@ func TestSeedGivesTheConsoleLife(t *testing.T) {
 		if c == nil || len(c.Devices) < 4 || c.SilentDevice == 0 {
 			t.Fatalf("console seed: %+v", c)
 		}
+		// The demo contractor has an open task on the first device's case.
+		tasks, err := db.FindTasks(ctx, store.TaskFilter{UserID: res.Users["tecnico"].ID, Open: true})
+		if err != nil || len(tasks) != 1 || tasks[0].ID != res.Task || tasks[0].Expires == nil {
+			t.Fatalf("contractor's open tasks: %+v %v", tasks, err)
+		}
+		if res.WitnessKey == "" {
+			t.Error("the demo witness has no app key")
+		}
+		for _, name := range append([]string{demo.WitnessUsername}, demo.LostPhoneUsernames...) {
+			if st, _ := db.TOTPStatus(ctx, res.Users[name].ID); st != store.TOTPConfirmed {
+				t.Errorf("%s has no authenticator app", name)
+			}
+		}
+		if scope, _ := db.TaskScope(ctx, res.Users["tecnico"], c.Devices[0].PersonID, 0); len(scope) == 0 {
+			t.Error("the demo task reaches nothing of the device's person")
+		}
 		states, err := db.HeartbeatStates(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -153,6 +153,9 @@ type Result struct {
 	Requests []Request
 	Receipts []escudo.Receipt
 	Console  *Console
+	Task     int64 // the demo contractor's open task
+	// WitnessKey is the authenticator app key of WitnessUsername.
+	WitnessKey string
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -282,6 +285,12 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	res.Requests, res.Receipts = append(res.Requests, urgent...), append(res.Receipts, receipts...)
+	if res.Task, err = seedTasks(ctx, db, users, res, people); err != nil {
+		return nil, err
+	}
+	if res.WitnessKey, err = seedWitness(ctx, db, users); err != nil {
+		return nil, err
+	}
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {

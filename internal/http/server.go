@@ -19,6 +19,7 @@ import (
 	"escudo"
 	"escudo/internal/store"
 	"escudo/internal/web"
+	"escudo/internal/web/admin"
 	"escudo/internal/web/api"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/public"
@@ -55,6 +56,7 @@ func New(o Options) (*Server, error) {
 	public.Register(core)
 	signin.Register(core)
 	staff.Register(core)
+	admin.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

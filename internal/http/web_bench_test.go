@@ -105,10 +105,14 @@ func TestPageWeight(t *testing.T) {
 	}{
 		{"/", false}, {"/solicitar", false}, {"/seguimiento", false}, {"/login", false},
 		{"/queue", true}, {"/backlog", true}, {"/cases", true}, {fmt.Sprintf("/cases/%d", id), true}, {"/cases/new", true},
+		{"/admin/users", true}, {"/admin/users/reset-factor", true}, {"/devices", true}, {"/tasks", true}, {"/start", true},
 	} {
 		var c *http.Cookie
 		if p.staff {
 			c = cookie
+			if who, ok := pageAccount[p.path]; ok {
+				c = loginCookie(t, srv, who)
+			}
 		}
 		w := get(srv, p.path, c)
 		if w.Code != http.StatusOK {
@@ -133,6 +137,14 @@ func TestPageWeight(t *testing.T) {
 	if total > budget {
 		t.Errorf("/dashboard weighs %d bytes, over the %d budget", total, budget)
 	}
+}
+
+// pageAccount names the demo account that opens a page, when it is not
+// the reception officer's: the administration pages and the contractor's
+// first page.
+var pageAccount = map[string]string{
+	"/admin/users": "admin", "/admin/users/reset-factor": "admin",
+	"/devices": "coordinacion", "/tasks": "coordinacion", "/start": "tecnico",
 }
 
 // BenchmarkStaffPages measures the server time of the backlog, the case
@@ -165,7 +177,15 @@ func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
 		{"search", "/cases?q=" + url.QueryEscape(res.Receipts[0].Reference[4:])},
 		{"case", fmt.Sprintf("/cases/%d", id)},
 		{"queue", "/queue"},
+		{"admin_users", "/admin/users"},
+		{"devices", "/devices"},
+		{"tasks", "/tasks"},
+		{"contractor_start", "/start"},
 	} {
+		cookie := cookie
+		if who, ok := pageAccount[p.path]; ok {
+			cookie = loginCookie(b, srv, who)
+		}
 		b.Run(p.name, func(b *testing.B) {
 			times := make([]time.Duration, 0, b.N)
 			b.ReportAllocs()

@@ -134,6 +134,10 @@ var inputIDs = map[string]string{
 	"note.note":       "note-text",
 	"dispatch.agency": "dispatch-agency", "dispatch.unit": "dispatch-unit", "dispatch.note": "dispatch-note",
 	"resolve.outcome": "close", "resolve.note": "close-note",
+	// The accounts page's forms.
+	"role.username": "role-user", "role.role": "role-role",
+	"password.username": "pw-user", "password.password": "temp-pw",
+	"person.username": "link-user", "person.reference": "link-ref",
 	"kind": "name", "profile": "name",
 }
 

@@ -19,6 +19,8 @@ var Places = []Place{
 	{"GET /backlog", "/backlog", "nav.backlog", "start.about_backlog"},
 	{"GET /cases", "/cases", "nav.cases", "start.about_cases"},
 	{"GET /cases/new", "/cases/new", "nav.intake", "start.about_intake"},
+	{"GET /devices", "/devices", "nav.devices", "start.about_devices"},
+	{"GET /tasks", "/tasks", "nav.tasks", "start.about_tasks"},
 	{"GET /admin/users", "/admin/users", "nav.users", "start.about_users"},
 	{"GET /audit", "/audit", "nav.audit", "start.about_audit"},
 }

@@ -32,8 +32,4 @@ func Register(c *web.Core) {
 	s.Handle("POST /notices/read", web.Access{Account: true}, s.handleNoticesRead)
 	s.Handle("GET /start", web.Access{Account: true}, s.handleStart)
 	s.Handle("GET /audit", web.Access{Action: access.AuditVerify}, s.handleAudit)
-	s.Handle("GET /admin/users", web.Access{Action: access.UserManage}, s.handleUsers)
-	s.Handle("POST /admin/users", web.Access{Action: access.UserManage}, s.handleUserCreate)
-	s.Handle("POST /admin/users/disable", web.Access{Action: access.UserManage}, s.userState(true))
-	s.Handle("POST /admin/users/enable", web.Access{Action: access.UserManage}, s.userState(false))
 }

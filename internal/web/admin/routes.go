@@ -1,0 +1,44 @@
+// Package admin serves the pages that administer the Mechanism's tools:
+// accounts and their second factors (administrators), panic devices
+// (follow-up, duty and the coordination) and the tasks that open a case to
+// a contractor or an agency's liaison (the coordination). Who may use each
+// page is the permission table's answer, never a role list here.
+package admin
+
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"escudo/internal/access"
+	"escudo/internal/web"
+)
+
+// server is the administration pages' handler set over the shared core.
+type server struct {
+	*web.Core
+	// witnessTries bounds how often one administrator may submit witness
+	// credentials, on top of the stored per-account lock.
+	witnessTries *web.LimiterSet
+}
+
+// Register mounts the administration pages.
+func Register(c *web.Core) {
+	s := &server{Core: c, witnessTries: web.NewLimiterSet(rate.Every(time.Minute/5), 5)}
+	s.Handle("GET /admin/users", web.Access{Action: access.UserManage}, s.handleUsers)
+	s.Handle("POST /admin/users", web.Access{Action: access.UserManage}, s.handleUserCreate)
+	s.Handle("POST /admin/users/disable", web.Access{Action: access.UserManage}, s.userState(true))
+	s.Handle("POST /admin/users/enable", web.Access{Action: access.UserManage}, s.userState(false))
+	s.Handle("POST /admin/users/role", web.Access{Action: access.UserManage}, s.handleUserRole)
+	s.Handle("POST /admin/users/password", web.Access{Action: access.UserManage}, s.handleUserPassword)
+	s.Handle("POST /admin/users/person", web.Access{Action: access.UserManage}, s.handleUserPerson)
+	s.Handle("GET /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleResetForm)
+	s.Handle("POST /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleReset)
+	s.Handle("GET /devices", web.Access{Action: access.DeviceRead}, s.handleDevices)
+	s.Handle("POST /devices", web.Access{Action: access.DeviceManage}, s.handleDeviceCreate)
+	s.Handle("POST /devices/{id}/disable", web.Access{Action: access.DeviceManage, Object: "device"}, s.deviceState(true))
+	s.Handle("POST /devices/{id}/enable", web.Access{Action: access.DeviceManage, Object: "device"}, s.deviceState(false))
+	s.Handle("GET /tasks", web.Access{Action: access.TaskManage}, s.handleTasks)
+	s.Handle("POST /tasks", web.Access{Action: access.TaskManage}, s.handleTaskAssign)
+	s.Handle("POST /tasks/close", web.Access{Action: access.TaskManage}, s.handleTaskClose)
+}

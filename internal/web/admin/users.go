@@ -1,0 +1,253 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/web"
+)
+
+type usersData struct {
+	Users []*userRow // this page of the list
+	Total int
+	// Page of the list, its number of pages and the links between them.
+	Page, Pages      int
+	PrevURL, NextURL string
+	Roles            []escudo.Role
+	// Beneficiaries reports whether any beneficiary account exists, for
+	// the form that links one to its person.
+	Beneficiaries bool
+}
+
+// usersPageSize is how many accounts one page of the list shows.
+const usersPageSize = 50
+
+// userRow is one account as the list shows it.
+type userRow struct {
+	*escudo.User
+	Factor    store.FactorState
+	Reference string // the linked person's folio, for beneficiaries
+}
+
+// TOTP reports whether the authenticator app is in use.
+func (u *userRow) TOTP() bool { return u.Factor.TOTP == store.TOTPConfirmed }
+
+// handleUsers lists the accounts with their role, state and second factors,
+// and the forms that change them.
+func (s *server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	s.renderUsers(w, r, http.StatusOK, s.NewPage(r, "users.title", nil))
+}
+
+func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int, p *web.Page) {
+	ctx := r.Context()
+	users, err := s.DB.FindUsers(ctx)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	factors, err := s.DB.FactorStates(ctx)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	var people []int64
+	for _, u := range users {
+		if u.PersonID != 0 {
+			people = append(people, u.PersonID)
+		}
+	}
+	refs, err := s.DB.References(ctx, people)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	d := &usersData{Roles: escudo.Roles, Total: len(users), Page: web.PageNumber(r)}
+	for _, u := range users {
+		if u.Role == escudo.RoleBeneficiary {
+			d.Beneficiaries = true
+		}
+	}
+	// The list goes by pages, so an installation with many beneficiaries'
+	// accounts keeps the page light.
+	d.Pages = max(1, (len(users)+usersPageSize-1)/usersPageSize)
+	d.Page = min(d.Page, d.Pages)
+	if d.Page > 1 {
+		d.PrevURL = fmt.Sprintf("/admin/users?page=%d", d.Page-1)
+	}
+	if d.Page < d.Pages {
+		d.NextURL = fmt.Sprintf("/admin/users?page=%d", d.Page+1)
+	}
+	users = users[(d.Page-1)*usersPageSize : min(len(users), d.Page*usersPageSize)]
+	for _, u := range users {
+		row := &userRow{User: u, Factor: factors[u.ID], Reference: refs[u.PersonID]}
+		d.Users = append(d.Users, row)
+	}
+	p.Data = d
+	s.PopFlash(r, p)
+	s.Render(w, r, status, "users", p)
+}
+
+// refused shows the accounts page again with the form's messages and what
+// was typed, never a password.
+func (s *server) refused(w http.ResponseWriter, r *http.Request, form string, err error) {
+	p := s.NewPage(r, "users.title", nil)
+	f := r.PostForm
+	f.Del("password")
+	p.Form = f
+	p.SetErrors(form, err)
+	s.renderUsers(w, r, http.StatusBadRequest, p)
+}
+
+// handleUserCreate adds an account; invalid input comes back with what was
+// typed (never the password) and the message next to each field.
+func (s *server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	u := &escudo.User{
+		Username:     strings.ToLower(strings.TrimSpace(f.Get("username"))),
+		DisplayName:  strings.TrimSpace(f.Get("display_name")),
+		Role:         escudo.Role(f.Get("role")),
+		Organization: strings.TrimSpace(f.Get("organization")),
+		Entity:       f.Get("federal_entity"),
+		Locale:       "es-MX",
+	}
+	err := s.DB.CreateUser(r.Context(), u, f.Get("password"))
+	if _, ok := escudo.AsValidation(err); ok {
+		s.refused(w, r, "", err)
+		return
+	}
+	if err != nil {
+		s.ErrorPage(w, r, err)
+		return
+	}
+	s.Flash(r, "users.done_create")
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+// formUser reads the account a form names by its username, as people
+// know it, never by an internal number.
+func (s *server) formUser(w http.ResponseWriter, r *http.Request, form string) (*escudo.User, bool) {
+	name := strings.TrimSpace(r.PostForm.Get("username"))
+	if name == "" {
+		s.refused(w, r, form, escudo.FieldError("username", "validation.required", nil))
+		return nil, false
+	}
+	u, err := s.DB.FindUserByUsername(r.Context(), name)
+	if escudo.ErrorCode(err) == escudo.ENOTFOUND {
+		s.refused(w, r, form, escudo.FieldError("username", "validation.account_unknown", nil))
+		return nil, false
+	} else if err != nil {
+		s.ServerError(w, r, err)
+		return nil, false
+	}
+	return u, true
+}
+
+// userState disables or enables an account; disabling ends its sessions.
+func (s *server) userState(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.ParseForm(w, r) {
+			return
+		}
+		id, err := strconv.ParseInt(r.PostForm.Get("user"), 10, 64)
+		if err != nil || id <= 0 {
+			s.RenderError(w, r, http.StatusBadRequest, "error.bad_form")
+			return
+		}
+		if u := escudo.UserFromContext(r.Context()); u != nil && u.ID == id && disabled {
+			s.RenderError(w, r, http.StatusConflict, "error.disable_self")
+			return
+		}
+		if err := s.DB.SetUserDisabled(r.Context(), id, disabled); err != nil {
+			s.ErrorPage(w, r, err)
+			return
+		}
+		key := "users.done_enable"
+		if disabled {
+			key = "users.done_disable"
+		}
+		s.Flash(r, key)
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	}
+}
+
+// handleUserRole changes an account's role; its sessions end, so the new
+// role applies from the next sign-in. An administrator does not change
+// their own role: the last one could lock everyone out of accounts.
+func (s *server) handleUserRole(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
+		return
+	}
+	u, ok := s.formUser(w, r, "role")
+	if !ok {
+		return
+	}
+	if me := escudo.UserFromContext(r.Context()); me != nil && me.ID == u.ID {
+		s.refused(w, r, "role", escudo.FieldError("username", "validation.not_self", nil))
+		return
+	}
+	if err := s.DB.SetUserRole(r.Context(), u.ID, escudo.Role(r.PostForm.Get("role"))); err != nil {
+		if _, ok := escudo.AsValidation(err); ok {
+			s.refused(w, r, "role", err)
+			return
+		}
+		s.ErrorPage(w, r, err)
+		return
+	}
+	s.Flash(r, "users.done_role")
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+// handleUserPassword sets a temporary password, handed to the person in
+// person; the account's sessions end.
+func (s *server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
+		return
+	}
+	u, ok := s.formUser(w, r, "password")
+	if !ok {
+		return
+	}
+	if err := s.DB.SetPassword(r.Context(), u.ID, r.PostForm.Get("password")); err != nil {
+		if _, ok := escudo.AsValidation(err); ok {
+			s.refused(w, r, "password", err)
+			return
+		}
+		s.ErrorPage(w, r, err)
+		return
+	}
+	s.Flash(r, "users.done_password")
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+// handleUserPerson links a beneficiary's account to their person, named by
+// the folio of their case.
+func (s *server) handleUserPerson(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
+		return
+	}
+	u, ok := s.formUser(w, r, "person")
+	if !ok {
+		return
+	}
+	personID, _, err := s.DB.PersonByReference(r.Context(), r.PostForm.Get("reference"))
+	if err == nil {
+		err = s.DB.SetUserPerson(r.Context(), u.ID, personID)
+	}
+	if err != nil {
+		if _, ok := escudo.AsValidation(err); ok {
+			s.refused(w, r, "person", err)
+			return
+		}
+		s.ErrorPage(w, r, err)
+		return
+	}
+	s.Flash(r, "users.done_person")
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
