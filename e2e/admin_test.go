@@ -174,7 +174,7 @@ func TestAdministrationPages(t *testing.T) {
 			signOut(ctx, t)
 
 			// Coordination: the silent device, and a task given from the tasks page.
-			signIn(ctx, t, srv, "coordinacion", "#mine")
+			signIn(ctx, t, srv, "coordinacion", "#dash-counts")
 			err = chromedp.Do(ctx,
 				chromedp.Navigate(srv.URL+"/devices"),
 				chromedp.WaitVisible(chromedp.ID("devices-silent")),
@@ -248,7 +248,7 @@ func TestAdministrationPages(t *testing.T) {
 			signOut(ctx, t)
 
 			// Coordination closes the new task.
-			signIn(ctx, t, srv, "coordinacion", "#mine")
+			signIn(ctx, t, srv, "coordinacion", "#dash-counts")
 			err = chromedp.Do(ctx,
 				chromedp.Navigate(srv.URL+"/tasks"),
 				chromedp.WaitVisible(chromedp.CSS("#"+newest)),
