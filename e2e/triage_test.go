@@ -176,6 +176,22 @@ func TestTriageSearchAndPhoneLayout(t *testing.T) {
 					t.Errorf("backlog rows are not cards on a phone: %s (%v)", cards, err)
 				}
 			}
+
+			// The demo's imminent-danger requests nobody holds head the
+			// backlog, marked with why, whatever the deadlines below them.
+			err = chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/backlog"),
+				chromedp.WaitVisible(chromedp.CSS(`#backlog-cases tbody tr.pinned .pin`)),
+			)
+			if err != nil {
+				t.Fatalf("pinned cases on the backlog: %v", err)
+			}
+			head, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const rows = [...document.querySelectorAll("#backlog-cases tbody tr")];
+				const firstPlain = rows.findIndex(r => !r.classList.contains("pinned")), lastPinned = rows.map(r => r.classList.contains("pinned")).lastIndexOf(true);
+				return [rows[0].classList.contains("pinned"), lastPinned < firstPlain || firstPlain < 0, rows[0].querySelector(".pin").textContent].join("|") })()`))
+			if err != nil || !strings.HasPrefix(head, "true|true|Peligro inminente") {
+				t.Errorf("the backlog does not start with its pinned cases: %q (%v)", head, err)
+			}
 		})
 	}
 }
