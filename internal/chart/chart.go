@@ -92,7 +92,7 @@ type Bars struct {
 
 // DefaultBars fits a chart in 360 units of width: a phone of 390 px shows it
 // at about its own size, a desktop column scales it up.
-var DefaultBars = Bars{Width: 360, LabelWidth: 110, ValueWidth: 34, Bar: 18, Gap: 10, Top: 6, Bottom: 20}
+var DefaultBars = Bars{Width: 360, LabelWidth: 130, ValueWidth: 34, Bar: 18, Gap: 10, Top: 6, Bottom: 20}
 
 // HBars lays out stacked horizontal bars, one per row, on one scale from 0
 // to the largest row total rounded up (NiceMax): each segment a rectangle

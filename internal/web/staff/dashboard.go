@@ -199,7 +199,7 @@ func percent(share float64) string {
 func workloadChart(p *web.Page, loads []store.PersonLoad) svgChart {
 	rows := make([]chart.Row, len(loads))
 	for i, l := range loads {
-		rows[i] = chart.Row{Label: short(l.Name, 16), Values: []int{l.Overdue, l.Open - l.Overdue}}
+		rows[i] = chart.Row{Label: short(l.Name, 15), Values: []int{l.Overdue, l.Open - l.Overdue}}
 	}
 	c := svgChart{ID: "chart-workload", Class: "workload", Title: p.T("dash.workload_title"), SVG: chart.DefaultBars.HBars(rows),
 		Legend: []legendItem{{0, p.T("dash.workload_overdue")}, {1, p.T("dash.workload_rest")}}}
@@ -219,7 +219,7 @@ func agingChart(p *web.Page, aging []store.StageAging) (svgChart, []agingRow, ag
 	total := agingRow{Stage: p.T("dash.total")}
 	for _, a := range aging {
 		st := p.T("stage." + string(a.Stage))
-		rows = append(rows, chart.Row{Label: short(st, 16), Values: a.Buckets[:]})
+		rows = append(rows, chart.Row{Label: short(st, 15), Values: a.Buckets[:]})
 		r := agingRow{Stage: st, Buckets: a.Buckets}
 		for i, n := range a.Buckets {
 			r.Total += n
