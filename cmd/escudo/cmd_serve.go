@@ -63,6 +63,7 @@ func init() {
 		if cfg.Contact != nil {
 			webSettings.contact = *cfg.Contact
 		}
+		clockSweep = time.Duration(cfg.ClockSweep)
 		if err := rapidFlags.load(cfg); err != nil {
 			return err
 		}
@@ -156,6 +157,9 @@ func parsePublicURL(s string) (*url.URL, error) {
 
 // serve runs the HTTP server and the background workers until ctx ends.
 // banner, when set, is printed once the listener is ready.
+// clockSweep is the configuration's clock_sweep (0: the scheduler's 30 s).
+var clockSweep time.Duration
+
 func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, stdout io.Writer, banner func(url string)) error {
 	start := time.Now()
 	// Set before any writer starts.
@@ -200,7 +204,7 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	// Deferred after stopRapid, so it runs before it: the supervisor's last
 	// alerts still reach a running pipeline.
 	defer sv.start(log)()
-	sched := &clock.Scheduler{DB: db, Log: log}
+	sched := &clock.Scheduler{DB: db, Log: log, Interval: clockSweep}
 	sched.Register(srv.Registry())
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	ctx, cancel := context.WithCancel(ctx)

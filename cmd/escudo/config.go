@@ -129,7 +129,17 @@ type Config struct {
 	Alerts *RapidConfig `json:"alerts,omitempty"`
 	// Contact: the hotline, e-mail and offices the public pages show.
 	Contact *escudo.PublicContact `json:"contact,omitempty"`
+	// ClockSweep: how often the legal clocks are swept for breaches, so a
+	// breach is found at most this long after it happens. Absent: 30s.
+	ClockSweep escudo.Duration `json:"clock_sweep,omitempty"`
 }
+
+// Bounds of clock_sweep: often enough that a 3-hour deadline's breach is
+// seen within minutes, not so often that the sweep is most of the work.
+const (
+	minClockSweep = time.Second
+	maxClockSweep = 10 * time.Minute
+)
 
 func (f *dbFlags) loadConfig() (*Config, error) {
 	c := &Config{}
@@ -158,6 +168,9 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		if err := escudo.ValidateClockRules(c.Clocks); err != nil {
 			return nil, fmt.Errorf("config %s: %w", f.config, err)
 		}
+	}
+	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
+		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
 	}
 	if c.Contact != nil {
 		if err := c.Contact.Validate(); err != nil {

@@ -78,6 +78,24 @@ func TestConfigClockRules(t *testing.T) {
 	}
 }
 
+// clock_sweep sets how often breaches are looked for, within bounds.
+func TestConfigClockSweep(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"clock_sweep":"5s"}`), 0o600)
+	c, err := (&dbFlags{config: good}).loadConfig()
+	if err != nil || time.Duration(c.ClockSweep) != 5*time.Second {
+		t.Fatalf("good clock_sweep: %v %+v", err, c)
+	}
+	for _, bad := range []string{`{"clock_sweep":"500ms"}`, `{"clock_sweep":"11m"}`, `{"clock_sweep":"pronto"}`} {
+		p := filepath.Join(dir, "bad.json")
+		os.WriteFile(p, []byte(bad), 0o600)
+		if _, err := (&dbFlags{config: p}).loadConfig(); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("bad clock_sweep accepted or file not named: %s: %v", bad, err)
+		}
+	}
+}
+
 // The configuration's contact section is what the public pages show; bad
 // values are refused at start, naming the file.
 func TestConfigContact(t *testing.T) {
