@@ -532,17 +532,9 @@ func TestHandledAlertsLeaveMemory(t *testing.T) {
 	if got := f.p.sched.size(); got != 0 {
 		t.Fatalf("scheduler holds %d acknowledged alerts", got)
 	}
-	// Stale timer entries are dropped at the next pass, without waiting for
-	// their due time.
-	if _, err := f.p.EscalateDue(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	f.p.sched.mu.Lock()
-	left := f.p.sched.h.Len()
-	f.p.sched.mu.Unlock()
-	if left > 1024 {
-		t.Fatalf("%d stale timer entries kept for %d handled alerts", left, n)
-	}
+	// That stale timer entries are dropped, keeping the open ones, is
+	// TestSchedulerDropsStaleEntriesKeepsOpen: this run never holds enough
+	// of them for the clean-up to start.
 }
 
 // TestActionsShareTheWriter: operators' actions commit with the alerts; a
