@@ -18,7 +18,7 @@ func TestChartMarkupEscapesText(t *testing.T) {
 		t.Fatalf("unescaped text in the chart:\n%s", got)
 	}
 	for _, want := range []string{`role="img" aria-labelledby="chart-x-t chart-x-d"`, `<title id="chart-x-t">Ana &lt;script&gt;`, `<desc id="chart-x-d">`,
-		`<rect class="s0" x="110" y="6" width="86.4" height="18"/>`, `&#34;Luis&#34;</text>`, `<ul class="legend workload" aria-hidden="true">`} {
+		`<rect class="s0" x="130" y="6" width="78.4" height="18"/>`, `&#34;Luis&#34;</text>`, `<ul class="legend workload" aria-hidden="true">`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("markup lacks %s:\n%s", want, got)
 		}
