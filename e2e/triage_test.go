@@ -147,6 +147,10 @@ func TestTriageSearchAndPhoneLayout(t *testing.T) {
 			if err != nil {
 				t.Fatalf("case page: %v", err)
 			}
+			// Whoever assigns sees each person's workload in the menu.
+			if opts := text(ctx, t, chromedp.ID("assignee")); !strings.Contains(opts, "abiertos") || !strings.Contains(opts, "con plazo vencido") {
+				t.Errorf("assignee menu without workload:\n%s", opts)
+			}
 			bars, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.clocks svg.clockbar")].map(s => s.getAttribute("aria-label"))`))
 			if err != nil || len(bars) < 1 || !strings.Contains(bars[0], "% del plazo") {
 				t.Errorf("clock bars: %v (%v)", bars, err)
