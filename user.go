@@ -63,6 +63,9 @@ type User struct {
 	Email        string    `json:"email,omitempty"`
 	Locale       string    `json:"locale,omitempty"`
 	Disabled     bool      `json:"disabled"`
+	// MustChangePassword: the password was set by an administrator; the
+	// person chooses their own before any page opens.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 }
 

@@ -97,6 +97,9 @@ func TestAdminChangesAccounts(t *testing.T) {
 		if _, err := db.Authenticate(ctx, "ana", "una temporal bastante larga"); err != nil {
 			t.Fatal("temporary password does not sign in")
 		}
+		if u, _ := db.FindUserByUsername(ctx, "ana"); u == nil || !u.MustChangePassword {
+			t.Fatal("a password set by the administrator is not marked temporary")
+		}
 
 		// Link: an unknown folio is refused and kept; the right one links.
 		bad = cl.form("/admin/users/person", url.Values{"username": {"lucia"}, "reference": {"ESC-0000-0000"}})
@@ -116,7 +119,7 @@ func TestAdminChangesAccounts(t *testing.T) {
 		if p := cl.page("/admin/users"); !strings.Contains(p.Body, "Vinculada al folio "+rc.Reference) {
 			t.Error("accounts page does not show the link")
 		}
-		for _, a := range []string{"user.role", "user.password", "user.link_person"} {
+		for _, a := range []string{"user.role", "user.password_temporary", "user.link_person"} {
 			if auditCount(t, db, a, "ok") != 1 {
 				t.Errorf("%s not audited once", a)
 			}

@@ -13,18 +13,19 @@ import (
 
 var _ escudo.UserService = (*DB)(nil)
 
-const userColumns = `id, username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, disabled, created_at`
+const userColumns = `id, username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, disabled, created_at, must_change_password`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*escudo.User, error) {
 	var u escudo.User
 	var person, sup sql.NullInt64
-	var disabled int
+	var disabled, mustChange int
 	var created int64
-	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Organization, &u.Agency, &u.Entity, &person, &sup, &u.Email, &u.Locale, &disabled, &created}, extra...)
+	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Organization, &u.Agency, &u.Entity, &person, &sup, &u.Email, &u.Locale, &disabled, &created, &mustChange}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	u.PersonID, u.SupervisorID, u.Disabled, u.CreatedAt = person.Int64, sup.Int64, disabled == 1, fromMicros(created)
+	u.MustChangePassword = mustChange == 1
 	return &u, nil
 }
 
@@ -65,15 +66,47 @@ func (db *DB) CreateUser(ctx context.Context, u *escudo.User, pw string) error {
 
 // SetPassword replaces a user's password.
 func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
+	return db.setPassword(ctx, userID, pw, false, "user.password")
+}
+
+// SetTemporaryPassword is SetPassword for a password an administrator hands
+// to the person: they must choose their own at the next sign-in.
+func (db *DB) SetTemporaryPassword(ctx context.Context, userID int64, pw string) error {
+	return db.setPassword(ctx, userID, pw, true, "user.password_temporary")
+}
+
+// ChangeOwnPassword is a person choosing their password: the current one
+// first, then a new one of the minimum length that differs from it. Every
+// session of the account ends, this one too: the person signs in again
+// with the new password.
+func (db *DB) ChangeOwnPassword(ctx context.Context, userID int64, current, next string) error {
+	var hash string
+	if err := db.readRow(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash); err != nil {
+		return fmt.Errorf("store: read password: %w", err)
+	}
+	if err := password.Verify(current, hash); err != nil {
+		_ = db.Audit(ctx, AuditEntry{Action: "user.password_change", ObjectType: "user", ObjectID: fmt.Sprint(userID), Outcome: OutcomeDenied})
+		return escudo.FieldError("current", "validation.password_wrong", nil)
+	}
+	if next == current {
+		return escudo.FieldError("password", "validation.password_same", nil)
+	}
+	return db.setPassword(ctx, userID, next, false, "user.password_change")
+}
+
+func (db *DB) setPassword(ctx context.Context, userID int64, pw string, temporary bool, action string) error {
 	if utf8.RuneCountInString(pw) < escudo.MinPasswordLength {
 		return escudo.FieldError("password", "validation.password_short", map[string]any{"Min": escudo.MinPasswordLength})
+	}
+	if len(pw) > 1024 {
+		return escudo.FieldError("password", "validation.too_long", map[string]any{"Max": 1024})
 	}
 	hash, err := password.Hash(pw, password.Default)
 	if err != nil {
 		return err
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		res, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?`, hash, boolInt(temporary), userID)
 		if err != nil {
 			return err
 		}
@@ -84,7 +117,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, pw string) error {
 		if err := tx.destroyUserSessions(ctx, userID); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, AuditEntry{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "password,sessions"})
+		return tx.Audit(ctx, AuditEntry{Action: action, ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "password,sessions"})
 	})
 }
 

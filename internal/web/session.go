@@ -94,9 +94,22 @@ func (s *Core) RequireUser(next http.HandlerFunc, roles ...escudo.Role) http.Han
 			s.JSONError(w, r, http.StatusForbidden, escudo.EFORBIDDEN, "error.forbidden")
 			return
 		}
+		if u.MustChangePassword && r.URL.Path != PasswordPath && r.URL.Path != "/logout" {
+			// An administrator set this password: the person chooses their
+			// own before anything else opens.
+			if LiveRequest(r) || !WantsHTML(r) {
+				s.JSONError(w, r, http.StatusForbidden, escudo.EFORBIDDEN, "error.password_change_first")
+				return
+			}
+			http.Redirect(w, r, PasswordPath, http.StatusSeeOther)
+			return
+		}
 		next(w, r.WithContext(escudo.NewContextWithUser(r.Context(), u)))
 	}
 }
+
+// PasswordPath is where an account chooses its password.
+const PasswordPath = "/account/password"
 
 func HasRole(u *escudo.User, roles []escudo.Role) bool {
 	for _, r := range roles {

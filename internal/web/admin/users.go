@@ -214,7 +214,7 @@ func (s *server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.DB.SetPassword(r.Context(), u.ID, r.PostForm.Get("password")); err != nil {
+	if err := s.DB.SetTemporaryPassword(r.Context(), u.ID, r.PostForm.Get("password")); err != nil {
 		if _, ok := escudo.AsValidation(err); ok {
 			s.refused(w, r, "password", err)
 			return

@@ -20,6 +20,9 @@ func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("bye") == "1" {
 		p.Flash = p.L.T("login.logged_out")
 	}
+	if r.URL.Query().Get("changed") == "1" {
+		p.Flash = p.L.T("login.password_changed")
+	}
 	s.Render(w, r, http.StatusOK, "login", p)
 }
 

@@ -51,6 +51,8 @@ func Register(c *web.Core) {
 	s.Handle("POST /login/second-factor", open, s.handleSecondFactor)
 	s.Handle("GET /login/enrol", open, s.handleEnrolForm)
 	s.Handle("POST /login/enrol", open, s.handleEnrol)
+	s.Handle("GET /account/password", web.Access{Account: true}, s.handlePasswordForm)
+	s.Handle("POST /account/password", web.Access{Account: true}, s.handlePassword)
 	s.Handle("GET /reauth", web.Access{Account: true}, s.handleReauthForm)
 	s.Handle("POST /reauth", web.Access{Account: true}, s.handleReauth)
 	s.registerSecurityKeys()
