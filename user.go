@@ -51,22 +51,22 @@ func (r Role) Staff() bool {
 
 // User is someone who logs in.
 type User struct {
-	ID           int64     `json:"id"`
-	Username     string    `json:"username"`
-	DisplayName  string    `json:"display_name"`
-	Role         Role      `json:"role"`
-	Organization string    `json:"organization,omitempty"`
-	Agency       string    `json:"agency,omitempty"`         // liaisons: agency they act for
-	Entity       string    `json:"federal_entity,omitempty"` // liaisons: scope
-	PersonID     int64     `json:"person_id,omitempty"`      // beneficiaries: their person record
-	SupervisorID int64     `json:"supervisor_id,omitempty"`
-	Email        string    `json:"email,omitempty"`
-	Locale       string    `json:"locale,omitempty"`
-	Disabled     bool      `json:"disabled"`
+	ID           int64  `json:"id"`
+	Username     string `json:"username"`
+	DisplayName  string `json:"display_name"`
+	Role         Role   `json:"role"`
+	Organization string `json:"organization,omitempty"`
+	Agency       string `json:"agency,omitempty"`         // liaisons: agency they act for
+	Entity       string `json:"federal_entity,omitempty"` // liaisons: scope
+	PersonID     int64  `json:"person_id,omitempty"`      // beneficiaries: their person record
+	SupervisorID int64  `json:"supervisor_id,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Locale       string `json:"locale,omitempty"`
+	Disabled     bool   `json:"disabled"`
 	// MustChangePassword: the password was set by an administrator; the
 	// person chooses their own before any page opens.
-	MustChangePassword bool `json:"must_change_password,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	MustChangePassword bool      `json:"must_change_password,omitempty"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // Validate checks a user's fields.
