@@ -95,8 +95,8 @@ func TestAdminManagesAccounts(t *testing.T) {
 			t.Fatalf("create account: %d\n%s", r.Status, r.Body)
 		}
 		u, err := db.FindUserByUsername(ctx, "lgomez")
-		if err != nil || u.Role != escudo.RoleAnalyst {
-			t.Fatalf("created account: %+v %v", u, err)
+		if err != nil || u.Role != escudo.RoleAnalyst || !u.MustChangePassword {
+			t.Fatalf("created account (its first password the administrator's, so temporary): %+v %v", u, err)
 		}
 		if p := cl.page("/admin/users"); !strings.Contains(p.Body, "Laura Gómez Ruiz") || !strings.Contains(p.Body, "Cuenta creada") {
 			t.Errorf("accounts page after creating:\n%s", p.Body)

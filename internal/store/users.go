@@ -53,10 +53,10 @@ func (db *DB) CreateUser(ctx context.Context, u *escudo.User, pw string) error {
 			return escudo.FieldError("username", "validation.username_taken", nil)
 		}
 		u.CreatedAt = tx.now
-		u.ID, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, password_hash, disabled, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, role, organization, agency, entity, person_id, supervisor_id, email, locale, password_hash, disabled, created_at, must_change_password)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, u.DisplayName, string(u.Role), u.Organization, u.Agency, u.Entity, nullID(u.PersonID), nullID(u.SupervisorID),
-			u.Email, u.Locale, hash, boolInt(u.Disabled), micros(u.CreatedAt))
+			u.Email, u.Locale, hash, boolInt(u.Disabled), micros(u.CreatedAt), boolInt(u.MustChangePassword))
 		if err != nil {
 			return fmt.Errorf("store: create user: %w", err)
 		}

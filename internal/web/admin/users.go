@@ -116,6 +116,9 @@ func (s *server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		Organization: strings.TrimSpace(f.Get("organization")),
 		Entity:       f.Get("federal_entity"),
 		Locale:       "es-MX",
+		// The administrator knows this first password: the person
+		// chooses their own at the first sign-in.
+		MustChangePassword: true,
 	}
 	err := s.DB.CreateUser(r.Context(), u, f.Get("password"))
 	if _, ok := escudo.AsValidation(err); ok {
