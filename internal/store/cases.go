@@ -976,46 +976,55 @@ func (db *DB) backlogDueSoon(ctx context.Context, b *escudo.Backlog, now time.Ti
 	return db.readRow(ctx, `SELECT COUNT(DISTINCT s.case_id) FROM (`+strings.Join(soon, " UNION ALL ")+`) s`, args...).Scan(&b.DueSoonCount)
 }
 
-// backlogWorkload counts each assignee's open cases, from the assignee
-// index, and those with a breached clock, from the running-clock index.
-func (db *DB) backlogWorkload(ctx context.Context, b *escudo.Backlog, now time.Time) error {
-	b.Workload = map[int64]escudo.Workload{}
-	rows, err := db.readQuery(ctx, `SELECT assigned_to, COUNT(*) FROM cases WHERE assigned_to IS NOT NULL AND stage <> ? GROUP BY assigned_to`, string(escudo.StageClosed))
+// backlogWorkload counts each assignee's open and overdue cases.
+func (db *DB) backlogWorkload(ctx context.Context, b *escudo.Backlog, now time.Time) (err error) {
+	b.Workload, err = db.workload(ctx, now, "", nil)
+	return err
+}
+
+// workload counts each assignee's open cases, from the assignee index, and
+// those with a breached clock, from the running-clock index; cond (with
+// args) narrows the cases, as the dashboard's entity scope does.
+func (db *DB) workload(ctx context.Context, now time.Time, cond string, args []any) (map[int64]escudo.Workload, error) {
+	out := map[int64]escudo.Workload{}
+	rows, err := db.readQuery(ctx, `SELECT c.assigned_to, COUNT(*) FROM cases c
+		WHERE c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`, append([]any{string(escudo.StageClosed)}, args...)...)
 	if err != nil {
-		return fmt.Errorf("store: workload: %w", err)
+		return nil, fmt.Errorf("store: workload: %w", err)
 	}
 	for rows.Next() {
 		var id int64
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
-		w := b.Workload[id]
+		w := out[id]
 		w.Open = n
-		b.Workload[id] = w
+		out[id] = w
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	rows, err = db.readQuery(ctx, `SELECT c.assigned_to, COUNT(DISTINCT c.id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
-		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL GROUP BY c.assigned_to`, micros(now))
+		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`,
+		append([]any{micros(now), string(escudo.StageClosed)}, args...)...)
 	if err != nil {
-		return fmt.Errorf("store: overdue workload: %w", err)
+		return nil, fmt.Errorf("store: overdue workload: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			return err
+			return nil, err
 		}
-		w := b.Workload[id]
+		w := out[id]
 		w.Overdue = n
-		b.Workload[id] = w
+		out[id] = w
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // CasesByDeadline lists the open cases of a filter (a person's queue) in the

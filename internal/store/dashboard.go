@@ -388,70 +388,32 @@ func (db *DB) dashboardAlerts(ctx context.Context, d *Dashboard, entity string) 
 	return nil
 }
 
-// dashboardWorkload counts each assignee's open cases and those with a
-// breached clock, most loaded first.
+// dashboardWorkload lists each assignee's open cases and those with a
+// breached clock (DB.workload, as the backlog counts them), most loaded
+// first, with their names.
 func (db *DB) dashboardWorkload(ctx context.Context, d *Dashboard, now time.Time, cond string, args []any) error {
-	byID := map[int64]*PersonLoad{}
-	// Grouped along the assignee index; the names are joined after, on the
-	// few groups rather than on every case.
-	rows, err := db.readQuery(ctx, `SELECT c.assigned_to, COUNT(*) FROM cases c
-		WHERE c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`, append([]any{string(escudo.StageClosed)}, args...)...)
+	load, err := db.workload(ctx, now, cond, args)
 	if err != nil {
-		return fmt.Errorf("workload: %w", err)
-	}
-	for rows.Next() {
-		var p PersonLoad
-		if err := rows.Scan(&p.UserID, &p.Open); err != nil {
-			rows.Close()
-			return err
-		}
-		byID[p.UserID] = &p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.readQuery(ctx, `SELECT id, display_name FROM users`)
+	// The names are joined after, on the few groups rather than on every case.
+	rows, err := db.readQuery(ctx, `SELECT id, display_name FROM users`)
 	if err != nil {
 		return fmt.Errorf("workload names: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return err
-		}
-		if p := byID[id]; p != nil {
-			p.Name = name
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = db.readQuery(ctx, `SELECT c.assigned_to, COUNT(DISTINCT c.id) FROM case_clocks k JOIN cases c ON c.id = k.case_id
-		WHERE k.stopped_at IS NULL AND k.due_at < ? AND c.assigned_to IS NOT NULL AND c.stage <> ?`+cond+` GROUP BY c.assigned_to`,
-		append([]any{micros(now), string(escudo.StageClosed)}, args...)...)
-	if err != nil {
-		return fmt.Errorf("overdue workload: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
 			return err
 		}
-		if p := byID[id]; p != nil {
-			p.Overdue = n
+		if w, ok := load[id]; ok && w.Open > 0 {
+			d.Workload = append(d.Workload, PersonLoad{UserID: id, Name: name, Open: w.Open, Overdue: w.Overdue})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
-	}
-	for _, p := range byID {
-		d.Workload = append(d.Workload, *p)
 	}
 	sort.Slice(d.Workload, func(i, j int) bool {
 		a, b := d.Workload[i], d.Workload[j]
