@@ -180,77 +180,53 @@ func (s *server) userState(disabled bool) http.HandlerFunc {
 	}
 }
 
-// handleUserRole changes an account's role; its sessions end, so the new
-// role applies from the next sign-in. An administrator does not change
-// their own role: the last one could lock everyone out of accounts.
-func (s *server) handleUserRole(w http.ResponseWriter, r *http.Request) {
-	if !s.ParseForm(w, r) {
-		return
+// userAction runs one of the accounts page's forms on the account it names:
+// a refusal for its input comes back on the page with what was typed (never
+// a password), a success returns to the list with done.
+func (s *server) userAction(form, done string, act func(r *http.Request, u *escudo.User) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.ParseForm(w, r) {
+			return
+		}
+		u, ok := s.formUser(w, r, form)
+		if !ok {
+			return
+		}
+		if err := act(r, u); err != nil {
+			if _, ok := escudo.AsValidation(err); ok {
+				s.refused(w, r, form, err)
+				return
+			}
+			s.ErrorPage(w, r, err)
+			return
+		}
+		s.Flash(r, done)
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 	}
-	u, ok := s.formUser(w, r, "role")
-	if !ok {
-		return
-	}
+}
+
+// setRole changes an account's role; its sessions end, so the new role
+// applies from the next sign-in. An administrator does not change their own
+// role: the last one could lock everyone out of accounts.
+func (s *server) setRole(r *http.Request, u *escudo.User) error {
 	if me := escudo.UserFromContext(r.Context()); me != nil && me.ID == u.ID {
-		s.refused(w, r, "role", escudo.FieldError("username", "validation.not_self", nil))
-		return
+		return escudo.FieldError("username", "validation.not_self", nil)
 	}
-	if err := s.DB.SetUserRole(r.Context(), u.ID, escudo.Role(r.PostForm.Get("role"))); err != nil {
-		if _, ok := escudo.AsValidation(err); ok {
-			s.refused(w, r, "role", err)
-			return
-		}
-		s.ErrorPage(w, r, err)
-		return
-	}
-	s.Flash(r, "users.done_role")
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	return s.DB.SetUserRole(r.Context(), u.ID, escudo.Role(r.PostForm.Get("role")))
 }
 
-// handleUserPassword sets a temporary password, handed to the person in
-// person; the account's sessions end.
-func (s *server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
-	if !s.ParseForm(w, r) {
-		return
-	}
-	u, ok := s.formUser(w, r, "password")
-	if !ok {
-		return
-	}
-	if err := s.DB.SetTemporaryPassword(r.Context(), u.ID, r.PostForm.Get("password")); err != nil {
-		if _, ok := escudo.AsValidation(err); ok {
-			s.refused(w, r, "password", err)
-			return
-		}
-		s.ErrorPage(w, r, err)
-		return
-	}
-	s.Flash(r, "users.done_password")
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+// setPassword sets a temporary password, handed to the person in person;
+// the account's sessions end.
+func (s *server) setPassword(r *http.Request, u *escudo.User) error {
+	return s.DB.SetTemporaryPassword(r.Context(), u.ID, r.PostForm.Get("password"))
 }
 
-// handleUserPerson links a beneficiary's account to their person, named by
-// the folio of their case.
-func (s *server) handleUserPerson(w http.ResponseWriter, r *http.Request) {
-	if !s.ParseForm(w, r) {
-		return
-	}
-	u, ok := s.formUser(w, r, "person")
-	if !ok {
-		return
-	}
+// linkPerson links a beneficiary's account to their person, named by the
+// folio of their case.
+func (s *server) linkPerson(r *http.Request, u *escudo.User) error {
 	personID, _, err := s.DB.PersonByReference(r.Context(), r.PostForm.Get("reference"))
-	if err == nil {
-		err = s.DB.SetUserPerson(r.Context(), u.ID, personID)
-	}
 	if err != nil {
-		if _, ok := escudo.AsValidation(err); ok {
-			s.refused(w, r, "person", err)
-			return
-		}
-		s.ErrorPage(w, r, err)
-		return
+		return err
 	}
-	s.Flash(r, "users.done_person")
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	return s.DB.SetUserPerson(r.Context(), u.ID, personID)
 }
