@@ -17,6 +17,9 @@ const (
 	EFORBIDDEN    = "forbidden"
 	ETOOMANY      = "too_many_requests"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: a part the request needs (the database) is away for
+	// now; the request may be sent again.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an application error. Key is a translation key shown to users;

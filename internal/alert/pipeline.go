@@ -56,6 +56,14 @@ type Options struct {
 	// the in-memory scheduler does not know (other nodes, restarts);
 	// default 5 s.
 	SweepInterval time.Duration
+	// CommitTimeout bounds one group commit, so a database that stops
+	// answering (a frozen server, a lost network) fails the batch instead
+	// of holding the writer; default 5 s.
+	CommitTimeout time.Duration
+	// SubmitTimeout bounds how long Submit waits for its alert's commit:
+	// past it the device is answered "unavailable" and retries (the alert
+	// may still commit; the retry's message id then finds it); default 10 s.
+	SubmitTimeout time.Duration
 }
 
 // Change is a state change of an alert, for live consoles.
@@ -89,6 +97,38 @@ type Pipeline struct {
 	earlyUsers map[string]cachedRecipients
 
 	m metrics
+
+	unavailable unavailableLog
+}
+
+// unavailableLog writes at most one line a second about alerts not stored
+// because the database is away, with their number, instead of one line
+// per alert while it is down.
+type unavailableLog struct {
+	mu      sync.Mutex
+	last    time.Time
+	batches int
+	alerts  int
+}
+
+// note counts a batch retried (size > 0) or an alert refused (size 0).
+func (u *unavailableLog) note(log *slog.Logger, size int, err error) {
+	u.mu.Lock()
+	if size > 0 {
+		u.batches++
+	} else {
+		u.alerts++
+	}
+	now := time.Now()
+	if now.Sub(u.last) < time.Second {
+		u.mu.Unlock()
+		return
+	}
+	batches, alerts := u.batches, u.alerts
+	u.last, u.batches, u.alerts = now, 0, 0
+	u.mu.Unlock()
+	log.Error("alerts not stored: database unavailable; devices are answered 503 and retry", "err", err,
+		"batches_retried", batches, "alerts_refused", alerts)
 }
 
 type metrics struct {
@@ -132,6 +172,12 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.SweepInterval <= 0 {
 		o.SweepInterval = 5 * time.Second
+	}
+	if o.CommitTimeout <= 0 {
+		o.CommitTimeout = 5 * time.Second
+	}
+	if o.SubmitTimeout <= 0 {
+		o.SubmitTimeout = 10 * time.Second
 	}
 	p := &Pipeline{db: o.DB, policy: o.Policy, deliver: o.Deliverer, now: o.Now, log: o.Logger, text: o.Text, opts: o,
 		queue: make(chan *intake, 4096), subs: map[chan Change]struct{}{}, earlyUsers: map[string]cachedRecipients{}}
@@ -230,6 +276,8 @@ func (p *Pipeline) Submit(ctx context.Context, in escudo.AlertInput, entity stri
 	if in.PersonID == 0 {
 		return nil, escudo.FieldError("person_id", "validation.required", nil)
 	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.SubmitTimeout)
+	defer cancel()
 	it := &intake{in: in, entity: entity, done: make(chan struct{})}
 	p.prepareEarly(ctx, it)
 	return p.enqueue(ctx, it)
@@ -347,7 +395,19 @@ func (p *Pipeline) drainOnStop() {
 
 func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
 	err := p.commit(ctx, batch)
-	if err != nil && len(batch) > 1 {
+	if err != nil && store.IsUnavailable(err) && !errors.Is(err, context.DeadlineExceeded) {
+		// A connection lost (the database restarted, a pooled connection
+		// died with it): one more try on a fresh connection, then every
+		// alert of the batch is answered "unavailable". Retrying one by one
+		// would only knock on a closed door once per alert.
+		p.unavailable.note(p.log, len(batch), err)
+		err = p.commit(ctx, batch)
+	}
+	if err != nil && store.IsUnavailable(err) {
+		for _, it := range batch {
+			it.err = err
+		}
+	} else if err != nil && len(batch) > 1 {
 		// One bad alert (or a conflict with another node) must not fail the
 		// others: retry each on its own.
 		p.log.Warn("alert batch commit failed; retrying one by one", "size", len(batch), "err", err)
@@ -374,6 +434,8 @@ func (p *Pipeline) commitBatch(ctx context.Context, batch []*intake) {
 		}
 		if it.err == nil {
 			p.afterCommit(it)
+		} else if it.act == nil && store.IsUnavailable(it.err) {
+			p.unavailable.note(p.log, 0, it.err)
 		} else if it.act == nil {
 			p.log.Error("alert not stored", "err", it.err, "device", it.in.DeviceID, "person", it.in.PersonID)
 		}
@@ -391,6 +453,9 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 	}
 	outcome := &commitOutcome{done: make(chan struct{})}
 	defer func() { outcome.resolve(err) }()
+	ctx, cancel := context.WithTimeout(ctx, p.opts.CommitTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
 	return p.db.WithTx(ctx, true, func(tx *store.Tx) error {
 		if err := tx.RequireDurableCommit(ctx); err != nil {
 			return err
@@ -414,10 +479,12 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 			// An action refused (unknown alert, already closed) is that
 			// operator's answer; it must not fail the others' commit.
 			var actErr error
+			actCtx, cancel := context.WithDeadline(it.actCtx, deadline)
 			err := tx.Savepoint(ctx, func() error {
-				it.alert, actErr = it.act(it.actCtx, tx)
+				it.alert, actErr = it.act(actCtx, tx)
 				return actErr
 			})
+			cancel()
 			if err != nil && err != actErr {
 				return err
 			}

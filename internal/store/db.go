@@ -25,8 +25,9 @@ import (
 	"escudo"
 	"escudo/internal/vault"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	_ "modernc.org/sqlite"             // pure-Go SQLite driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"           // pure-Go SQLite driver
 )
 
 //go:embed migrations/*.sql
@@ -105,6 +106,10 @@ type DB struct {
 	readStmts       *stmtCache
 }
 
+// DefaultConnectTimeout bounds a new PostgreSQL connection when the URL
+// sets no connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
+
 // Open connects to the configured database. It does not migrate; call Migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
 	db := &DB{now: o.Now, rules: o.Rules, log: o.Logger, CheckpointEvery: DefaultCheckpointEvery, RefusalInterval: DefaultRefusalInterval}
@@ -142,9 +147,17 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(o.URL, "postgres://") || strings.HasPrefix(o.URL, "postgresql://"):
 		db.Dialect = Postgres
-		if db.write, err = sql.Open("pgx", o.URL); err != nil {
-			return nil, err
+		cfg, perr := pgx.ParseConfig(o.URL)
+		if perr != nil {
+			return nil, escudo.Errorf(escudo.EINVALID, "error.db_url")
 		}
+		if cfg.ConnectTimeout == 0 {
+			// A server that accepts the connection and then says nothing
+			// (frozen, or behind a lost network) must not hold a caller
+			// without a deadline forever; connect_timeout in the URL wins.
+			cfg.ConnectTimeout = DefaultConnectTimeout
+		}
+		db.write = stdlib.OpenDB(*cfg)
 		db.write.SetMaxOpenConns(20)
 		db.write.SetMaxIdleConns(20)
 		db.read = db.write

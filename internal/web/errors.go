@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"escudo"
+	"escudo/internal/store"
 )
 
 // APIErrorBody is the one error shape of the JSON API.
@@ -44,6 +47,12 @@ func (s *Core) APIError(w http.ResponseWriter, r *http.Request, err error) {
 	case isErr && e.Field == "":
 		status, body.Code, body.Key = HTTPStatus(e.Code), e.Code, e.Key
 		body.Message = s.APIText(r, e.Key, e.Args)
+	case store.IsUnavailable(err):
+		// The database is away (restarting, unreachable): a clear "try
+		// again", logged once a second at most, not a 500 per request.
+		status, body.Code, body.Key = http.StatusServiceUnavailable, escudo.EUNAVAILABLE, "error.unavailable"
+		w.Header().Set("Retry-After", "1")
+		s.logUnavailable(r, err)
 	case isValidation:
 		body.Key = "error.invalid_input"
 		// Checks run over maps in places; sorting keeps answers identical.
@@ -89,6 +98,8 @@ func HTTPStatus(code string) int {
 		return http.StatusForbidden
 	case escudo.ETOOMANY:
 		return http.StatusTooManyRequests
+	case escudo.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -103,3 +114,26 @@ func WriteJSON(w http.ResponseWriter, code int, v any) {
 
 // ErrMethodNotAllowed answers a known path with the wrong method (405).
 var ErrMethodNotAllowed = &escudo.Error{Code: "method_not_allowed", Key: "error.method_not_allowed"}
+
+// unavailableLog limits the log lines of requests refused while the
+// database is away: one a second, with the number refused since the last.
+var unavailableLog struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+func (s *Core) logUnavailable(r *http.Request, err error) {
+	u := &unavailableLog
+	u.mu.Lock()
+	now := time.Now()
+	if now.Sub(u.last) < time.Second {
+		u.skipped++
+		u.mu.Unlock()
+		return
+	}
+	skipped := u.skipped
+	u.last, u.skipped = now, 0
+	u.mu.Unlock()
+	s.Log.Warn("requests refused: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err, "refused_since_last_line", skipped)
+}

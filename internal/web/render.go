@@ -20,6 +20,7 @@ import (
 
 	"escudo"
 	"escudo/internal/i18n"
+	"escudo/internal/store"
 )
 
 //go:embed templates/*.html static
@@ -344,6 +345,13 @@ func (s *Core) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 		// The browser left (a live list's request cut by the next one, a
 		// page closed): nobody reads an answer, and its failure is no fault.
 		s.Log.Debug("client went away", "path", r.URL.Path, "err", err)
+		return
+	}
+	if store.IsUnavailable(err) && s.I18n != nil {
+		// The database is away: "try again", not "our fault".
+		s.logUnavailable(r, err)
+		w.Header().Set("Retry-After", "1")
+		s.RenderError(w, r, http.StatusServiceUnavailable, "error.unavailable")
 		return
 	}
 	s.Log.Error("request failed", "path", r.URL.Path, "err", err)

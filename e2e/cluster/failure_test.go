@@ -1,0 +1,233 @@
+package cluster
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo/internal/store"
+)
+
+// alertsConfig is a configuration file with a short first tier: an alert
+// nobody acknowledges within firstTier goes to the supervisors' webhook.
+func alertsConfig(rcv *receiver, firstTier string) map[string]any {
+	return map[string]any{"alerts": map[string]any{
+		// No type-window deduplication: every message id is its own alert.
+		"policy": map[string]any{"tiers": []map[string]any{
+			{"name": "duty", "ack_timeout": firstTier, "roles": []string{"duty"}, "webhooks": []string{rcv.URL + "/duty"}},
+			{"name": "supervisor", "ack_timeout": "10m", "roles": []string{"coordinator"}, "webhooks": []string{rcv.URL + "/supervisor"}},
+		}},
+		// A notification a dead node held is taken by another after 2 s.
+		"notify": map[string]any{"hold": "2s", "poll_interval": "200ms", "base_backoff": "200ms", "max_backoff": "1s"},
+	}}
+}
+
+// TestNodeKilledDuringBurst: two nodes share the alert burst; node A is
+// killed with SIGKILL in the middle of it. Every alert answered 202 is in
+// the database exactly once; every alert nobody acknowledged within the
+// first tier is escalated once, by node B for those A took last; every
+// accepted alert's first notification reaches the webhook receiver.
+func TestNodeKilledDuringBurst(t *testing.T) {
+	rcv := newReceiver(t)
+	const firstTier = 3 * time.Second
+	c := newCluster(t, alertsConfig(rcv, firstTier.String()))
+	a := c.StartNode("a")
+	b := c.StartNode("b")
+	s := c.setup(b, 10, 2)
+
+	// Every third alert of a device is acknowledged at once, through B.
+	l := startLoad(s.devices, []*Node{a, b}, 0, 3, b, s.staff.token)
+	waitFor(t, "a burst through both nodes", 60*time.Second, func() bool {
+		n := l.perNode()
+		return n[0] >= 100 && n[1] >= 100
+	})
+	atKill := l.count()
+	killedAt := time.Now()
+	a.Kill()
+	waitFor(t, "the burst going on through node B alone", 60*time.Second, func() bool { return l.count() >= atKill+200 })
+	l.Stop()
+	perNode := l.perNode()
+	t.Logf("burst: %d requests, %d alerts accepted (A %d, B %d), %d before SIGKILL; load stopped %v after it",
+		l.sent.Load(), l.count(), perNode[0], perNode[1], atKill, time.Since(killedAt).Round(time.Millisecond))
+
+	db := c.DirectDB()
+	stored := l.checkStored(t, s, db)
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// Escalation: every alert not acknowledged reaches the supervisors,
+	// once; those A stored in its last tier's time can only have been
+	// escalated by B.
+	var lastEscalation time.Time
+	waitFor(t, "every unacknowledged alert escalated", 60*time.Second, func() bool {
+		for _, x := range s.storedAlerts(t, db) {
+			if x.AcknowledgedAt == nil && x.Tier < 1 {
+				return false
+			}
+		}
+		return true
+	})
+	stored = s.storedAlerts(t, db)
+	byB, unacked, acked := 0, 0, 0
+	for mid, id := range l.accepted {
+		x := stored[id]
+		events, err := db.AlertTimeline(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		escalations := 0
+		for _, e := range events {
+			if e.Kind == store.AlertEventEscalated {
+				escalations++
+				if e.At.After(lastEscalation) {
+					lastEscalation = e.At
+				}
+			}
+		}
+		if l.acked[id] && x.AcknowledgedAt == nil {
+			t.Errorf("alert %d: acknowledgement answered 200 but not stored", id)
+		}
+		switch {
+		case x.AcknowledgedAt != nil:
+			acked++
+			if escalations > 1 {
+				t.Errorf("acknowledged alert %d escalated %d times", id, escalations)
+			}
+		default:
+			unacked++
+			if escalations != 1 || x.Tier != 1 {
+				t.Errorf("alert %d not acknowledged: escalated %d times, at tier %d (want once, tier 1)", id, escalations, x.Tier)
+			}
+			if l.acceptedBy[mid] == 0 && x.StoredAt.Add(firstTier).After(killedAt) {
+				byB++
+			}
+		}
+	}
+	t.Logf("escalation: %d acknowledged, %d escalated once each, of which %d taken by A and due after it died (escalated by B); last escalation %v after SIGKILL",
+		acked, unacked, byB, lastEscalation.Sub(killedAt).Round(time.Millisecond))
+	if byB == 0 {
+		t.Error("no alert of node A was due after it died: the test did not exercise escalation by node B")
+	}
+	if acked == 0 {
+		t.Error("no alert acknowledged: the test did not exercise acknowledgement")
+	}
+
+	// Notifications: every accepted alert's first tier reaches the
+	// receiver, and every escalated one its second.
+	waitFor(t, "every notification delivered", 60*time.Second, func() bool {
+		for _, x := range stored {
+			if rcv.deliveries(x.ID, 0) == 0 || (x.AcknowledgedAt == nil && rcv.deliveries(x.ID, 1) == 0) {
+				return false
+			}
+		}
+		return true
+	})
+	dups, distinct := rcv.duplicates()
+	t.Logf("webhook: %d notifications delivered, %d duplicate deliveries (%.2f%%)", distinct, dups, 100*float64(dups)/float64(max(distinct, 1)))
+}
+
+// TestPostgresRestartUnderLoad: alerts flow through two nodes while the
+// PostgreSQL server is stopped (fast, then immediate mode) and started
+// again. Requests during the outage are answered 503 promptly, never left
+// hanging; /readyz says 503 while the database is away; both nodes accept
+// alerts again by themselves once it is back; no alert answered 202 is
+// lost or stored twice, and every one is notified.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	rcv := newReceiver(t)
+	c := newCluster(t, alertsConfig(rcv, "10m"))
+	a := c.StartNode("a")
+	b := c.StartNode("b")
+	nodes := []*Node{a, b}
+	s := c.setup(a, 10, 2)
+
+	l := startLoad(s.devices, nodes, 50*time.Millisecond, 0, nil, "")
+	waitFor(t, "alerts through both nodes", 60*time.Second, func() bool {
+		n := l.perNode()
+		return n[0] >= 50 && n[1] >= 50
+	})
+	const recoverWithin = 30 * time.Second
+	for _, mode := range []string{"fast", "immediate"} {
+		before := l.count()
+		downAt := time.Now()
+		c.PG.Stop(mode)
+		stopped := time.Now()
+		// While it is down, both nodes say so and turn alerts away.
+		for i, n := range nodes {
+			waitFor(t, "node "+n.Name+" /readyz 503 with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool { return !n.Ready() })
+			waitFor(t, "alerts refused by node "+n.Name+" with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool {
+				for _, f := range l.failuresSince(stopped) {
+					if f.node == i {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		c.PG.Start()
+		started := time.Now()
+		for i, n := range nodes {
+			waitFor(t, "node "+n.Name+" accepting alerts again after the "+mode+" restart", recoverWithin, func() bool {
+				return l.acceptedSince(i, started) && n.Ready()
+			})
+		}
+		refused := l.failuresSince(downAt)
+		t.Logf("%s: PostgreSQL down %v; %d alerts refused meanwhile; both nodes accepting and ready %v after it was back; %d alerts accepted before",
+			mode, started.Sub(downAt).Round(time.Millisecond), len(refused), time.Since(started).Round(time.Millisecond), before)
+	}
+	waitFor(t, "more alerts after the last restart", 60*time.Second, func() bool {
+		n := l.perNode()
+		return n[0] >= 20 && n[1] >= 20
+	})
+	l.Stop()
+	perNode := l.perNode()
+	t.Logf("load: %d requests, %d alerts accepted (A %d, B %d), %d refused", l.sent.Load(), l.count(), perNode[0], perNode[1], len(l.failures))
+
+	// Refusals were prompt and said what happened.
+	var slowest time.Duration
+	codes := map[int]int{}
+	wrong, slow := 0, 0
+	for _, f := range l.failures {
+		codes[f.code]++
+		slowest = max(slowest, f.took)
+		if f.code != http.StatusServiceUnavailable || !strings.Contains(f.body, `"unavailable"`) {
+			if wrong++; wrong <= 5 {
+				t.Errorf("alert refused on node %d with %d after %v: %s (want 503 unavailable)", f.node, f.code, f.took, f.body)
+			}
+		}
+		if f.took > 10*time.Second {
+			if slow++; slow <= 5 {
+				t.Errorf("alert request on node %d took %v to be refused", f.node, f.took)
+			}
+		}
+	}
+	if wrong+slow > 0 {
+		t.Errorf("%d refusals not 503, %d slower than 10 s, of %d", wrong, slow, len(l.failures))
+	}
+	t.Logf("refusals by status: %v, slowest %v", codes, slowest.Round(time.Millisecond))
+	if len(l.failures) == 0 {
+		t.Error("no request was refused: the outage was not exercised")
+	}
+
+	db := c.DirectDB()
+	stored := l.checkStored(t, s, db)
+	waitFor(t, "every accepted alert notified", 60*time.Second, func() bool {
+		for _, x := range stored {
+			if rcv.deliveries(x.ID, 0) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	dups, distinct := rcv.duplicates()
+	t.Logf("webhook: %d notifications delivered, %d duplicate deliveries", distinct, dups)
+	for _, n := range nodes {
+		select {
+		case <-n.done:
+			t.Errorf("node %s exited:\n%s", n.Name, tail(n.Log(), 4000))
+		default:
+		}
+	}
+}
