@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -177,6 +178,53 @@ func (s *pgServer) Restart(mode string) {
 	s.t.Helper()
 	if out, err := s.cmd("pg_ctl", "-D", s.dir, "-l", s.log, "-m", mode, "-w", "-t", "60", "restart").CombinedOutput(); err != nil {
 		s.t.Fatalf("pg_ctl restart -m %s: %v\n%s", mode, err, out)
+	}
+}
+
+// Freeze stops every process of the server with SIGSTOP: connections stay
+// open and nothing answers, as behind a lost network. Thaw resumes them.
+func (s *pgServer) Freeze() { s.signalAll(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (s *pgServer) Thaw() { s.signalAll(syscall.SIGCONT) }
+
+// signalAll signals the postmaster (its pid is the first line of
+// postmaster.pid) and its children, found by their parent in /proc.
+func (s *pgServer) signalAll(sig syscall.Signal) {
+	s.t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dir, "postmaster.pid"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pm, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		s.t.Fatalf("postmaster.pid: %v", err)
+	}
+	pids := []int{pm}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		rest := string(st[strings.LastIndexByte(string(st), ')')+1:])
+		if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(pm) {
+			pids = append(pids, pid)
+		}
+	}
+	if sig == syscall.SIGCONT {
+		// Children first, so the postmaster wakes to running children.
+		pids = append(pids[1:], pm)
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			s.t.Fatalf("signal %d: %v", pid, err)
+		}
 	}
 }
 
@@ -441,8 +489,8 @@ func (c *Cluster) setup(via *Node, people, devicesEach int) *setup {
 	return s
 }
 
-// storedAlerts reads every alert of the setup's beneficiaries from the
-// database, keyed by id.
+// storedAlerts reads every alert the setup's devices sent (those with a
+// message id) from the database, keyed by id.
 func (s *setup) storedAlerts(t *testing.T, db *store.DB) map[int64]*escudo.Alert {
 	t.Helper()
 	out := map[int64]*escudo.Alert{}
@@ -460,7 +508,9 @@ func (s *setup) storedAlerts(t *testing.T, db *store.DB) map[int64]*escudo.Alert
 			t.Fatalf("person %d has %d alerts: more than one page; use more people", d.Person, len(as))
 		}
 		for _, a := range as {
-			out[a.ID] = a
+			if a.MessageID != "" { // a device's message, not supervision ("device silent")
+				out[a.ID] = a
+			}
 		}
 	}
 	return out
@@ -507,6 +557,20 @@ func (r *receiver) deliveries(id int64, tier int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.got[[2]int64{id, int64(tier)}]
+}
+
+// phantoms counts the alerts paged that the database does not hold: paged
+// before their commit (early paging), whose commit then failed.
+func (r *receiver) phantoms(stored map[int64]*escudo.Alert) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for k := range r.got {
+		if _, ok := stored[k[0]]; !ok && k[1] == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // duplicates counts deliveries beyond the first, over every (alert, tier).
@@ -614,6 +678,7 @@ type load struct {
 	failures   []failure
 	acked      map[int64]bool
 	gaveUp     []string
+	slowestOK  time.Duration // the longest request answered 202
 	sent       atomic.Int64
 
 	stop     chan struct{}
@@ -646,6 +711,7 @@ func (l *load) device(i int, d device) {
 			id, code, took, err := postAlert(l.nodes[k].URL, d, mid)
 			if code == http.StatusAccepted {
 				l.mu.Lock()
+				l.slowestOK = max(l.slowestOK, took)
 				if prev, ok := l.accepted[mid]; ok && prev != id {
 					l.mismatch = append(l.mismatch, fmt.Sprintf("%s: %d then %d", mid, prev, id))
 				}
