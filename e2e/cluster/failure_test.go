@@ -55,7 +55,7 @@ func TestNodeKilledDuringBurst(t *testing.T) {
 		l.sent.Load(), l.count(), perNode[0], perNode[1], atKill, time.Since(killedAt).Round(time.Millisecond))
 
 	db := c.DirectDB()
-	stored := l.checkStored(t, s, db)
+	l.checkStored(t, s, db)
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -72,7 +72,7 @@ func TestNodeKilledDuringBurst(t *testing.T) {
 		}
 		return true
 	})
-	stored = s.storedAlerts(t, db)
+	stored := s.storedAlerts(t, db)
 	byB, unacked, acked := 0, 0, 0
 	for mid, id := range l.accepted {
 		x := stored[id]
@@ -153,38 +153,44 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	})
 	const (
 		recoverWithin = 30 * time.Second
-		outage        = 3 * time.Second
+		outage        = 2 * time.Second
 	)
-	// fast and immediate: pg_ctl stop in that mode, start again after the
-	// outage; frozen: every server process stopped with SIGSTOP, so
-	// connections stay open and nothing answers (a lost network), then
-	// resumed.
-	for _, mode := range []string{"fast", "immediate", "frozen"} {
+	// restart: pg_ctl restart -m fast, the server back at once and every
+	// pooled connection dead; fast and immediate: pg_ctl stop in that mode,
+	// start again after the outage; frozen: every server process stopped
+	// with SIGSTOP, so connections stay open and nothing answers (a lost
+	// network), then resumed.
+	for _, mode := range []string{"restart", "fast", "immediate", "frozen"} {
 		before := l.count()
 		downAt := time.Now()
-		if mode == "frozen" {
+		switch mode {
+		case "restart":
+			c.PG.Restart("fast")
+		case "frozen":
 			c.PG.Freeze()
-		} else {
+		default:
 			c.PG.Stop(mode)
 		}
 		stopped := time.Now()
-		// While it is down, both nodes say so and turn alerts away.
-		for i, n := range nodes {
-			waitFor(t, "node "+n.Name+" /readyz 503 with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool { return !n.Ready() })
-			waitFor(t, "alerts refused by node "+n.Name+" with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool {
-				for _, f := range l.failuresSince(stopped) {
-					if f.node == i {
-						return true
+		if mode != "restart" {
+			// While it is down, both nodes say so and turn alerts away.
+			for i, n := range nodes {
+				waitFor(t, "node "+n.Name+" /readyz 503 with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool { return !n.Ready() })
+				waitFor(t, "alerts refused by node "+n.Name+" with PostgreSQL stopped ("+mode+")", 20*time.Second, func() bool {
+					for _, f := range l.failuresSince(stopped) {
+						if f.node == i {
+							return true
+						}
 					}
-				}
-				return false
-			})
-		}
-		time.Sleep(time.Until(stopped.Add(outage)))
-		if mode == "frozen" {
-			c.PG.Thaw()
-		} else {
-			c.PG.Start()
+					return false
+				})
+			}
+			time.Sleep(time.Until(stopped.Add(outage)))
+			if mode == "frozen" {
+				c.PG.Thaw()
+			} else {
+				c.PG.Start()
+			}
 		}
 		started := time.Now()
 		for i, n := range nodes {
@@ -192,12 +198,13 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 				return l.acceptedSince(i, started) && n.Ready()
 			})
 		}
-		refused := l.failuresSince(downAt)
+		recovered := time.Since(started)
+		refused, after := l.failuresSince(downAt), l.failuresSince(started)
+		t.Logf("%s: PostgreSQL away %v; %d alert requests refused (devices retry every 20 ms), %d of them after it was back; both nodes accepting and ready %v after it was back; %d alerts accepted before",
+			mode, started.Sub(downAt).Round(time.Millisecond), len(refused), len(after), recovered.Round(time.Millisecond), before)
 		if d, _ := rcv.duplicates(); d > 0 {
 			t.Logf("%s: %d duplicate deliveries so far", mode, d)
 		}
-		t.Logf("%s: PostgreSQL down %v; %d alert requests refused meanwhile (devices retry every 20 ms); both nodes accepting and ready %v after it was back; %d alerts accepted before",
-			mode, started.Sub(downAt).Round(time.Millisecond), len(refused), time.Since(started).Round(time.Millisecond), before)
 	}
 	waitFor(t, "more alerts after the last restart", 60*time.Second, func() bool {
 		n := l.perNode()
