@@ -422,6 +422,20 @@ func (s *staff) do(method, url string, body any, want int) map[string]any {
 	return m
 }
 
+// try is do without failing: the status and body, status 0 when there was
+// no answer.
+func (s *staff) try(method, url string) (int, string) {
+	req, _ := http.NewRequest(method, url, nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
 // device is a panic button registered through the API.
 type device struct {
 	ID     int64

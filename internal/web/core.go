@@ -138,6 +138,14 @@ func NewCore(o Options) (*Core, error) {
 			s.Log.Debug("client went away", "path", r.URL.Path, "err", err)
 			return
 		}
+		if store.IsUnavailable(err) && s.I18n != nil {
+			// The database is away: every signed-in page says "try
+			// again" rather than "our fault".
+			s.logUnavailable(r, err)
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, s.I18n.ForRequest(r).T("error.unavailable"), http.StatusServiceUnavailable)
+			return
+		}
 		s.Log.Error("session store", "err", err, "path", r.URL.Path)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
