@@ -58,11 +58,13 @@ type Options struct {
 	SweepInterval time.Duration
 	// CommitTimeout bounds one group commit, so a database that stops
 	// answering (a frozen server, a lost network) fails the batch instead
-	// of holding the writer; default 5 s.
+	// of holding the writer; default 5 s on PostgreSQL, 15 s on SQLite
+	// (beyond its 10 s wait for a write lock a command may hold).
 	CommitTimeout time.Duration
 	// SubmitTimeout bounds how long Submit waits for its alert's commit:
 	// past it the device is answered "unavailable" and retries (the alert
-	// may still commit; the retry's message id then finds it); default 10 s.
+	// may still commit; the retry's message id then finds it); default
+	// twice CommitTimeout.
 	SubmitTimeout time.Duration
 }
 
@@ -174,10 +176,13 @@ func New(o Options) (*Pipeline, error) {
 		o.SweepInterval = 5 * time.Second
 	}
 	if o.CommitTimeout <= 0 {
-		o.CommitTimeout = 5 * time.Second
+		o.CommitTimeout = 15 * time.Second
+		if o.DB.Dialect == store.Postgres {
+			o.CommitTimeout = 5 * time.Second
+		}
 	}
 	if o.SubmitTimeout <= 0 {
-		o.SubmitTimeout = 10 * time.Second
+		o.SubmitTimeout = 2 * o.CommitTimeout
 	}
 	p := &Pipeline{db: o.DB, policy: o.Policy, deliver: o.Deliverer, now: o.Now, log: o.Logger, text: o.Text, opts: o,
 		queue: make(chan *intake, 4096), subs: map[chan Change]struct{}{}, earlyUsers: map[string]cachedRecipients{}}
