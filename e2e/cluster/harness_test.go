@@ -241,6 +241,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary built for the package's tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // escudoBinary builds cmd/escudo once for the package.
 func escudoBinary(t *testing.T) string {
 	t.Helper()
