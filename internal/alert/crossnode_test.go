@@ -86,7 +86,6 @@ func (h *infoLog) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-
 // A running node escalates on its own, through the job runner's escalation
 // job, an alert another node took after it started, tier after tier, and
 // counts each step; nothing is logged per escalation. It stops when its
