@@ -24,11 +24,7 @@ var jobSettings = jobs.Options{}
 
 // scheduleJobs registers every periodic task of a serving node.
 func scheduleJobs(r *jobs.Runner, db *store.DB, rr *rapid, sv *supervision, sched *clock.Scheduler, sweep, checkpoint time.Duration) {
-	if sweep <= 0 {
-		sweep = 30 * time.Second
-	}
-	// Legal deadlines: breaches are found within one sweep interval.
-	r.Every("clock.sweep", sweep, func(ctx context.Context) error { _, err := sched.Sweep(ctx); return err })
+	scheduleClockSweep(r, sched, sweep)
 	// Unacknowledged alerts climb the tiers, whichever node took them.
 	r.Every("alert.escalate", alert.EscalateEvery, func(ctx context.Context) error { _, err := rr.pipeline.EscalateDue(ctx); return err })
 	// Each node delivers the outbox rows it claims: retries, rows other
@@ -43,6 +39,15 @@ func scheduleJobs(r *jobs.Runner, db *store.DB, rr *rapid, sv *supervision, sche
 	}
 	// Response-time metrics are this node's own gauges.
 	r.Local("response.metrics", sv.respInterval(), sv.resp.Poll)
+}
+
+// scheduleClockSweep registers the legal-clock sweep: breaches are found
+// within one sweep interval (the configuration's clock_sweep, default 30 s).
+func scheduleClockSweep(r *jobs.Runner, sched *clock.Scheduler, sweep time.Duration) {
+	if sweep <= 0 {
+		sweep = 30 * time.Second
+	}
+	r.Every("clock.sweep", sweep, func(ctx context.Context) error { _, err := sched.Sweep(ctx); return err })
 }
 
 // startJobs runs the runner until stop, which waits for the runs under way
