@@ -171,6 +171,29 @@ func TestAdministrationPages(t *testing.T) {
 			if s := text(ctx, t, chromedp.CSS(`#user-`+run.role+` td:nth-child(2)`)); s != "Seguimiento" {
 				t.Errorf("%s after the role change: %q", run.role, s)
 			}
+
+			// Scheduled work: the demo's node is serving and has run the
+			// escalations and the deadline sweep, in words.
+			err = chromedp.Do(ctx,
+				chromedp.Click(chromedp.CSS(`nav a[href="/admin/jobs"]`)),
+				chromedp.WaitVisible(chromedp.ID("jobs-heading")),
+				chromedp.WaitVisible(chromedp.CSS(`#node-list tbody tr`)),
+			)
+			if err != nil {
+				t.Fatalf("scheduled work page: %v", err)
+			}
+			if s := text(ctx, t, chromedp.CSS(`#node-list tbody`)); !strings.Contains(s, "Activo") {
+				t.Errorf("the demo's node on the scheduled work page: %q", s)
+			}
+			jobs := text(ctx, t, chromedp.CSS(`#schedule-list tbody`))
+			for _, want := range []string{"Escalamiento de alertas sin atender", "Revisión de plazos legales", "cada 1 s", "Bien, en"} {
+				if !strings.Contains(jobs, want) {
+					t.Errorf("the scheduled work page lacks %q: %q", want, jobs)
+				}
+			}
+			if run.script {
+				noOverflow(ctx, t, "/admin/jobs")
+			}
 			signOut(ctx, t)
 
 			// Coordination: the silent device, and a task given from the tasks page.

@@ -19,6 +19,7 @@ import (
 	"escudo/internal/auditsink"
 	"escudo/internal/clock"
 	escudohttp "escudo/internal/http"
+	"escudo/internal/jobs"
 	"escudo/internal/store"
 )
 
@@ -40,8 +41,13 @@ func init() {
 		fs.DurationVar(&auditSettings.checkpointInterval, "audit-checkpoint-interval", store.DefaultCheckpointInterval, "sign the head of the audit log this often while entries are written")
 		fs.IntVar(&auditSettings.checkpointEvery, "audit-checkpoint-every", store.DefaultCheckpointEvery, "also sign a checkpoint every this many audit entries")
 		fs.DurationVar(&auditSettings.refusalInterval, "audit-refusal-interval", store.DefaultRefusalInterval, "count refusals of unauthenticated callers for this long before writing one entry per source and reason")
+		fs.StringVar(&jobSettings.Node, "node", os.Getenv("ESCUDO_NODE"), "this node's name among the nodes sharing one PostgreSQL database, e.g. escudo-a (letters, digits, . _ -; default: a random id)")
 		if err := parseFlags(fs, args); err != nil {
 			return err
+		}
+		if n := jobSettings.Node; n != "" && !validNodeName(n) {
+			fmt.Fprintf(stderr, "escudo serve: --node %q: use up to 64 letters, digits, dots, dashes or underscores\n", n)
+			return errUsage
 		}
 		flags := webSettings
 		if err := flags.parse(*publicURL, *proxies); err != nil {
@@ -204,13 +210,16 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	// Deferred after stopRapid, so it runs before it: the supervisor's last
 	// alerts still reach a running pipeline.
 	defer sv.start(log)()
-	sched := &clock.Scheduler{DB: db, Log: log, Interval: clockSweep}
+	sched := &clock.Scheduler{DB: db}
 	sched.Register(srv.Registry())
+	// Deferred after the pipeline and the supervisor, so it stops first:
+	// escalations under way still reach a running writer.
+	defer startJobs(db, log, srv.Registry(), func(r *jobs.Runner) {
+		scheduleJobs(r, db, rr, sv, sched, clockSweep, auditSettings.checkpointInterval)
+	})()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go sched.Run(ctx)
-	go db.RunCheckpoints(ctx, auditSettings.checkpointInterval)
 	log.Info("escudo serving", "url", listening, "public_url", public.String(), "trusted_proxies", len(webSettings.trustedProxies), "db", db.Dialect, "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "escudo listening on %s\n", listening)
 	if banner != nil {

@@ -106,8 +106,24 @@ func startProfiler(log *slog.Logger) {
 	}()
 }
 
-// start runs the supervisor, the drill runner and the collector; stop ends
-// them, the supervisor writing its last batch of heartbeats.
+// drillPoll is how often running drills are followed.
+func (s *supervision) drillPoll() time.Duration {
+	if s.drills.Poll > 0 {
+		return s.drills.Poll
+	}
+	return time.Second
+}
+
+// respInterval is how often response-time metrics are refreshed.
+func (s *supervision) respInterval() time.Duration {
+	if s.resp != nil && s.resp.Interval > 0 {
+		return s.resp.Interval
+	}
+	return 10 * time.Second
+}
+
+// start runs the supervisor; stop ends it, the supervisor writing its last
+// batch of heartbeats. Drills and response metrics are jobs (serve_jobs.go).
 func (s *supervision) start(log *slog.Logger) (stop func()) {
 	startProfiler(log)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,9 +132,7 @@ func (s *supervision) start(log *slog.Logger) (stop func()) {
 	}
 	s.resp.Log = log
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(1)
 	go func() { defer wg.Done(); s.sup.Run(ctx) }()
-	go func() { defer wg.Done(); s.drills.Run(ctx) }()
-	go func() { defer wg.Done(); s.resp.Run(ctx) }()
 	return func() { cancel(); wg.Wait() }
 }

@@ -43,6 +43,7 @@ const (
 	StatsRead          Action = "stats.read"
 	DashboardRead      Action = "dashboard.read" // the coordination's dashboard: counts, workload, response times
 	UserManage         Action = "user.manage"
+	SystemRead         Action = "system.read" // the nodes serving and the scheduled work: when each job last ran, where, whether it failed
 	TaskManage         Action = "task.manage" // give a contractor or liaison a task on a case, close it
 	AuditRead          Action = "audit.read"
 	AuditExport        Action = "audit.export"
@@ -53,7 +54,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, TaskManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate}
 
 // Compartments of data, as in the vault. A decision lists the ones the user

@@ -78,7 +78,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
-		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields),
+		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
 		AuditVerify: r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
 	},
 	escudo.RoleBoard: {

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"escudo"
+	"escudo/internal/jobs"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -38,9 +42,6 @@ func TestEscalationSweptByAnotherNode(t *testing.T) {
 
 		sweepAndEscalate := func() int {
 			t.Helper()
-			if err := p2.SweepEscalations(ctx); err != nil {
-				t.Fatal(err)
-			}
 			n, err := p2.EscalateDue(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -85,15 +86,10 @@ func (h *infoLog) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-func (h *infoLog) count(msg string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.msgs[msg]
-}
-
-// A running node escalates on its own, through its periodic sweep, an alert
-// another node took after it started, tier after tier, and says so in its
-// log; it stops when its context ends.
+// A running node escalates on its own, through the job runner's escalation
+// job, an alert another node took after it started, tier after tier, and
+// counts each step; nothing is logged per escalation. It stops when its
+// context ends.
 func TestRunningNodeEscalatesAnotherNodesAlert(t *testing.T) {
 	clock := testdb.NewClock(t0)
 	testdb.EachPair(t, testdb.Options{Now: clock.Now}, nil, func(t *testing.T, db, other *store.DB) {
@@ -101,13 +97,17 @@ func TestRunningNodeEscalatesAnotherNodesAlert(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, db, clock)
 		logs := &infoLog{msgs: map[string]int{}}
-		p2, err := New(Options{DB: other, Policy: f.policy, Now: clock.Now, SweepInterval: time.Millisecond, Logger: slog.New(logs)})
+		reg := prometheus.NewRegistry()
+		p2, err := New(Options{DB: other, Policy: f.policy, Now: clock.Now, Logger: slog.New(logs), Registry: reg})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rctx, stop := context.WithCancel(ctx)
-		stopped := make(chan error, 1)
+		stopped := make(chan error, 2)
 		go func() { stopped <- p2.Run(rctx) }()
+		r := jobs.New(jobs.Options{DB: other, Poll: time.Millisecond, Log: slog.New(logs)})
+		r.Every("alert.escalate", EscalateEvery, func(ctx context.Context) error { _, err := p2.EscalateDue(ctx); return err })
+		go func() { stopped <- r.Run(rctx) }()
 		a := f.press(t, escudo.AlertPanic, "m-running")
 		tierIs := func(want int) func() bool {
 			return func() bool {
@@ -119,16 +119,17 @@ func TestRunningNodeEscalatesAnotherNodesAlert(t *testing.T) {
 		waitUntil(t, "the first escalation", tierIs(1))
 		clock.Advance(60 * time.Second)
 		waitUntil(t, "the second escalation", tierIs(2))
-		waitUntil(t, "the escalations logged", func() bool { return logs.count("alerts escalated") >= 2 })
 		stop()
-		if err := <-stopped; err != nil {
-			t.Fatal(err)
+		for range 2 {
+			if err := <-stopped; err != nil {
+				t.Fatal(err)
+			}
 		}
-		if n := logs.count("alerts escalated"); n != 2 {
-			t.Fatalf("%d log records of escalations, want 2", n)
+		if n := testutil.ToFloat64(p2.m.escalated); n != 2 {
+			t.Fatalf("%v escalations counted, want 2", n)
 		}
-		if n := logs.count("alert escalation") + logs.count("alert escalation sweep"); n != 0 {
-			t.Fatalf("%d errors logged", n)
+		if n := len(logs.msgs); n != 0 {
+			t.Fatalf("%d kinds of log records for two escalations: %v", n, logs.msgs)
 		}
 	})
 }
@@ -141,34 +142,5 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("never happened: %s", what)
 		}
-	}
-}
-
-// The escalation timer forgets the entries of acknowledged alerts once they
-// outnumber the open ones, before their due time, and keeps the open ones:
-// memory follows the alerts awaiting acknowledgement, and an open alert
-// still escalates after the clean-up.
-func TestSchedulerDropsStaleEntriesKeepsOpen(t *testing.T) {
-	s := newScheduler()
-	due := t0.Add(15 * time.Second)
-	for id := int64(1); id <= 2000; id++ {
-		s.add(id, 0, due)
-	}
-	for id := int64(1); id <= 2000; id++ {
-		if id != 7 {
-			s.remove(id)
-		}
-	}
-	if got := s.popDue(t0); len(got) != 0 {
-		t.Fatalf("%d entries due before their time", len(got))
-	}
-	s.mu.Lock()
-	left := s.h.Len()
-	s.mu.Unlock()
-	if left != 1 {
-		t.Fatalf("%d timer entries kept for 1 open alert", left)
-	}
-	if got := s.popDue(due); len(got) != 1 || got[0].id != 7 {
-		t.Fatalf("the open alert after the clean-up: %+v", got)
 	}
 }

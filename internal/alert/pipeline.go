@@ -4,8 +4,9 @@
 // stored durably before the device hears "accepted": a group-commit writer
 // batches the alerts that arrive together into one transaction (one fsync),
 // writing in the same transaction the outbox rows of the first notifications,
-// and then hands those rows straight to the delivery workers. Only open,
-// unacknowledged alerts are kept in memory, in the escalation scheduler.
+// and then hands those rows straight to the delivery workers. Escalation of
+// unacknowledged alerts is a job of the job runner (escalate.go), read from
+// the database, so that any node escalates what any other took.
 package alert
 
 import (
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,10 +54,6 @@ type Options struct {
 	// Hold is how long a notification handed to the Deliverer is kept from
 	// the polling workers; default 30 s.
 	Hold time.Duration
-	// SweepInterval is how often the database is searched for escalations
-	// the in-memory scheduler does not know (other nodes, restarts);
-	// default 5 s.
-	SweepInterval time.Duration
 	// CommitTimeout bounds one group commit, so a database that stops
 	// answering (a frozen server, a lost network) fails the batch instead
 	// of holding the writer; default 5 s on PostgreSQL, 15 s on SQLite
@@ -87,7 +85,6 @@ type Pipeline struct {
 	text    func(string, map[string]any) string
 	opts    Options
 	queue   chan *intake
-	sched   *scheduler
 	entity  sync.Map // person id -> federal entity, for Raise
 
 	subMu sync.Mutex
@@ -172,9 +169,6 @@ func New(o Options) (*Pipeline, error) {
 	if o.Hold <= 0 {
 		o.Hold = 30 * time.Second
 	}
-	if o.SweepInterval <= 0 {
-		o.SweepInterval = 5 * time.Second
-	}
 	if o.CommitTimeout <= 0 {
 		o.CommitTimeout = 15 * time.Second
 		if o.DB.Dialect == store.Postgres {
@@ -189,7 +183,6 @@ func New(o Options) (*Pipeline, error) {
 	if p.text == nil {
 		p.text = func(key string, args map[string]any) string { return fmt.Sprint(key, " ", args) }
 	}
-	p.sched = newScheduler()
 	p.m = metrics{
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "escudo_alerts_received_total", Help: "Alerts stored, by type and source."}, []string{"type", "source"}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alerts_duplicate_total",
@@ -200,8 +193,16 @@ func New(o Options) (*Pipeline, error) {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1}}),
 		escalated: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alert_escalations_total", Help: "Alerts escalated to a further tier."}),
 	}
-	p.m.open = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_alerts_awaiting_ack", Help: "Open alerts waiting for acknowledgement (in the escalation scheduler)."},
-		func() float64 { return float64(p.sched.size()) })
+	p.m.open = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_alerts_awaiting_ack", Help: "Open alerts waiting for acknowledgement, on every node."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := p.db.AlertsAwaitingAck(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		})
 	if o.Registry != nil {
 		for _, c := range []prometheus.Collector{p.m.received, p.m.duplicates, p.m.batch, p.m.storeLat, p.m.escalated, p.m.open} {
 			if err := o.Registry.Register(c); err != nil {
@@ -219,9 +220,6 @@ func New(o Options) (*Pipeline, error) {
 // imminent danger, once committed: escalation, then the consoles.
 func (p *Pipeline) requestAlert(a *escudo.Alert) {
 	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
-	if a.NextEscalation != nil {
-		p.sched.add(a.ID, 0, *a.NextEscalation)
-	}
 	p.publish(Change{AlertID: a.ID, Kind: store.AlertEventReceived, Type: a.Type, Entity: a.Entity})
 }
 
@@ -253,21 +251,14 @@ type intake struct {
 // ErrStopped is returned for alerts submitted after the pipeline stopped.
 var ErrStopped = errors.New("alert: pipeline stopped")
 
-// Run starts the group-commit writer and the escalation scheduler and blocks
+// Run starts the group-commit writer and blocks
 // until ctx ends. Alerts already queued are committed before it returns.
 func (p *Pipeline) Run(ctx context.Context) error {
 	if err := p.db.PrepareAlertStatements(ctx); err != nil {
 		return err
 	}
-	if err := p.loadOpen(ctx); err != nil {
-		return err
-	}
 	p.startEarly(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); p.escalationLoop(ctx) }()
 	p.writeLoop(ctx)
-	wg.Wait()
 	return nil
 }
 
@@ -576,9 +567,6 @@ func (p *Pipeline) afterCommit(it *intake) {
 	}
 	p.m.received.WithLabelValues(string(a.Type), string(a.Source)).Inc()
 	p.m.storeLat.Observe(p.now().Sub(a.ReceivedAt).Seconds()) // after the commit returned
-	if a.NextEscalation != nil {
-		p.sched.add(a.ID, 0, *a.NextEscalation)
-	}
 	p.publish(Change{AlertID: a.ID, Kind: store.AlertEventReceived, Type: a.Type, Entity: a.Entity})
 }
 
@@ -606,7 +594,6 @@ func (p *Pipeline) Acknowledge(ctx context.Context, id int64) (*escudo.Alert, er
 	if err != nil {
 		return nil, err
 	}
-	p.sched.remove(id)
 	p.publish(Change{AlertID: id, Kind: store.AlertEventAcknowledged, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
 	return a, nil
 }
@@ -620,7 +607,6 @@ func (p *Pipeline) Dispatch(ctx context.Context, id int64, d escudo.Dispatch) (*
 	if err != nil {
 		return nil, err
 	}
-	p.sched.remove(id)
 	p.publish(Change{AlertID: id, Kind: store.AlertEventDispatched, Type: a.Type, Entity: a.Entity, Tier: a.Tier})
 	return a, nil
 }
@@ -636,7 +622,6 @@ func (p *Pipeline) Resolve(ctx context.Context, id int64, outcome escudo.AlertOu
 	if err != nil {
 		return nil, err
 	}
-	p.sched.remove(id)
 	if e := p.early.Load(); e != nil {
 		e.recent.resolved(a)
 	}

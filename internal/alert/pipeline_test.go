@@ -359,8 +359,8 @@ func TestEscalationThroughTiersUntilAcknowledged(t *testing.T) {
 				}
 			}
 		}
-		if f.p.sched.size() != 1 {
-			t.Fatalf("scheduler holds %d alerts, want 1", f.p.sched.size())
+		if n, err := db.AlertsAwaitingAck(ctx); err != nil || n != 1 {
+			t.Fatalf("%d alerts awaiting acknowledgement, want 1 (err %v)", n, err)
 		}
 		if _, err := f.p.Acknowledge(escudo.NewContextWithUser(ctx, f.coord), a.ID); err != nil {
 			t.Fatal(err)
@@ -369,8 +369,8 @@ func TestEscalationThroughTiersUntilAcknowledged(t *testing.T) {
 		if n, err := f.p.EscalateDue(ctx); err != nil || n != 0 {
 			t.Fatalf("escalated %d after acknowledgement (err %v)", n, err)
 		}
-		if f.p.sched.size() != 0 {
-			t.Fatalf("acknowledged alert still in the scheduler")
+		if n, err := db.AlertsAwaitingAck(ctx); err != nil || n != 0 {
+			t.Fatalf("acknowledged alert still awaiting acknowledgement: %d (err %v)", n, err)
 		}
 		got, _ := db.FindAlertByID(ctx, a.ID)
 		if got.Escalations != 4 || got.AcknowledgedBy != f.coord.ID || got.NextEscalation != nil {
@@ -392,9 +392,6 @@ func TestEscalationSurvivesRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p2.loadOpen(ctx); err != nil {
-			t.Fatal(err)
-		}
 		wctx, stop := context.WithCancel(ctx)
 		stopped := make(chan struct{})
 		go func() { p2.writeLoop(wctx); close(stopped) }()
@@ -403,8 +400,8 @@ func TestEscalationSurvivesRestart(t *testing.T) {
 		if n, err := p2.EscalateDue(ctx); err != nil || n != 1 {
 			t.Fatalf("escalated %d after restart (err %v)", n, err)
 		}
-		// The old pipeline's scheduler still holds the entry: it must not
-		// escalate the same step again.
+		// The old pipeline's pass after it must not escalate the same step
+		// again.
 		if n, err := f.p.EscalateDue(ctx); err != nil || n != 0 {
 			t.Fatalf("a second node escalated the same step: %d (err %v)", n, err)
 		}
@@ -477,8 +474,8 @@ func TestAcknowledgeDispatchResolveTimed(t *testing.T) {
 		if err != nil || len(open) != 1 || open[0].ID != b.ID {
 			t.Fatalf("open alerts %v (err %v)", open, err)
 		}
-		if f.p.sched.size() != 0 {
-			t.Fatalf("scheduler keeps %d handled alerts", f.p.sched.size())
+		if n, err := db.AlertsAwaitingAck(ctx); err != nil || n != 0 {
+			t.Fatalf("%d handled alerts still awaiting acknowledgement (err %v)", n, err)
 		}
 	})
 }
@@ -509,33 +506,6 @@ func TestRaiseForSilentDevice(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// TestHandledAlertsLeaveMemory: the scheduler holds only alerts awaiting
-// acknowledgement, so memory does not grow with the alerts handled.
-func TestHandledAlertsLeaveMemory(t *testing.T) {
-	clock := testdb.NewClock(t0)
-	db := testdb.OpenSQLite(t, testdb.Options{Now: clock.Now})
-	f := setup(t, db, clock)
-	ctx := escudo.NewContextWithUser(context.Background(), f.duty)
-	const n = 1500
-	for i := range n {
-		a := f.press(t, escudo.AlertPanic, "m-"+strconv.Itoa(i))
-		if _, err := f.p.Acknowledge(ctx, a.ID); err != nil {
-			t.Fatal(err)
-		}
-		if i%2 == 0 {
-			if _, err := f.p.Resolve(ctx, a.ID, escudo.OutcomeTestAlert, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if got := f.p.sched.size(); got != 0 {
-		t.Fatalf("scheduler holds %d acknowledged alerts", got)
-	}
-	// That stale timer entries are dropped, keeping the open ones, is
-	// TestSchedulerDropsStaleEntriesKeepsOpen: this run never holds enough
-	// of them for the clean-up to start.
-}
 
 // TestActionsShareTheWriter: operators' actions commit with the alerts; a
 // refused action answers only its own caller.

@@ -6,20 +6,18 @@ package clock
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"escudo/internal/store"
 )
 
-// Scheduler sweeps clocks at a fixed interval.
+// Scheduler sweeps clocks. Sweep is the cluster job "clock.sweep" of the
+// job runner (internal/jobs), run every clock_sweep of the configuration
+// (default 30 s) by one node of the installation.
 type Scheduler struct {
 	DB       *store.DB
-	Interval time.Duration // default 30s
-	Batch    int           // clocks handled per sweep transaction; default 500
-	Log      *slog.Logger
+	Batch    int // clocks handled per sweep transaction; default 500
 	breaches prometheus.Counter
 	escal    prometheus.Counter
 }
@@ -55,32 +53,6 @@ func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
 		total += len(found)
 		if len(found) < batch {
 			return total, nil
-		}
-	}
-}
-
-// Run sweeps until ctx ends.
-func (s *Scheduler) Run(ctx context.Context) {
-	iv := s.Interval
-	if iv <= 0 {
-		iv = 30 * time.Second
-	}
-	log := s.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		if n, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-			log.Error("clock sweep", "err", err)
-		} else if n > 0 {
-			log.Info("clock sweep", "handled", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }

@@ -98,7 +98,8 @@ func (r *Runner) Start(ctx context.Context, deviceIDs []int64) ([]*store.Drill, 
 	return out, nil
 }
 
-// Track follows running drills once: it copies their alerts' notification
+// Track follows running drills once (the cluster job "drill.track",
+// every second): it copies their alerts' notification
 // and acknowledgement times and closes the answered or timed-out ones.
 func (r *Runner) Track(ctx context.Context) ([]store.Drill, error) {
 	timeout := r.Timeout
@@ -108,8 +109,9 @@ func (r *Runner) Track(ctx context.Context) ([]store.Drill, error) {
 	return r.DB.TrackDrills(ctx, r.now(), timeout)
 }
 
-// scheduleRound starts drills for devices not drilled within Every.
-func (r *Runner) scheduleRound(ctx context.Context) (int, error) {
+// ScheduleRound starts drills for devices not drilled within Every: the
+// cluster job "drill.schedule" of the job runner, hourly.
+func (r *Runner) ScheduleRound(ctx context.Context) (int, error) {
 	if r.Every <= 0 {
 		return 0, nil
 	}
@@ -123,38 +125,4 @@ func (r *Runner) scheduleRound(ctx context.Context) (int, error) {
 	}
 	ds, err := r.Start(ctx, ids)
 	return len(ds), err
-}
-
-// Run follows drills every Poll and, with Every set, starts scheduled
-// drills every hour, until ctx ends.
-func (r *Runner) Run(ctx context.Context) {
-	poll := r.Poll
-	if poll <= 0 {
-		poll = time.Second
-	}
-	track := time.NewTicker(poll)
-	defer track.Stop()
-	sched := time.NewTicker(time.Hour)
-	defer sched.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-track.C:
-			if closed, err := r.Track(ctx); err != nil && ctx.Err() == nil {
-				r.log().Error("drill tracking", "err", err)
-			} else {
-				for _, d := range closed {
-					r.log().Info("drill finished", "drill", d.ID, "device", d.DeviceID, "status", d.Status,
-						"to_notify", d.ToNotify(), "to_acknowledge", d.ToAcknowledge())
-				}
-			}
-		case <-sched.C:
-			if n, err := r.scheduleRound(ctx); err != nil && ctx.Err() == nil {
-				r.log().Error("scheduled drills", "err", err)
-			} else if n > 0 {
-				r.log().Info("scheduled drills started", "count", n)
-			}
-		}
-	}
 }

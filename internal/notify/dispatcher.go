@@ -174,8 +174,9 @@ func (d *Dispatcher) DeliverBeforeCommit(ns []store.Notification, committed func
 // Channels are the channels this node delivers.
 func (d *Dispatcher) Channels() []string { return slices.Clone(d.channels) }
 
-// Run delivers until ctx ends. Results still pending are recorded before it
-// returns.
+// Run runs the delivery workers until ctx ends: they send what the alert
+// pipeline hands over and what Poll claims. Results still pending are
+// recorded before it returns.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var workers, writer sync.WaitGroup
 	for range d.o.Workers {
@@ -184,41 +185,35 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 	writer.Add(1)
 	go func() { defer writer.Done(); d.recordLoop() }()
-	d.poll(ctx)
+	<-ctx.Done()
 	workers.Wait()
 	close(d.results)
 	writer.Wait()
 }
 
-// poll claims due rows: retries, rows queued by other capabilities, and
-// those a stopped node held.
-func (d *Dispatcher) poll(ctx context.Context) {
-	t := time.NewTicker(d.o.PollInterval)
-	defer t.Stop()
+// PollEvery is how often the job runner should call Poll.
+func (d *Dispatcher) PollEvery() time.Duration { return d.o.PollInterval }
+
+// Poll claims the due rows once (retries, rows queued by other capabilities,
+// and those a stopped node held) and hands them to the workers; a full
+// batch is followed at once by another. It is a local job of the job
+// runner ("outbox.poll", every PollInterval): each node delivers what it
+// claims.
+func (d *Dispatcher) Poll(ctx context.Context) error {
 	for {
-		for {
-			ns, err := d.o.DB.ClaimDue(ctx, 4*d.o.Workers, d.o.Lease, d.channels...)
-			if err != nil {
-				if ctx.Err() == nil {
-					d.log.Error("outbox poll", "err", err)
-				}
-				break
-			}
-			for _, n := range ns {
-				select {
-				case d.jobs <- job{n: n}:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if len(ns) < 4*d.o.Workers {
-				break
+		ns, err := d.o.DB.ClaimDue(ctx, 4*d.o.Workers, d.o.Lease, d.channels...)
+		if err != nil {
+			return fmt.Errorf("outbox poll: %w", err)
+		}
+		for _, n := range ns {
+			select {
+			case d.jobs <- job{n: n}:
+			case <-ctx.Done():
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if len(ns) < 4*d.o.Workers {
+			return nil
 		}
 	}
 }

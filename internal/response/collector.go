@@ -120,27 +120,3 @@ func (c *Collector) Poll(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Run polls every Interval until ctx ends.
-func (c *Collector) Run(ctx context.Context) {
-	iv := c.Interval
-	if iv <= 0 {
-		iv = 10 * time.Second
-	}
-	log := c.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
-			log.Error("response metrics", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

@@ -282,6 +282,14 @@ func (db *DB) EscalationsDue(ctx context.Context, until time.Time, limit int) ([
 	return out, rows.Err()
 }
 
+// AlertsAwaitingAck counts the open alerts nobody has acknowledged yet (they
+// have an escalation time), on every node.
+func (db *DB) AlertsAwaitingAck(ctx context.Context) (int, error) {
+	var n int
+	err := db.readRow(ctx, `SELECT COUNT(*) FROM alerts WHERE next_escalation_at IS NOT NULL AND status = ?`, string(escudo.AlertOpen)).Scan(&n)
+	return n, err
+}
+
 // AlertForUpdate returns an alert's current state inside tx.
 func (tx *Tx) AlertForUpdate(ctx context.Context, id int64) (*escudo.Alert, error) {
 	return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate, id))

@@ -179,32 +179,14 @@ func raiseTo(v *atomic.Int64, n int64) {
 // audit log while entries are being written.
 const DefaultCheckpointInterval = time.Second
 
-// RunCheckpoints signs a checkpoint of the audit log's head every interval
-// in which this process appended entries, until ctx ends. Together with the
-// checkpoint every CheckpointEvery entries, it bounds what a rewrite or a
-// truncation can hide from the checkpoints streamed out (SetCheckpointSink)
-// to one interval or CheckpointEvery entries, whichever comes first.
-func (db *DB) RunCheckpoints(ctx context.Context, interval time.Duration) {
-	if interval <= 0 {
-		interval = DefaultCheckpointInterval
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := db.checkpointIfNew(ctx); err != nil && ctx.Err() == nil {
-				db.log.Error("audit checkpoint", "err", err)
-			}
-		}
-	}
-}
-
-// checkpointIfNew signs the head when this process appended entries since
-// the last checkpoint it knows of.
-func (db *DB) checkpointIfNew(ctx context.Context) error {
+// CheckpointIfNew signs the head when this process appended entries since
+// the last checkpoint it knows of. It is the local job "audit.checkpoint"
+// of the job runner, run every --audit-checkpoint-interval on each node:
+// together with the checkpoint every CheckpointEvery entries, it bounds
+// what a rewrite or a truncation can hide from the checkpoints streamed out
+// (SetCheckpointSink) to one interval or CheckpointEvery entries, whichever
+// comes first.
+func (db *DB) CheckpointIfNew(ctx context.Context) error {
 	if db.auditWritten.Load() <= db.auditSigned.Load() || db.signer.Load() == nil {
 		return nil
 	}

@@ -144,7 +144,7 @@ func (db *DB) FinishAudit() {
 	if err := db.FlushRefusals(ctx); err != nil {
 		db.log.Error("audit refusals at close", "err", err)
 	}
-	if err := db.checkpointIfNew(ctx); err != nil {
+	if err := db.CheckpointIfNew(ctx); err != nil {
 		db.log.Error("audit checkpoint at close", "err", err)
 	}
 }

@@ -34,6 +34,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /admin/users/person", web.Access{Action: access.UserManage}, s.userAction("person", "users.done_person", s.linkPerson))
 	s.Handle("GET /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleResetForm)
 	s.Handle("POST /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleReset)
+	s.Handle("GET /admin/jobs", web.Access{Action: access.SystemRead}, s.handleJobs)
 	s.Handle("GET /devices", web.Access{Action: access.DeviceRead}, s.handleDevices)
 	s.Handle("POST /devices", web.Access{Action: access.DeviceManage}, s.handleDeviceCreate)
 	s.Handle("POST /devices/{id}/disable", web.Access{Action: access.DeviceManage, Object: "device"}, s.deviceState(true))
