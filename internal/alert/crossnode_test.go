@@ -119,6 +119,9 @@ func TestRunningNodeEscalatesAnotherNodesAlert(t *testing.T) {
 		waitUntil(t, "the first escalation", tierIs(1))
 		clock.Advance(60 * time.Second)
 		waitUntil(t, "the second escalation", tierIs(2))
+		// The step is counted once its commit has returned, a moment after
+		// the tier is visible: stopping before then would lose the count.
+		waitUntil(t, "the second escalation counted", func() bool { return testutil.ToFloat64(p2.m.escalated) >= 2 })
 		stop()
 		for range 2 {
 			if err := <-stopped; err != nil {
