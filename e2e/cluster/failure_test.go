@@ -133,14 +133,17 @@ func TestNodeKilledDuringBurst(t *testing.T) {
 }
 
 // TestPostgresRestartUnderLoad: alerts flow through two nodes while the
-// PostgreSQL server is stopped (fast, then immediate mode) and started
-// again. Requests during the outage are answered 503 promptly, never left
-// hanging; /readyz says 503 while the database is away; both nodes accept
+// PostgreSQL server is restarted, stopped (fast, then immediate mode) and
+// started again, and frozen. Alert requests while it is away are answered
+// 503 promptly, never left hanging; /readyz says 503; both nodes accept
 // alerts again by themselves once it is back; no alert answered 202 is
-// lost or stored twice, and every one is notified.
+// lost or stored twice; every one is escalated exactly once (escalation
+// goes on across the outages) and notified at both tiers.
 func TestPostgresRestartUnderLoad(t *testing.T) {
 	rcv := newReceiver(t)
-	c := newCluster(t, alertsConfig(rcv, "10m", "30s"))
+	// Every alert escalates 3 s after it is stored: escalation (a job of
+	// the job runner) must go on by itself across the outages.
+	c := newCluster(t, alertsConfig(rcv, "3s", "30s"))
 	a := c.StartNode("a")
 	b := c.StartNode("b")
 	nodes := []*Node{a, b}
@@ -257,9 +260,32 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 
 	db := c.DirectDB()
 	stored := l.checkStored(t, s, db)
-	waitFor(t, "every accepted alert notified", 60*time.Second, func() bool {
+	waitFor(t, "every accepted alert escalated", 60*time.Second, func() bool {
+		for _, x := range s.storedAlerts(t, db) {
+			if x.Tier < 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, x := range s.storedAlerts(t, db) {
+		events, err := db.AlertTimeline(context.Background(), x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range events {
+			if e.Kind == store.AlertEventEscalated {
+				n++
+			}
+		}
+		if n != 1 || x.Tier != 1 {
+			t.Errorf("alert %d escalated %d times, at tier %d (want once, tier 1)", x.ID, n, x.Tier)
+		}
+	}
+	waitFor(t, "every accepted alert notified, at both tiers", 60*time.Second, func() bool {
 		for _, x := range stored {
-			if rcv.deliveries(x.ID, 0) == 0 {
+			if rcv.deliveries(x.ID, 0) == 0 || rcv.deliveries(x.ID, 1) == 0 {
 				return false
 			}
 		}

@@ -120,20 +120,27 @@ func startPostgres(t *testing.T) *pgServer {
 			t.Fatal(err)
 		}
 	}
-	s.port = freePort(t)
 	if out, err := s.cmd("initdb", "-D", s.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	// The socket goes in the data folder: the system one may not be
 	// writable by the user the server runs as.
-	conf := fmt.Sprintf("\nport = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_connections = 100\nfsync = on\nsynchronous_commit = on\n", s.port, s.dir)
-	f, err := os.OpenFile(filepath.Join(s.dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
+	s.appendConf(fmt.Sprintf("\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_connections = 100\nfsync = on\nsynchronous_commit = on\n", s.dir))
+	// A free port can be taken by another process between the look-up and
+	// the server's bind: try another.
+	for attempt := 1; ; attempt++ {
+		s.port = freePort(t)
+		s.appendConf(fmt.Sprintf("port = %d\n", s.port)) // the last setting wins
+		out, err := s.cmd("pg_ctl", "-D", s.dir, "-l", s.log, "-w", "-t", "60", "start").CombinedOutput()
+		if err == nil {
+			break
+		}
+		b, _ := os.ReadFile(s.log)
+		if attempt < 3 && strings.Contains(string(b), "could not bind") {
+			continue
+		}
+		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, tail(string(b), 4000))
 	}
-	_, _ = f.WriteString(conf)
-	f.Close()
-	s.Start()
 	t.Cleanup(func() {
 		_ = s.cmd("pg_ctl", "-D", s.dir, "-m", "immediate", "-w", "stop").Run()
 		if t.Failed() {
@@ -142,6 +149,18 @@ func startPostgres(t *testing.T) *pgServer {
 		}
 	})
 	return s
+}
+
+func (s *pgServer) appendConf(text string) {
+	s.t.Helper()
+	f, err := os.OpenFile(filepath.Join(s.dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 func (s *pgServer) cmd(name string, args ...string) *exec.Cmd {
@@ -315,9 +334,10 @@ type Node struct {
 // answers 200.
 func (c *Cluster) StartNode(name string) *Node {
 	c.t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(c.t))
-	n := &Node{Name: name, URL: "http://" + addr, log: &syncBuffer{}, done: make(chan struct{})}
-	args := []string{"serve", "--db", c.PG.URL(), "--migrate", "--addr", addr, "--public-url", n.URL, "--metrics-addr", "off"}
+	n := &Node{Name: name, log: &syncBuffer{}, done: make(chan struct{})}
+	// Port 0: the node says where it listens ("escudo listening on URL"),
+	// so no other process can take the port in between.
+	args := []string{"serve", "--db", c.PG.URL(), "--migrate", "--addr", "127.0.0.1:0", "--public-url", "http://127.0.0.1", "--metrics-addr", "off"}
 	if c.config != "" {
 		args = append(args, "--config", c.config)
 	}
@@ -342,6 +362,16 @@ func (c *Cluster) StartNode(name string) *Node {
 		case <-n.done:
 			c.t.Fatalf("node %s exited:\n%s", name, n.log.String())
 		default:
+		}
+		if n.URL == "" {
+			for _, line := range strings.Split(n.log.String(), "\n") {
+				if u, ok := strings.CutPrefix(line, "escudo listening on "); ok {
+					n.URL = strings.TrimSpace(u)
+				}
+			}
+			if n.URL == "" {
+				return false
+			}
 		}
 		return n.Ready()
 	})
