@@ -59,6 +59,19 @@ func TestNodeKilledDuringBurst(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	// The escalation job is node B's now.
+	waitFor(t, "the escalation job running on node B", 30*time.Second, func() bool {
+		ss, err := db.Schedules(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range ss {
+			if sc.Name == "alert.escalate" {
+				return sc.LastNode == "escudo-b" && sc.LastStarted != nil && sc.LastStarted.After(killedAt)
+			}
+		}
+		return false
+	})
 
 	// Escalation: every alert not acknowledged reaches the supervisors,
 	// once; those A stored in its last tier's time can only have been

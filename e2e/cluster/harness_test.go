@@ -337,7 +337,9 @@ func (c *Cluster) StartNode(name string) *Node {
 	n := &Node{Name: name, log: &syncBuffer{}, done: make(chan struct{})}
 	// Port 0: the node says where it listens ("escudo listening on URL"),
 	// so no other process can take the port in between.
-	args := []string{"serve", "--db", c.PG.URL(), "--migrate", "--addr", "127.0.0.1:0", "--public-url", "http://127.0.0.1", "--metrics-addr", "off"}
+	// --node: the job runner's name for it, as job_nodes and job_schedules
+	// (last_node) record it.
+	args := []string{"serve", "--db", c.PG.URL(), "--migrate", "--node", "escudo-" + name, "--addr", "127.0.0.1:0", "--public-url", "http://127.0.0.1", "--metrics-addr", "off"}
 	if c.config != "" {
 		args = append(args, "--config", c.config)
 	}
@@ -404,9 +406,11 @@ func (n *Node) Kill() {
 func (n *Node) Log() string { return n.log.String() }
 
 // DirectDB opens the cluster's database through the store, with the nodes'
-// master key, for assertions on the tables themselves (alerts stored once,
-// escalations taken once, jobs run once). It is closed at the end of the
-// test.
+// master key, for assertions on the tables themselves: alerts stored once
+// (FindAlerts), escalations taken once (AlertTimeline), jobs run once and
+// moved to the survivor (Schedules, JobsOfKind, Nodes; a node started as
+// StartNode("a") runs as job-runner node "escudo-a"). It is closed at the
+// end of the test.
 func (c *Cluster) DirectDB() *store.DB {
 	c.t.Helper()
 	ctx := context.Background()
