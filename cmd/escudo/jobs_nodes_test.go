@@ -153,6 +153,17 @@ func TestSchedulerFailsOverWhenANodeIsKilled(t *testing.T) {
 			t.Fatalf("%s: %+v", name, s)
 		}
 	}
+	// Exactly once per turn: over a few seconds with both nodes serving,
+	// each 1-second job ran at most once per second, not once per node.
+	before, from := schedules(), db.Now()
+	time.Sleep(4 * time.Second)
+	after, to := schedules(), db.Now()
+	turns := int64(to.Sub(from)/time.Second) + 1
+	for _, name := range []string{"clock.sweep", "alert.escalate", "drill.track"} {
+		if ran := after[name].Runs - before[name].Runs; ran < 1 || ran > turns {
+			t.Fatalf("%s ran %d times in %v with two nodes, want 1 to %d", name, ran, to.Sub(from).Round(time.Millisecond), turns)
+		}
+	}
 	// Kill the node that runs the escalations now.
 	victim := schedules()["alert.escalate"].LastNode
 	survivor := "escudo-a"
