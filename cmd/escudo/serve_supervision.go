@@ -58,6 +58,8 @@ func newSupervision(db *store.DB, log *slog.Logger, rr *rapid, f *supervisionFla
 	loc := i18n.MustNew().Localizer(i18n.Default)
 	sup := heartbeat.New(heartbeat.Options{
 		DB: db, Misses: f.misses, Log: log,
+		// On PostgreSQL several nodes may take heartbeats: share them.
+		Shared: db.Dialect == store.Postgres,
 		Devices: func(ctx context.Context) ([]heartbeat.Device, error) {
 			ds, err := db.SupervisedDevices(ctx)
 			if err != nil {
