@@ -2,9 +2,12 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"hash/maphash"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,6 +28,13 @@ import (
 // numbers; if the database finds a repeat this node could not know of
 // (another node stored it), the page was one too many and is counted in
 // escudo_notify_commit_failed_total.
+//
+// On PostgreSQL several nodes may take alerts, and a repeat may reach
+// another node than the first press: before paging early, a node claims the
+// alert's keys in a table all nodes share (sharedPages below), and a
+// repeat whose claim fails is left to the commit path, which pages only
+// what the database stores as new. The SQLite path (one node) makes no
+// such round trip.
 
 // errRepeatAfterPage marks early notifications whose alert turned out to
 // repeat an earlier one.
@@ -107,6 +117,9 @@ type recent struct {
 	seen   map[recentKey]int64 // unix nanoseconds
 	window time.Duration
 	swept  int64
+	// forget, when set, frees a device's and type's key in the shared
+	// claims too (several nodes).
+	forget func(key string)
 }
 
 func newRecent(window time.Duration) *recent {
@@ -172,6 +185,93 @@ func (r *recent) resolved(a *escudo.Alert) {
 	r.mu.Lock()
 	delete(r.seen, recentKey{kindRepeat, a.DeviceID, maphash.String(r.seed, string(a.Type))})
 	r.mu.Unlock()
+	if r.forget != nil {
+		r.forget(claimKey("r", strconv.FormatInt(a.DeviceID, 10), string(a.Type)))
+	}
+}
+
+// sharedPages is the memory of early pages shared by the nodes of a
+// PostgreSQL installation: what recent is for one node, through the
+// store's claims table.
+type sharedPages struct {
+	db     *store.DB
+	window time.Duration
+	log    *slog.Logger
+}
+
+// claimTimeout bounds the wait for a claim: past it the alert is paged by
+// the commit path instead, a few milliseconds later.
+const claimTimeout = 250 * time.Millisecond
+
+// claimKey hashes the parts of an alert's key to a fixed size, so a long
+// dedup key or message id costs the shared index no more than a short one.
+func claimKey(kind string, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// keys mirrors recent.keys: the dedup key alone when there is one, else
+// the device's message and the device and type.
+func (sp *sharedPages) keys(in *escudo.AlertInput) []string {
+	if in.DedupKey != "" {
+		return []string{claimKey("k", in.DedupKey)}
+	}
+	if in.DeviceID == 0 {
+		return nil
+	}
+	dev := strconv.FormatInt(in.DeviceID, 10)
+	var ks []string
+	if in.MessageID != "" {
+		ks = append(ks, claimKey("m", dev, in.MessageID))
+	}
+	return append(ks, claimKey("r", dev, string(in.Type)))
+}
+
+// claim reports whether no node paged one of the alert's keys within the
+// window; on any doubt (the database slow or failing) it answers no, and
+// the commit path pages.
+func (sp *sharedPages) claim(ctx context.Context, in *escudo.AlertInput) bool {
+	ks := sp.keys(in)
+	if len(ks) == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, claimTimeout)
+	defer cancel()
+	ok, err := sp.db.ClaimEarlyPage(ctx, ks, in.ReceivedAt, sp.window)
+	if err != nil {
+		sp.log.Warn("early page not claimed; the commit path pages", "err", err)
+		return false
+	}
+	return ok
+}
+
+// forget frees a key at once, so a press right after a resolution is paged
+// early by whichever node takes it; on failure that press is paged by the
+// commit path instead.
+func (sp *sharedPages) forget(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	defer cancel()
+	if err := sp.db.ForgetEarlyClaim(ctx, key); err != nil {
+		sp.log.Warn("early page claim not freed", "err", err)
+	}
+}
+
+// SweepEarlyPages deletes the shared early-page claims older than the dedup
+// window; one pass, for a scheduler (on SQLite, and before Run, it does
+// nothing). Until the job runner calls it, the pipeline runs it itself
+// every half window.
+func (p *Pipeline) SweepEarlyPages(ctx context.Context) error {
+	e := p.early.Load()
+	if e == nil || e.shared == nil {
+		return nil
+	}
+	_, err := p.db.SweepEarlyClaims(ctx, p.now().Add(-e.shared.window))
+	return err
 }
 
 // recipientsTTL bounds how long a change of the duty roster takes to reach
@@ -216,6 +316,9 @@ func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	e := p.early.Load()
 	if e == nil || !e.recent.fresh(&it.in, it.in.ReceivedAt) {
 		return false
+	}
+	if e.shared != nil && !e.shared.claim(ctx, &it.in) {
+		return false // paged, or being paged, by another node
 	}
 	users, err := p.earlyRecipients(ctx, 0, it.entity)
 	if err != nil {
@@ -262,6 +365,7 @@ func (p *Pipeline) AwaitStored(ctx context.Context, id int64) {
 type earlyState struct {
 	alerts, outbox *idPool
 	recent         *recent
+	shared         *sharedPages // PostgreSQL: nodes share their early pages
 }
 
 func (p *Pipeline) startEarly(ctx context.Context) {
@@ -273,9 +377,33 @@ func (p *Pipeline) startEarly(ctx context.Context) {
 		outbox: &idPool{db: p.db, table: "outbox", block: 4096, log: p.log},
 		recent: newRecent(max(time.Duration(p.policy.DedupWindow), time.Minute)),
 	}
+	if p.db.Dialect == store.Postgres {
+		e.shared = &sharedPages{db: p.db, window: e.recent.window, log: p.log}
+		e.recent.forget = e.shared.forget
+	}
 	// The first blocks are reserved before the first alert; if that fails
 	// the commit path pages, as it does whenever the pools are empty.
 	_ = e.alerts.fill(ctx)
 	_ = e.outbox.fill(ctx)
 	p.early.Store(e)
+	if e.shared != nil {
+		go p.sweepEarlyPages(ctx, e.shared.window/2)
+	}
+}
+
+// sweepEarlyPages runs SweepEarlyPages every interval until ctx ends (the
+// job runner takes it over).
+func (p *Pipeline) sweepEarlyPages(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := p.SweepEarlyPages(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("early page claims not swept", "err", err)
+			}
+		}
+	}
 }

@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// Early-page claims between two handles: a key claimed within the window is
+// refused to the other node, free again after the window or once
+// forgotten; a claim naming one taken key fails as a whole; the sweep
+// deletes old claims only.
+func TestEarlyPageClaims(t *testing.T) {
+	base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	const window = time.Minute
+	testdb.EachPair(t, testdb.Options{}, nil, func(t *testing.T, a, b *store.DB) {
+		ctx := context.Background()
+		claim := func(db *store.DB, at time.Time, keys ...string) bool {
+			t.Helper()
+			ok, err := db.ClaimEarlyPage(ctx, keys, at, window)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !claim(a, base, "m1", "r1") {
+			t.Fatal("a first claim failed")
+		}
+		if claim(b, base.Add(time.Second), "m2", "r1") {
+			t.Fatal("a key claimed a second ago was claimed again by the other node")
+		}
+		if claim(b, base.Add(window-time.Second), "r1") {
+			t.Fatal("claimed again inside the window")
+		}
+		if !claim(b, base.Add(window), "r1") {
+			t.Fatal("not claimed once the window passed")
+		}
+		if err := a.ForgetEarlyClaim(ctx, "r1"); err != nil {
+			t.Fatal(err)
+		}
+		if !claim(a, base.Add(window+time.Second), "r1") {
+			t.Fatal("not claimed after being forgotten")
+		}
+		if !claim(a, base) {
+			t.Fatal("an alert without keys is never a repeat")
+		}
+		// m1 at base, m2 at base+1s (claimed by the failed claim, which
+		// the next retransmission then finds taken), r1 at window+1s.
+		for _, c := range []struct {
+			before time.Time
+			want   int64
+		}{{base, 1}, {base.Add(time.Second), 1}, {base.Add(window), 0}, {base.Add(window + time.Second), 1}} {
+			if n, err := b.SweepEarlyClaims(ctx, c.before); err != nil || n != c.want {
+				t.Fatalf("sweep up to %v: %d (%v), want %d", c.before, n, err, c.want)
+			}
+		}
+	})
+}
