@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +73,10 @@ type DB struct {
 	infoRestart []string
 	log         *slog.Logger
 	path        string
+	url         string // PostgreSQL: for the listener's own connection (listen.go)
 	keyProvider vault.KeyProvider
+	nodeOnce    sync.Once
+	node        string // this handle's name in notifications (listen.go)
 
 	// ResealProgress, when set, follows Migrate's sealing of rows written
 	// before migration 0500 (reseal.go) and its rebuilding of the search
@@ -141,7 +145,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	var dsn string // SQLite
 	switch {
 	case strings.HasPrefix(o.URL, "postgres://") || strings.HasPrefix(o.URL, "postgresql://"):
-		db.Dialect = Postgres
+		db.Dialect, db.url = Postgres, o.URL
 		if db.write, err = sql.Open("pgx", o.URL); err != nil {
 			return nil, err
 		}
