@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -58,4 +59,19 @@ func TestEarlyPageClaims(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkClaimEarlyPage is the round trip a node adds before an early
+// page on PostgreSQL (two keys: the device's message, and device and type).
+func BenchmarkClaimEarlyPage(b *testing.B) {
+	db := testdb.OpenPostgres(b, testdb.Options{})
+	ctx := context.Background()
+	now := time.Now()
+	b.ResetTimer()
+	for i := range b.N {
+		k := strconv.Itoa(i)
+		if _, err := db.ClaimEarlyPage(ctx, []string{"m" + k, "r" + k}, now, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
