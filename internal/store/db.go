@@ -66,6 +66,7 @@ type DB struct {
 	Dialect     Dialect
 	write       *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
 	read        *sql.DB
+	side        *sql.DB // PostgreSQL: a few connections for what nodes tell each other (listen.go, early_claims.go)
 	Keys        *vault.Keyring
 	now         func() time.Time
 	rules       []escudo.ClockRule
@@ -152,6 +153,14 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.write.SetMaxOpenConns(20)
 		db.write.SetMaxIdleConns(20)
 		db.read = db.write
+		// Early-page claims and change notifications are one short
+		// statement each, on the alert's path: they must not queue behind
+		// commits for a connection of the main pool.
+		if db.side, err = sql.Open("pgx", o.URL); err != nil {
+			return nil, err
+		}
+		db.side.SetMaxOpenConns(sideConns)
+		db.side.SetMaxIdleConns(sideConns)
 	case o.URL != "":
 		return nil, escudo.Errorf(escudo.EINVALID, "error.db_url")
 	case o.DataDir != "":
@@ -243,6 +252,9 @@ func (db *DB) Close() error {
 	}
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
+	}
+	if db.side != nil {
+		err = errors.Join(err, db.side.Close())
 	}
 	if db.write != nil {
 		if e := db.write.Close(); e != nil {

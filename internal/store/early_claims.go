@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -11,48 +12,92 @@ import (
 // page an alert before its commit claims the alert's keys; the claim fails
 // when another node claimed one of them within the window, and that node's
 // page stands. Claims are one statement outside any transaction, on an
-// UNLOGGED table on PostgreSQL: no WAL to flush.
+// UNLOGGED table on PostgreSQL: no WAL to flush, on a small pool of their
+// own.
 
-// ClaimEarlyPage claims keys at now and reports whether every one was free
-// (never claimed, or claimed at or before now - window).
-func (db *DB) ClaimEarlyPage(ctx context.Context, keys []string, now time.Time, window time.Duration) (bool, error) {
-	if len(keys) == 0 {
-		return true, nil
+// sideConns is the size of that pool.
+const sideConns = 4
+
+// sidePool is the pool of short statements between nodes (the main pool on
+// SQLite, where tests alone use them).
+func (db *DB) sidePool() *sql.DB {
+	if db.side != nil {
+		return db.side
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO alert_early_claims (claim_key, seen_at) VALUES `)
-	args := make([]any, 0, 2*len(keys)+1)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?)")
-		args = append(args, k, micros(now))
-	}
-	b.WriteString(` ON CONFLICT (claim_key) DO UPDATE SET seen_at = excluded.seen_at WHERE alert_early_claims.seen_at <= ? RETURNING claim_key`)
-	args = append(args, micros(now.Add(-window)))
-	rows, err := db.write.QueryContext(ctx, db.Rebind(b.String()), args...)
-	if err != nil {
-		return false, fmt.Errorf("store: claim early page: %w", err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("store: claim early page: %w", err)
-	}
-	return n == len(keys), nil
+	return db.write
 }
 
-// ForgetEarlyClaim frees a key before its window ends (a resolved alert: a
-// new press after it is a new alert).
-func (db *DB) ForgetEarlyClaim(ctx context.Context, key string) error {
-	if _, err := db.write.ExecContext(ctx, db.Rebind(`DELETE FROM alert_early_claims WHERE claim_key = ?`), key); err != nil {
-		return fmt.Errorf("store: forget early claim: %w", err)
+// EarlyClaim is one alert's claim: its keys, at the time it was received.
+type EarlyClaim struct {
+	Keys []string
+	At   time.Time
+}
+
+// ClaimEarlyPages first frees the forget keys, then makes the claims, in
+// at most two statements, and reports for each claim whether every one of
+// its keys was free (never claimed, or claimed at or before its At -
+// window). Of two claims of the batch naming one key, the first may have
+// it; the second fails.
+func (db *DB) ClaimEarlyPages(ctx context.Context, forget []string, claims []EarlyClaim, window time.Duration) ([]bool, error) {
+	if len(forget) > 0 {
+		q := `DELETE FROM alert_early_claims WHERE claim_key IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(forget)), ", ") + `)`
+		args := make([]any, len(forget))
+		for i, k := range forget {
+			args[i] = k
+		}
+		if _, err := db.sidePool().ExecContext(ctx, db.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("store: forget early claims: %w", err)
+		}
 	}
-	return nil
+	ok := make([]bool, len(claims))
+	owner := map[string]int{}
+	var b strings.Builder
+	var args []any
+	for i, c := range claims {
+		ok[i] = true
+		for _, k := range c.Keys {
+			if _, taken := owner[k]; taken {
+				ok[i] = false // the batch's first claim of k decides
+				continue
+			}
+			owner[k] = i
+			if len(args) > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?)")
+			args = append(args, k, micros(c.At))
+		}
+	}
+	if len(args) == 0 {
+		return ok, nil
+	}
+	q := `INSERT INTO alert_early_claims (claim_key, seen_at) VALUES ` + b.String() +
+		` ON CONFLICT (claim_key) DO UPDATE SET seen_at = excluded.seen_at WHERE alert_early_claims.seen_at <= excluded.seen_at - ? RETURNING claim_key`
+	args = append(args, window.Microseconds())
+	rows, err := db.sidePool().QueryContext(ctx, db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim early pages: %w", err)
+	}
+	defer rows.Close()
+	won := make(map[string]bool, len(owner))
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		won[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim early pages: %w", err)
+	}
+	for i, c := range claims {
+		for _, k := range c.Keys {
+			if !won[k] || owner[k] != i {
+				ok[i] = false
+			}
+		}
+	}
+	return ok, nil
 }
 
 // SweepEarlyClaims deletes claims made at or before before and returns how

@@ -21,11 +21,11 @@ func TestEarlyPageClaims(t *testing.T) {
 		ctx := context.Background()
 		claim := func(db *store.DB, at time.Time, keys ...string) bool {
 			t.Helper()
-			ok, err := db.ClaimEarlyPage(ctx, keys, at, window)
+			ok, err := db.ClaimEarlyPages(ctx, nil, []store.EarlyClaim{{Keys: keys, At: at}}, window)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return ok
+			return ok[0]
 		}
 		if !claim(a, base, "m1", "r1") {
 			t.Fatal("a first claim failed")
@@ -39,7 +39,7 @@ func TestEarlyPageClaims(t *testing.T) {
 		if !claim(b, base.Add(window), "r1") {
 			t.Fatal("not claimed once the window passed")
 		}
-		if err := a.ForgetEarlyClaim(ctx, "r1"); err != nil {
+		if _, err := a.ClaimEarlyPages(ctx, []string{"r1"}, nil, window); err != nil {
 			t.Fatal(err)
 		}
 		if !claim(a, base.Add(window+time.Second), "r1") {
@@ -47,6 +47,17 @@ func TestEarlyPageClaims(t *testing.T) {
 		}
 		if !claim(a, base) {
 			t.Fatal("an alert without keys is never a repeat")
+		}
+		// One batch: a key freed, then claimed; of two claims naming one
+		// key the first has it.
+		at := base.Add(window + time.Second)
+		ok, err := b.ClaimEarlyPages(ctx, []string{"r1"}, []store.EarlyClaim{
+			{Keys: []string{"r1"}, At: at}, {Keys: []string{"x1", "r1"}, At: at}, {Keys: []string{"x2"}, At: at}}, window)
+		if err != nil || !ok[0] || ok[1] || !ok[2] {
+			t.Fatalf("one batch: %v %v; want true, false, true", ok, err)
+		}
+		if _, err := b.ClaimEarlyPages(ctx, []string{"x1", "x2"}, nil, window); err != nil {
+			t.Fatal(err)
 		}
 		// m1 at base, m2 at base+1s (claimed by the failed claim, which
 		// the next retransmission then finds taken), r1 at window+1s.
@@ -70,7 +81,7 @@ func BenchmarkClaimEarlyPage(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		k := strconv.Itoa(i)
-		if _, err := db.ClaimEarlyPage(ctx, []string{"m" + k, "r" + k}, now, time.Minute); err != nil {
+		if _, err := db.ClaimEarlyPages(ctx, nil, []store.EarlyClaim{{Keys: []string{"m" + k, "r" + k}, At: now}}, time.Minute); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -113,7 +113,7 @@ func (db *DB) PublishAlertChanges(ctx context.Context, cs []AlertChange) error {
 		q.WriteString("pg_notify($1, $" + strconv.Itoa(i+2) + ")")
 		args = append(args, p)
 	}
-	if _, err := db.write.ExecContext(ctx, q.String(), args...); err != nil {
+	if _, err := db.sidePool().ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("store: publish alert changes: %w", err)
 	}
 	return nil
