@@ -156,7 +156,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		// Early-page claims and change notifications are one short
 		// statement each, on the alert's path: they must not queue behind
 		// commits for a connection of the main pool.
-		if db.side, err = sql.Open("pgx", o.URL); err != nil {
+		// Neither needs its commit flushed to disk before it returns (the
+		// claims table is unlogged; a notification is delivered at commit):
+		// without it, each notification would wait for a WAL flush.
+		if db.side, err = sql.Open("pgx", withRuntimeParam(o.URL, "synchronous_commit", "off")); err != nil {
 			return nil, err
 		}
 		db.side.SetMaxOpenConns(sideConns)
@@ -208,6 +211,19 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.keyProvider = o.Keys
 	}
 	return db, nil
+}
+
+// withRuntimeParam adds a server setting to a PostgreSQL URL (pgx passes
+// unknown query parameters to the server).
+func withRuntimeParam(dbURL, key, value string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Path is the SQLite file, or "" on PostgreSQL.

@@ -109,3 +109,13 @@ func (db *DB) SweepEarlyClaims(ctx context.Context, before time.Time) (int64, er
 	}
 	return res.RowsAffected()
 }
+
+// SynchronousCommit reports the synchronous_commit setting of the side
+// pool and of the main pool (PostgreSQL), for tests and diagnosis.
+func (db *DB) SynchronousCommit(ctx context.Context) (side, main string, err error) {
+	if err = db.sidePool().QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&side); err != nil {
+		return "", "", err
+	}
+	err = db.write.QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&main)
+	return side, main, err
+}

@@ -86,3 +86,16 @@ func BenchmarkClaimEarlyPage(b *testing.B) {
 		}
 	}
 }
+
+// The pool of claims and notifications commits without waiting for the
+// disk, and the main pool still waits.
+func TestSidePoolCommitsAsynchronously(t *testing.T) {
+	db := testdb.OpenPostgres(t, testdb.Options{})
+	side, main, err := db.SynchronousCommit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if side != "off" || main != "on" {
+		t.Fatalf("synchronous_commit: side pool %q, main pool %q; want off and on", side, main)
+	}
+}
