@@ -481,6 +481,9 @@ func (p *Pipeline) startEarly(ctx context.Context) {
 		recent: newRecent(max(time.Duration(p.policy.DedupWindow), time.Minute)),
 	}
 	if p.db.Dialect == store.Postgres {
+		if err := p.db.WarmSidePool(ctx); err != nil {
+			p.log.Warn("early page claims: connections not opened ahead", "err", err)
+		}
 		e.shared = newSharedPages(p.db, e.recent.window, p.log)
 		e.recent.forget = e.shared.forget
 		go e.shared.run(ctx)
