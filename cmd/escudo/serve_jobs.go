@@ -37,6 +37,12 @@ func scheduleJobs(r *jobs.Runner, db *store.DB, rr *rapid, sv *supervision, sche
 	if sv.drills.Every > 0 {
 		r.Every("drill.schedule", time.Hour, func(ctx context.Context) error { _, err := sv.drills.ScheduleRound(ctx); return err })
 	}
+	// Supervision: every node checks, writes and refreshes its devices.
+	sv.sup.Jobs(r)
+	// Shared early-page claims older than the dedup window (PostgreSQL).
+	if db.Dialect == store.Postgres {
+		r.Every("alert.early_claims", rr.pipeline.EarlyClaimWindow()/2, rr.pipeline.SweepEarlyPages)
+	}
 	// Response-time metrics are this node's own gauges.
 	r.Local("response.metrics", sv.respInterval(), sv.resp.Poll)
 }

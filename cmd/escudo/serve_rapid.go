@@ -148,6 +148,14 @@ func (r *rapid) start(log *slog.Logger) (stop func()) {
 		}
 	}()
 	go func() { defer wg.Done(); r.disp.Run(ctx) }()
+	// Several nodes (PostgreSQL): each console hears every node's alerts.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := r.pipeline.ShareChanges(ctx); err != nil {
+			log.Error("alert changes between nodes stopped", "err", err)
+		}
+	}()
 	return func() { cancel(); wg.Wait() }
 }
 

@@ -58,6 +58,8 @@ func newSupervision(db *store.DB, log *slog.Logger, rr *rapid, f *supervisionFla
 	loc := i18n.MustNew().Localizer(i18n.Default)
 	sup := heartbeat.New(heartbeat.Options{
 		DB: db, Misses: f.misses, Log: log,
+		// On PostgreSQL several nodes may take heartbeats: share them.
+		Shared: db.Dialect == store.Postgres,
 		Devices: func(ctx context.Context) ([]heartbeat.Device, error) {
 			ds, err := db.SupervisedDevices(ctx)
 			if err != nil {
@@ -122,8 +124,9 @@ func (s *supervision) respInterval() time.Duration {
 	return 10 * time.Second
 }
 
-// start runs the supervisor; stop ends it, the supervisor writing its last
-// batch of heartbeats. Drills and response metrics are jobs (serve_jobs.go).
+// start loads the supervisor's devices; stop writes its last heartbeats.
+// Its checks, flushes and refreshes, drills and response metrics are jobs
+// (serve_jobs.go).
 func (s *supervision) start(log *slog.Logger) (stop func()) {
 	startProfiler(log)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -133,6 +136,14 @@ func (s *supervision) start(log *slog.Logger) (stop func()) {
 	s.resp.Log = log
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); s.sup.Run(ctx) }()
-	return func() { cancel(); wg.Wait() }
+	go func() { defer wg.Done(); s.sup.Start(ctx) }()
+	return func() {
+		cancel()
+		wg.Wait()
+		fctx, fcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer fcancel()
+		if err := s.sup.Stop(fctx); err != nil {
+			log.Error("heartbeat: final flush", "err", err)
+		}
+	}
 }

@@ -2,10 +2,14 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"hash/maphash"
 	"log/slog"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"escudo"
@@ -25,6 +29,13 @@ import (
 // numbers; if the database finds a repeat this node could not know of
 // (another node stored it), the page was one too many and is counted in
 // escudo_notify_commit_failed_total.
+//
+// On PostgreSQL several nodes may take alerts, and a repeat may reach
+// another node than the first press: before paging early, a node claims the
+// alert's keys in a table all nodes share (sharedPages below), and a
+// repeat whose claim fails is left to the commit path, which pages only
+// what the database stores as new. The SQLite path (one node) makes no
+// such round trip.
 
 // errRepeatAfterPage marks early notifications whose alert turned out to
 // repeat an earlier one.
@@ -107,6 +118,9 @@ type recent struct {
 	seen   map[recentKey]int64 // unix nanoseconds
 	window time.Duration
 	swept  int64
+	// forget, when set, frees a device's and type's key in the shared
+	// claims too (several nodes).
+	forget func(key string)
 }
 
 func newRecent(window time.Duration) *recent {
@@ -172,6 +186,194 @@ func (r *recent) resolved(a *escudo.Alert) {
 	r.mu.Lock()
 	delete(r.seen, recentKey{kindRepeat, a.DeviceID, maphash.String(r.seed, string(a.Type))})
 	r.mu.Unlock()
+	if r.forget != nil {
+		r.forget(claimKey("r", strconv.FormatInt(a.DeviceID, 10), string(a.Type)))
+	}
+}
+
+// sharedPages is the memory of early pages shared by the nodes of a
+// PostgreSQL installation: what recent is for one node, through the
+// store's claims table. Claims are gathered like commits: whatever is
+// waiting goes in one statement (with the keys freed by resolutions
+// before it, in order), so 1,000 alerts a second do not cost 1,000 round
+// trips.
+type sharedPages struct {
+	db     *store.DB
+	window time.Duration
+	log    *slog.Logger
+	queue  chan claimOp
+	// timeout is claimTimeout (longer in tests on a loaded machine).
+	timeout time.Duration
+	// Claims not answered (a slow or unreachable database), told in one
+	// log line every claimReport, never one a claim.
+	failed   atomic.Int64
+	reported atomic.Int64 // unix nanoseconds of the last report
+}
+
+// claimOp is a claim awaiting its answer, or (done nil) a key to free.
+type claimOp struct {
+	claim  store.EarlyClaim
+	forget string
+	done   chan bool
+}
+
+// claimReport is how often failed claims are logged.
+const claimReport = 10 * time.Second
+
+// claimTimeout bounds the wait for a claim (one round trip, usually under
+// a millisecond). Past it the alert is paged all the same: a duty desk
+// paged twice for a repeat that reached two nodes while the database was
+// slow is better than one paged late; the commit path still stores the
+// repeat once, and the extra page counts in
+// escudo_notify_commit_failed_total.
+const claimTimeout = 50 * time.Millisecond
+
+// maxClaimBatch bounds the claims of one statement.
+const maxClaimBatch = 256
+
+func newSharedPages(db *store.DB, window time.Duration, log *slog.Logger) *sharedPages {
+	return &sharedPages{db: db, window: window, log: log, queue: make(chan claimOp, 4096), timeout: claimTimeout}
+}
+
+// claimKey hashes the parts of an alert's key to a fixed size, so a long
+// dedup key or message id costs the shared index no more than a short one.
+func claimKey(kind string, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// keys mirrors recent.keys: the dedup key alone when there is one, else
+// the device's message and the device and type.
+func (sp *sharedPages) keys(in *escudo.AlertInput) []string {
+	if in.DedupKey != "" {
+		return []string{claimKey("k", in.DedupKey)}
+	}
+	if in.DeviceID == 0 {
+		return nil
+	}
+	dev := strconv.FormatInt(in.DeviceID, 10)
+	var ks []string
+	if in.MessageID != "" {
+		ks = append(ks, claimKey("m", dev, in.MessageID))
+	}
+	return append(ks, claimKey("r", dev, string(in.Type)))
+}
+
+// claim reports whether no node paged one of the alert's keys within the
+// window. Without an answer in time (the database slow or failing) it
+// answers yes: this node's memory found the alert new, and it is paged.
+func (sp *sharedPages) claim(ctx context.Context, in *escudo.AlertInput) bool {
+	ks := sp.keys(in)
+	if len(ks) == 0 {
+		return true
+	}
+	op := claimOp{claim: store.EarlyClaim{Keys: ks, At: in.ReceivedAt}, done: make(chan bool, 1)}
+	t := time.NewTimer(sp.timeout)
+	defer t.Stop()
+	select {
+	case sp.queue <- op:
+	case <-t.C:
+		sp.fail(errors.New("claims queue full"))
+		return true
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case ok := <-op.done:
+		return ok
+	case <-t.C:
+		sp.fail(errors.New("no answer in time"))
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (sp *sharedPages) fail(err error) {
+	sp.failed.Add(1)
+	now, last := time.Now().UnixNano(), sp.reported.Load()
+	if now-last >= int64(claimReport) && sp.reported.CompareAndSwap(last, now) {
+		sp.log.Warn("early pages sent without a shared claim (a repeat through another node may page twice)", "alerts", sp.failed.Swap(0), "last_err", err)
+	}
+}
+
+// forget frees a key without waiting: it is freed before any claim made
+// after it. Should the queue be full, the key is freed at the end of its
+// window instead, and a new press meanwhile is paged by the commit path.
+func (sp *sharedPages) forget(key string) {
+	select {
+	case sp.queue <- claimOp{forget: key}:
+	default:
+	}
+}
+
+// run answers claims in batches until ctx ends.
+func (sp *sharedPages) run(ctx context.Context) {
+	var ops []claimOp
+	for {
+		ops = ops[:0]
+		select {
+		case op := <-sp.queue:
+			ops = append(ops, op)
+		case <-ctx.Done():
+			return
+		}
+	fill:
+		for len(ops) < maxClaimBatch {
+			select {
+			case op := <-sp.queue:
+				ops = append(ops, op)
+			default:
+				break fill
+			}
+		}
+		sp.apply(ctx, ops)
+	}
+}
+
+func (sp *sharedPages) apply(ctx context.Context, ops []claimOp) {
+	var forget []string
+	var claims []store.EarlyClaim
+	var waiting []chan bool
+	for _, op := range ops {
+		if op.done == nil {
+			forget = append(forget, op.forget)
+			continue
+		}
+		claims = append(claims, op.claim)
+		waiting = append(waiting, op.done)
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	ok, err := sp.db.ClaimEarlyPages(actx, forget, claims, sp.window)
+	cancel()
+	if err != nil {
+		// Unanswered: page (see claimTimeout).
+		sp.fail(err)
+		ok = make([]bool, len(claims))
+		for i := range ok {
+			ok[i] = true
+		}
+	}
+	for i, done := range waiting {
+		done <- ok[i]
+	}
+}
+
+// SweepEarlyPages deletes the shared early-page claims older than the dedup
+// window; one pass, the cluster job "alert.early_claims" (on SQLite, and
+// before Run, it does nothing).
+func (p *Pipeline) SweepEarlyPages(ctx context.Context) error {
+	e := p.early.Load()
+	if e == nil || e.shared == nil {
+		return nil
+	}
+	_, err := p.db.SweepEarlyClaims(ctx, p.now().Add(-e.shared.window))
+	return err
 }
 
 // recipientsTTL bounds how long a change of the duty roster takes to reach
@@ -216,6 +418,9 @@ func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	e := p.early.Load()
 	if e == nil || !e.recent.fresh(&it.in, it.in.ReceivedAt) {
 		return false
+	}
+	if e.shared != nil && !e.shared.claim(ctx, &it.in) {
+		return false // paged, or being paged, by another node
 	}
 	users, err := p.earlyRecipients(ctx, 0, it.entity)
 	if err != nil {
@@ -262,6 +467,7 @@ func (p *Pipeline) AwaitStored(ctx context.Context, id int64) {
 type earlyState struct {
 	alerts, outbox *idPool
 	recent         *recent
+	shared         *sharedPages // PostgreSQL: nodes share their early pages
 }
 
 func (p *Pipeline) startEarly(ctx context.Context) {
@@ -271,11 +477,26 @@ func (p *Pipeline) startEarly(ctx context.Context) {
 	e := &earlyState{
 		alerts: &idPool{db: p.db, table: "alerts", block: 1024, log: p.log},
 		outbox: &idPool{db: p.db, table: "outbox", block: 4096, log: p.log},
-		recent: newRecent(max(time.Duration(p.policy.DedupWindow), time.Minute)),
+		recent: newRecent(p.EarlyClaimWindow()),
+	}
+	if p.db.Dialect == store.Postgres {
+		if err := p.db.WarmSidePool(ctx); err != nil {
+			p.log.Warn("early page claims: connections not opened ahead", "err", err)
+		}
+		e.shared = newSharedPages(p.db, e.recent.window, p.log)
+		e.recent.forget = e.shared.forget
+		go e.shared.run(ctx)
 	}
 	// The first blocks are reserved before the first alert; if that fails
 	// the commit path pages, as it does whenever the pools are empty.
 	_ = e.alerts.fill(ctx)
 	_ = e.outbox.fill(ctx)
 	p.early.Store(e)
+}
+
+// EarlyClaimWindow is how long a shared early-page claim is kept: the dedup
+// window, at least a minute. The job runner sweeps older claims every half
+// of it ("alert.early_claims").
+func (p *Pipeline) EarlyClaimWindow() time.Duration {
+	return max(time.Duration(p.policy.DedupWindow), time.Minute)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"escudo/internal/jobs"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -21,7 +22,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Run supervises by itself: it loads the devices, picks up one registered
+// Supervision runs by itself on the job runner: it loads the devices, picks up one registered
 // while it runs (supervised from when it was found when its registration
 // time is unknown), finds each silent three intervals after it was last
 // heard, and writes the silences on the way out, so the next process knows.
@@ -43,7 +44,16 @@ func TestRunSupervisesUntilStopped(t *testing.T) {
 			CheckEvery: time.Millisecond, FlushEvery: time.Millisecond, RefreshEvery: time.Millisecond})
 		rctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { s.Run(rctx); close(done) }()
+		runner := jobs.New(jobs.Options{DB: db, Poll: time.Millisecond})
+		s.Jobs(runner)
+		go func() {
+			s.Start(rctx)
+			_ = runner.Run(rctx)
+			if err := s.Stop(ctx); err != nil {
+				t.Error(err)
+			}
+			close(done)
+		}()
 		waitFor(t, "loaded", s.Ready)
 		if err := s.Record(1, t0.UnixNano(), Beat{Battery: 80}); err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"escudo/internal/jobs"
 	"escudo/internal/store"
 )
 
@@ -70,7 +71,16 @@ type Options struct {
 	// TestMaxAge: a device with no test alert for this long is flagged
 	// (escudo_devices_untested); default 30 days.
 	TestMaxAge time.Duration
-	Log        *slog.Logger
+	// Shared: other nodes receive heartbeats too (several nodes on one
+	// PostgreSQL database; shared.go). Every heartbeat is then written
+	// within FlushEvery (default 1 s), and before declaring a device silent
+	// a check reads what the other nodes wrote and claims the silence in
+	// the database, so one node alone raises it.
+	Shared bool
+	// Grace: with Shared, how long past the allowed silence a device is
+	// given for another node's write to arrive; default 2 × FlushEvery.
+	Grace time.Duration
+	Log   *slog.Logger
 }
 
 // MaxDeviceID bounds the ids the in-memory table indexes directly.
@@ -133,6 +143,12 @@ func New(o Options) *Supervisor {
 	}
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 5 * time.Second
+		if o.Shared {
+			o.FlushEvery = time.Second
+		}
+	}
+	if o.Shared && o.Grace <= 0 {
+		o.Grace = 2 * o.FlushEvery
 	}
 	if o.RefreshEvery <= 0 {
 		o.RefreshEvery = time.Minute
@@ -148,6 +164,9 @@ func New(o Options) *Supervisor {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.DB == nil {
+		o.Shared = false // nothing to share through
 	}
 	s := &Supervisor{o: o, misses: int64(o.Misses)}
 	empty := []*page{}
@@ -314,11 +333,31 @@ func (s *Supervisor) schedule(id int64, sl *slot, deadline int64) {
 
 // Check finds devices whose silence has passed the allowed number of
 // intervals, marks them silent and raises an alert for each. A device is
-// silent only strictly after lastSeen + Misses×interval. It returns how many
-// devices it found silent.
+// silent only strictly after lastSeen + Misses×interval (+ Grace when
+// Shared). It returns how many devices it found silent.
 func (s *Supervisor) Check(ctx context.Context) int {
+	n, err := s.check(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.o.Log.Error("heartbeat: check", "err", err)
+	}
+	return n
+}
+
+// Sweep is one pass of Check for a scheduler: with Shared it decides for
+// the whole cluster (each device's newest heartbeat from any node, each
+// silence raised once), so running it on one node per tick suffices. The
+// error is that of reading or claiming the shared state; devices it could
+// not decide are looked at again by the next pass.
+func (s *Supervisor) Sweep(ctx context.Context) error {
+	_, err := s.check(ctx)
+	return err
+}
+
+func (s *Supervisor) check(ctx context.Context) (int, error) {
 	now := s.o.Now().UnixNano()
 	var found []Silence
+	var suspects []int64 // Shared: to decide against the stored state
+	grace := int64(s.o.Grace)
 	s.mu.Lock()
 	for len(s.queue) > 0 && s.queue[0].deadline < now {
 		e := s.queue.pop()
@@ -337,14 +376,20 @@ func (s *Supervisor) Check(ctx context.Context) int {
 				// Heard again: back under normal supervision.
 				sl.silentSince, sl.silentSeen = 0, 0
 				s.silent.Add(-1)
-				s.schedule(e.id, sl, seen+s.misses*iv)
+				s.schedule(e.id, sl, seen+s.misses*iv+grace)
+			} else if s.o.Shared {
+				suspects = append(suspects, e.id) // heard by another node?
 			} else {
 				s.schedule(e.id, sl, now+iv)
 			}
 			continue
 		}
-		if dl := seen + s.misses*iv; dl >= now {
+		if dl := seen + s.misses*iv + grace; dl >= now {
 			s.schedule(e.id, sl, dl)
+			continue
+		}
+		if s.o.Shared {
+			suspects = append(suspects, e.id)
 			continue
 		}
 		sl.silentSince, sl.silentSeen = now, seen
@@ -353,8 +398,14 @@ func (s *Supervisor) Check(ctx context.Context) int {
 		s.schedule(e.id, sl, now+iv)
 	}
 	s.mu.Unlock()
+	var err error
+	if len(suspects) > 0 {
+		var more []Silence
+		more, err = s.decideShared(ctx, now, suspects)
+		found = append(found, more...)
+	}
 	if s.o.Raiser == nil || len(found) == 0 {
-		return len(found)
+		return len(found), err
 	}
 	// Raise concurrently: when many devices fall silent together (a network
 	// outage), the alert pipeline commits their alerts in groups instead of
@@ -370,7 +421,7 @@ func (s *Supervisor) Check(ctx context.Context) int {
 		}()
 	}
 	wg.Wait()
-	return len(found)
+	return len(found), err
 }
 
 // raiseConcurrency bounds the silent alerts raised at once.
@@ -379,7 +430,13 @@ const raiseConcurrency = 32
 func (s *Supervisor) raise(ctx context.Context, f Silence, now int64) {
 	if err := s.o.Raiser.RaiseSilent(ctx, f); err != nil {
 		s.o.Log.Error("device silent alert", "device", f.DeviceID, "err", err)
-		// Not raised: forget the silence so the next check tries again.
+		// Not raised: forget the silence so the next check (on any node)
+		// tries again.
+		if s.o.DB != nil {
+			if err := s.o.DB.ReleaseSilence(context.WithoutCancel(ctx), f.DeviceID, f.DetectedAt); err != nil {
+				s.o.Log.Error("device silence not released", "device", f.DeviceID, "err", err)
+			}
+		}
 		s.mu.Lock()
 		if sl := s.slot(f.DeviceID); sl != nil && sl.silentSince == f.DetectedAt.UnixNano() {
 			sl.silentSince, sl.silentSeen = 0, 0
@@ -443,9 +500,12 @@ func (s *Supervisor) State(id int64) State {
 	return st
 }
 
-// Flush writes the device states worth writing (see PersistEvery) and
-// returns how many it wrote.
+// Flush writes the device states worth writing (see PersistEvery; with
+// Shared, every newer heartbeat) and returns how many it wrote.
 func (s *Supervisor) Flush(ctx context.Context) (int, error) {
+	if s.o.Shared {
+		return s.flush(ctx, 1)
+	}
 	return s.flush(ctx, int64(s.o.PersistEvery))
 }
 
@@ -475,21 +535,25 @@ func (s *Supervisor) flush(ctx context.Context, age int64) (int, error) {
 				continue
 			}
 			seen, stat := sl.seen.Load(), sl.status.Load()
+			sil := sl.silentSince
+			if seen > sl.silentSeen {
+				sil = 0 // heard since it was found silent: the next check agrees
+			}
 			// Battery and silence news is written at once; a heartbeat only
 			// once the stored one is age old.
-			if seen-sl.persistedSeen < age && sl.silentSince == sl.persistedSil && stat&0xff == sl.persistedStat&0xff {
+			if seen-sl.persistedSeen < age && sil == sl.persistedSil && stat&0xff == sl.persistedStat&0xff {
 				continue
 			}
 			hs := store.HeartbeatState{DeviceID: int64(p)<<pageBits | int64(i), LastSeen: time.Unix(0, seen), Battery: int(stat&0xff) - 1}
 			if stat&(1<<8) != 0 && seen != sl.persistedSeen {
 				hs.Location = formatLoc(sl.loc.Load())
 			}
-			if sl.silentSince != 0 {
-				t := time.Unix(0, sl.silentSince)
+			if sil != 0 {
+				t := time.Unix(0, sil)
 				hs.SilentSince = &t
 			}
 			states = append(states, hs)
-			marks = append(marks, mark{sl: sl, seen: seen, sil: sl.silentSince, stat: stat})
+			marks = append(marks, mark{sl: sl, seen: seen, sil: sil, stat: stat})
 		}
 	}
 	s.mu.Unlock()
@@ -599,6 +663,11 @@ func (s *Supervisor) countUntested(ctx context.Context) error {
 // Untested is the last count of devices without a recent test alert.
 func (s *Supervisor) Untested() int { return int(s.untested.Load()) }
 
+// Refresh is one pass of the device-list refresh for a scheduler: it
+// supervises devices registered since the last look, drops retired ones
+// and recounts untested devices.
+func (s *Supervisor) Refresh(ctx context.Context) error { return s.refresh(ctx) }
+
 // refresh supervises devices registered since the last look and drops
 // retired ones.
 func (s *Supervisor) refresh(ctx context.Context) error {
@@ -638,10 +707,10 @@ func (s *Supervisor) refresh(ctx context.Context) error {
 	return nil
 }
 
-// Run loads the state, then checks every CheckEvery, flushes every
-// FlushEvery and refreshes the device list every RefreshEvery until ctx
-// ends; it flushes once more on the way out.
-func (s *Supervisor) Run(ctx context.Context) {
+// Start loads the devices and their stored states, retrying every 5 s
+// while the database is away, until it succeeds or ctx ends. The passes
+// registered by Jobs do nothing until it has.
+func (s *Supervisor) Start(ctx context.Context) {
 	for {
 		err := s.Load(ctx)
 		if err == nil {
@@ -657,40 +726,31 @@ func (s *Supervisor) Run(ctx context.Context) {
 	if err := s.countUntested(ctx); err != nil {
 		s.o.Log.Error("heartbeat: untested devices", "err", err)
 	}
-	// Flushes and refreshes run beside the checks, so that a slow
-	// database never delays the detection of a silent device.
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		s.every(ctx, s.o.FlushEvery, "flush", func() error { _, err := s.Flush(ctx); return err })
-	}()
-	go func() {
-		defer wg.Done()
-		s.every(ctx, s.o.RefreshEvery, "refresh devices", func() error { return s.refresh(ctx) })
-	}()
-	s.every(ctx, s.o.CheckEvery, "", func() error { s.Check(ctx); return nil })
-	wg.Wait()
-	fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := s.FlushAll(fctx); err != nil {
-		s.o.Log.Error("heartbeat: final flush", "err", err)
-	}
 }
 
-func (s *Supervisor) every(ctx context.Context, d time.Duration, what string, fn func() error) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := fn(); err != nil && ctx.Err() == nil {
-				s.o.Log.Error("heartbeat: "+what, "err", err)
+// Stop writes every change still in memory, however recent.
+func (s *Supervisor) Stop(ctx context.Context) error {
+	_, err := s.FlushAll(ctx)
+	return err
+}
+
+// Jobs registers supervision's passes with the node's job runner: every
+// node checks its devices (a silence is claimed in the database, so one
+// node raises it), writes the heartbeats it received and picks up devices
+// registered or retired. They run apart, so a slow database never delays
+// the detection of a silent device.
+func (s *Supervisor) Jobs(r *jobs.Runner) {
+	ready := func(fn func(context.Context) error) jobs.Func {
+		return func(ctx context.Context) error {
+			if !s.Ready() {
+				return nil
 			}
+			return fn(ctx)
 		}
 	}
+	r.Local("heartbeat.check", s.o.CheckEvery, ready(s.Sweep))
+	r.Local("heartbeat.flush", s.o.FlushEvery, ready(func(ctx context.Context) error { _, err := s.Flush(ctx); return err }))
+	r.Local("heartbeat.refresh", s.o.RefreshEvery, ready(s.Refresh))
 }
 
 func formatLoc(v uint64) string {

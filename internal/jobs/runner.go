@@ -74,7 +74,7 @@ type periodic struct {
 	fn       Func
 	cluster  bool
 	running  bool
-	due      time.Time // local jobs only
+	due      time.Time // local jobs only, on the node's own clock
 }
 
 // Runner runs one node's share of the jobs.
@@ -233,7 +233,7 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) register(ctx context.Context) error {
 	r.mu.Lock()
 	var ps []*periodic
-	now := r.now()
+	now := time.Now() // local jobs keep the node's own time
 	for _, p := range r.periodic {
 		if p.cluster {
 			ps = append(ps, p)
@@ -287,7 +287,7 @@ func (r *Runner) tick(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	now := r.now()
+	now, wall := r.now(), time.Now()
 	r.mu.Lock()
 	var local []*periodic
 	cluster := false
@@ -295,9 +295,9 @@ func (r *Runner) tick(ctx context.Context) {
 		if p.running {
 			continue
 		}
-		if !p.cluster && !now.Before(p.due) {
+		if !p.cluster && !wall.Before(p.due) {
 			p.running = true
-			p.due = now.Add(p.interval)
+			p.due = wall.Add(p.interval)
 			local = append(local, p)
 		}
 		cluster = cluster || p.cluster

@@ -77,12 +77,18 @@ func (tx *Tx) upsertHeartbeats(ctx context.Context, states []HeartbeatState) err
 		args = append(args, s.DeviceID, micros(s.LastSeen), battery, loc, nullMicros(s.SilentSince), now)
 	}
 	// Keep the newest: a slow flush from another node must not move a
-	// device's last_seen backwards.
+	// device's last_seen backwards, nor clear a silence another node
+	// found. The row with the newer heartbeat decides whether the device is
+	// silent (a heartbeat after the silence ends it); for the same
+	// heartbeat, a silence found wins over a node that did not look.
 	b.WriteString(` ON CONFLICT (device_id) DO UPDATE SET
 		last_seen = CASE WHEN excluded.last_seen > device_supervision.last_seen THEN excluded.last_seen ELSE device_supervision.last_seen END,
 		battery = COALESCE(excluded.battery, device_supervision.battery),
 		location_enc = COALESCE(excluded.location_enc, device_supervision.location_enc),
-		silent_since = excluded.silent_since,
+		silent_since = CASE
+			WHEN excluded.last_seen > device_supervision.last_seen THEN excluded.silent_since
+			WHEN excluded.last_seen = device_supervision.last_seen THEN COALESCE(excluded.silent_since, device_supervision.silent_since)
+			ELSE device_supervision.silent_since END,
 		updated_at = excluded.updated_at`)
 	if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
 		return err

@@ -1,0 +1,125 @@
+package alert
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// A repeat of an alert that reaches another node pages once: a
+// retransmission, a second press and a repeated dedup key, each through the
+// node that did not take the first. After a resolution, a new press through
+// the other node is paged early again. (PostgreSQL: SQLite is one node.)
+func TestEarlyPageOnceAcrossNodes(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.EachPair(t, testdb.Options{Now: clock.Now}, nil, func(t *testing.T, db, other *store.DB) {
+		if db.Dialect != store.Postgres {
+			t.Skip("SQLite is always one node")
+		}
+		clock.Set(t0)
+		ctx := context.Background()
+		f := setup(t, db, clock)
+		f.p.startEarly(ctx)
+		rec2 := &recorder{}
+		p2, err := New(Options{DB: other, Policy: f.policy, Deliverer: rec2, Now: clock.Now, ConsoleURL: "https://escudo.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := other.PrepareAlertStatements(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { p2.writeLoop(wctx); close(stopped) }()
+		defer func() { stop(); <-stopped }()
+		p2.startEarly(ctx)
+		// On a loaded test machine a claim may take longer than the
+		// production bound, after which an alert is paged unclaimed.
+		for _, p := range []*Pipeline{f.p, p2} {
+			p.early.Load().shared.timeout = 10 * time.Second
+		}
+		var early1, early2 atomic.Int32
+		f.rec.hook = func([]store.Notification) { early1.Add(1) }
+		rec2.hook = func([]store.Notification) { early2.Add(1) }
+		press := func(p *Pipeline, in escudo.AlertInput) *escudo.Alert {
+			t.Helper()
+			a, err := p.Submit(ctx, in, "OAX")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		in := func(msg string) escudo.AlertInput {
+			return escudo.AlertInput{DeviceID: f.device.ID, PersonID: f.person.ID, Type: escudo.AlertPanic, Source: escudo.SourceDevice, MessageID: msg}
+		}
+
+		first := press(f.p, in("m-1"))
+		if first.Duplicate || early1.Load() != 1 {
+			t.Fatalf("first press: %+v, %d early pages", first, early1.Load())
+		}
+		ok, failed := f.rec.takeAll()
+		if len(ok) != 3 || failed != 0 {
+			t.Fatalf("first press paged %d (%d failed), want 3", len(ok), failed)
+		}
+		for _, r := range []escudo.AlertInput{in("m-1"), in("m-2")} {
+			a := press(p2, r)
+			if !a.Duplicate || a.ID != first.ID {
+				t.Fatalf("repeat %s through the other node: %+v", r.MessageID, a)
+			}
+		}
+		if n := early2.Load(); n != 0 {
+			t.Fatalf("the other node paged %d times for repeats", n)
+		}
+		if ok, failed := rec2.takeAll(); len(ok)+failed != 0 {
+			t.Fatalf("the other node handed %d notifications (%d failed) for repeats", len(ok), failed)
+		}
+
+		// One dedup key through both nodes.
+		keyed := escudo.AlertInput{PersonID: f.person.ID, Type: escudo.AlertCall, Source: escudo.SourceHotline, DedupKey: "call:7781"}
+		k1 := press(p2, keyed)
+		k2 := press(f.p, keyed)
+		if k1.Duplicate || !k2.Duplicate || k2.ID != k1.ID {
+			t.Fatalf("dedup key through both nodes: %+v then %+v", k1, k2)
+		}
+		if early1.Load() != 1 || early2.Load() != 1 {
+			t.Fatalf("early pages after the keyed alert: node 1 %d, node 2 %d; want 1 and 1", early1.Load(), early2.Load())
+		}
+		f.rec.take()
+		rec2.take()
+
+		// Resolved on the first node: a new press through the second is a
+		// new alert, paged early there.
+		staff := escudo.NewContextWithUser(ctx, f.duty)
+		if _, err := f.p.Resolve(staff, first.ID, escudo.OutcomeFalseAlarm, ""); err != nil {
+			t.Fatal(err)
+		}
+		again := press(p2, in("m-3"))
+		if again.Duplicate || early2.Load() != 2 {
+			t.Fatalf("press after resolution through the other node: %+v, its early pages %d", again, early2.Load())
+		}
+		if ok, failed := rec2.takeAll(); len(ok) != 3 || failed != 0 {
+			t.Fatalf("press after resolution paged %d (%d failed), want 3", len(ok), failed)
+		}
+
+		// The sweep deletes claims older than the window, and only those.
+		if err := f.p.SweepEarlyPages(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.SweepEarlyClaims(ctx, clock.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("claims of the last minutes swept: %d %v", n, err)
+		}
+		clock.Advance(2 * time.Duration(f.policy.DedupWindow))
+		clock.Advance(2 * time.Minute)
+		if err := p2.SweepEarlyPages(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.SweepEarlyClaims(ctx, clock.Now()); err != nil || n != 0 {
+			t.Fatalf("%d claims left after the sweep (%v)", n, err)
+		}
+	})
+}
