@@ -737,8 +737,11 @@ func (g *gen) sendAlert(j int, dev Device, body string, due time.Time) {
 	}
 	g.intended[a.AlertID] = sentAlert{due: due, node: j}
 	if at, ok := g.early[a.AlertID]; ok {
+		// Paged before the device heard back: the duty desk closes it
+		// now that the node is known.
 		delete(g.early, a.AlertID)
 		g.notified[a.AlertID] = at.Sub(due)
+		g.queueResolve(a.AlertID, j)
 	}
 }
 
@@ -756,31 +759,40 @@ func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	first := false
 	g.mu.Lock()
 	if s, ok := g.intended[p.AlertID]; ok {
 		if _, seen := g.notified[p.AlertID]; !seen {
 			g.notified[p.AlertID] = now.Sub(s.due)
-			first = true
+			g.queueResolve(p.AlertID, s.node)
 		}
 	} else if _, seen := g.early[p.AlertID]; !seen {
+		// Resolved once the acknowledgement says which node took it.
 		g.early[p.AlertID] = now
-		first = true
 	}
 	g.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
-	if first && g.c.Resolve {
-		select {
-		case g.resolveQ <- resolveReq{id: p.AlertID}:
-			g.resolveQueued.Add(1)
-		default:
-			g.resolveErr.Add(1)
-		}
-	}
 }
 
-// resolveReq is a notified alert for the duty desk to close.
-type resolveReq struct{ id int64 }
+// resolveReq is a notified alert for the duty desk to close through the
+// node that took it.
+type resolveReq struct {
+	id   int64
+	node int
+}
+
+// queueResolve hands a notified alert to the operators; g.mu is held.
+func (g *gen) queueResolve(id int64, node int) {
+	if !g.c.Resolve {
+		return
+	}
+	select {
+	case g.resolveQ <- resolveReq{id: id, node: node}:
+		g.resolveQueued.Add(1)
+	default:
+		g.resolveErr.Add(1)
+		g.nodes[node].resolveErr.Add(1)
+	}
+}
 
 // resolver closes notified alerts through the staff API, as the duty desk
 // does, so the server's open-alert state stays small.
@@ -790,11 +802,7 @@ func (g *gen) resolver(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case rq := <-g.resolveQ:
-			// Through the node that took the alert; one notified before
-			// its acknowledgement arrived may not be known yet: node 1.
-			g.mu.Lock()
-			nd := g.nodes[g.intended[rq.id].node]
-			g.mu.Unlock()
+			nd := g.nodes[rq.node]
 			err := g.apiAt(ctx, nd.url, "POST", "/api/v1/alerts/"+strconv.FormatInt(rq.id, 10)+"/resolve", map[string]any{"outcome": "test", "note": ""}, nil)
 			if err != nil {
 				if ctx.Err() == nil {
