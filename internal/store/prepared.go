@@ -185,6 +185,8 @@ const (
 	qAlertForUpdate   = `SELECT ` + alertColumns + ` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`
 	qAlertAcknowledge = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?`
 	qAlertResolve     = `UPDATE alerts SET status = ?, resolved_at = ?, resolved_by = ?, outcome = ?, resolution_enc = ?, next_escalation_at = NULL WHERE id = ?`
+	qAlertAckResolve  = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolved_by = ?, outcome = ?, resolution_enc = ?, next_escalation_at = NULL WHERE id = ?`
+	qAlertEvent2      = `INSERT INTO alert_events (alert_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`
 	qSavepoint        = `SAVEPOINT item`
 	qSavepointBack    = `ROLLBACK TO SAVEPOINT item`
 	qSavepointRelease = `RELEASE SAVEPOINT item`
@@ -194,7 +196,8 @@ const (
 )
 
 var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertInsert, qAlertInsertID, qAlertEvent, qAlertForUpdate,
-	qAlertAcknowledge, qAlertResolve, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow}
+	qAlertAcknowledge, qAlertResolve, qAlertAckResolve, qAlertEvent2, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow,
+	qAuditInsert + qAuditRow + ", " + qAuditRow}
 
 // PrepareAlertStatements prepares the alert pipeline's statements on the
 // writer. Call it outside any transaction (on SQLite the one writer

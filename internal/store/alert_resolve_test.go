@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// TestResolveUnacknowledgedAlert resolves an alert nobody acknowledged
+// (what a duty desk closing alerts as they ring does) and one acknowledged
+// earlier: the first is acknowledged by the same step, with both events and
+// both audit entries, in order, and the audit chain still verifies.
+func TestResolveUnacknowledgedAlert(t *testing.T) {
+	start := time.Date(2026, 4, 6, 9, 0, 0, 0, time.UTC)
+	clock := testdb.NewClock(start)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(start)
+		user := &escudo.User{Username: "guardia", DisplayName: "Guardia", Role: escudo.RoleDuty}
+		if err := db.CreateUser(context.Background(), user, "correct horse battery staple"); err != nil {
+			t.Fatal(err)
+		}
+		ctx := escudo.NewContextWithUser(context.Background(), user)
+		p := &escudo.Person{Profile: escudo.ProfileDefender, Name: "Persona", Entity: "OAX"}
+		if err := db.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		raise := func() int64 {
+			t.Helper()
+			var id int64
+			err := db.WithTx(ctx, true, func(tx *store.Tx) error {
+				it := &store.NewAlert{In: &escudo.AlertInput{PersonID: p.ID, Type: escudo.AlertPanic, Source: escudo.SourceHotline, ReceivedAt: clock.Now()},
+					Entity: "OAX", Escalate: clock.Now().Add(time.Minute)}
+				if err := tx.InsertAlerts(ctx, []*store.NewAlert{it}, 0); err != nil {
+					return err
+				}
+				id = it.Alert.ID
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		fresh, acked := raise(), raise()
+		clock.Advance(5 * time.Second)
+		if _, err := db.AcknowledgeAlert(ctx, acked); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(10 * time.Second)
+		for _, id := range []int64{fresh, acked} {
+			a, err := db.ResolveAlert(ctx, id, escudo.OutcomeFalseAlarm, "Botón oprimido por error.")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != escudo.AlertResolved || a.NextEscalation != nil || a.AcknowledgedAt == nil || a.ResolvedBy != user.ID {
+				t.Fatalf("answer %+v", a)
+			}
+		}
+		got, err := db.FindAlertByID(ctx, fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := start.Add(15 * time.Second)
+		if got.Status != escudo.AlertResolved || got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(done) || got.AcknowledgedBy != user.ID ||
+			got.ResolvedAt == nil || !got.ResolvedAt.Equal(done) || got.ResolvedBy != user.ID || got.Outcome != string(escudo.OutcomeFalseAlarm) ||
+			got.NextEscalation != nil {
+			t.Fatalf("stored %+v", got)
+		}
+		if other, err := db.FindAlertByID(ctx, acked); err != nil || !other.AcknowledgedAt.Equal(start.Add(5*time.Second)) {
+			t.Fatalf("acknowledged earlier: %+v %v", other, err)
+		}
+		kinds := func(q string, id int64) []string {
+			t.Helper()
+			rows, err := db.QueryForTest(ctx, q, strconv.FormatInt(id, 10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, k)
+			}
+			return out
+		}
+		for _, c := range []struct {
+			id           int64
+			events, acts string
+		}{{fresh, "acknowledged resolved", "alert.acknowledge alert.resolve"}, {acked, "acknowledged resolved", "alert.acknowledge alert.resolve"}} {
+			ev := kinds(`SELECT kind FROM alert_events WHERE alert_id = CAST($1 AS BIGINT) ORDER BY id`, c.id)
+			if got := strings.Join(ev, " "); got != c.events {
+				t.Errorf("alert %d events %q, want %q", c.id, got, c.events)
+			}
+			acts := kinds(`SELECT action FROM audit_log WHERE object_type = 'alert' AND object_id = $1 AND action IN ('alert.acknowledge', 'alert.resolve') ORDER BY seq`, c.id)
+			if got := strings.Join(acts, " "); got != c.acts {
+				t.Errorf("alert %d audit %q, want %q", c.id, got, c.acts)
+			}
+		}
+		if _, err := db.VerifyAudit(ctx, nil); err != nil {
+			t.Fatalf("audit chain: %v", err)
+		}
+	})
+}
