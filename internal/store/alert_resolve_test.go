@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,6 +106,62 @@ func TestResolveUnacknowledgedAlert(t *testing.T) {
 			if got := strings.Join(acts, " "); got != c.acts {
 				t.Errorf("alert %d audit %q, want %q", c.id, got, c.acts)
 			}
+		}
+		if _, err := db.VerifyAudit(ctx, nil); err != nil {
+			t.Fatalf("audit chain: %v", err)
+		}
+	})
+}
+
+// TestDeferAudit writes audit entries in a transaction that defers them:
+// they are appended in order at the commit, one made inside a savepoint
+// that rolled back is gone, and the chain verifies.
+func TestDeferAudit(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		refused := errors.New("refused")
+		err := db.WithTx(ctx, true, func(tx *store.Tx) error {
+			tx.DeferAudit()
+			for _, id := range []string{"d1", "d2"} {
+				if err := tx.Audit(ctx, store.AuditEntry{Action: "alert.acknowledge", ObjectType: "alert", ObjectID: id}); err != nil {
+					return err
+				}
+			}
+			if err := tx.Savepoint(ctx, func() error {
+				if err := tx.Audit(ctx, store.AuditEntry{Action: "alert.acknowledge", ObjectType: "alert", ObjectID: "d3"}); err != nil {
+					return err
+				}
+				return refused
+			}); err != refused {
+				return fmt.Errorf("savepoint: %v", err)
+			}
+			return tx.Savepoint(ctx, func() error {
+				return tx.Audit(ctx, store.AuditEntry{Action: "alert.acknowledge", ObjectType: "alert", ObjectID: "d4"})
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.QueryForTest(ctx, `SELECT object_id, seq FROM audit_log WHERE object_id IN ('d1', 'd2', 'd3', 'd4') ORDER BY seq`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		var last int64
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				t.Fatal(err)
+			}
+			if last != 0 && seq != last+1 {
+				t.Errorf("seq %d after %d", seq, last)
+			}
+			got, last = append(got, id), seq
+		}
+		if strings.Join(got, " ") != "d1 d2 d4" {
+			t.Fatalf("entries %v, want d1 d2 d4", got)
 		}
 		if _, err := db.VerifyAudit(ctx, nil); err != nil {
 			t.Fatalf("audit chain: %v", err)

@@ -660,7 +660,9 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := tx.Exec(ctx, qSavepoint); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
+	audits := len(tx.auditLater)
 	if ferr := fn(); ferr != nil {
+		tx.auditLater = tx.auditLater[:audits] // rolled back with the rest
 		if _, err := tx.Exec(ctx, qSavepointBack); err != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %v)", err, ferr)
 		}

@@ -261,6 +261,10 @@ type Tx struct {
 	// afterCommit runs once the transaction is durable (checkpoints are
 	// streamed out only then).
 	afterCommit []func()
+	// deferAudit collects audit entries in auditLater and writes them in
+	// one append just before the commit (DeferAudit).
+	deferAudit bool
+	auditLater []*AuditEntry
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.
@@ -293,6 +297,9 @@ func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) err
 		}
 	}()
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.flushAudit(ctx); err != nil {
 		return err
 	}
 	if err := tx.tx.Commit(); err != nil {
