@@ -31,6 +31,7 @@ func init() {
 		fs.BoolVar(&c.Warmup, "warmup", false, "send one heartbeat per device before the timed run")
 		entities := fs.String("entities", "OAX,GRO,CHH,CDMX", "federal entities of the simulated beneficiaries")
 		quiet := fs.Bool("quiet", false, "no progress bar")
+		fs.BoolVar(&c.Alertmanager, "alertmanager", false, "drive a Prometheus Alertmanager at --url instead (comparison runs: alerts only, labelled lg_id; route it with group_by [lg_id], group_wait 0s)")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}

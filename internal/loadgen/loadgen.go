@@ -64,6 +64,15 @@ type Config struct {
 	Warmup   bool
 	Entities []string
 	Progress io.Writer // progress bar; nil for none
+	// Alertmanager drives a Prometheus Alertmanager at URL instead of
+	// escudo, for comparison on the same machine with the same generator
+	// and receiver: each alert is posted to /api/v2/alerts with a label
+	// lg_id (route with group_by: [lg_id] and group_wait: 0s so each is
+	// notified on its own), its "acknowledgement" is Alertmanager's answer
+	// (kept in memory, not stored durably), and its notification the first
+	// webhook whose alerts carry its lg_id. No devices are registered, no
+	// heartbeats sent and nothing resolved.
+	Alertmanager bool
 }
 
 // Device is a registered simulated device.
@@ -211,11 +220,18 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	g := &gen{c: c, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}}}
-	devs, err := g.devices(ctx)
-	if err != nil {
-		return nil, err
+	if c.Alertmanager {
+		g.c.HeartbeatInterval, g.c.Warmup, g.c.Resolve = 0, false, false
+		for i := range c.Devices {
+			g.devs = append(g.devs, Device{ID: int64(i + 1)})
+		}
+	} else {
+		devs, err := g.devices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		g.devs = devs
 	}
-	g.devs = devs
 	g.nodes = make([]*node, len(c.Nodes))
 	for i, u := range c.Nodes {
 		pu, _ := url.Parse(u)
@@ -684,6 +700,16 @@ func (g *gen) alerts(ctx context.Context, start time.Time, wg *sync.WaitGroup) {
 		g.sent.Add(1)
 		g.nodes[j].sent.Add(1)
 		wg.Add(1)
+		if g.c.Alertmanager {
+			id := int64(k + 1)
+			body = `[{"labels":{"alertname":"` + typ + `","device":"` + strconv.FormatInt(dev.ID, 10) + `","lg_id":"` + strconv.FormatInt(id, 10) +
+				`","run":"` + run + `"},"annotations":{"summary":"simulated"},"startsAt":"` + due.UTC().Format(time.RFC3339Nano) + `"}]`
+			go func() {
+				defer wg.Done()
+				g.sendAlertmanager(j, id, body, due)
+			}()
+			continue
+		}
 		go func() {
 			defer wg.Done()
 			g.sendAlert(j, dev, body, due)
@@ -745,8 +771,41 @@ func (g *gen) sendAlert(j int, dev Device, body string, due time.Time) {
 	}
 }
 
+// sendAlertmanager posts one alert to Alertmanager (Config.Alertmanager).
+func (g *gen) sendAlertmanager(j int, id int64, body string, due time.Time) {
+	nd := g.nodes[j]
+	resp, err := g.client.Post(nd.url+"/api/v2/alerts", "application/json", strings.NewReader(body))
+	if err != nil {
+		g.failed.Add(1)
+		nd.failed.Add(1)
+		g.noteErr("alert %s: %v", nd.url, err)
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	lat := time.Since(due)
+	if resp.StatusCode/100 != 2 {
+		g.failed.Add(1)
+		nd.failed.Add(1)
+		g.noteErr("alert answered %d by %s: %s", resp.StatusCode, nd.url, bytes.TrimSpace(b))
+		return
+	}
+	g.acked.Add(1)
+	nd.acked.Add(1)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ackLat = append(g.ackLat, lat)
+	nd.ackLat = append(nd.ackLat, lat)
+	g.intended[id] = sentAlert{due: due, node: j}
+	if at, ok := g.early[id]; ok {
+		delete(g.early, id)
+		g.notified[id] = at.Sub(due)
+	}
+}
+
 // receive is the webhook receiver: the first notification of each alert
-// counts.
+// counts. It reads escudo's webhook (alert_id) and Alertmanager's (the
+// lg_id label of each alert in it).
 func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	g.deliveries.Add(1)
@@ -754,20 +813,34 @@ func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 		Event   string `json:"event"`
 		AlertID int64  `json:"alert_id"`
 		Tier    int    `json:"tier"`
+		Alerts  []struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"alerts"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil || p.AlertID == 0 {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	g.mu.Lock()
-	if s, ok := g.intended[p.AlertID]; ok {
-		if _, seen := g.notified[p.AlertID]; !seen {
-			g.notified[p.AlertID] = now.Sub(s.due)
-			g.queueResolve(p.AlertID, s.node)
+	ids := []int64{p.AlertID}
+	if p.AlertID == 0 {
+		ids = ids[:0]
+		for _, a := range p.Alerts {
+			if id, err := strconv.ParseInt(a.Labels["lg_id"], 10, 64); err == nil && id > 0 {
+				ids = append(ids, id)
+			}
 		}
-	} else if _, seen := g.early[p.AlertID]; !seen {
-		// Resolved once the acknowledgement says which node took it.
-		g.early[p.AlertID] = now
+	}
+	g.mu.Lock()
+	for _, id := range ids {
+		if s, ok := g.intended[id]; ok {
+			if _, seen := g.notified[id]; !seen {
+				g.notified[id] = now.Sub(s.due)
+				g.queueResolve(id, s.node)
+			}
+		} else if _, seen := g.early[id]; !seen {
+			// Resolved once the acknowledgement says which node took it.
+			g.early[id] = now
+		}
 	}
 	g.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -269,5 +270,64 @@ func TestRunRejectsBadNode(t *testing.T) {
 	_, err := Run(context.Background(), Config{Nodes: []string{"http://127.0.0.1:1", "not a url"}, Devices: 1})
 	if err == nil || !strings.Contains(err.Error(), "not a url") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestRunAlertmanager drives a stand-in for Alertmanager's API: every alert
+// posted is passed on to the receiver in Alertmanager's webhook shape (two
+// per notification), and the report counts each alert once, by its lg_id.
+func TestRunAlertmanager(t *testing.T) {
+	receiver := freeAddr(t)
+	var posted sync.WaitGroup
+	var mu sync.Mutex
+	var pending []map[string]string
+	am := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v2/alerts" {
+			http.NotFound(w, r)
+			return
+		}
+		var alerts []struct {
+			Labels map[string]string `json:"labels"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&alerts); err != nil || len(alerts) != 1 || alerts[0].Labels["lg_id"] == "" {
+			http.Error(w, "bad alert", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		pending = append(pending, alerts[0].Labels)
+		batch := pending
+		if len(batch) == 2 {
+			pending = nil
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+		if len(batch) == 2 {
+			posted.Add(1)
+			go func() {
+				defer posted.Done()
+				var body struct {
+					Alerts []map[string]any `json:"alerts"`
+				}
+				for _, l := range batch {
+					body.Alerts = append(body.Alerts, map[string]any{"labels": l, "status": "firing"})
+				}
+				b, _ := json.Marshal(body)
+				if resp, err := http.Post("http://"+receiver+"/", "application/json", bytes.NewReader(b)); err == nil {
+					resp.Body.Close()
+				}
+			}()
+		}
+	}))
+	defer am.Close()
+	rep, err := Run(context.Background(), Config{URL: am.URL, Alertmanager: true, Devices: 5, AlertsPerSecond: 40,
+		Duration: time.Second, Receiver: receiver, Grace: 5 * time.Second, HeartbeatInterval: 5 * time.Second, Resolve: true})
+	posted.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An odd last alert stays in the stand-in's batch, never notified.
+	if rep.AlertsSent < 20 || rep.AlertsAcked != rep.AlertsSent || rep.Notified < rep.AlertsSent-1 || rep.Notified != int(rep.ReceiverDeliveries)*2 ||
+		rep.HeartbeatsSent != 0 || rep.Resolved != 0 || rep.Notify.N != rep.Notified {
+		t.Fatalf("report %+v", rep)
 	}
 }
