@@ -391,7 +391,7 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 	}
 	outcome := &commitOutcome{done: make(chan struct{})}
 	defer func() { outcome.resolve(err) }()
-	return p.db.WithTx(ctx, true, func(tx *store.Tx) error {
+	return p.db.WithWriterTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RequireDurableCommit(ctx); err != nil {
 			return err
 		}

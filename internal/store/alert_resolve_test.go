@@ -168,3 +168,37 @@ func TestDeferAudit(t *testing.T) {
 		}
 	})
 }
+
+// TestWriterTxWhilePoolBusy holds every connection of the shared pool in
+// open transactions (readers queueing under load) and commits through the
+// alert writer's lane: it must not wait for them. With the lane on the
+// shared pool this blocks until the deadline and fails.
+func TestWriterTxWhilePoolBusy(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var held []*store.Tx
+		defer func() {
+			for _, tx := range held {
+				_ = tx.Rollback()
+			}
+		}()
+		n := 8 // SQLite's read pool; the writer is its own connection there
+		if db.Dialect == store.Postgres {
+			n = 20
+		}
+		for range n {
+			tx, err := db.Begin(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, tx)
+		}
+		err := db.WithWriterTx(ctx, func(tx *store.Tx) error {
+			return tx.Audit(ctx, store.AuditEntry{Action: "alert.acknowledge", ObjectType: "alert", ObjectID: "lane"})
+		})
+		if err != nil {
+			t.Fatalf("writer lane waited for the pool: %v", err)
+		}
+	})
+}

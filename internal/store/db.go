@@ -62,9 +62,14 @@ var DefaultInfoAnswerRestarts = []string{"evaluation"}
 
 // DB is an open store.
 type DB struct {
-	Dialect     Dialect
-	write       *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
-	read        *sql.DB
+	Dialect Dialect
+	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
+	read    *sql.DB
+	// lane carries the alert pipeline's group commits (WithWriterTx). On
+	// PostgreSQL it is a connection of its own, so the one writer every
+	// alert waits for never queues for a connection behind readers; on
+	// SQLite it is the writer.
+	lane        *sql.DB
 	Keys        *vault.Keyring
 	now         func() time.Time
 	rules       []escudo.ClockRule
@@ -148,6 +153,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.write.SetMaxOpenConns(20)
 		db.write.SetMaxIdleConns(20)
 		db.read = db.write
+		if db.lane, err = sql.Open("pgx", o.URL); err != nil {
+			return nil, err
+		}
+		db.lane.SetMaxOpenConns(1)
+		db.lane.SetMaxIdleConns(1)
 	case o.URL != "":
 		return nil, escudo.Errorf(escudo.EINVALID, "error.db_url")
 	case o.DataDir != "":
@@ -176,6 +186,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.read.SetMaxIdleConns(8)
 	default:
 		return nil, errors.New("store: no database configured (set --data or --db)")
+	}
+	if db.lane == nil {
+		db.lane = db.write
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -240,6 +253,11 @@ func (db *DB) Close() error {
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
 	}
+	if db.lane != nil && db.lane != db.write {
+		if e := db.lane.Close(); e != nil {
+			err = e
+		}
+	}
 	if db.write != nil {
 		if e := db.write.Close(); e != nil {
 			err = e
@@ -273,6 +291,10 @@ func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
 	if writable {
 		conn = db.write
 	}
+	return db.beginOn(ctx, conn, writable)
+}
+
+func (db *DB) beginOn(ctx context.Context, conn *sql.DB, writable bool) (*Tx, error) {
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: !writable && db.Dialect == Postgres})
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
@@ -282,7 +304,22 @@ func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
 
 // WithTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) error {
-	tx, err := db.Begin(ctx, writable)
+	conn := db.read
+	if writable {
+		conn = db.write
+	}
+	return db.withTxOn(ctx, conn, writable, fn)
+}
+
+// WithWriterTx is WithTx for the alert pipeline's group-commit writer, one
+// goroutine: on PostgreSQL its transactions run on a connection kept for
+// it alone.
+func (db *DB) WithWriterTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.withTxOn(ctx, db.lane, true, fn)
+}
+
+func (db *DB) withTxOn(ctx context.Context, conn *sql.DB, writable bool, fn func(*Tx) error) error {
+	tx, err := db.beginOn(ctx, conn, writable)
 	if err != nil {
 		return err
 	}
