@@ -284,6 +284,13 @@ func (db *DB) EscalationsDue(ctx context.Context, until time.Time, limit int) ([
 
 // AlertForUpdate returns an alert's current state inside tx.
 func (tx *Tx) AlertForUpdate(ctx context.Context, id int64) (*escudo.Alert, error) {
+	if tx.db.Dialect == Postgres {
+		// Locked until the commit: a second node escalating or closing the
+		// same alert waits, then reads what the first wrote, instead of
+		// both writing the same escalation (whose notification keys then
+		// collide and fail the whole group commit).
+		return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate+` FOR UPDATE OF a`, id))
+	}
 	return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate, id))
 }
 
