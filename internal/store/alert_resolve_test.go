@@ -202,3 +202,92 @@ func TestWriterTxWhilePoolBusy(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertForUpdateLocksOnPostgres: while one node's transaction holds an
+// alert it read for a change, a second node's read of it waits for that
+// commit and then sees the new tier, so the two never escalate the same
+// step twice. The wait is observed in pg_stat_activity, not by timing.
+func TestAlertForUpdateLocksOnPostgres(t *testing.T) {
+	testdb.EachPair(t, testdb.Options{}, nil, func(t *testing.T, first, other *store.DB) {
+		if first.Dialect != store.Postgres {
+			t.Skip("SQLite has one writer: transactions cannot interleave")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		p := &escudo.Person{Profile: escudo.ProfileDefender, Name: "Persona", Entity: "OAX"}
+		if err := first.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := first.WithTx(ctx, true, func(tx *store.Tx) error {
+			it := &store.NewAlert{In: &escudo.AlertInput{PersonID: p.ID, Type: escudo.AlertPanic, Source: escudo.SourceHotline, ReceivedAt: time.Now()},
+				Entity: "OAX", Escalate: time.Now().Add(time.Minute)}
+			err := tx.InsertAlerts(ctx, []*store.NewAlert{it}, 0)
+			id = it.Alert.ID
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		escalated, release := make(chan struct{}), make(chan struct{})
+		firstDone := make(chan error, 1)
+		go func() {
+			firstDone <- first.WithTx(ctx, true, func(tx *store.Tx) error {
+				if _, err := tx.AlertForUpdate(ctx, id); err != nil {
+					return err
+				}
+				if ok, err := tx.SetAlertTier(ctx, id, 0, 1, nil); err != nil || !ok {
+					return fmt.Errorf("set tier: %v %v", ok, err)
+				}
+				close(escalated)
+				<-release // held until the second node is seen waiting
+				return nil
+			})
+		}()
+		<-escalated
+		seen := make(chan *escudo.Alert, 1)
+		secondErr := make(chan error, 1)
+		go func() {
+			err := other.WithTx(context.Background(), true, func(tx *store.Tx) error {
+				a, err := tx.AlertForUpdate(context.Background(), id)
+				if err == nil {
+					seen <- a
+				}
+				return err
+			})
+			secondErr <- err
+		}()
+		// Wait until the second read is blocked on the first one's lock.
+		for {
+			rows, err := other.QueryForTest(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var waiting int
+			rows.Next()
+			_ = rows.Scan(&waiting)
+			rows.Close()
+			if waiting > 0 {
+				break
+			}
+			select {
+			case a := <-seen:
+				close(release)
+				t.Fatalf("the second node read the alert (tier %d) while the first held it", a.Tier)
+			case <-ctx.Done():
+				close(release)
+				t.Fatal("the second node never waited")
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		close(release)
+		if err := <-firstDone; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-secondErr; err != nil {
+			t.Fatal(err)
+		}
+		if a := <-seen; a.Tier != 1 {
+			t.Fatalf("the second node read tier %d after the first escalated", a.Tier)
+		}
+	})
+}
