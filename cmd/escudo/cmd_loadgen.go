@@ -16,6 +16,7 @@ func init() {
 		fs := newFlagSet("loadgen", stderr)
 		c := loadgen.Config{Progress: stderr}
 		fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "escudo's base URL")
+		nodes := fs.String("nodes", "", "base URLs of several nodes on one database, comma-separated (replaces --url): devices are spread across them and each node's figures reported")
 		fs.StringVar(&c.Token, "token", os.Getenv("ESCUDO_TOKEN"), "staff API token (escudo token create) of a role that may register devices and respond to alerts, such as coordinator")
 		fs.IntVar(&c.Devices, "devices", 1000, "simulated devices")
 		fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", 30*time.Second, "each device's heartbeat interval (0: no heartbeats)")
@@ -30,10 +31,14 @@ func init() {
 		fs.BoolVar(&c.Warmup, "warmup", false, "send one heartbeat per device before the timed run")
 		entities := fs.String("entities", "OAX,GRO,CHH,CDMX", "federal entities of the simulated beneficiaries")
 		quiet := fs.Bool("quiet", false, "no progress bar")
+		fs.BoolVar(&c.Alertmanager, "alertmanager", false, "drive a Prometheus Alertmanager at --url instead (comparison runs: alerts only, labelled lg_id; route it with group_by [lg_id], group_wait 0s)")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		c.Entities = strings.Split(*entities, ",")
+		if *nodes != "" {
+			c.Nodes = strings.Split(*nodes, ",")
+		}
 		if *quiet {
 			c.Progress = nil
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"expvar"
 	"flag"
 	"log/slog"
 	"net/http"
@@ -99,6 +100,10 @@ func startProfiler(log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// Go's memory statistics, and in a build with
+	// -tags libc.memexpvar,memory.counters the heap of the pure-Go
+	// SQLite (outside Go's), as "memory.allocator".
+	mux.Handle("/debug/vars", expvar.Handler())
 	go func() {
 		srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		log.Warn("profiler listening", "addr", addr)

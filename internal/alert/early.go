@@ -381,8 +381,9 @@ func (p *Pipeline) SweepEarlyPages(ctx context.Context) error {
 const recipientsTTL = 2 * time.Second
 
 type cachedRecipients struct {
-	rs []store.Recipient
-	at time.Time
+	rs         []store.Recipient
+	at         time.Time
+	refreshing bool // one caller is reading it again
 }
 
 // earlyRecipients reads a tier's staff from the read pool, cached briefly:
@@ -392,21 +393,34 @@ func (p *Pipeline) earlyRecipients(ctx context.Context, tier int, entity string)
 	now := time.Now()
 	p.earlyMu.Lock()
 	c, ok := p.earlyUsers[key]
-	p.earlyMu.Unlock()
-	if ok && now.Sub(c.at) < recipientsTTL {
+	if ok && (now.Sub(c.at) < recipientsTTL || c.refreshing) {
+		// Past its time but already being read again by one caller: the
+		// others page with the roster read a moment ago rather than each
+		// queueing for a read connection (at 1,000 alerts a second that
+		// queue was the page's delay on PostgreSQL).
+		p.earlyMu.Unlock()
 		return c.rs, nil
 	}
+	if ok {
+		c.refreshing = true
+		p.earlyUsers[key] = c
+	}
+	p.earlyMu.Unlock()
 	var rs []store.Recipient
 	err := p.db.WithTx(ctx, false, func(tx *store.Tx) (err error) {
 		rs, err = tx.TierRecipients(ctx, p.policy.Tier(tier), entity)
 		return err
 	})
+	p.earlyMu.Lock()
+	defer p.earlyMu.Unlock()
 	if err != nil {
+		if ok {
+			c.refreshing = false
+			p.earlyUsers[key] = c
+		}
 		return nil, err
 	}
-	p.earlyMu.Lock()
-	p.earlyUsers[key] = cachedRecipients{rs, now}
-	p.earlyMu.Unlock()
+	p.earlyUsers[key] = cachedRecipients{rs: rs, at: now}
 	return rs, nil
 }
 

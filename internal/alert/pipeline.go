@@ -452,10 +452,14 @@ func (p *Pipeline) commit(ctx context.Context, batch []*intake) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.CommitTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	return p.db.WithTx(ctx, true, func(tx *store.Tx) error {
+	return p.db.WithWriterTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RequireDurableCommit(ctx); err != nil {
 			return err
 		}
+		// Every alert and action of the batch audits: one append at the
+		// commit instead of a read of the chain's head (and on PostgreSQL
+		// a lock) for each.
+		tx.DeferAudit()
 		escalate := tx.Now().Add(time.Duration(p.policy.Tier(0).AckTimeout))
 		var alerts []*intake
 		var items []*store.NewAlert

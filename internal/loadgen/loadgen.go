@@ -36,7 +36,14 @@ import (
 
 // Config is one run.
 type Config struct {
-	URL               string        // escudo's base URL
+	URL string // escudo's base URL
+	// Nodes are the base URLs of several escudo nodes sharing one database
+	// (two behind a load balancer, addressed directly). When set it replaces
+	// URL: device i sends its heartbeats and alerts to node i mod len(Nodes),
+	// the duty desk resolves each alert through the node that took it, and
+	// devices are registered through the first node. The report gives each
+	// node's figures beside the total.
+	Nodes             []string
 	Token             string        // staff API token: registers devices and resolves alerts
 	Devices           int           // simulated devices
 	HeartbeatInterval time.Duration // how often each device sends a heartbeat
@@ -57,6 +64,15 @@ type Config struct {
 	Warmup   bool
 	Entities []string
 	Progress io.Writer // progress bar; nil for none
+	// Alertmanager drives a Prometheus Alertmanager at URL instead of
+	// escudo, for comparison on the same machine with the same generator
+	// and receiver: each alert is posted to /api/v2/alerts with a label
+	// lg_id (route with group_by: [lg_id] and group_wait: 0s so each is
+	// notified on its own), its "acknowledgement" is Alertmanager's answer
+	// (kept in memory, not stored durably), and its notification the first
+	// webhook whose alerts carry its lg_id. No devices are registered, no
+	// heartbeats sent and nothing resolved.
+	Alertmanager bool
 }
 
 // Device is a registered simulated device.
@@ -95,6 +111,27 @@ type Report struct {
 	ResolveErrors      int64
 	FirstErrors        []string
 	ReceiverDeliveries int64
+	// PerNode has one entry per node when the run drove several.
+	PerNode []NodeReport
+}
+
+// NodeReport is one node's part of a run: the alerts its devices sent to
+// it, their acknowledgements and first notifications (whichever node
+// delivered them), and its errors.
+type NodeReport struct {
+	URL             string
+	Devices         int
+	AlertsSent      int
+	AlertsAcked     int
+	Duplicates      int
+	AlertsFailed    int
+	Notified        int
+	Lost            int
+	Ack             Latency
+	Notify          Latency
+	HeartbeatsOK    int64
+	HeartbeatErrors int64
+	ResolveErrors   int64
 }
 
 // Latency summarises latencies.
@@ -137,16 +174,38 @@ func (r *Report) Print(w io.Writer) {
 	for _, e := range r.FirstErrors {
 		fmt.Fprintf(w, "error: %s\n", e)
 	}
+	for i, n := range r.PerNode {
+		fmt.Fprintf(w, "node %d %s: %d devices; alerts sent %d, acknowledged %d, duplicates %d, failed %d, notified %d, lost %d; heartbeats accepted %d, errors %d; resolve errors %d\n",
+			i+1, n.URL, n.Devices, n.AlertsSent, n.AlertsAcked, n.Duplicates, n.AlertsFailed, n.Notified, n.Lost, n.HeartbeatsOK, n.HeartbeatErrors, n.ResolveErrors)
+		fmt.Fprintf(w, "node %d alert→acknowledgement: %s\n", i+1, n.Ack)
+		fmt.Fprintf(w, "node %d alert→notification:    %s\n", i+1, n.Notify)
+	}
+	for i, n := range r.PerNode {
+		fmt.Fprintf(w, "node %d summary: url=%s ack_p99=%s notify_p99=%s lost=%d failed=%d alerts=%d\n", i+1, n.URL, ms(n.Ack.P99), ms(n.Notify.P99), n.Lost, n.AlertsFailed, n.AlertsSent)
+	}
 	fmt.Fprintf(w, "summary: rate=%.0f/s duration=%s ack_p99=%s notify_p99=%s heartbeats=%.0f/s lost=%d alerts=%d\n",
 		r.Rate, r.Duration.Round(time.Second), ms(r.Ack.P99), ms(r.Notify.P99), r.HeartbeatsPerSec, r.Lost, r.AlertsSent)
 }
 
 // Run performs one load run.
 func Run(ctx context.Context, c Config) (*Report, error) {
+	if len(c.Nodes) > 0 {
+		c.URL = c.Nodes[0]
+	} else {
+		c.Nodes = []string{c.URL}
+	}
 	if c.URL == "" {
 		return nil, errors.New("loadgen: no --url")
 	}
-	c.URL = strings.TrimSuffix(c.URL, "/")
+	for i, u := range c.Nodes {
+		u = strings.TrimSuffix(strings.TrimSpace(u), "/")
+		pu, err := url.Parse(u)
+		if u == "" || err != nil || pu.Host == "" {
+			return nil, fmt.Errorf("loadgen: node %q is not a URL", c.Nodes[i])
+		}
+		c.Nodes[i] = u
+	}
+	c.URL = c.Nodes[0]
 	if c.HeartbeatConns <= 0 {
 		c.HeartbeatConns = 64
 	}
@@ -161,21 +220,52 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	g := &gen{c: c, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}}}
-	devs, err := g.devices(ctx)
-	if err != nil {
-		return nil, err
+	if c.Alertmanager {
+		g.c.HeartbeatInterval, g.c.Warmup, g.c.Resolve = 0, false, false
+		for i := range c.Devices {
+			g.devs = append(g.devs, Device{ID: int64(i + 1)})
+		}
+	} else {
+		devs, err := g.devices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		g.devs = devs
 	}
-	g.devs = devs
+	g.nodes = make([]*node, len(c.Nodes))
+	for i, u := range c.Nodes {
+		pu, _ := url.Parse(u)
+		g.nodes[i] = &node{url: u, host: pu.Host}
+	}
 	return g.run(ctx)
+}
+
+// node is one escudo node driven by the run and its own counts.
+type node struct {
+	url, host                 string
+	sent, acked, dups, failed atomic.Int64
+	hbOK, hbErr, resolveErr   atomic.Int64
+	ackLat                    []time.Duration // under gen.mu
+}
+
+// nodeOf is the node that device i (its index among the run's devices)
+// talks to.
+func (g *gen) nodeOf(i int) int { return i % len(g.nodes) }
+
+// sentAlert is an acknowledged alert awaiting its first notification.
+type sentAlert struct {
+	due  time.Time
+	node int
 }
 
 type gen struct {
 	c      Config
 	client *http.Client
 	devs   []Device
+	nodes  []*node
 
 	mu       sync.Mutex
-	intended map[int64]time.Time // alert id -> intended send time
+	intended map[int64]sentAlert // alert id -> intended send time and node
 	early    map[int64]time.Time // notified before the device's answer arrived
 	notified map[int64]time.Duration
 	ackLat   []time.Duration
@@ -184,7 +274,7 @@ type gen struct {
 	sent, acked, dups, failed        atomic.Int64
 	hbSent, hbOK, hbErr              atomic.Int64
 	resolved, resolveErr, deliveries atomic.Int64
-	resolveQ                         chan int64
+	resolveQ                         chan resolveReq
 	resolveQueued, resolveDone       atomic.Int64
 }
 
@@ -313,8 +403,13 @@ func (g *gen) register(ctx context.Context, person int64) (Device, error) {
 	return Device{ID: out.Device.ID, Secret: out.Secret}, err
 }
 
-// api calls the staff API with the token.
+// api calls the staff API of the first node with the token.
 func (g *gen) api(ctx context.Context, method, path string, in, out any) error {
+	return g.apiAt(ctx, g.c.URL, method, path, in, out)
+}
+
+// apiAt calls the staff API of the node at base.
+func (g *gen) apiAt(ctx context.Context, base, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -323,7 +418,7 @@ func (g *gen) api(ctx context.Context, method, path string, in, out any) error {
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, g.c.URL+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return err
 	}
@@ -347,8 +442,8 @@ func (g *gen) api(ctx context.Context, method, path string, in, out any) error {
 }
 
 func (g *gen) run(ctx context.Context) (*Report, error) {
-	g.intended, g.early, g.notified = map[int64]time.Time{}, map[int64]time.Time{}, map[int64]time.Duration{}
-	g.resolveQ = make(chan int64, 1<<16)
+	g.intended, g.early, g.notified = map[int64]sentAlert{}, map[int64]time.Time{}, map[int64]time.Duration{}
+	g.resolveQ = make(chan resolveReq, 1<<16)
 	ln, err := net.Listen("tcp", g.c.Receiver)
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: receiver: %w", err)
@@ -378,10 +473,17 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	if g.c.HeartbeatInterval > 0 && len(g.devs) > 0 {
-		conns := min(g.c.HeartbeatConns, len(g.devs))
-		for w := 0; w < conns; w++ {
-			wg.Add(1)
-			go func(w int) { defer wg.Done(); g.heartbeats(runCtx, w, conns, start) }(w)
+		// Each node gets its share of the connections for its own devices.
+		for j := range g.nodes {
+			var mine []Device
+			for i := j; i < len(g.devs); i += len(g.nodes) {
+				mine = append(mine, g.devs[i])
+			}
+			conns := min(max(1, g.c.HeartbeatConns/len(g.nodes)), len(mine))
+			for w := 0; w < conns; w++ {
+				wg.Add(1)
+				go func(w int) { defer wg.Done(); g.heartbeats(runCtx, j, mine, w, conns, start) }(w)
+			}
 		}
 	}
 	var alertWG sync.WaitGroup
@@ -450,12 +552,9 @@ func (g *gen) progress(ctx context.Context, start time.Time) func() {
 	return func() { close(done); <-stopped }
 }
 
-// warmup sends one heartbeat per device as fast as the server takes them.
+// warmup sends one heartbeat per device, each to its node, as fast as the
+// servers take them.
 func (g *gen) warmup(ctx context.Context) error {
-	u, err := url.Parse(g.c.URL)
-	if err != nil {
-		return err
-	}
 	var next atomic.Int64
 	var failed atomic.Int64
 	var wg sync.WaitGroup
@@ -463,18 +562,29 @@ func (g *gen) warmup(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := dialRaw(u.Host)
-			if err != nil {
-				failed.Add(1)
-				return
-			}
-			defer c.close()
+			conns := make([]*rawConn, len(g.nodes))
+			defer func() {
+				for _, c := range conns {
+					if c != nil {
+						c.close()
+					}
+				}
+			}()
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(len(g.devs)) || ctx.Err() != nil {
 					return
 				}
-				if code, err := c.do(heartbeatRequest(u.Host, g.devs[i])); err != nil || code/100 != 2 {
+				j := g.nodeOf(int(i))
+				if conns[j] == nil {
+					c, err := dialRaw(g.nodes[j].host)
+					if err != nil {
+						failed.Add(1)
+						return
+					}
+					conns[j] = c
+				}
+				if code, err := conns[j].do(heartbeatRequest(g.nodes[j].host, g.devs[i])); err != nil || code/100 != 2 {
 					failed.Add(1)
 					if err != nil {
 						return
@@ -497,25 +607,23 @@ func heartbeatRequest(host string, d Device) []byte {
 		"\r\nAuthorization: Bearer " + d.Secret + "\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(heartbeatBody)) + "\r\n\r\n" + heartbeatBody)
 }
 
-// heartbeats sends the heartbeats of devices w, w+n, w+2n, ... over one
-// kept-alive connection, each device once per interval, evenly spread.
-func (g *gen) heartbeats(ctx context.Context, w, n int, start time.Time) {
+// heartbeats sends the heartbeats of devices w, w+n, w+2n, ... of devs to
+// node j over one kept-alive connection, each device once per interval,
+// evenly spread.
+func (g *gen) heartbeats(ctx context.Context, j int, devs []Device, w, n int, start time.Time) {
 	var mine []Device
-	for i := w; i < len(g.devs); i += n {
-		mine = append(mine, g.devs[i])
+	for i := w; i < len(devs); i += n {
+		mine = append(mine, devs[i])
 	}
 	if len(mine) == 0 {
 		return
 	}
-	u, err := url.Parse(g.c.URL)
-	if err != nil {
-		g.noteErr("heartbeat: %v", err)
-		return
-	}
+	nd := g.nodes[j]
 	reqs := make([][]byte, len(mine))
 	for i, d := range mine {
-		reqs[i] = heartbeatRequest(u.Host, d)
+		reqs[i] = heartbeatRequest(nd.host, d)
 	}
+	var err error
 	gap := g.c.HeartbeatInterval / time.Duration(len(mine))
 	// Stagger the connections so that the whole fleet is spread evenly.
 	next := start.Add(g.c.HeartbeatInterval * time.Duration(w) / time.Duration(n) / time.Duration(len(mine)))
@@ -537,8 +645,9 @@ func (g *gen) heartbeats(ctx context.Context, w, n int, start time.Time) {
 		}
 		next = next.Add(gap)
 		if c == nil {
-			if c, err = dialRaw(u.Host); err != nil {
+			if c, err = dialRaw(nd.host); err != nil {
 				g.hbErr.Add(1)
+				nd.hbErr.Add(1)
 				g.noteErr("heartbeat connect: %v", err)
 				c = nil
 				continue
@@ -553,14 +662,17 @@ func (g *gen) heartbeats(ctx context.Context, w, n int, start time.Time) {
 		switch {
 		case err != nil:
 			g.hbErr.Add(1)
-			g.noteErr("heartbeat: %v", err)
+			nd.hbErr.Add(1)
+			g.noteErr("heartbeat %s: %v", nd.url, err)
 			c.close()
 			c = nil
 		case code/100 != 2:
 			g.hbErr.Add(1)
-			g.noteErr("heartbeat answered %d", code)
+			nd.hbErr.Add(1)
+			g.noteErr("heartbeat answered %d by %s", code, nd.url)
 		default:
 			g.hbOK.Add(1)
+			nd.hbOK.Add(1)
 		}
 	}
 }
@@ -582,37 +694,51 @@ func (g *gen) alerts(ctx context.Context, start time.Time, wg *sync.WaitGroup) {
 			return
 		}
 		dev := g.devs[k%len(g.devs)]
+		j := g.nodeOf(k % len(g.devs))
 		typ := types[(k/len(g.devs))%len(types)]
 		body := `{"type":"` + typ + `","message_id":"lg-` + run + `-` + strconv.Itoa(k) + `","lat":17.0654,"lon":-96.7236,"battery":80}`
 		g.sent.Add(1)
+		g.nodes[j].sent.Add(1)
 		wg.Add(1)
+		if g.c.Alertmanager {
+			id := int64(k + 1)
+			body = `[{"labels":{"alertname":"` + typ + `","device":"` + strconv.FormatInt(dev.ID, 10) + `","lg_id":"` + strconv.FormatInt(id, 10) +
+				`","run":"` + run + `"},"annotations":{"summary":"simulated"},"startsAt":"` + due.UTC().Format(time.RFC3339Nano) + `"}]`
+			go func() {
+				defer wg.Done()
+				g.sendAlertmanager(j, id, body, due)
+			}()
+			continue
+		}
 		go func() {
 			defer wg.Done()
-			g.sendAlert(dev, body, due)
+			g.sendAlert(j, dev, body, due)
 		}()
 	}
 }
 
-func (g *gen) sendAlert(dev Device, body string, due time.Time) {
-	req, err := http.NewRequest("POST", g.c.URL+"/api/v1/devices/"+strconv.FormatInt(dev.ID, 10)+"/alerts", strings.NewReader(body))
+func (g *gen) sendAlert(j int, dev Device, body string, due time.Time) {
+	nd := g.nodes[j]
+	fail := func() { g.failed.Add(1); nd.failed.Add(1) }
+	req, err := http.NewRequest("POST", nd.url+"/api/v1/devices/"+strconv.FormatInt(dev.ID, 10)+"/alerts", strings.NewReader(body))
 	if err != nil {
-		g.failed.Add(1)
+		fail()
 		return
 	}
 	req.Header.Set("Authorization", "Bearer "+dev.Secret)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := g.client.Do(req)
 	if err != nil {
-		g.failed.Add(1)
-		g.noteErr("alert: %v", err)
+		fail()
+		g.noteErr("alert %s: %v", nd.url, err)
 		return
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	lat := time.Since(due)
 	if resp.StatusCode/100 != 2 {
-		g.failed.Add(1)
-		g.noteErr("alert answered %d: %s", resp.StatusCode, bytes.TrimSpace(b))
+		fail()
+		g.noteErr("alert answered %d by %s: %s", resp.StatusCode, nd.url, bytes.TrimSpace(b))
 		return
 	}
 	var a struct {
@@ -620,27 +746,66 @@ func (g *gen) sendAlert(dev Device, body string, due time.Time) {
 		Duplicate bool  `json:"duplicate"`
 	}
 	if err := json.Unmarshal(b, &a); err != nil || a.AlertID == 0 {
-		g.failed.Add(1)
-		g.noteErr("alert answer unreadable: %s", b)
+		fail()
+		g.noteErr("alert answer unreadable from %s: %s", nd.url, b)
 		return
 	}
 	g.acked.Add(1)
+	nd.acked.Add(1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.ackLat = append(g.ackLat, lat)
+	nd.ackLat = append(nd.ackLat, lat)
 	if a.Duplicate {
 		g.dups.Add(1)
+		nd.dups.Add(1)
 		return
 	}
-	g.intended[a.AlertID] = due
+	g.intended[a.AlertID] = sentAlert{due: due, node: j}
 	if at, ok := g.early[a.AlertID]; ok {
+		// Paged before the device heard back: the duty desk closes it
+		// now that the node is known.
 		delete(g.early, a.AlertID)
 		g.notified[a.AlertID] = at.Sub(due)
+		g.queueResolve(a.AlertID, j)
+	}
+}
+
+// sendAlertmanager posts one alert to Alertmanager (Config.Alertmanager).
+func (g *gen) sendAlertmanager(j int, id int64, body string, due time.Time) {
+	nd := g.nodes[j]
+	resp, err := g.client.Post(nd.url+"/api/v2/alerts", "application/json", strings.NewReader(body))
+	if err != nil {
+		g.failed.Add(1)
+		nd.failed.Add(1)
+		g.noteErr("alert %s: %v", nd.url, err)
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	lat := time.Since(due)
+	if resp.StatusCode/100 != 2 {
+		g.failed.Add(1)
+		nd.failed.Add(1)
+		g.noteErr("alert answered %d by %s: %s", resp.StatusCode, nd.url, bytes.TrimSpace(b))
+		return
+	}
+	g.acked.Add(1)
+	nd.acked.Add(1)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ackLat = append(g.ackLat, lat)
+	nd.ackLat = append(nd.ackLat, lat)
+	g.intended[id] = sentAlert{due: due, node: j}
+	if at, ok := g.early[id]; ok {
+		delete(g.early, id)
+		g.notified[id] = at.Sub(due)
 	}
 }
 
 // receive is the webhook receiver: the first notification of each alert
-// counts.
+// counts. It reads escudo's webhook (alert_id) and Alertmanager's (the
+// lg_id label of each alert in it).
 func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	g.deliveries.Add(1)
@@ -648,31 +813,57 @@ func (g *gen) receive(w http.ResponseWriter, r *http.Request) {
 		Event   string `json:"event"`
 		AlertID int64  `json:"alert_id"`
 		Tier    int    `json:"tier"`
+		Alerts  []struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"alerts"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil || p.AlertID == 0 {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	first := false
-	g.mu.Lock()
-	if due, ok := g.intended[p.AlertID]; ok {
-		if _, seen := g.notified[p.AlertID]; !seen {
-			g.notified[p.AlertID] = now.Sub(due)
-			first = true
+	ids := []int64{p.AlertID}
+	if p.AlertID == 0 {
+		ids = ids[:0]
+		for _, a := range p.Alerts {
+			if id, err := strconv.ParseInt(a.Labels["lg_id"], 10, 64); err == nil && id > 0 {
+				ids = append(ids, id)
+			}
 		}
-	} else if _, seen := g.early[p.AlertID]; !seen {
-		g.early[p.AlertID] = now
-		first = true
+	}
+	g.mu.Lock()
+	for _, id := range ids {
+		if s, ok := g.intended[id]; ok {
+			if _, seen := g.notified[id]; !seen {
+				g.notified[id] = now.Sub(s.due)
+				g.queueResolve(id, s.node)
+			}
+		} else if _, seen := g.early[id]; !seen {
+			// Resolved once the acknowledgement says which node took it.
+			g.early[id] = now
+		}
 	}
 	g.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
-	if first && g.c.Resolve {
-		select {
-		case g.resolveQ <- p.AlertID:
-			g.resolveQueued.Add(1)
-		default:
-			g.resolveErr.Add(1)
-		}
+}
+
+// resolveReq is a notified alert for the duty desk to close through the
+// node that took it.
+type resolveReq struct {
+	id   int64
+	node int
+}
+
+// queueResolve hands a notified alert to the operators; g.mu is held.
+func (g *gen) queueResolve(id int64, node int) {
+	if !g.c.Resolve {
+		return
+	}
+	select {
+	case g.resolveQ <- resolveReq{id: id, node: node}:
+		g.resolveQueued.Add(1)
+	default:
+		g.resolveErr.Add(1)
+		g.nodes[node].resolveErr.Add(1)
 	}
 }
 
@@ -683,11 +874,13 @@ func (g *gen) resolver(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case id := <-g.resolveQ:
-			err := g.api(ctx, "POST", "/api/v1/alerts/"+strconv.FormatInt(id, 10)+"/resolve", map[string]any{"outcome": "test", "note": ""}, nil)
+		case rq := <-g.resolveQ:
+			nd := g.nodes[rq.node]
+			err := g.apiAt(ctx, nd.url, "POST", "/api/v1/alerts/"+strconv.FormatInt(rq.id, 10)+"/resolve", map[string]any{"outcome": "test", "note": ""}, nil)
 			if err != nil {
 				if ctx.Err() == nil {
 					g.resolveErr.Add(1)
+					nd.resolveErr.Add(1)
 					g.noteErr("resolve: %v", err)
 				}
 			} else {
@@ -710,12 +903,32 @@ func (g *gen) report(elapsed time.Duration) *Report {
 		r.HeartbeatTarget = float64(len(g.devs)) / g.c.HeartbeatInterval.Seconds()
 	}
 	notify := make([]time.Duration, 0, len(g.notified))
-	for _, d := range g.notified {
+	perNode := make([][]time.Duration, len(g.nodes))
+	intended := make([]int, len(g.nodes))
+	for _, s := range g.intended {
+		intended[s.node]++
+	}
+	for id, d := range g.notified {
 		notify = append(notify, d)
+		if s, ok := g.intended[id]; ok {
+			perNode[s.node] = append(perNode[s.node], d)
+		}
 	}
 	r.Notified = len(notify)
 	r.Ack, r.Notify = summarise(g.ackLat), summarise(notify)
 	r.Lost = len(g.intended) - len(g.notified) + r.AlertsFailed + (r.AlertsSent - r.AlertsAcked - r.AlertsFailed)
+	if len(g.nodes) > 1 {
+		for j, nd := range g.nodes {
+			n := NodeReport{URL: nd.url, AlertsSent: int(nd.sent.Load()), AlertsAcked: int(nd.acked.Load()), Duplicates: int(nd.dups.Load()),
+				AlertsFailed: int(nd.failed.Load()), Notified: len(perNode[j]), HeartbeatsOK: nd.hbOK.Load(), HeartbeatErrors: nd.hbErr.Load(),
+				ResolveErrors: nd.resolveErr.Load(), Ack: summarise(nd.ackLat), Notify: summarise(perNode[j])}
+			for i := j; i < len(g.devs); i += len(g.nodes) {
+				n.Devices++
+			}
+			n.Lost = intended[j] - n.Notified + n.AlertsFailed + (n.AlertsSent - n.AlertsAcked - n.AlertsFailed)
+			r.PerNode = append(r.PerNode, n)
+		}
+	}
 	return r
 }
 

@@ -292,6 +292,13 @@ func (db *DB) AlertsAwaitingAck(ctx context.Context) (int, error) {
 
 // AlertForUpdate returns an alert's current state inside tx.
 func (tx *Tx) AlertForUpdate(ctx context.Context, id int64) (*escudo.Alert, error) {
+	if tx.db.Dialect == Postgres {
+		// Locked until the commit: a second node escalating or closing the
+		// same alert waits, then reads what the first wrote, instead of
+		// both writing the same escalation (whose notification keys then
+		// collide and fail the whole group commit).
+		return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate+` FOR UPDATE OF a`, id))
+	}
 	return tx.db.scanAlert(tx.QueryRow(ctx, qAlertForUpdate, id))
 }
 
@@ -406,11 +413,6 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 	if err := escudo.CheckOutcome(a, outcome); err != nil {
 		return nil, err
 	}
-	if a.AcknowledgedAt == nil {
-		if err := tx.acknowledge(ctx, a); err != nil {
-			return nil, err
-		}
-	}
 	var sealed []byte
 	if note != "" {
 		if sealed, err = tx.seal(vault.Risk, "alerts.resolution", note); err != nil {
@@ -418,16 +420,38 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 		}
 	}
 	uid := escudo.UserIDFromContext(ctx)
-	if _, err := tx.Exec(ctx, qAlertResolve,
-		string(escudo.AlertResolved), micros(tx.now), nullID(uid), string(outcome), sealed, id); err != nil {
+	now := tx.now
+	objectID := strconv.FormatInt(id, 10)
+	if a.AcknowledgedAt != nil {
+		if _, err := tx.Exec(ctx, qAlertResolve,
+			string(escudo.AlertResolved), micros(now), nullID(uid), string(outcome), sealed, id); err != nil {
+			return nil, fmt.Errorf("store: resolve alert: %w", err)
+		}
+		a.Status, a.ResolvedAt, a.ResolvedBy, a.Outcome = escudo.AlertResolved, &now, uid, string(outcome)
+		if err := tx.AlertEvent(ctx, id, AlertEventResolved, string(outcome)); err != nil {
+			return nil, err
+		}
+		return a, tx.Audit(ctx, AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: objectID, Fields: "outcome"})
+	}
+	// Not yet acknowledged: the same step acknowledges it. One update sets
+	// both, and its two events and two audit entries are written in one
+	// statement each: a duty desk closing alerts as they come is half the
+	// writer's work at 1,000 alerts a second.
+	if _, err := tx.Exec(ctx, qAlertAckResolve, string(escudo.AlertResolved), micros(now), nullID(uid),
+		micros(now), nullID(uid), string(outcome), sealed, id); err != nil {
 		return nil, fmt.Errorf("store: resolve alert: %w", err)
 	}
-	now := tx.now
-	a.Status, a.ResolvedAt, a.ResolvedBy, a.Outcome = escudo.AlertResolved, &now, uid, string(outcome)
-	if err := tx.AlertEvent(ctx, id, AlertEventResolved, string(outcome)); err != nil {
-		return nil, err
+	a.Status, a.AcknowledgedAt, a.AcknowledgedBy, a.NextEscalation = escudo.AlertResolved, &now, uid, nil
+	a.ResolvedAt, a.ResolvedBy, a.Outcome = &now, uid, string(outcome)
+	if _, err := tx.Exec(ctx, qAlertEvent2, id, micros(now), nullID(uid), AlertEventAcknowledged, "",
+		id, micros(now), nullID(uid), AlertEventResolved, string(outcome)); err != nil {
+		return nil, fmt.Errorf("store: alert event: %w", err)
 	}
-	return a, tx.Audit(ctx, AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: fmt.Sprint(id), Fields: "outcome"})
+	ack := AuditEntry{Action: "alert.acknowledge", ObjectType: "alert", ObjectID: objectID}
+	res := AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: objectID, Fields: "outcome"}
+	fillAudit(ctx, &ack)
+	fillAudit(ctx, &res)
+	return a, tx.appendAudit(ctx, []*AuditEntry{&ack, &res})
 }
 
 const alertColumns = `a.id, a.device_id, d.kind, a.person_id, a.entity, a.type, a.source, a.status, a.message_id, a.location_enc, a.battery, a.flags, a.note_enc,
@@ -651,7 +675,9 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := tx.Exec(ctx, qSavepoint); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
+	audits := len(tx.auditLater)
 	if ferr := fn(); ferr != nil {
+		tx.auditLater = tx.auditLater[:audits] // rolled back with the rest
 		if _, err := tx.Exec(ctx, qSavepointBack); err != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %v)", err, ferr)
 		}

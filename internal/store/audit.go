@@ -165,10 +165,35 @@ func fillAudit(ctx context.Context, e *AuditEntry) {
 	}
 }
 
+// DeferAudit makes the transaction collect its audit entries and append
+// them all at once, in the order they were made, just before WithTx
+// commits: one read of the chain's head, one multi-row insert and (on
+// PostgreSQL) one take of the chain's lock per transaction instead of per
+// entry. The alert pipeline's group commit, where hundreds of alerts and
+// operator actions share one transaction, uses it. An entry made inside a
+// Savepoint that rolls back is dropped with it. Entries' sequence numbers
+// and hashes are set only at that append.
+func (tx *Tx) DeferAudit() { tx.deferAudit = true }
+
+// flushAudit appends the entries a DeferAudit transaction collected.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	if len(tx.auditLater) == 0 {
+		return nil
+	}
+	entries := tx.auditLater
+	tx.auditLater, tx.deferAudit = nil, false
+	return tx.appendAudit(ctx, entries)
+}
+
 // appendAudit chains and inserts entries in order, reading the head once,
 // and signs a checkpoint whenever a sequence number reaches a multiple of
-// the checkpoint interval.
+// the checkpoint interval. In a DeferAudit transaction it only collects
+// them.
 func (tx *Tx) appendAudit(ctx context.Context, entries []*AuditEntry) error {
+	if tx.deferAudit {
+		tx.auditLater = append(tx.auditLater, entries...)
+		return nil
+	}
 	if tx.db.Dialect == Postgres {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7271002)`); err != nil {
 			return fmt.Errorf("store: audit lock: %w", err)

@@ -64,10 +64,15 @@ var DefaultInfoAnswerRestarts = []string{"evaluation"}
 
 // DB is an open store.
 type DB struct {
-	Dialect     Dialect
-	write       *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
-	read        *sql.DB
-	side        *sql.DB // PostgreSQL: a few connections for what nodes tell each other (listen.go, early_claims.go)
+	Dialect Dialect
+	write   *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: shared pool
+	read    *sql.DB
+	side    *sql.DB // PostgreSQL: a few connections for what nodes tell each other (listen.go, early_claims.go)
+	// lane carries the alert pipeline's group commits (WithWriterTx). On
+	// PostgreSQL it is a connection of its own, so the one writer every
+	// alert waits for never queues for a connection behind readers; on
+	// SQLite it is the writer.
+	lane        *sql.DB
 	Keys        *vault.Keyring
 	now         func() time.Time
 	rules       []escudo.ClockRule
@@ -182,6 +187,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.side = stdlib.OpenDB(*side)
 		db.side.SetMaxOpenConns(sideConns)
 		db.side.SetMaxIdleConns(sideConns)
+		// The alert writer's own connection, with the same connect
+		// timeout as the pool.
+		db.lane = stdlib.OpenDB(*cfg)
+		db.lane.SetMaxOpenConns(1)
+		db.lane.SetMaxIdleConns(1)
 	case o.URL != "":
 		return nil, escudo.Errorf(escudo.EINVALID, "error.db_url")
 	case o.DataDir != "":
@@ -210,6 +220,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.read.SetMaxIdleConns(8)
 	default:
 		return nil, errors.New("store: no database configured (set --data or --db)")
+	}
+	if db.lane == nil {
+		db.lane = db.write
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -290,6 +303,11 @@ func (db *DB) Close() error {
 	if db.side != nil {
 		err = errors.Join(err, db.side.Close())
 	}
+	if db.lane != nil && db.lane != db.write {
+		if e := db.lane.Close(); e != nil {
+			err = e
+		}
+	}
 	if db.write != nil {
 		if e := db.write.Close(); e != nil {
 			err = e
@@ -311,6 +329,10 @@ type Tx struct {
 	// afterCommit runs once the transaction is durable (checkpoints are
 	// streamed out only then).
 	afterCommit []func()
+	// deferAudit collects audit entries in auditLater and writes them in
+	// one append just before the commit (DeferAudit).
+	deferAudit bool
+	auditLater []*AuditEntry
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.
@@ -319,6 +341,10 @@ func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
 	if writable {
 		conn = db.write
 	}
+	return db.beginOn(ctx, conn, writable)
+}
+
+func (db *DB) beginOn(ctx context.Context, conn *sql.DB, writable bool) (*Tx, error) {
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: !writable && db.Dialect == Postgres})
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
@@ -328,7 +354,22 @@ func (db *DB) Begin(ctx context.Context, writable bool) (*Tx, error) {
 
 // WithTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) error {
-	tx, err := db.Begin(ctx, writable)
+	conn := db.read
+	if writable {
+		conn = db.write
+	}
+	return db.withTxOn(ctx, conn, writable, fn)
+}
+
+// WithWriterTx is WithTx for the alert pipeline's group-commit writer, one
+// goroutine: on PostgreSQL its transactions run on a connection kept for
+// it alone.
+func (db *DB) WithWriterTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.withTxOn(ctx, db.lane, true, fn)
+}
+
+func (db *DB) withTxOn(ctx context.Context, conn *sql.DB, writable bool, fn func(*Tx) error) error {
+	tx, err := db.beginOn(ctx, conn, writable)
 	if err != nil {
 		return err
 	}
@@ -343,6 +384,9 @@ func (db *DB) WithTx(ctx context.Context, writable bool, fn func(*Tx) error) err
 		}
 	}()
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.flushAudit(ctx); err != nil {
 		return err
 	}
 	if err := tx.tx.Commit(); err != nil {

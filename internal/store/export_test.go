@@ -59,3 +59,6 @@ func SetSearchCountCap(t interface{ Cleanup(func()) }, n int) {
 	searchCountCap = n
 	t.Cleanup(func() { searchCountCap = was })
 }
+
+// Rollback ends a transaction begun with Begin (tests holding connections).
+func (tx *Tx) Rollback() error { return tx.tx.Rollback() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -21,6 +22,20 @@ import (
 // On PostgreSQL the pgx driver keeps its own per-connection statement cache
 // and none of this applies.
 const maxCachedStmts = 256
+
+// maxCachedRows bounds the rows of a multi-row statement worth keeping
+// prepared. The group commit's inserts (outbox rows, audit entries,
+// deliveries) are built for however many rows a commit has, so each count
+// is a text of its own: admitting them all kept one compiled statement per
+// row count on every connection, each as large as its rows, in SQLite's own
+// heap outside Go's (the growth of RSS under 1,000 alerts a second), and
+// filled the cache with them. Longer statements are parsed at each use, a
+// cost shared by their rows.
+const maxCachedRows = 4
+
+// multiRow reports whether q is a VALUES list of more than maxCachedRows
+// rows.
+func multiRow(q string) bool { return strings.Count(q, "), (") >= maxCachedRows }
 
 type stmtCache struct {
 	pool *sql.DB
@@ -53,7 +68,7 @@ func (c *stmtCache) lookup(ctx context.Context, q string, inTx bool) *sql.Stmt {
 		c.mu.Unlock()
 		return s
 	}
-	if len(c.stmts) >= maxCachedStmts {
+	if len(c.stmts) >= maxCachedStmts || multiRow(q) {
 		c.mu.Unlock()
 		return nil
 	}
@@ -185,6 +200,8 @@ const (
 	qAlertForUpdate   = `SELECT ` + alertColumns + ` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`
 	qAlertAcknowledge = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?`
 	qAlertResolve     = `UPDATE alerts SET status = ?, resolved_at = ?, resolved_by = ?, outcome = ?, resolution_enc = ?, next_escalation_at = NULL WHERE id = ?`
+	qAlertAckResolve  = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, resolved_at = ?, resolved_by = ?, outcome = ?, resolution_enc = ?, next_escalation_at = NULL WHERE id = ?`
+	qAlertEvent2      = `INSERT INTO alert_events (alert_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`
 	qSavepoint        = `SAVEPOINT item`
 	qSavepointBack    = `ROLLBACK TO SAVEPOINT item`
 	qSavepointRelease = `RELEASE SAVEPOINT item`
@@ -194,7 +211,8 @@ const (
 )
 
 var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertInsert, qAlertInsertID, qAlertEvent, qAlertForUpdate,
-	qAlertAcknowledge, qAlertResolve, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow}
+	qAlertAcknowledge, qAlertResolve, qAlertAckResolve, qAlertEvent2, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow,
+	qAuditInsert + qAuditRow + ", " + qAuditRow}
 
 // PrepareAlertStatements prepares the alert pipeline's statements on the
 // writer. Call it outside any transaction (on SQLite the one writer

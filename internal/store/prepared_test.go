@@ -72,6 +72,33 @@ func TestStatementCache(t *testing.T) {
 		t.Fatalf("write through the prepared statement: %d %v", v, err)
 	}
 
+	// Multi-row texts are kept only when short: every row count of a group
+	// commit's inserts is a text of its own, each compiled as large as its
+	// rows, outside Go's heap.
+	values := func(rows int) string {
+		q := `SELECT COUNT(*) FROM (VALUES `
+		for i := range rows {
+			if i > 0 {
+				q += ", "
+			}
+			q += fmt.Sprintf("(%d, ?)", i)
+		}
+		return q + `)`
+	}
+	for _, rows := range []int{2, 40} {
+		q := values(rows)
+		args := make([]any, rows)
+		for range 2 {
+			var n int
+			if err := db.readRow(ctx, q, args...).Scan(&n); err != nil || n != rows {
+				t.Fatalf("%d rows: %d, %v", rows, n, err)
+			}
+		}
+		if _, ok := db.readStmts.stmts[q]; ok != (rows == 2) {
+			t.Fatalf("a statement of %d rows used twice: prepared %v", rows, ok)
+		}
+	}
+
 	// One-off texts beyond the bound run unprepared and are not kept.
 	for i := range maxCachedStmts + 50 {
 		for range 2 {

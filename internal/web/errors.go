@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -34,6 +35,13 @@ type APIFieldError struct {
 // apiError writes err in the API's error shape. Internal errors are logged
 // and shown only as a generic message.
 func (s *Core) APIError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The caller gave up (a device timing out under load): there is no
+		// one to answer, and a log line each would flood the log just when
+		// the server is busiest. The request metrics count the 503.
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	status := http.StatusBadRequest
 	body := APIErrorDetail{Code: escudo.EINVALID}
 	var e *escudo.Error
