@@ -111,7 +111,15 @@ func Evaluate(inst *Instrument, a Answers) (Result, error) {
 	if err := checkAnswers(inst, a); err != nil {
 		return Result{}, err
 	}
-	res := Result{Instrument: inst.ID, Version: inst.Version, Hash: inst.Hash(), Factors: make([]Contribution, 0, 24)}
+	res := evaluate(inst, a)
+	res.Hash = inst.Hash()
+	return res, nil
+}
+
+// evaluate computes the result of answers already checked, without the
+// instrument's hash.
+func evaluate(inst *Instrument, a Answers) Result {
+	res := Result{Instrument: inst.ID, Version: inst.Version, Factors: make([]Contribution, 0, 24)}
 	for gi, g := range inst.Groups {
 		gs := GroupScore{Group: g.ID}
 		first := len(res.Factors)
@@ -134,7 +142,7 @@ func Evaluate(inst *Instrument, a Answers) (Result, error) {
 	res.Den = t.Weight * v.Weight * c.Points
 	res.Value = decimal(res.Num, res.Den)
 	res.Level = inst.Levels[levelIndex(inst, res.Num, res.Den)].ID
-	return res, nil
+	return res
 }
 
 // Recompute is Evaluate: the same answers and the same instrument version
