@@ -112,7 +112,7 @@ func Evaluate(inst *Instrument, a Answers) (Result, error) {
 		return Result{}, err
 	}
 	res := evaluate(inst, a)
-	res.Hash = inst.Hash()
+	res.Hash = inst.versionHash()
 	return res, nil
 }
 

@@ -112,10 +112,10 @@ func groupPoints(res Result, g Group) int64 {
 // candidate is a factor that can move in the searched direction.
 type candidate struct {
 	group  int
-	weight int64
 	cur    int
-	sign   int // +1: to higher steps, -1: to lower steps
-	room   int // steps it can move that way
+	sign   int     // +1: to higher steps, -1: to lower steps
+	room   int     // steps it can move that way
+	gain   []int64 // gain[d]: change of its group's points when moved d steps
 	values []int64
 	id     string
 	g      Group
@@ -127,16 +127,45 @@ type searcher struct {
 	weight [3]int64
 	from   ratio // threshold to reach (up) or fall below (down)
 	up     bool
+	target int // index of the level to reach
 	budget int
-	best   []int // indexes into cands
-	bestD  []int
-	bestN  int // total steps
-	pick   []int
-	d      []int
+	// help[g][i][m]: the most that m candidates from index i on can move
+	// group g's points the helpful way, for the optimistic bound.
+	help  [3][][MaxChanges + 1]int64
+	best  []int // indexes into cands
+	bestD []int
+	bestN int // total steps
+	pick  []int
+	d     []int
 }
 
 // search finds the smallest set of changes that moves the level in dir.
 func search(inst *Instrument, res Result, dir int) Way {
+	s := newSearcher(inst, res, dir)
+	if s == nil {
+		return Way{Status: AtLimit}
+	}
+	w := Way{Status: Found}
+	switch complete := s.run(); {
+	case !complete:
+		w.Status = Partial
+	case s.best == nil:
+		return Way{Status: OutOfReach}
+	}
+	if s.best != nil {
+		w.Level, w.Steps = inst.Levels[s.target].ID, s.bestN
+		for i, ci := range s.best {
+			c := s.cands[ci]
+			to := c.cur + c.sign*s.bestD[i]
+			w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.values[c.cur], To: c.values[to], FromStep: c.cur, ToStep: to})
+		}
+	}
+	return w
+}
+
+// newSearcher prepares the search in dir, or returns nil when there is no
+// level that way.
+func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 	cur := -1
 	for i, l := range inst.Levels {
 		if l.ID == res.Level {
@@ -145,9 +174,9 @@ func search(inst *Instrument, res Result, dir int) Way {
 	}
 	target := cur + dir
 	if cur < 0 || target < 0 || target >= len(inst.Levels) {
-		return Way{Status: AtLimit}
+		return nil
 	}
-	s := &searcher{up: dir > 0, budget: searchBudget}
+	s := &searcher{up: dir > 0, budget: searchBudget, target: target}
 	if s.up {
 		s.from, _ = levelFrom(inst.Levels, target)
 	} else {
@@ -164,42 +193,65 @@ func search(inst *Instrument, res Result, dir int) Way {
 			sign = -dir
 		}
 		for _, f := range g.Factors {
-			c := candidate{group: gi, weight: f.Weight, cur: res.Factors[k].Step, sign: sign, values: valuesOf(f), id: f.ID, g: g.ID}
+			c := candidate{group: gi, cur: res.Factors[k].Step, sign: sign, values: valuesOf(f), id: f.ID, g: g.ID}
 			k++
 			if sign > 0 {
 				c.room = len(f.Scale) - 1 - c.cur
 			} else {
 				c.room = c.cur
 			}
-			if c.room > 0 {
-				s.cands = append(s.cands, c)
+			if c.room == 0 {
+				continue
+			}
+			c.gain = make([]int64, c.room+1)
+			for d := 1; d <= c.room; d++ {
+				c.gain[d] = f.Weight * (c.values[c.cur+sign*d] - c.values[c.cur])
+			}
+			s.cands = append(s.cands, c)
+		}
+	}
+	s.bounds()
+	return s
+}
+
+// bounds fills s.help from the last candidate back to the first.
+func (s *searcher) bounds() {
+	n := len(s.cands)
+	for g := range s.help {
+		s.help[g] = make([][MaxChanges + 1]int64, n+1)
+	}
+	var top [3][MaxChanges]int64 // the largest helps seen so far, largest first
+	for i := n - 1; i >= 0; i-- {
+		c := s.cands[i]
+		h := c.gain[c.room]
+		if h < 0 {
+			h = -h
+		}
+		t := &top[c.group]
+		for j := range t {
+			if h > t[j] {
+				h, t[j] = t[j], h
+			}
+		}
+		for g := range s.help {
+			for m := 1; m <= MaxChanges; m++ {
+				s.help[g][i][m] = s.help[g][i][m-1] + top[g][m-1]
 			}
 		}
 	}
-	complete := true
+}
+
+// run searches sets of one factor, then two, up to MaxChanges, stopping at
+// the first size where some set reaches the level. It returns false when
+// the budget ran out first.
+func (s *searcher) run() bool {
 	for n := 1; n <= MaxChanges && n <= len(s.cands) && s.best == nil; n++ {
 		s.pick, s.d = make([]int, n), make([]int, n)
-		if !s.subsets(0, 0) {
-			complete = false
-			break
+		if !s.subsets(0, 0, s.points) {
+			return false
 		}
 	}
-	w := Way{Status: Found}
-	switch {
-	case !complete:
-		w.Status = Partial
-	case s.best == nil:
-		return Way{Status: OutOfReach}
-	}
-	if s.best != nil {
-		w.Level, w.Steps = inst.Levels[target].ID, s.bestN
-		for i, ci := range s.best {
-			c := s.cands[ci]
-			to := c.cur + c.sign*s.bestD[i]
-			w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.values[c.cur], To: c.values[to], FromStep: c.cur, ToStep: to})
-		}
-	}
-	return w
+	return true
 }
 
 func valuesOf(f Factor) []int64 {
@@ -211,59 +263,81 @@ func valuesOf(f Factor) []int64 {
 }
 
 // subsets walks the sets of len(s.pick) candidates in lexicographic order,
-// from position pos and candidate index next. It returns false when the
-// budget ran out.
-func (s *searcher) subsets(pos, next int) bool {
+// from position pos and candidate index next; p holds the group points with
+// the candidates picked so far moved as far as they go. It returns false
+// when the budget ran out.
+func (s *searcher) subsets(pos, next int, p [3]int64) bool {
 	n := len(s.pick)
+	if s.best != nil && s.bestN <= n {
+		return true // nothing of this size can move fewer steps
+	}
+	if !s.spend() {
+		return false
+	}
+	// The result is monotonic in each factor's step: if the picked
+	// factors and the best of the rest, each moved as far as it goes,
+	// cannot reach the level, no set beginning so can.
+	if !s.reaches(s.optimistic(p, next, n-pos)) {
+		return true
+	}
 	if pos == n {
-		if s.best != nil && s.bestN <= n {
-			return true // nothing of this size can do better
-		}
-		// A set that cannot reach the level with every factor moved as far
-		// as it goes cannot reach it at all: the result is monotonic in
-		// each factor's step.
-		for i, ci := range s.pick {
-			s.d[i] = s.cands[ci].room
-		}
-		if !s.spend() {
-			return false
-		}
-		if !s.reaches() {
-			return true
-		}
-		return s.steps(0, 0)
+		return s.steps(0, 0, p)
 	}
 	for ci := next; ci <= len(s.cands)-(n-pos); ci++ {
+		c := s.cands[ci]
 		s.pick[pos] = ci
-		if !s.subsets(pos+1, ci+1) {
+		q := p
+		q[c.group] += c.gain[c.room]
+		if !s.subsets(pos+1, ci+1, q) {
 			return false
 		}
 	}
 	return true
 }
 
+// optimistic returns p with m more candidates from index next on moved as
+// far as they go, each group's bound taken on its own (so more than m in
+// all): no set of m of them can do better.
+func (s *searcher) optimistic(p [3]int64, next, m int) [3]int64 {
+	sign := int64(1)
+	if !s.up {
+		sign = -1
+	}
+	p[0] += sign * s.help[0][next][m]
+	p[1] += sign * s.help[1][next][m]
+	p[2] -= sign * s.help[2][next][m]
+	return p
+}
+
 // steps tries the step counts of the picked set from position pos in
 // lexicographic order, keeping a combination only when it moves fewer steps
-// in all than the best so far. It returns false when the budget ran out.
-func (s *searcher) steps(pos, total int) bool {
+// in all than the best so far; p holds the points with the factors before
+// pos at their chosen steps and the others as far as they go. A step count
+// that cannot reach the level even with the rest moved as far as they go is
+// passed over. It returns false when the budget ran out.
+func (s *searcher) steps(pos, total int, p [3]int64) bool {
 	n := len(s.pick)
-	for d := 1; d <= s.cands[s.pick[pos]].room; d++ {
+	c := s.cands[s.pick[pos]]
+	for d := 1; d <= c.room; d++ {
 		if s.best != nil && total+d+(n-pos-1) >= s.bestN {
 			break // cannot move fewer steps than the best
 		}
+		q := p
+		q[c.group] += c.gain[d] - c.gain[c.room]
+		if !s.spend() {
+			return false
+		}
+		if !s.reaches(q) {
+			continue
+		}
 		s.d[pos] = d
 		if pos < n-1 {
-			if !s.steps(pos+1, total+d) {
+			if !s.steps(pos+1, total+d, q) {
 				return false
 			}
 			continue
 		}
-		if !s.spend() {
-			return false
-		}
-		if s.reaches() {
-			s.best, s.bestD, s.bestN = append([]int(nil), s.pick...), append([]int(nil), s.d...), total+d
-		}
+		s.best, s.bestD, s.bestN = append([]int(nil), s.pick...), append([]int(nil), s.d...), total+d
 	}
 	return true
 }
@@ -273,14 +347,9 @@ func (s *searcher) spend() bool {
 	return s.budget >= 0
 }
 
-// reaches reports whether the picked changes, with step counts s.d, move
-// the result across the threshold.
-func (s *searcher) reaches() bool {
-	p := s.points
-	for i, ci := range s.pick {
-		c := s.cands[ci]
-		p[c.group] += c.weight * (c.values[c.cur+c.sign*s.d[i]] - c.values[c.cur])
-	}
+// reaches reports whether group points p put the result across the
+// threshold.
+func (s *searcher) reaches(p [3]int64) bool {
 	num := p[0] * p[1] * s.weight[2]
 	den := s.weight[0] * s.weight[1] * p[2]
 	below := mulLess(num, s.from.den, s.from.num, den)

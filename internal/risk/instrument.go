@@ -76,6 +76,9 @@ func (t Text) In(lang string) string {
 // Instrument is one version of the evaluation instrument. A version is
 // identified by ID and Version and fixed by its Hash: once an evaluation
 // used it, the store refuses a different instrument under the same version.
+// An instrument from Parse is not to be changed afterwards: Evaluate records
+// the hash taken when it was parsed (hashing on every evaluation would cost
+// more than the evaluation).
 type Instrument struct {
 	ID          string            `json:"id"`
 	Version     int               `json:"version"`
@@ -84,6 +87,8 @@ type Instrument struct {
 	Groups      []FactorGroup     `json:"groups"`
 	Context     []ContextQuestion `json:"context"`
 	Levels      []Level           `json:"levels"`
+
+	hash string // of the content when Parse accepted it
 }
 
 // FactorGroup is one group of the formula with its factors.
@@ -177,6 +182,7 @@ func Parse(data []byte) (*Instrument, error) {
 	if err := inst.Validate(); err != nil {
 		return nil, err
 	}
+	inst.hash = inst.Hash()
 	return &inst, nil
 }
 
@@ -406,6 +412,15 @@ func (inst *Instrument) Canonical() []byte {
 func (inst *Instrument) Hash() string {
 	sum := sha256.Sum256(inst.Canonical())
 	return hex.EncodeToString(sum[:])
+}
+
+// versionHash is the hash taken by Parse, or the hash of the content now for
+// an instrument built in code.
+func (inst *Instrument) versionHash() string {
+	if inst.hash != "" {
+		return inst.hash
+	}
+	return inst.Hash()
 }
 
 // Factor returns the factor with id and its group.
