@@ -184,6 +184,7 @@ func checkAnswers(inst *Instrument, a Answers) error {
 		v.Add("instrument", "risk.answer.instrument", map[string]any{"ID": inst.ID, "Version": inst.Version})
 		return v
 	}
+	known := 0 // answers that name a factor of the instrument
 	for _, g := range inst.Groups {
 		for _, f := range g.Factors {
 			val, ok := a.Factors[f.ID]
@@ -191,25 +192,37 @@ func checkAnswers(inst *Instrument, a Answers) error {
 			case !ok:
 				v.Add("factors."+f.ID, "risk.answer.factor_missing", nil)
 			case stepIndex(f, val) < 0:
+				known++
 				v.Add("factors."+f.ID, "risk.answer.off_scale", map[string]any{"Min": f.Scale[0].Value, "Max": f.Scale[len(f.Scale)-1].Value})
+			default:
+				known++
 			}
 		}
 	}
-	for _, id := range sortedKeys(a.Factors) {
-		if _, _, ok := inst.Factor(id); !ok {
-			v.Add("factors."+id, "risk.answer.unknown_factor", nil)
+	// The unknown ones, in a stable order, only when there are some.
+	if known < len(a.Factors) {
+		for _, id := range sortedKeys(a.Factors) {
+			if _, _, ok := inst.Factor(id); !ok {
+				v.Add("factors."+id, "risk.answer.unknown_factor", nil)
+			}
 		}
 	}
-	for _, id := range sortedKeys(a.Notes) {
-		if note := a.Notes[id]; len(note) > MaxNoteLen {
-			v.Add("notes."+id, "risk.answer.too_long", map[string]any{"Max": MaxNoteLen})
-		}
-		if _, _, ok := inst.Factor(id); !ok {
-			v.Add("notes."+id, "risk.answer.unknown_factor", nil)
+	if len(a.Notes) > 0 {
+		for _, id := range sortedKeys(a.Notes) {
+			if len(a.Notes[id]) > MaxNoteLen {
+				v.Add("notes."+id, "risk.answer.too_long", map[string]any{"Max": MaxNoteLen})
+			}
+			if _, _, ok := inst.Factor(id); !ok {
+				v.Add("notes."+id, "risk.answer.unknown_factor", nil)
+			}
 		}
 	}
+	asked := 0 // answers that name a question of the instrument
 	for _, q := range inst.Context {
-		ans := a.Context[q.ID]
+		ans, ok := a.Context[q.ID]
+		if ok {
+			asked++
+		}
 		blank := strings.TrimSpace(ans) == ""
 		switch {
 		case blank && q.Required:
@@ -221,9 +234,11 @@ func checkAnswers(inst *Instrument, a Answers) error {
 			v.Add("context."+q.ID, "risk.answer.too_long", map[string]any{"Max": MaxContextLen})
 		}
 	}
-	for _, id := range sortedKeys(a.Context) {
-		if !hasQuestion(inst, id) {
-			v.Add("context."+id, "risk.answer.unknown_question", nil)
+	if asked < len(a.Context) {
+		for _, id := range sortedKeys(a.Context) {
+			if !hasQuestion(inst, id) {
+				v.Add("context."+id, "risk.answer.unknown_question", nil)
+			}
 		}
 	}
 	return v.Err()

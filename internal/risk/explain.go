@@ -111,14 +111,14 @@ func groupPoints(res Result, g Group) int64 {
 
 // candidate is a factor that can move in the searched direction.
 type candidate struct {
-	group  int
-	cur    int
-	sign   int     // +1: to higher steps, -1: to lower steps
-	room   int     // steps it can move that way
-	gain   []int64 // gain[d]: change of its group's points when moved d steps
-	values []int64
-	id     string
-	g      Group
+	group int
+	cur   int
+	sign  int     // +1: to higher steps, -1: to lower steps
+	room  int     // steps it can move that way
+	gain  []int64 // gain[d]: change of its group's points when moved d steps
+	scale []Step
+	id    string
+	g     Group
 }
 
 type searcher struct {
@@ -157,7 +157,7 @@ func search(inst *Instrument, res Result, dir int) Way {
 		for i, ci := range s.best {
 			c := s.cands[ci]
 			to := c.cur + c.sign*s.bestD[i]
-			w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.values[c.cur], To: c.values[to], FromStep: c.cur, ToStep: to})
+			w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.scale[c.cur].Value, To: c.scale[to].Value, FromStep: c.cur, ToStep: to})
 		}
 	}
 	return w
@@ -186,6 +186,8 @@ func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 		s.points[gi], s.weight[gi] = gs.Points, gs.Weight
 	}
 	k := 0
+	s.cands = make([]candidate, 0, len(res.Factors))
+	var gains []int64 // one backing array for the candidates' gains
 	for gi, g := range inst.Groups {
 		// Threats and vulnerabilities raise the result, capacities lower it.
 		sign := dir
@@ -193,7 +195,7 @@ func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 			sign = -dir
 		}
 		for _, f := range g.Factors {
-			c := candidate{group: gi, cur: res.Factors[k].Step, sign: sign, values: valuesOf(f), id: f.ID, g: g.ID}
+			c := candidate{group: gi, cur: res.Factors[k].Step, sign: sign, scale: f.Scale, id: f.ID, g: g.ID}
 			k++
 			if sign > 0 {
 				c.room = len(f.Scale) - 1 - c.cur
@@ -203,9 +205,12 @@ func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 			if c.room == 0 {
 				continue
 			}
-			c.gain = make([]int64, c.room+1)
+			if len(gains) < c.room+1 {
+				gains = make([]int64, 64)
+			}
+			c.gain, gains = gains[:c.room+1:c.room+1], gains[c.room+1:]
 			for d := 1; d <= c.room; d++ {
-				c.gain[d] = f.Weight * (c.values[c.cur+sign*d] - c.values[c.cur])
+				c.gain[d] = f.Weight * (f.Scale[c.cur+sign*d].Value - f.Scale[c.cur].Value)
 			}
 			s.cands = append(s.cands, c)
 		}
@@ -217,8 +222,9 @@ func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 // bounds fills s.help from the last candidate back to the first.
 func (s *searcher) bounds() {
 	n := len(s.cands)
+	block := make([][MaxChanges + 1]int64, 3*(n+1))
 	for g := range s.help {
-		s.help[g] = make([][MaxChanges + 1]int64, n+1)
+		s.help[g] = block[g*(n+1) : (g+1)*(n+1)]
 	}
 	var top [3][MaxChanges]int64 // the largest helps seen so far, largest first
 	for i := n - 1; i >= 0; i-- {
@@ -252,14 +258,6 @@ func (s *searcher) run() bool {
 		}
 	}
 	return true
-}
-
-func valuesOf(f Factor) []int64 {
-	vs := make([]int64, len(f.Scale))
-	for i, st := range f.Scale {
-		vs[i] = st.Value
-	}
-	return vs
 }
 
 // subsets walks the sets of len(s.pick) candidates in lexicographic order,
