@@ -55,8 +55,8 @@ func BenchmarkExplainWorst(b *testing.B) {
 // searchWork is how much of the budget both searches spend.
 func searchWork(inst *Instrument, res Result) int {
 	n := 0
-	for _, dir := range []int{+1, -1} {
-		s := newSearcher(inst, res, dir)
+	for _, up := range []bool{true, false} {
+		s := newSearcher(inst, res, up)
 		if s != nil {
 			s.run()
 			n += searchBudget - s.budget

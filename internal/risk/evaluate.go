@@ -188,33 +188,30 @@ func checkAnswers(inst *Instrument, a Answers) error {
 	for _, g := range inst.Groups {
 		for _, f := range g.Factors {
 			val, ok := a.Factors[f.ID]
-			switch {
-			case !ok:
+			if !ok {
 				v.Add("factors."+f.ID, "risk.answer.factor_missing", nil)
-			case stepIndex(f, val) < 0:
-				known++
+				continue
+			}
+			known++
+			if stepIndex(f, val) < 0 {
 				v.Add("factors."+f.ID, "risk.answer.off_scale", map[string]any{"Min": f.Scale[0].Value, "Max": f.Scale[len(f.Scale)-1].Value})
-			default:
-				known++
 			}
 		}
 	}
 	// The unknown ones, in a stable order, only when there are some.
-	if known < len(a.Factors) {
+	if known != len(a.Factors) {
 		for _, id := range sortedKeys(a.Factors) {
 			if _, _, ok := inst.Factor(id); !ok {
 				v.Add("factors."+id, "risk.answer.unknown_factor", nil)
 			}
 		}
 	}
-	if len(a.Notes) > 0 {
-		for _, id := range sortedKeys(a.Notes) {
-			if len(a.Notes[id]) > MaxNoteLen {
-				v.Add("notes."+id, "risk.answer.too_long", map[string]any{"Max": MaxNoteLen})
-			}
-			if _, _, ok := inst.Factor(id); !ok {
-				v.Add("notes."+id, "risk.answer.unknown_factor", nil)
-			}
+	for _, id := range sortedKeys(a.Notes) {
+		if len(a.Notes[id]) > MaxNoteLen {
+			v.Add("notes."+id, "risk.answer.too_long", map[string]any{"Max": MaxNoteLen})
+		}
+		if _, _, ok := inst.Factor(id); !ok {
+			v.Add("notes."+id, "risk.answer.unknown_factor", nil)
 		}
 	}
 	asked := 0 // answers that name a question of the instrument
@@ -223,18 +220,21 @@ func checkAnswers(inst *Instrument, a Answers) error {
 		if ok {
 			asked++
 		}
-		blank := strings.TrimSpace(ans) == ""
-		switch {
-		case blank && q.Required:
-			v.Add("context."+q.ID, "risk.answer.context_missing", nil)
-		case blank:
-		case q.Kind == KindChoice && !hasOption(q, ans):
+		if strings.TrimSpace(ans) == "" {
+			if q.Required {
+				v.Add("context."+q.ID, "risk.answer.context_missing", nil)
+			}
+			continue
+		}
+		if q.Kind == KindChoice && !hasOption(q, ans) {
 			v.Add("context."+q.ID, "risk.answer.context_choice", nil)
-		case len(ans) > MaxContextLen:
+			continue
+		}
+		if len(ans) > MaxContextLen {
 			v.Add("context."+q.ID, "risk.answer.too_long", map[string]any{"Max": MaxContextLen})
 		}
 	}
-	if asked < len(a.Context) {
+	if asked != len(a.Context) {
 		for _, id := range sortedKeys(a.Context) {
 			if !hasQuestion(inst, id) {
 				v.Add("context."+id, "risk.answer.unknown_question", nil)

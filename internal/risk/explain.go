@@ -65,8 +65,8 @@ type Explanation struct {
 // weighs most; they appear in the ways down.
 func Explain(inst *Instrument, res Result) Explanation {
 	ex := Explanation{Level: res.Level, Top: top(res)}
-	ex.Up = search(inst, res, +1)
-	ex.Down = search(inst, res, -1)
+	ex.Up = search(inst, res, true)
+	ex.Down = search(inst, res, false)
 	return ex
 }
 
@@ -139,33 +139,40 @@ type searcher struct {
 	d     []int
 }
 
-// search finds the smallest set of changes that moves the level in dir.
-func search(inst *Instrument, res Result, dir int) Way {
-	s := newSearcher(inst, res, dir)
+// search finds the smallest set of changes that moves the level up (or
+// down).
+func search(inst *Instrument, res Result, up bool) Way {
+	s := newSearcher(inst, res, up)
 	if s == nil {
 		return Way{Status: AtLimit}
 	}
-	w := Way{Status: Found}
-	switch complete := s.run(); {
-	case !complete:
-		w.Status = Partial
-	case s.best == nil:
+	complete := s.run()
+	if complete && s.best == nil {
 		return Way{Status: OutOfReach}
 	}
-	if s.best != nil {
-		w.Level, w.Steps = inst.Levels[s.target].ID, s.bestN
-		for i, ci := range s.best {
-			c := s.cands[ci]
-			to := c.cur + c.sign*s.bestD[i]
-			w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.scale[c.cur].Value, To: c.scale[to].Value, FromStep: c.cur, ToStep: to})
-		}
+	w := Way{Status: Found}
+	if !complete {
+		w.Status = Partial
+	}
+	if s.best == nil {
+		return w
+	}
+	w.Level, w.Steps = inst.Levels[s.target].ID, s.bestN
+	for i, ci := range s.best {
+		c := s.cands[ci]
+		to := c.cur + c.sign*s.bestD[i]
+		w.Changes = append(w.Changes, Change{Factor: c.id, Group: c.g, From: c.scale[c.cur].Value, To: c.scale[to].Value, FromStep: c.cur, ToStep: to})
 	}
 	return w
 }
 
-// newSearcher prepares the search in dir, or returns nil when there is no
-// level that way.
-func newSearcher(inst *Instrument, res Result, dir int) *searcher {
+// newSearcher prepares the search up (or down), or returns nil when there
+// is no level that way.
+func newSearcher(inst *Instrument, res Result, up bool) *searcher {
+	dir := 1
+	if !up {
+		dir = -1
+	}
 	cur := -1
 	for i, l := range inst.Levels {
 		if l.ID == res.Level {
@@ -176,7 +183,7 @@ func newSearcher(inst *Instrument, res Result, dir int) *searcher {
 	if cur < 0 || target < 0 || target >= len(inst.Levels) {
 		return nil
 	}
-	s := &searcher{up: dir > 0, budget: searchBudget, target: target}
+	s := &searcher{up: up, budget: searchBudget, target: target}
 	if s.up {
 		s.from, _ = levelFrom(inst.Levels, target)
 	} else {

@@ -299,11 +299,11 @@ func TestOutOfReachAndPartial(t *testing.T) {
 	defer func(b int) { searchBudget = b }(searchBudget)
 	searchBudget = 3
 	res, _ := Evaluate(inst, a)
-	if w := search(inst, res, +1); w.Status != Partial {
+	if w := search(inst, res, true); w.Status != Partial {
 		t.Errorf("cut short: %+v", w)
 	}
 	searchBudget = 0
-	if w := search(inst, res, +1); w.Status != Partial || len(w.Changes) != 0 {
+	if w := search(inst, res, true); w.Status != Partial || len(w.Changes) != 0 {
 		t.Errorf("no budget: %+v", w)
 	}
 }

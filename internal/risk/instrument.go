@@ -188,11 +188,11 @@ func Parse(data []byte) (*Instrument, error) {
 
 func decodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
-	switch msg := err.Error(); {
-	case strings.HasPrefix(msg, "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
 		return escudo.FieldError(name, "risk.invalid.unknown_field", map[string]any{"Name": name})
-	case errors.As(err, &typeErr):
+	}
+	if errors.As(err, &typeErr) {
 		return escudo.FieldError(typeErr.Field, "risk.invalid.type", nil)
 	}
 	return escudo.FieldError("instrument", "risk.invalid.json", nil)
@@ -252,10 +252,9 @@ func checkFactor(v *escudo.ValidationErrors, p string, g Group, f Factor, ids ma
 	}
 	for si, s := range f.Scale {
 		sp := fmt.Sprintf("%s.scale[%d]", p, si)
-		switch {
-		case s.Value < lowest || s.Value > MaxStepValue:
+		if s.Value < lowest || s.Value > MaxStepValue {
 			v.Add(sp+".value", "risk.invalid.step_value", map[string]any{"Min": lowest, "Max": MaxStepValue})
-		case si > 0 && s.Value <= f.Scale[si-1].Value:
+		} else if si > 0 && s.Value <= f.Scale[si-1].Value {
 			v.Add(sp+".value", "risk.invalid.scale_order", nil)
 		}
 		checkText(v, sp+".meaning", s.Meaning)
@@ -383,10 +382,9 @@ func checkID(v *escudo.ValidationErrors, field, id string) {
 
 func checkText(v *escudo.ValidationErrors, field string, t Text) {
 	for _, l := range []struct{ tag, s string }{{"es-MX", t.ES}, {"en", t.EN}} {
-		switch {
-		case strings.TrimSpace(l.s) == "":
+		if strings.TrimSpace(l.s) == "" {
 			v.Add(field+"."+l.tag, "risk.invalid.translation", map[string]any{"Lang": l.tag})
-		case len(l.s) > MaxTextLen:
+		} else if len(l.s) > MaxTextLen {
 			v.Add(field+"."+l.tag, "risk.invalid.too_long", map[string]any{"Max": MaxTextLen})
 		}
 	}

@@ -31,10 +31,10 @@ func (ex Explanation) Sentences(inst *Instrument, lang string) []Sentence {
 }
 
 func (w Way) sentences(inst *Instrument, lang, found, atLimit, outOfReach string) []Sentence {
-	switch w.Status {
-	case AtLimit:
+	if w.Status == AtLimit {
 		return []Sentence{{Key: atLimit}}
-	case OutOfReach:
+	}
+	if w.Status == OutOfReach {
 		return []Sentence{{Key: outOfReach, Args: map[string]any{"Max": MaxChanges}}}
 	}
 	var out []Sentence
