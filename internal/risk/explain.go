@@ -204,7 +204,7 @@ func newSearcher(inst *Instrument, res Result, up bool) *searcher {
 		for _, f := range g.Factors {
 			c := candidate{group: gi, cur: res.Factors[k].Step, sign: sign, scale: f.Scale, id: f.ID, g: g.ID}
 			k++
-			if sign > 0 {
+			if sign == 1 {
 				c.room = len(f.Scale) - 1 - c.cur
 			} else {
 				c.room = c.cur
@@ -236,15 +236,10 @@ func (s *searcher) bounds() {
 	var top [3][MaxChanges]int64 // the largest helps seen so far, largest first
 	for i := n - 1; i >= 0; i-- {
 		c := s.cands[i]
-		h := c.gain[c.room]
-		if h < 0 {
-			h = -h
-		}
+		h := c.gain[c.room] * int64(c.sign) // moving the helpful way: positive
 		t := &top[c.group]
 		for j := range t {
-			if h > t[j] {
-				h, t[j] = t[j], h
-			}
+			t[j], h = max(t[j], h), min(t[j], h)
 		}
 		for g := range s.help {
 			for m := 1; m <= MaxChanges; m++ {
