@@ -3,6 +3,7 @@ package risk
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -104,21 +105,38 @@ func TestParseRefuses(t *testing.T) {
 		{name: "wrong type", edit: func(m map[string]any) { obj(m, "groups.0.factors.0")["weight"] = "3" }, want: []string{"groups.factors.weight risk.invalid.type"}},
 		{name: "not json", raw: []byte(`{"id":`), want: []string{"instrument risk.invalid.json"}},
 		{name: "trailing data", raw: append(DefaultJSON(), []byte(`{}`)...), want: []string{"instrument risk.invalid.trailing"}},
+		{name: "as large as allowed", raw: append([]byte(`{}`), bytes.Repeat([]byte(" "), maxInstrumentBytes-2)...),
+			want: []string{"id risk.invalid.id", "version risk.invalid.version", "title.es-MX risk.invalid.translation", "title.en risk.invalid.translation",
+				"description.es-MX risk.invalid.translation", "description.en risk.invalid.translation", "groups risk.invalid.groups",
+				"context risk.invalid.context_required", "context risk.invalid.context_required", "context risk.invalid.context_required",
+				"context risk.invalid.context_required", "context risk.invalid.context_required", "context risk.invalid.context_required",
+				"context risk.invalid.context_required", "levels risk.invalid.level_count"}},
 		{name: "too large", raw: bytes.Repeat([]byte(" "), maxInstrumentBytes+1), want: []string{"instrument risk.invalid.too_large"}},
 		{name: "bad id", edit: func(m map[string]any) { m["id"] = "Escudo" }, want: []string{"id risk.invalid.id"}},
 		{name: "empty id", edit: func(m map[string]any) { m["id"] = "" }, want: []string{"id risk.invalid.id"}},
 		{name: "long id", edit: func(m map[string]any) { m["id"] = strings.Repeat("a", 65) }, want: []string{"id risk.invalid.id"}},
+		{name: "id at the limit", edit: func(m map[string]any) { m["id"] = strings.Repeat("z", 64) }},
+		{name: "id of every allowed character", edit: func(m map[string]any) { m["id"] = "az_09" }},
+		{name: "id with a backquote", edit: func(m map[string]any) { m["id"] = "a`" }, want: []string{"id risk.invalid.id"}},
+		{name: "id with a brace", edit: func(m map[string]any) { m["id"] = "a{" }, want: []string{"id risk.invalid.id"}},
+		{name: "id with a slash", edit: func(m map[string]any) { m["id"] = "a/" }, want: []string{"id risk.invalid.id"}},
+		{name: "id with a colon", edit: func(m map[string]any) { m["id"] = "a:" }, want: []string{"id risk.invalid.id"}},
+		{name: "id with an accent", edit: func(m map[string]any) { m["id"] = "año" }, want: []string{"id risk.invalid.id"}},
 		{name: "version 0", edit: func(m map[string]any) { m["version"] = 0 }, want: []string{"version risk.invalid.version"}},
 		{name: "missing English title", edit: func(m map[string]any) { obj(m, "title")["en"] = " " }, want: []string{"title.en risk.invalid.translation"}},
 		{name: "missing Spanish meaning", edit: func(m map[string]any) { delete(obj(m, sp+".2.meaning"), "es-MX") }, want: []string{"groups[0].factors[0].scale[2].meaning.es-MX risk.invalid.translation"}},
 		{name: "missing evidence", edit: func(m map[string]any) { obj(m, "groups.2.factors.3.evidence")["en"] = "" }, want: []string{"groups[2].factors[3].evidence.en risk.invalid.translation"}},
 		{name: "text too long", edit: func(m map[string]any) { obj(m, "groups.0.label")["en"] = strings.Repeat("x", MaxTextLen+1) }, want: []string{"groups[0].label.en risk.invalid.too_long"}},
+		{name: "text at the limit", edit: func(m map[string]any) { obj(m, "groups.0.label")["en"] = strings.Repeat("x", MaxTextLen) }},
 		{name: "two groups", edit: func(m map[string]any) { setArr(m, "groups", arr(m, "groups")[:2]) }, want: []string{"groups risk.invalid.groups"}},
 		{name: "groups swapped", edit: func(m map[string]any) {
 			g := arr(m, "groups")
 			g[0], g[1] = g[1], g[0]
 		}, want: []string{"groups[0].id risk.invalid.group_id", "groups[1].id risk.invalid.group_id"}},
 		{name: "no factors", edit: func(m map[string]any) { setArr(m, "groups.1.factors", []any{}) }, want: []string{"groups[1].factors risk.invalid.factor_count"}},
+		{name: "factors at the limit", edit: func(m map[string]any) { setArr(m, "groups.1.factors", manyFactors(m, MaxFactorsPerGroup)) }},
+		{name: "too many factors", edit: func(m map[string]any) { setArr(m, "groups.1.factors", manyFactors(m, MaxFactorsPerGroup+1)) },
+			want: []string{"groups[1].factors risk.invalid.factor_count"}},
 		{name: "duplicate factor across groups", edit: func(m map[string]any) { obj(m, "groups.1.factors.0")["id"] = "threat_type" },
 			want: []string{"groups[1].factors[0].id risk.invalid.duplicate_id"}},
 		{name: "weight 0", edit: func(m map[string]any) { obj(m, "groups.0.factors.0")["weight"] = 0 }, want: []string{"groups[0].factors[0].weight risk.invalid.weight"}},
@@ -126,6 +144,7 @@ func TestParseRefuses(t *testing.T) {
 		{name: "weight at the limit", edit: func(m map[string]any) { obj(m, "groups.0.factors.0")["weight"] = MaxWeight }},
 		{name: "one step", edit: func(m map[string]any) { setArr(m, sp, arr(m, sp)[:1]) }, want: []string{"groups[0].factors[0].scale risk.invalid.step_count"}},
 		{name: "two steps", edit: func(m map[string]any) { setArr(m, sp, arr(m, sp)[:2]) }},
+		{name: "steps at the limit", edit: func(m map[string]any) { setArr(m, sp, steps(MaxSteps)) }},
 		{name: "too many steps", edit: func(m map[string]any) {
 			var s []any
 			for i := range MaxSteps + 1 {
@@ -144,6 +163,13 @@ func TestParseRefuses(t *testing.T) {
 		{name: "duplicate question", edit: func(m map[string]any) { obj(m, "context.2")["id"] = "gender" },
 			want: []string{"context[2].id risk.invalid.duplicate_id", "context risk.invalid.context_required"}},
 		{name: "unknown kind", edit: func(m map[string]any) { obj(m, "context.0")["kind"] = "number" }, want: []string{"context[0].kind risk.invalid.kind"}},
+		{name: "two options", edit: func(m map[string]any) { setArr(m, "context.3.options", arr(m, "context.3.options")[:2]) }},
+		{name: "options at the limit", edit: func(m map[string]any) { setArr(m, "context.3.options", options(maxOptions)) }},
+		{name: "too many options", edit: func(m map[string]any) { setArr(m, "context.3.options", options(maxOptions+1)) },
+			want: []string{"context[3].options risk.invalid.option_count"}},
+		{name: "questions at the limit", edit: func(m map[string]any) { setArr(m, "context", append(arr(m, "context"), questions(maxContext-7)...)) }},
+		{name: "too many questions", edit: func(m map[string]any) { setArr(m, "context", append(arr(m, "context"), questions(maxContext-6)...)) },
+			want: []string{"context risk.invalid.context_count"}},
 		{name: "one option", edit: func(m map[string]any) { setArr(m, "context.3.options", arr(m, "context.3.options")[:1]) }, want: []string{"context[3].options risk.invalid.option_count"}},
 		{name: "options on text", edit: func(m map[string]any) { obj(m, "context.0")["options"] = arr(m, "context.3.options") }, want: []string{"context[0].options risk.invalid.options_on_text"}},
 		{name: "duplicate option", edit: func(m map[string]any) { obj(m, "context.3.options.1")["id"] = "yes" }, want: []string{"context[3].options[1].id risk.invalid.duplicate_id"}},
@@ -155,6 +181,10 @@ func TestParseRefuses(t *testing.T) {
 		{name: "levels swapped", edit: func(m map[string]any) {
 			obj(m, "levels.0")["id"], obj(m, "levels.1")["id"] = "extraordinario", "ordinario"
 		}, want: []string{"levels[1].id risk.invalid.level_order"}},
+		{name: "four levels", edit: func(m map[string]any) {
+			l := arr(m, "levels")
+			setArr(m, "levels", append(l, l[1], l[1]))
+		}, want: []string{"levels risk.invalid.level_count"}},
 		{name: "first level with a threshold", edit: func(m map[string]any) { obj(m, "levels.0")["from"] = "0" }, want: []string{"levels[0].from risk.invalid.first_from"}},
 		{name: "extremo available", edit: func(m map[string]any) {
 			setArr(m, "levels", append(arr(m, "levels"), map[string]any{"id": "extremo", "from": "4.5", "label": map[string]any{"es-MX": "Extremo", "en": "Extreme"}}))
@@ -264,4 +294,42 @@ func TestLookups(t *testing.T) {
 	if escudo.RiskExtreme.Rank() != 2 || escudo.RiskLevel("alto").Rank() != -1 || escudo.RiskOrdinary.Rank() != 0 {
 		t.Error("Rank")
 	}
+}
+
+func steps(n int) []any {
+	var s []any
+	for i := range n {
+		s = append(s, map[string]any{"value": i, "meaning": map[string]any{"es-MX": "x", "en": "x"}})
+	}
+	return s
+}
+
+func options(n int) []any {
+	var o []any
+	for i := range n {
+		o = append(o, map[string]any{"id": fmt.Sprintf("o%d", i), "label": map[string]any{"es-MX": "x", "en": "x"}})
+	}
+	return o
+}
+
+func questions(n int) []any {
+	var q []any
+	for i := range n {
+		q = append(q, map[string]any{"id": fmt.Sprintf("q%d", i), "kind": "text", "required": false, "label": map[string]any{"es-MX": "x", "en": "x"}})
+	}
+	return q
+}
+
+func manyFactors(m map[string]any, n int) []any {
+	first := obj(m, "groups.1.factors.0")
+	var fs []any
+	for i := range n {
+		f := map[string]any{}
+		for k, v := range first {
+			f[k] = v
+		}
+		f["id"] = fmt.Sprintf("v%d", i)
+		fs = append(fs, f)
+	}
+	return fs
 }
