@@ -20,8 +20,8 @@ func (r ratio) less(s ratio) bool { return mulLess(r.num, s.den, s.num, r.den) }
 
 // mulLess reports a·b < c·d for non-negative a, b, c, d, exactly.
 func mulLess(a, b, c, d int64) bool {
-	h1, l1 := bits.Mul64(uint64(a), uint64(b))
-	h2, l2 := bits.Mul64(uint64(c), uint64(d))
+	h1, l1 := bits.Mul64(uint64(a), uint64(b)) // #nosec G115 -- points, weights and thresholds are never negative
+	h2, l2 := bits.Mul64(uint64(c), uint64(d)) // #nosec G115 -- as above
 	return h1 < h2 || h1 == h2 && l1 < l2
 }
 

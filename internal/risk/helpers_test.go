@@ -3,7 +3,6 @@ package risk
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -128,5 +127,3 @@ func tinyContext() map[string]string {
 func lv(id escudo.RiskLevel, from string) Level {
 	return Level{ID: id, From: from, Label: Text{ES: string(id), EN: string(id)}}
 }
-
-func sortedCopy(xs []string) []string { return slices.Sorted(slices.Values(xs)) }
