@@ -90,6 +90,46 @@ type Runner struct {
 	wake     chan struct{}
 	wg       sync.WaitGroup
 	m        metrics
+	logged   map[string]*logged // errors logged, per message and job
+}
+
+// logged is when an error was last logged, and how many like it were not
+// since.
+type logged struct {
+	at     time.Time
+	missed int
+}
+
+// logEvery bounds the log lines of one repeated error: a database away for
+// a minute would otherwise write several lines a second per node.
+const logEvery = 10 * time.Second
+
+// logError logs an error, at most once every logEvery for the same message
+// and job, saying how many were left out.
+func (r *Runner) logError(msg string, args ...any) {
+	key := msg
+	if len(args) >= 2 && args[0] == "job" {
+		key += "\x00" + fmt.Sprint(args[1])
+	}
+	r.mu.Lock()
+	l := r.logged[key]
+	if l == nil {
+		l = &logged{}
+		r.logged[key] = l
+	}
+	now := time.Now()
+	if !l.at.IsZero() && now.Sub(l.at) < logEvery {
+		l.missed++
+		r.mu.Unlock()
+		return
+	}
+	missed := l.missed
+	l.at, l.missed = now, 0
+	r.mu.Unlock()
+	if missed > 0 {
+		args = append(args, "like_it_since_last", missed)
+	}
+	r.log.Error(msg, args...)
 }
 
 type metrics struct {
@@ -124,7 +164,7 @@ func New(o Options) *Runner {
 		log = slog.New(slog.DiscardHandler)
 	}
 	host, _ := os.Hostname()
-	r := &Runner{o: o, log: log, host: host, periodic: map[string]*periodic{}, handlers: map[string]Handler{}, wake: make(chan struct{}, 1)}
+	r := &Runner{o: o, log: log, host: host, periodic: map[string]*periodic{}, handlers: map[string]Handler{}, wake: make(chan struct{}, 1), logged: map[string]*logged{}}
 	r.m = metrics{
 		runs:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "escudo_job_runs_total", Help: "Job runs on this node, by job and result (ok, error, lost)."}, []string{"job", "result"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "escudo_job_duration_seconds", Help: "Time one run of a job took on this node.", Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10)}, []string{"job"}),
@@ -249,7 +289,7 @@ func (r *Runner) register(ctx context.Context) error {
 			if err == nil {
 				break
 			}
-			r.log.Error("jobs: register schedule", "job", p.name, "err", err)
+			r.logError("jobs: register schedule", "job", p.name, "err", err)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -263,11 +303,11 @@ func (r *Runner) register(ctx context.Context) error {
 func (r *Runner) beat(ctx context.Context) {
 	if err := r.o.DB.NodeBeat(ctx, r.o.Node, r.host, r.started, r.now().Add(r.o.Lease)); err != nil && ctx.Err() == nil {
 		r.m.beatErr.Inc()
-		r.log.Error("jobs: node beat", "err", err)
+		r.logError("jobs: node beat", "err", err)
 	}
 	if len(r.handlers) > 0 {
 		if _, err := r.o.DB.ReleaseExpiredJobs(ctx); err != nil && ctx.Err() == nil {
-			r.log.Error("jobs: release expired jobs", "err", err)
+			r.logError("jobs: release expired jobs", "err", err)
 		}
 	}
 }
@@ -275,10 +315,10 @@ func (r *Runner) beat(ctx context.Context) {
 func (r *Runner) housekeeping(ctx context.Context) {
 	now := r.now()
 	if err := r.o.DB.ForgetNodes(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
-		r.log.Error("jobs: forget nodes", "err", err)
+		r.logError("jobs: forget nodes", "err", err)
 	}
 	if _, err := r.o.DB.PurgeJobs(ctx, now.Add(-r.o.Keep)); err != nil && ctx.Err() == nil {
-		r.log.Error("jobs: purge", "err", err)
+		r.logError("jobs: purge", "err", err)
 	}
 }
 
@@ -318,7 +358,7 @@ func (r *Runner) claimTicks(ctx context.Context, now time.Time) {
 	rows, err := r.o.DB.Schedules(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			r.log.Error("jobs: read schedules", "err", err)
+			r.logError("jobs: read schedules", "err", err)
 		}
 		return
 	}
@@ -338,7 +378,7 @@ func (r *Runner) claimTicks(ctx context.Context, now time.Time) {
 		ok, took, err := r.o.DB.ClaimTick(ctx, p.name, r.o.Node, p.interval, r.now().Add(r.o.Lease))
 		if err != nil || !ok {
 			if err != nil && ctx.Err() == nil {
-				r.log.Error("jobs: claim", "job", p.name, "err", err)
+				r.logError("jobs: claim", "job", p.name, "err", err)
 			}
 			r.mu.Lock()
 			p.running = false
@@ -368,14 +408,14 @@ func (r *Runner) start(ctx context.Context, p *periodic, _ string) {
 		}
 		if err != nil {
 			result = "error"
-			r.log.Error("job failed", "job", p.name, "err", err)
+			r.logError("job failed", "job", p.name, "err", err)
 		}
 		r.m.runs.WithLabelValues(p.name, result).Inc()
 		if p.cluster {
 			// The record of the run survives the node's stop.
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			if ferr := r.o.DB.FinishTick(fctx, p.name, r.o.Node, took, err); ferr != nil {
-				r.log.Error("jobs: finish", "job", p.name, "err", ferr)
+				r.logError("jobs: finish", "job", p.name, "err", ferr)
 			}
 			cancel()
 		}
@@ -412,7 +452,7 @@ func (r *Runner) claimJobs(ctx context.Context) {
 	js, err := r.o.DB.ClaimJobs(ctx, r.o.Node, kinds, free, r.now().Add(r.o.Lease))
 	if err != nil {
 		if ctx.Err() == nil {
-			r.log.Error("jobs: claim deferred jobs", "err", err)
+			r.logError("jobs: claim deferred jobs", "err", err)
 		}
 		return
 	}
@@ -463,9 +503,9 @@ func (r *Runner) runJob(ctx context.Context, h Handler, j store.Job) {
 		r.m.runs.WithLabelValues(j.Kind, "lost").Inc()
 	default:
 		r.m.runs.WithLabelValues(j.Kind, "error").Inc()
-		r.log.Error("job failed", "job", j.Kind, "id", j.ID, "attempt", j.Attempts, "err", err)
+		r.logError("job failed", "job", j.Kind, "id", j.ID, "attempt", j.Attempts, "err", err)
 		if ferr := r.o.DB.FailJob(jctx, j.ID, r.o.Node, err.Error(), r.now().Add(Backoff(j.Attempts))); ferr != nil {
-			r.log.Error("jobs: record failure", "job", j.Kind, "id", j.ID, "err", ferr)
+			r.logError("jobs: record failure", "job", j.Kind, "id", j.ID, "err", ferr)
 		}
 	}
 }
