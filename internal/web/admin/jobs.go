@@ -68,7 +68,12 @@ func (s *server) handleJobs(w http.ResponseWriter, r *http.Request) {
 		d.Nodes = append(d.Nodes, nodeRow{Name: n.ID, Since: ago(p, now, n.Started), Seen: ago(p, now, n.Seen), Alive: now.Sub(n.Seen) <= nodeAlive})
 	}
 	for _, sc := range schedules {
-		row := scheduleRow{ID: "job-" + strconv.Itoa(len(d.Schedules)), Label: p.T("job." + sc.Name), Every: every(p, sc.Interval),
+		label := p.T("job." + sc.Name)
+		if label == "job."+sc.Name {
+			// A job another version of escudo registered: no name in words.
+			label = p.T("jobs.unknown")
+		}
+		row := scheduleRow{ID: "job-" + strconv.Itoa(len(d.Schedules)), Label: label, Every: every(p, sc.Interval),
 			Runs: sc.Runs, Failures: sc.Failures, Running: !sc.LeaseUntil.IsZero() && sc.LeaseUntil.After(now)}
 		if sc.LastStarted != nil {
 			row.Last, row.Node = ago(p, now, *sc.LastStarted), sc.LastNode
