@@ -31,6 +31,7 @@ import (
 type clusterNode struct {
 	url string
 	log *bytes.Buffer
+	cmd *exec.Cmd // to kill it with SIGKILL mid-test
 }
 
 // startClusterNode starts `escudo serve` on dbURL and returns once it
@@ -46,6 +47,7 @@ func startClusterNode(t *testing.T, bin string, env []string, dbURL string, args
 	n := &clusterNode{url: "http://" + addr, log: &bytes.Buffer{}}
 	cmd := exec.Command(bin, append([]string{"serve", "--db", dbURL, "--addr", addr, "--public-url", n.url, "--metrics-addr", "off"}, args...)...)
 	cmd.Env = env
+	n.cmd = cmd
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,76 +14,6 @@ import (
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
-
-// node is one `escudo serve` process of a cluster test.
-type node struct {
-	name string
-	cmd  *exec.Cmd
-	url  string
-	log  *strings.Builder
-}
-
-// startNode starts `escudo serve` as the named node on dbURL and waits
-// until it listens.
-func startNode(t *testing.T, bin, dbURL, name string, env []string, extra ...string) *node {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	n := &node{name: name, url: "http://" + addr, log: &strings.Builder{}}
-	n.cmd = exec.Command(bin, append([]string{"serve", "--db", dbURL, "--node", name, "--addr", addr, "--public-url", n.url, "--metrics-addr", "off"}, extra...)...)
-	n.cmd.Env = env
-	out, err := n.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.cmd.Stderr = n.cmd.Stdout
-	if err := n.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	listening := make(chan struct{})
-	lines := make(chan string, 1024)
-	go func() {
-		sc := bufio.NewScanner(out)
-		once := false
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-			if !once && strings.Contains(sc.Text(), "listening on ") {
-				once = true
-				close(listening)
-			}
-		}
-		close(lines)
-	}()
-	go func() {
-		for l := range lines {
-			n.log.WriteString(l + "\n")
-		}
-	}()
-	t.Cleanup(func() {
-		_ = n.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = n.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = n.cmd.Process.Kill()
-			<-done
-		}
-	})
-	select {
-	case <-listening:
-	case <-time.After(90 * time.Second):
-		t.Fatalf("node %s did not listen in time:\n%s", name, n.log.String())
-	}
-	return n
-}
 
 // TestSchedulerFailsOverWhenANodeIsKilled: two nodes on one PostgreSQL
 // database share the periodic jobs, each tick run by one of them; when the
@@ -107,10 +34,10 @@ func TestSchedulerFailsOverWhenANodeIsKilled(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(`{"clock_sweep": "1s"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	nodes := map[string]*node{
-		"escudo-a": startNode(t, bin, dbURL, "escudo-a", env, "--migrate", "--config", cfg),
+	nodes := map[string]*clusterNode{
+		"escudo-a": startClusterNode(t, bin, env, dbURL, "--node", "escudo-a", "--migrate", "--config", cfg),
 	}
-	nodes["escudo-b"] = startNode(t, bin, dbURL, "escudo-b", env, "--config", cfg)
+	nodes["escudo-b"] = startClusterNode(t, bin, env, dbURL, "--node", "escudo-b", "--config", cfg)
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{URL: dbURL})
 	if err != nil {
@@ -129,17 +56,7 @@ func TestSchedulerFailsOverWhenANodeIsKilled(t *testing.T) {
 		}
 		return out
 	}
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				for name, n := range nodes {
-					t.Logf("node %s:\n%s", name, n.log.String())
-				}
-				t.Fatalf("timed out waiting for %s: %+v", what, schedules())
-			}
-		}
-	}
+	wait := func(what string, cond func() bool) { t.Helper(); waitCond(t, what, 30*time.Second, cond) }
 	wait("both nodes seen", func() bool {
 		ns, err := db.Nodes(ctx, db.Now().Add(-5*time.Second))
 		return err == nil && len(ns) == 2
