@@ -94,8 +94,9 @@ func toStore(c Change) store.AlertChange {
 	return store.AlertChange{AlertID: c.AlertID, Kind: c.Kind, Tier: c.Tier, Type: c.Type, Entity: c.Entity}
 }
 
-// publishExcept is publish for a change heard from another node: every
-// subscriber but the relay itself, which would send it back.
+// publishExcept gives a change to every subscriber but relay (nil: to
+// all); a change heard from another node skips the relay itself, which
+// would send it back.
 func (p *Pipeline) publishExcept(relay chan Change, c Change) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
@@ -106,6 +107,7 @@ func (p *Pipeline) publishExcept(relay chan Change, c Change) {
 		select {
 		case ch <- c:
 		default:
+			// Full: replace the oldest pending change by a resync marker.
 			select {
 			case <-ch:
 			default:

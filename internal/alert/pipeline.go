@@ -654,22 +654,4 @@ func (p *Pipeline) Subscribe() (<-chan Change, func()) {
 // ChangeResync tells a subscriber it missed changes.
 const ChangeResync = "resync"
 
-func (p *Pipeline) publish(c Change) {
-	p.subMu.Lock()
-	defer p.subMu.Unlock()
-	for ch := range p.subs {
-		select {
-		case ch <- c:
-		default:
-			// Full: replace the oldest pending change by a resync marker.
-			select {
-			case <-ch:
-			default:
-			}
-			select {
-			case ch <- Change{Kind: ChangeResync}:
-			default:
-			}
-		}
-	}
-}
+func (p *Pipeline) publish(c Change) { p.publishExcept(nil, c) }
