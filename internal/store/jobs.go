@@ -162,7 +162,7 @@ func (db *DB) FailJob(ctx context.Context, id int64, node string, msg string, re
 				state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'available' END,
 				finished_at = CASE WHEN attempts >= max_attempts THEN CAST(? AS BIGINT) ELSE NULL END,
 				run_at = ?, last_error = ?, lease_node = NULL, lease_until = NULL
-			WHERE id = ? AND state = 'running' AND lease_node = ?`, micros(tx.now), micros(retryAt), truncate(msg, 500), id, node)
+			WHERE id = ? AND state = 'running' AND lease_node = ?`, micros(tx.now), micros(retryAt), clip(msg, 500), id, node)
 		return err
 	})
 }
@@ -219,8 +219,8 @@ func (db *DB) JobsOfKind(ctx context.Context, kind string, limit int) ([]Job, er
 }
 
 func (db *DB) queryJobs(ctx context.Context, where string, args ...any) ([]Job, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, kind, args, COALESCE(unique_key, ''), run_at, state, attempts, max_attempts,
-		COALESCE(lease_node, ''), COALESCE(lease_until, 0), created_at, finished_at, COALESCE(last_error, '') FROM jobs `+where), args...)
+	rows, err := db.readQuery(ctx, `SELECT id, kind, args, COALESCE(unique_key, ''), run_at, state, attempts, max_attempts,
+		COALESCE(lease_node, ''), COALESCE(lease_until, 0), created_at, finished_at, COALESCE(last_error, '') FROM jobs `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func (db *DB) queryJobs(ctx context.Context, where string, args ...any) ([]Job, 
 
 // JobCounts counts jobs by kind and state (metrics, the jobs page).
 func (db *DB) JobCounts(ctx context.Context) (map[[2]string]int, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state`)
+	rows, err := db.readQuery(ctx, `SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state`)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (db *DB) RegisterSchedule(ctx context.Context, name string, interval time.D
 
 // Schedules reads every periodic job's row, by name.
 func (db *DB) Schedules(ctx context.Context) ([]Schedule, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name, interval_us, next_run, COALESCE(lease_node, ''), COALESCE(lease_until, 0), runs, failures,
+	rows, err := db.readQuery(ctx, `SELECT name, interval_us, next_run, COALESCE(lease_node, ''), COALESCE(lease_until, 0), runs, failures,
 		COALESCE(last_node, ''), last_started, last_finished, COALESCE(last_duration_us, 0), COALESCE(last_error, '') FROM job_schedules ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -353,7 +353,7 @@ func (db *DB) ClaimTick(ctx context.Context, name, node string, interval time.Du
 func (db *DB) FinishTick(ctx context.Context, name, node string, took time.Duration, runErr error) error {
 	msg, failed := "", 0
 	if runErr != nil {
-		msg, failed = truncate(runErr.Error(), 500), 1
+		msg, failed = clip(runErr.Error(), 500), 1
 	}
 	return db.WithTx(ctx, true, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE job_schedules SET lease_node = NULL, lease_until = NULL, runs = runs + 1, failures = failures + ?,
@@ -405,7 +405,7 @@ type Node struct {
 
 // Nodes lists the nodes seen since after, most recently started first.
 func (db *DB) Nodes(ctx context.Context, after time.Time) ([]Node, error) {
-	rows, err := db.read.QueryContext(ctx, db.Rebind(`SELECT id, host, started_at, seen_at FROM job_nodes WHERE seen_at >= ? ORDER BY started_at DESC, id`), micros(after))
+	rows, err := db.readQuery(ctx, `SELECT id, host, started_at, seen_at FROM job_nodes WHERE seen_at >= ? ORDER BY started_at DESC, id`, micros(after))
 	if err != nil {
 		return nil, err
 	}
@@ -429,11 +429,4 @@ func (db *DB) ForgetNodes(ctx context.Context, before time.Time) error {
 		_, err := tx.Exec(ctx, `DELETE FROM job_nodes WHERE seen_at < ?`, micros(before))
 		return err
 	})
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
