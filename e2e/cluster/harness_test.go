@@ -219,31 +219,45 @@ func (s *pgServer) signalAll(sig syscall.Signal) {
 	if err != nil {
 		s.t.Fatalf("postmaster.pid: %v", err)
 	}
-	pids := []int{pm}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+	children := func() []int {
+		var pids []int
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+			rest := string(st[strings.LastIndexByte(string(st), ')')+1:])
+			if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(pm) {
+				pids = append(pids, pid)
+			}
 		}
-		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
-		rest := string(st[strings.LastIndexByte(string(st), ')')+1:])
-		if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(pm) {
-			pids = append(pids, pid)
+		return pids
+	}
+	signal := func(pid int) {
+		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			s.t.Fatalf("signal %d: %v", pid, err)
 		}
 	}
 	if sig == syscall.SIGCONT {
 		// Children first, so the postmaster wakes to running children.
-		pids = append(pids[1:], pm)
-	}
-	for _, pid := range pids {
-		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-			s.t.Fatalf("signal %d: %v", pid, err)
+		for _, pid := range children() {
+			signal(pid)
 		}
+		signal(pm)
+		return
+	}
+	// The postmaster first, so it forks no backend after the children are
+	// listed (a node reconnecting at that moment would otherwise be served
+	// by a backend left running).
+	signal(pm)
+	for _, pid := range children() {
+		signal(pid)
 	}
 }
 
