@@ -57,8 +57,11 @@ var Stages = []Stage{StageReception, StageEvaluation, StageBoard, StageImplement
 type Milestone string
 
 const (
-	MilestoneReceived               Milestone = "received"
-	MilestoneAdmitted               Milestone = "admitted"
+	MilestoneReceived Milestone = "received"
+	MilestoneAdmitted Milestone = "admitted"
+	// MilestoneImmediateEvaluated is recorded by submitting the
+	// immediate-action evaluation of the extraordinary procedure, never by hand.
+	MilestoneImmediateEvaluated     Milestone = "immediate_evaluated"
 	MilestoneUrgentIssued           Milestone = "urgent_measures_issued"
 	MilestoneUrgentImplemented      Milestone = "urgent_measures_implemented"
 	MilestoneEvaluated              Milestone = "evaluated"
@@ -74,7 +77,7 @@ const (
 )
 
 // Milestones lists every milestone staff may record, in procedural order.
-var Milestones = []Milestone{MilestoneReceived, MilestoneAdmitted, MilestoneUrgentIssued,
+var Milestones = []Milestone{MilestoneReceived, MilestoneAdmitted, MilestoneImmediateEvaluated, MilestoneUrgentIssued,
 	MilestoneUrgentImplemented, MilestoneEvaluated, MilestoneSentToBoard, MilestoneResolved,
 	MilestoneResolutionCommunicated, MilestoneMeasuresImplemented, MilestoneNotified,
 	MilestoneAppealFiled, MilestoneAppealRuled, MilestoneReevaluated, MilestoneClosed}
@@ -176,6 +179,10 @@ const (
 	// EventInfoAnswered: the petitioner answered a request for more
 	// information from the status page; the answer is the sealed note.
 	EventInfoAnswered = "info_answered"
+	// EventEvaluationStarted: a risk evaluation was opened; Detail is its
+	// kind. EventEvaluation: one was submitted; Detail is "kind:level".
+	EventEvaluationStarted = "evaluation_started"
+	EventEvaluation        = "evaluation"
 )
 
 // CaseFilter selects cases for lists and search. Zero values match all.

@@ -66,6 +66,8 @@ const day = 24 * time.Hour
 func DefaultClockRules() []ClockRule {
 	return []ClockRule{
 		{Name: "urgent_issued", Start: MilestoneReceived, Stop: MilestoneUrgentIssued, Limit: Duration(3 * time.Hour), Procedure: ProcedureExtraordinary, Escalate: Duration(time.Hour)},
+		// The rapid reaction unit evaluates at once what the urgent measures must answer.
+		{Name: "immediate_evaluation", Start: MilestoneReceived, Stop: MilestoneImmediateEvaluated, Limit: Duration(2 * time.Hour), Procedure: ProcedureExtraordinary, Escalate: Duration(30 * time.Minute)},
 		{Name: "urgent_implemented", Start: MilestoneReceived, Stop: MilestoneUrgentImplemented, Limit: Duration(9 * time.Hour), Procedure: ProcedureExtraordinary, Escalate: Duration(3 * time.Hour)},
 		{Name: "evaluation", Start: MilestoneReceived, Stop: MilestoneEvaluated, Limit: Duration(10 * day), Escalate: Duration(2 * day)},
 		{Name: "to_board", Start: MilestoneEvaluated, Stop: MilestoneSentToBoard, Limit: Duration(3 * day), Escalate: Duration(day)},

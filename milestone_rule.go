@@ -45,7 +45,7 @@ func DefaultMilestoneRules() []MilestoneRule {
 func ValidateMilestoneRules(rules []MilestoneRule) error {
 	seen := map[Milestone]bool{}
 	for _, r := range rules {
-		if !ValidMilestone(r.Milestone) || r.Milestone == MilestoneReceived || r.Milestone == MilestoneAdmitted {
+		if !ValidMilestone(r.Milestone) || !ByHand(r.Milestone) {
 			return fmt.Errorf("milestone rule %q: not a milestone recorded by hand", r.Milestone)
 		}
 		if seen[r.Milestone] {
@@ -76,7 +76,7 @@ func ValidateMilestoneRules(rules []MilestoneRule) error {
 		}
 	}
 	for _, m := range Milestones {
-		if m != MilestoneReceived && m != MilestoneAdmitted && !seen[m] {
+		if ByHand(m) && !seen[m] {
 			return fmt.Errorf("milestone rule %q: missing", m)
 		}
 	}
@@ -90,4 +90,11 @@ func validStage(s Stage) bool {
 		}
 	}
 	return false
+}
+
+// ByHand reports whether staff record m by hand. Received and admitted are
+// recorded by filing and admitting, and the immediate-action evaluation by
+// submitting it: none of them has a rule.
+func ByHand(m Milestone) bool {
+	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated
 }

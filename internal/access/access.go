@@ -49,13 +49,25 @@ const (
 	AuditExport        Action = "audit.export"
 	AuditVerify        Action = "audit.verify" // check the chain and the signed checkpoints, see no entry's content
 	KeysRotate         Action = "keys.rotate"
+	// Risk evaluation (docs/risk.md). Reading an evaluation is reading the
+	// risk compartment: narrative, threats, answers. The explanation is the
+	// plain-language page the beneficiary gets.
+	RiskRead        Action = "risk.read"
+	RiskExplain     Action = "risk.explain"
+	RiskDraft       Action = "risk.draft"       // start and save an evaluation
+	RiskSubmit      Action = "risk.submit"      // submit it: the level is recorded and its clock stops
+	RiskAssessment  Action = "risk.assessment"  // record another body's assessment (IACHR, CNDH, state commissions)
+	RiskAppeal      Action = "risk.appeal"      // file the beneficiary's disagreement (inconformidad)
+	RiskAppealRule  Action = "risk.appeal.rule" // commission the independent study and rule on a disagreement
+	RiskCalibration Action = "risk.calibration" // levels by analyst, entity, gender, ethnic identity, profile
 )
 
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
-	AuditExport, AuditVerify, KeysRotate}
+	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
+	RiskAppeal, RiskAppealRule, RiskCalibration}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.
@@ -180,6 +192,8 @@ func DecideRole(u *escudo.User, a Action) Decision {
 // needs names the compartment an action is about, when it is about one.
 var needs = map[Action]string{
 	CaseReadSensitive:  Risk,
+	RiskRead:           Risk,
+	RiskExplain:        Risk,
 	PersonReadIdentity: Identity,
 	PersonReadLocation: Location,
 }

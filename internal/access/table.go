@@ -43,6 +43,11 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseMilestone:      r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentRead: r(Any, noFields),
+		// The rapid reaction unit makes the immediate-action evaluation
+		// of the extraordinary procedure (the procedure rules keep the
+		// full one for analysts).
+		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
+		RiskAppeal: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -50,12 +55,15 @@ var table = map[escudo.Role]map[Action]Rule{
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentRead: r(Any, noFields),
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
+		RiskRead: r(Any, all), RiskExplain: r(Any, all),
 	},
 	escudo.RoleAnalyst: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all),
 		ConsentRead: r(Any, noFields), StatsRead: r(Any, noFields),
+		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
+		RiskAssessment: r(Any, all), RiskCalibration: r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -63,6 +71,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
+		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -76,6 +85,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// Tasks open a case to people outside the Mechanism: the
 		// executive coordination decides who gets one.
 		TaskManage: r(Any, noFields),
+		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
+		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
@@ -84,9 +95,15 @@ var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleBoard: {
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
+		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
 		StatsRead: r(Any, noFields),
+		// The Council rules on a beneficiary's disagreement with an
+		// evaluation: it reads the evaluations it rules on, never names
+		// or addresses.
+		RiskRead: r(Any, []string{Risk}), RiskExplain: r(Any, []string{Risk}), RiskAppealRule: r(Any, noFields),
+		RiskCalibration: r(Any, noFields),
 	},
 	escudo.RoleLiaison: {
 		// Cases, people and devices only as far as a task or request
@@ -106,14 +123,19 @@ var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReviewer: {
 		CaseList: r(Consent, all), CaseRead: r(Consent, all), CaseReadSensitive: r(Consent, all),
 		PersonReadIdentity: r(Consent, all), PersonReadLocation: r(Consent, all),
+		RiskRead: r(Consent, all), RiskExplain: r(Consent, all),
 	},
 	escudo.RoleBeneficiary: {
 		CaseList: r(Own, all), CaseRead: r(Own, all), CaseReadSensitive: r(Own, all),
 		PersonReadIdentity: r(Own, all), PersonReadLocation: r(Own, all), PersonUpdate: r(Own, all),
 		ConsentManage: r(Own, noFields), ConsentRead: r(Own, noFields), DeviceRead: r(Own, all),
 		AuditRead: r(Own, noFields), // who read my data
+		// The explanation of their own evaluation, in plain words, and
+		// the right to disagree with it.
+		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
 	},
 	escudo.RoleAuditor: {
 		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
+		RiskCalibration: r(Any, noFields),
 	},
 }

@@ -35,9 +35,10 @@ func TestMilestoneClocksDefaultRules(t *testing.T) {
 	want := map[escudo.Milestone]map[escudo.Procedure]string{
 		escudo.MilestoneReceived: {
 			escudo.ProcedureOrdinary:      "start evaluation@" + h,
-			escudo.ProcedureExtraordinary: "start urgent_issued@" + h + ", start urgent_implemented@" + h + ", start evaluation@" + h,
+			escudo.ProcedureExtraordinary: "start urgent_issued@" + h + ", start immediate_evaluation@" + h + ", start urgent_implemented@" + h + ", start evaluation@" + h,
 		},
 		escudo.MilestoneAdmitted:               both(""),
+		escudo.MilestoneImmediateEvaluated:     both("stop immediate_evaluation@" + h),
 		escudo.MilestoneUrgentIssued:           both("stop urgent_issued@" + h), // a stop is planned whatever the procedure
 		escudo.MilestoneUrgentImplemented:      both("stop urgent_implemented@" + h),
 		escudo.MilestoneEvaluated:              both("stop evaluation@" + h + ", start to_board@" + h + ", start reevaluation@" + h),
@@ -121,16 +122,16 @@ func TestProcedureClocks(t *testing.T) {
 		want     string
 	}{
 		{"to extraordinary, received", escudo.ProcedureExtraordinary, recv,
-			"start urgent_issued@0s, start urgent_implemented@0s, start evaluation@0s"},
+			"start urgent_issued@0s, start immediate_evaluation@0s, start urgent_implemented@0s, start evaluation@0s"},
 		{"to ordinary, received", escudo.ProcedureOrdinary, recv,
-			"drop urgent_issued@-, drop urgent_implemented@-, start evaluation@0s"},
+			"drop urgent_issued@-, drop immediate_evaluation@-, drop urgent_implemented@-, start evaluation@0s"},
 		{"to extraordinary, later milestones", escudo.ProcedureExtraordinary, later,
-			"start urgent_issued@0s, start urgent_implemented@0s, start evaluation@0s, start to_board@24h0m0s, " +
+			"start urgent_issued@0s, start immediate_evaluation@0s, start urgent_implemented@0s, start evaluation@0s, start to_board@24h0m0s, " +
 				"start communicate_resolution@48h0m0s, start implement_measures@48h0m0s, start reevaluation@24h0m0s"},
 		{"to ordinary, later milestones", escudo.ProcedureOrdinary, later,
-			"drop urgent_issued@-, drop urgent_implemented@-, start evaluation@0s, start to_board@24h0m0s, " +
+			"drop urgent_issued@-, drop immediate_evaluation@-, drop urgent_implemented@-, start evaluation@0s, start to_board@24h0m0s, " +
 				"start communicate_resolution@48h0m0s, start implement_measures@48h0m0s, start reevaluation@24h0m0s"},
-		{"to ordinary, nothing recorded", escudo.ProcedureOrdinary, nil, "drop urgent_issued@-, drop urgent_implemented@-"},
+		{"to ordinary, nothing recorded", escudo.ProcedureOrdinary, nil, "drop urgent_issued@-, drop immediate_evaluation@-, drop urgent_implemented@-"},
 		{"to extraordinary, nothing recorded", escudo.ProcedureExtraordinary, nil, ""},
 	}
 	for _, tt := range tests {
@@ -192,7 +193,12 @@ func TestDue(t *testing.T) {
 			t.Errorf("%s: due %v, want %v", r.Name, a.Due(), want)
 		}
 	}
-	r := escudo.DefaultClockRules()[2]
+	var r escudo.ClockRule
+	for _, x := range escudo.DefaultClockRules() {
+		if x.Name == "evaluation" {
+			r = x
+		}
+	}
 	if r.Name != "evaluation" || !procedure.Due(r, received).Equal(time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)) {
 		t.Fatalf("evaluation of a request of 2 March is due on 12 March: %v", procedure.Due(r, received))
 	}
@@ -352,7 +358,7 @@ func TestClockSequences(t *testing.T) {
 		}
 		// The 9-hour clock, 5 hours from its deadline, is due soon by the
 		// absolute floor (escudo.DueSoonFloor).
-		if got, want := c.state(received.Add(4*time.Hour)), "urgent_issued:breached urgent_implemented:due_soon evaluation:running"; got != want {
+		if got, want := c.state(received.Add(4*time.Hour)), "urgent_issued:breached immediate_evaluation:breached urgent_implemented:due_soon evaluation:running"; got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})

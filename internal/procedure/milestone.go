@@ -28,7 +28,7 @@ func StageAfter(m escudo.Milestone) (escudo.Stage, bool) {
 // Recordable reports whether staff may record m by hand. Received and
 // admitted are recorded by filing the request and by admitting it.
 func Recordable(m escudo.Milestone) bool {
-	return escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted
+	return escudo.ByHand(m)
 }
 
 // CheckMilestone checks what a request to record a milestone says on its own,

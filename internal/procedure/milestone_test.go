@@ -28,12 +28,12 @@ func TestStageAfter(t *testing.T) {
 
 func TestRecordable(t *testing.T) {
 	for _, m := range append(escudo.Milestones, "", "unknown", "Closed") {
-		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted
+		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted && m != escudo.MilestoneImmediateEvaluated
 		if got := procedure.Recordable(m); got != want {
 			t.Errorf("Recordable(%q) = %v", m, got)
 		}
 	}
-	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, "", "unknown"} {
+	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, escudo.MilestoneImmediateEvaluated, "", "unknown"} {
 		if procedure.Recordable(m) {
 			t.Errorf("%q must not be recordable by hand", m)
 		}
@@ -41,7 +41,8 @@ func TestRecordable(t *testing.T) {
 }
 
 // Every milestone on a case in every stage: staff may record any milestone
-// but received and admitted, in any order, until the case is closed.
+// but received, admitted and the immediate-action evaluation (recorded by
+// submitting it), in any order, until the case is closed.
 func TestRecordMilestoneEveryStage(t *testing.T) {
 	moves := map[escudo.Milestone]escudo.Stage{
 		escudo.MilestoneEvaluated:           escudo.StageBoard,
@@ -56,7 +57,7 @@ func TestRecordMilestoneEveryStage(t *testing.T) {
 				s := procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: st, ReceivedAt: received}
 				got, err := procedure.RecordMilestone(s, m, at, "", now)
 				switch {
-				case m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted || m == "" || m == "unknown":
+				case m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted || m == escudo.MilestoneImmediateEvaluated || m == "" || m == "unknown":
 					invalid("milestone", "validation.choice").check(t, err)
 					return
 				case st == escudo.StageClosed:

@@ -265,3 +265,42 @@ func hasQuestion(inst *Instrument, id string) bool {
 	}
 	return false
 }
+
+// CheckDraft validates the answers of an evaluation still being written:
+// what is answered must be valid (a step of its factor's scale, an option
+// of its question, within length), what is not answered yet is no error.
+// Evaluate is the check for submission.
+func CheckDraft(inst *Instrument, a Answers) error {
+	err := checkAnswers(inst, a)
+	v, ok := escudo.AsValidation(err)
+	if !ok {
+		return err
+	}
+	var kept escudo.ValidationErrors
+	for _, e := range v {
+		if e.Key != "risk.answer.factor_missing" && e.Key != "risk.answer.context_missing" {
+			kept = append(kept, e)
+		}
+	}
+	return kept.Err()
+}
+
+// Missing lists, in the instrument's order, the factors and required
+// context questions the answers leave unanswered, as the field names
+// Evaluate reports ("factors.<id>", "context.<id>").
+func Missing(inst *Instrument, a Answers) []string {
+	var out []string
+	for _, g := range inst.Groups {
+		for _, f := range g.Factors {
+			if _, ok := a.Factors[f.ID]; !ok {
+				out = append(out, "factors."+f.ID)
+			}
+		}
+	}
+	for _, q := range inst.Context {
+		if q.Required && strings.TrimSpace(a.Context[q.ID]) == "" {
+			out = append(out, "context."+q.ID)
+		}
+	}
+	return out
+}

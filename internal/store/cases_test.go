@@ -130,8 +130,17 @@ func TestClocksBreachAndEscalate(t *testing.T) {
 		if k := rules["urgent_issued"]; !k.DueAt.Equal(t0.Add(3 * time.Hour)) {
 			t.Fatalf("urgent_issued due %v", k.DueAt)
 		}
-		// Urgent measures issued in time; implementation late.
-		clock.Advance(2 * time.Hour)
+		// The immediate-action evaluation and the urgent measures in time;
+		// implementation late.
+		clock.Advance(time.Hour)
+		imm, err := db.StartEvaluation(ctx, rc.CaseID, escudo.EvaluationImmediate, escudo.ReasonInitial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SubmitEvaluation(ctx, imm, fullAnswers()); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
 		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneUrgentIssued, time.Time{}, "patrullaje acordado"); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"escudo/internal/measures"
+	"escudo/internal/risk"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -55,7 +57,13 @@ type Options struct {
 	// InfoAnswerRestarts names the clock rules that start again when the
 	// petitioner answers a request for information; nil: DefaultInfoAnswerRestarts.
 	InfoAnswerRestarts []string
-	Logger             *slog.Logger
+	// Instrument is the risk evaluation instrument new evaluations use;
+	// nil: risk.Default(). Init stores it (store/risk.go).
+	Instrument *risk.Instrument
+	// Measures is the catalogue evaluations propose from; nil:
+	// measures.Default().
+	Measures *measures.Catalogue
+	Logger   *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -77,6 +85,9 @@ type DB struct {
 	now         func() time.Time
 	rules       []escudo.ClockRule
 	milestones  []escudo.MilestoneRule
+	instrument  *risk.Instrument    // the one new evaluations use
+	instruments sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
+	measures    *measures.Catalogue // what evaluations propose from
 	infoRestart []string
 	log         *slog.Logger
 	path        string
@@ -133,6 +144,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	db.milestones, db.infoRestart = o.Milestones, o.InfoAnswerRestarts
+	db.instrument, db.measures = o.Instrument, o.Measures
+	if db.instrument == nil {
+		db.instrument = risk.Default()
+	}
+	if db.measures == nil {
+		db.measures = measures.Default()
+	}
 	if db.milestones == nil {
 		db.milestones = escudo.DefaultMilestoneRules()
 	}
@@ -595,7 +613,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 			return applied, err
 		}
 	}
-	return applied, nil
+	return applied, db.registerInstrument(ctx)
 }
 
 // startupLock orders the nodes that migrate and create data keys at the
@@ -672,5 +690,8 @@ func (db *DB) Init(ctx context.Context) error {
 	if db.keyProvider == nil {
 		return errors.New("store: no key provider")
 	}
-	return db.loadKeys(ctx)
+	if err := db.loadKeys(ctx); err != nil {
+		return err
+	}
+	return db.registerInstrument(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"escudo/internal/risk"
 	"fmt"
 	"net/url"
 	"os"
@@ -34,6 +35,8 @@ func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 type Options struct {
 	Now   func() time.Time
 	Rules []escudo.ClockRule
+	// Instrument is the risk instrument new evaluations use; nil: the default.
+	Instrument *risk.Instrument
 }
 
 // Each runs fn once per engine: "sqlite" always, "postgres" when
@@ -60,7 +63,7 @@ func TestKey(t testing.TB) vault.KeyProvider {
 // OpenSQLite opens a migrated SQLite store in a temporary folder.
 func OpenSQLite(t testing.TB, o Options) *store.DB {
 	t.Helper()
-	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
+	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
 }
 
 // PostgresURL returns the test server URL, skipping (or failing in CI) when unset.
@@ -80,7 +83,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgres(t testing.TB, o Options) *store.DB {
 	t.Helper()
 	dbURL := FreshPostgres(t)
-	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
+	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
 }
 
 // FreshPostgres creates an empty database and returns its URL; it is dropped
@@ -136,14 +139,14 @@ func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
-		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Keys: TestKey(t)})
+		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
+		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		u := FreshPostgres(t)
-		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Keys: TestKey(t)})
-		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Keys: TestKey(t)})
+		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
+		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 }

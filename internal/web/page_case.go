@@ -45,6 +45,11 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		return name(from) + " → " + name(to)
 	case escudo.EventMilestone:
 		return p.T("milestone." + e.Detail)
+	case escudo.EventEvaluationStarted:
+		return p.T("evaluation.kind." + e.Detail)
+	case escudo.EventEvaluation:
+		kind, level, _ := strings.Cut(e.Detail, ":")
+		return p.T("evaluation.kind."+kind) + " · " + p.T("risk.level."+level)
 	case escudo.EventClockBreach, escudo.EventEscalation:
 		rule, level, _ := strings.Cut(e.Detail, ":")
 		if e.Kind == escudo.EventEscalation {
