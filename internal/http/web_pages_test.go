@@ -212,7 +212,7 @@ func TestPublicRequestFlow(t *testing.T) {
 			{name: "duty queue shows the urgent request", as: "dora", method: "GET", path: "/queue", status: 200,
 				want: []string{"Nueva solicitud con peligro inminente", "{new}"}},
 			{name: "backlog lists the urgent request first", as: "rosa", method: "GET", path: "/backlog", status: 200,
-				want: []string{"{new}", "Emitir medidas urgentes (3 h)", "{ref}"}},
+				want: []string{"{new}", "Evaluación de acción inmediata (2 h)", "{ref}"}},
 			{name: "search by exact name", as: "rosa", method: "GET", path: "/cases?q=Mar%C3%ADa+Elena+S%C3%A1nchez", status: 200, want: []string{"{new}"}, forbid: []string{"{ref}"}},
 			{name: "search by phone in another format", as: "rosa", method: "GET", path: "/cases?q=6145550101", status: 200, want: []string{"{new}"}},
 		})

@@ -173,7 +173,7 @@ func TestClocksBreachAndEscalate(t *testing.T) {
 		for _, e := range ev {
 			kinds = append(kinds, e.Kind)
 		}
-		want := []string{"received", "assigned", "milestone", "clock_breach", "clock_escalation"}
+		want := []string{"received", "assigned", "evaluation_started", "evaluation", "milestone", "clock_breach", "clock_escalation"}
 		if len(kinds) != len(want) {
 			t.Fatalf("timeline %v", kinds)
 		}
