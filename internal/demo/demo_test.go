@@ -108,6 +108,7 @@ func TestSeed(t *testing.T) {
 				t.Errorf("stage %s: %d cases stored, %d generated", s, b.StageCounts[s], want[s])
 			}
 		}
+		checkDemoEvaluations(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}
@@ -279,4 +280,40 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// checkDemoEvaluations recomputes every evaluation of the demo from its
+// stored instrument version and answers, and checks that the demo shows
+// what the evaluation pages need: both levels, several analysts, both
+// kinds, re-evaluations.
+func checkDemoEvaluations(t *testing.T, ctx context.Context, db *store.DB, res *demo.Result) {
+	t.Helper()
+	ids, err := db.SubmittedEvaluationIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) < 20 {
+		t.Fatalf("%d evaluations in the demo", len(ids))
+	}
+	levels, analysts, kinds, reasons := map[escudo.RiskLevel]int{}, map[int64]bool{}, map[escudo.EvaluationKind]int{}, map[escudo.EvaluationReason]int{}
+	for _, id := range ids {
+		rc, err := db.RecomputeEvaluation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rc.Matches {
+			t.Errorf("evaluation %d: stored %s %d/%d, recomputed %s %d/%d", id, rc.Evaluation.Level, rc.Evaluation.Num, rc.Evaluation.Den, rc.Result.Level, rc.Result.Num, rc.Result.Den)
+		}
+		e := rc.Evaluation
+		levels[e.Level]++
+		analysts[e.AnalystID] = true
+		kinds[e.Kind]++
+		reasons[e.Reason]++
+	}
+	if levels[escudo.RiskOrdinary] == 0 || levels[escudo.RiskExtraordinary] == 0 {
+		t.Errorf("levels in the demo: %v", levels)
+	}
+	if len(analysts) < 3 || kinds[escudo.EvaluationImmediate] == 0 || kinds[escudo.EvaluationFull] == 0 || reasons[escudo.ReasonScheduled] == 0 {
+		t.Errorf("demo evaluations: %d analysts, kinds %v, reasons %v", len(analysts), kinds, reasons)
+	}
 }

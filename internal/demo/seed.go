@@ -257,6 +257,19 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				err = db.DecideAdmission(actx, id, *s.Admission)
 			case s.AssignTo != "":
 				err = db.AssignCase(actx, id, users[s.AssignTo].ID, s.Note)
+			case s.Milestone == escudo.MilestoneEvaluated || s.Milestone == escudo.MilestoneReevaluated:
+				// A real evaluation, which records the milestone itself.
+				reason := escudo.ReasonInitial
+				if s.Milestone == escudo.MilestoneReevaluated {
+					reason = escudo.ReasonScheduled
+				}
+				err = evaluateCase(actx, db, id, escudo.EvaluationFull, reason, people[op.req], cases[op.req], uint64(op.req)<<8|uint64(op.step))
+			case s.Milestone == escudo.MilestoneUrgentIssued:
+				// The immediate-action evaluation comes before the urgent measures.
+				err = evaluateCase(actx, db, id, escudo.EvaluationImmediate, escudo.ReasonInitial, people[op.req], cases[op.req], uint64(op.req)<<8|0xff)
+				if err == nil {
+					err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
+				}
 			case s.Milestone != "":
 				err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
 			default:

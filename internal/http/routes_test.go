@@ -35,6 +35,8 @@ var publicRoutes = []string{
 	"GET /api/v1/openapi.json", "POST /api/v1/requests", "POST /api/v1/requests/status", "/api/v1/",
 	// The petitioner answers a request for more information with reference and code.
 	"POST /seguimiento/respuesta", "POST /api/v1/requests/status/answer",
+	// The published risk instrument: with it anyone can recompute a level.
+	"GET /api/v1/risk/instrument",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS
@@ -49,6 +51,7 @@ type routeFixture struct {
 	db                                           *store.DB
 	caseID, personID, deviceID, alertID, drillID int64
 	consentID                                    int64
+	evaluationID                                 int64 // an immediate-action draft on a second, extraordinary case in Oaxaca
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -88,6 +91,14 @@ func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
 		t.Fatal(err)
 	}
 	f.drillID = d.ID
+	urgent, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Hombres armados frente a la casa.", ImminentDanger: true},
+		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: "Rosa Díaz", Entity: "OAX"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.evaluationID, err = db.StartEvaluation(ctx, urgent.CaseID, escudo.EvaluationImmediate, escudo.ReasonInitial); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -107,7 +118,7 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}

@@ -55,6 +55,9 @@ func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Act
 		ref, err = s.DB.PersonRef(r.Context(), id)
 	case "device":
 		ref, err = s.DB.DeviceRef(r.Context(), id)
+	case "evaluation":
+		// An evaluation is decided on as its case.
+		ref, err = s.DB.EvaluationRef(r.Context(), id)
 	case "alert":
 		if s.Opts.Alerts != nil {
 			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended

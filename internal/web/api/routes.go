@@ -103,6 +103,10 @@ func (s *server) apiRoutes(publicLimit, statusLimit *web.AddrLimiter) []apiRoute
 		{"POST", "/api/v1/people/{id}/consents/{consent}/revoke", false, access.ConsentManage, s.apiConsentRevoke, "person", false},
 		{"GET", "/api/v1/federal-entities", false, "", s.apiFederalEntities, "", false},
 		{"GET", "/api/v1/clock-rules", false, "", s.apiClockRules, "", false},
+		// Risk evaluation: the published instrument is public; recomputing
+		// an evaluation reads its answers.
+		{"GET", "/api/v1/risk/instrument", true, "", s.apiRiskInstrument, "", false},
+		{"GET", "/api/v1/evaluations/{id}/recompute", false, access.RiskRead, s.apiEvaluationRecompute, "evaluation", false},
 		// The device registry: secrets and SIM numbers are logistics.
 		{"POST", "/api/v1/devices", false, access.DeviceManage, s.apiDeviceCreate, "", false},
 		{"GET", "/api/v1/devices", false, access.DeviceRead, s.apiDeviceList, "", true},

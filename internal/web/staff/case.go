@@ -17,6 +17,10 @@ type caseData struct {
 	Milestones []escudo.Milestone
 	Users      map[int64]string // display names for timeline details
 	NowLocal   string           // default for the milestone time input
+	// Evaluations of the case's risk, newest first, for who may read them.
+	Evaluations []escudo.Evaluation
+	// EvalKinds are the kinds of evaluation this person may start here.
+	EvalKinds []escudo.EvaluationKind
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -82,6 +86,18 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	st := procedure.State{Procedure: c.Procedure, Stage: c.Stage, ReceivedAt: c.ReceivedAt, AssignedTo: c.AssignedTo}
 	d.Milestones = procedure.AllowedMilestones(s.DB.MilestoneRules(), st, role)
 	d.NowLocal = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
+	if p.Can("GET /evaluations/{id}") {
+		if d.Evaluations, err = s.DB.CaseEvaluations(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
+		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
+			if procedure.MayEvaluate(st, k, escudo.ReasonInitial, role) == nil {
+				d.EvalKinds = append(d.EvalKinds, k)
+			}
+		}
+	}
 	return p, nil
 }
 
