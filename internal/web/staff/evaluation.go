@@ -162,7 +162,7 @@ func (s *server) evaluationPage(r *http.Request, id int64, typed *escudo.Evaluat
 			d.LevelLabel = l.Label.In(lang)
 		}
 		for _, sn := range risk.Explain(inst, res).Sentences(inst, lang) {
-			d.Sentences = append(d.Sentences, p.T(sn.Key, sn.Args))
+			d.Sentences = append(d.Sentences, p.L.T(sn.Key, sn.Args))
 		}
 	}
 	var most int64 = 1
@@ -369,7 +369,7 @@ func (s *server) evaluationErrors(p *web.Page, inst *risk.Instrument, d escudo.E
 		} else if field == "justification" {
 			label = p.T("evaluation.justification")
 		}
-		msg := p.T(e.Key, e.Args)
+		msg := p.L.T(e.Key, e.Args)
 		p.Errors[field] = append(p.Errors[field], msg)
 		p.Summary = append(p.Summary, web.SummaryItem{Href: "#" + strings.ReplaceAll(field, ".", "-"), Text: label + ": " + msg})
 	}
