@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/measures"
+	"escudo/internal/risk"
 	"escudo/internal/store"
 	"escudo/internal/vault"
 )
@@ -132,6 +134,16 @@ type Config struct {
 	// ClockSweep: how often the legal clocks are swept for breaches, so a
 	// breach is found at most this long after it happens. Absent: 30s.
 	ClockSweep escudo.Duration `json:"clock_sweep,omitempty"`
+	// RiskInstrument: a file holding the risk evaluation instrument new
+	// evaluations use (docs/risk.md; a changed instrument needs a new
+	// version). Absent: the default shipped with escudo.
+	RiskInstrument string `json:"risk_instrument,omitempty"`
+	// Measures: a file holding the catalogue of protective measures.
+	// Absent: the 2012 law's measures (internal/measures/default.json).
+	Measures string `json:"measures,omitempty"`
+
+	instrument *risk.Instrument
+	catalogue  *measures.Catalogue
 }
 
 // Bounds of clock_sweep: often enough that a 3-hour deadline's breach is
@@ -182,6 +194,24 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 			return nil, fmt.Errorf("config %s: %w", f.config, err)
 		}
 	}
+	if c.RiskInstrument != "" {
+		b, err := os.ReadFile(configPath(f.config, c.RiskInstrument))
+		if err != nil {
+			return nil, fmt.Errorf("config %s: risk_instrument: %w", f.config, err)
+		}
+		if c.instrument, err = risk.Parse(b); err != nil {
+			return nil, fmt.Errorf("config %s: risk_instrument %s: %s", f.config, c.RiskInstrument, fieldErrors(err))
+		}
+	}
+	if c.Measures != "" {
+		b, err := os.ReadFile(configPath(f.config, c.Measures))
+		if err != nil {
+			return nil, fmt.Errorf("config %s: measures: %w", f.config, err)
+		}
+		if c.catalogue, err = measures.Parse(b); err != nil {
+			return nil, fmt.Errorf("config %s: measures %s: %s", f.config, c.Measures, fieldErrors(err))
+		}
+	}
 	if c.InfoAnswerRestarts != nil {
 		rules := c.Clocks
 		if rules == nil {
@@ -220,7 +250,8 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	} else if err != nil {
 		return nil, nil, err
 	}
-	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now}
+	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
+		Instrument: cfg.instrument, Measures: cfg.catalogue}
 	if f.url != "" {
 		o.URL = f.url
 	} else {
@@ -248,4 +279,27 @@ func openStore(ctx context.Context, dbf *dbFlags) (*store.DB, error) {
 
 func newLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// configPath resolves a file the configuration names relative to the
+// configuration file's folder.
+func configPath(config, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(filepath.Dir(config), name)
+}
+
+// fieldErrors writes an instrument's or catalogue's field errors for the
+// operator: each JSON path with its message key.
+func fieldErrors(err error) string {
+	v, ok := escudo.AsValidation(err)
+	if !ok {
+		return err.Error()
+	}
+	var parts []string
+	for _, e := range v {
+		parts = append(parts, e.Field+": "+e.Key)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"escudo/internal/risk"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"escudo"
@@ -38,5 +40,33 @@ func TestConfigMilestoneRules(t *testing.T) {
 		if _, err := (&dbFlags{config: write(bad)}).loadConfig(); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// The risk instrument and the measures catalogue are configuration files
+// beside the configuration, parsed strictly at start.
+func TestConfigRiskInstrumentAndMeasures(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inst := strings.Replace(string(risk.DefaultJSON()), `"version": 1`, `"version": 2`, 1)
+	write("instrument.json", []byte(inst))
+	write("measures.json", []byte(`{"version":1,"measures":[{"id":"escort","kind":"urgent","label":{"es-MX":"Escolta","en":"Escort"},"description":{"es-MX":"d","en":"d"}}]}`))
+	write("config.json", []byte(`{"risk_instrument":"instrument.json","measures":"measures.json"}`))
+	c, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig()
+	if err != nil || c.instrument == nil || c.instrument.Version != 2 || c.catalogue == nil || len(c.catalogue.Measures) != 1 {
+		t.Fatalf("good config: %v %+v", err, c)
+	}
+	write("bad.json", []byte(strings.Replace(inst, `"weight": 3`, `"weight": 0`, 1)))
+	write("config.json", []byte(`{"risk_instrument":"bad.json"}`))
+	if _, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err == nil || !strings.Contains(err.Error(), "groups[0].factors[0].weight") {
+		t.Fatalf("an instrument with a zero weight: %v", err)
+	}
+	write("config.json", []byte(`{"measures":"missing.json"}`))
+	if _, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err == nil {
+		t.Fatal("a missing catalogue file accepted")
 	}
 }
