@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"escudo"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -170,7 +171,13 @@ func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
 	clock.Live()
 	cookie := loginCookie(b, srv, "recepcion")
 	id := busiestCase(b, db, res)
+	evals, err := db.SubmittedEvaluationIDs(context.Background())
+	if err != nil || len(evals) == 0 {
+		b.Fatalf("no evaluation in the demo: %v", err)
+	}
 	for _, p := range []struct{ name, path string }{
+		{"evaluation", fmt.Sprintf("/evaluations/%d", evals[len(evals)-1])},
+		{"evaluation_explanation", fmt.Sprintf("/evaluations/%d/explanation", evals[len(evals)-1])},
 		{"backlog", "/backlog"},
 		{"backlog_filtered", "/backlog?entity=GRO&procedure=ordinary"},
 		{"cases", "/cases"},
@@ -210,6 +217,20 @@ func benchStaffPages(b *testing.B, db *store.DB, clock *demo.Clock) {
 	// recounts as they are when serving.
 	coordinator := loginCookie(b, srv, "coordinacion")
 	b.Run("dashboard", func(b *testing.B) { benchPage(b, srv, coordinator, "/dashboard", `id="chart-ack"`) })
+	// The evaluation form, the heaviest page an analyst fills: every factor
+	// with its scale, the context and the measures catalogue.
+	inEval, _, err := db.FindCases(context.Background(), escudo.CaseFilter{Stage: escudo.StageEvaluation, Limit: 1})
+	if err != nil || len(inEval) == 0 {
+		b.Fatalf("no case in evaluation: %v", err)
+	}
+	draft, err := db.StartEvaluation(escudo.NewContextWithUser(context.Background(), res.Users["analista"]), inEval[0].ID, escudo.EvaluationFull, escudo.ReasonInitial)
+	if err != nil {
+		b.Fatal(err)
+	}
+	analyst := loginCookie(b, srv, "analista")
+	b.Run("evaluation_form", func(b *testing.B) {
+		benchPage(b, srv, analyst, fmt.Sprintf("/evaluations/%d", draft), `id="evaluation-form"`)
+	})
 }
 
 // benchPage measures one page and reports its 99th percentile and weight;

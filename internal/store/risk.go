@@ -71,24 +71,48 @@ func instrumentKey(id string, version int) string { return id + "/" + strconv.It
 // whether it is retired. An unknown version is a field error on
 // "instrument".
 func (db *DB) InstrumentVersion(ctx context.Context, id string, version int) (*risk.Instrument, bool, error) {
-	var body string
 	var retired sql.NullInt64
-	err := db.readRow(ctx, `SELECT body, retired_at FROM risk_instruments WHERE instrument = ? AND version = ?`, id, version).Scan(&body, &retired)
+	err := db.readRow(ctx, `SELECT retired_at FROM risk_instruments WHERE instrument = ? AND version = ?`, id, version).Scan(&retired)
 	if isNoRows(err) {
 		return nil, false, escudo.FieldError("instrument", "risk.instrument_unknown", map[string]any{"ID": id, "Version": version})
 	} else if err != nil {
 		return nil, false, fmt.Errorf("store: instrument: %w", err)
 	}
+	inst, err := db.ParsedInstrument(ctx, id, version)
+	return inst, retired.Valid, err
+}
+
+// ParsedInstrument returns a stored instrument version, parsed once and
+// then kept: a stored version never changes once used.
+func (db *DB) ParsedInstrument(ctx context.Context, id string, version int) (*risk.Instrument, error) {
 	key := instrumentKey(id, version)
 	if v, ok := db.instruments.Load(key); ok {
-		return v.(*risk.Instrument), retired.Valid, nil
+		return v.(*risk.Instrument), nil
+	}
+	var body string
+	err := db.readRow(ctx, `SELECT body FROM risk_instruments WHERE instrument = ? AND version = ?`, id, version).Scan(&body)
+	if isNoRows(err) {
+		return nil, escudo.FieldError("instrument", "risk.instrument_unknown", map[string]any{"ID": id, "Version": version})
+	} else if err != nil {
+		return nil, fmt.Errorf("store: instrument: %w", err)
 	}
 	inst, err := risk.Parse([]byte(body))
 	if err != nil {
-		return nil, false, fmt.Errorf("store: stored instrument %s: %w", key, err)
+		return nil, fmt.Errorf("store: stored instrument %s: %w", key, err)
 	}
 	db.instruments.Store(key, inst)
-	return inst, retired.Valid, nil
+	return inst, nil
+}
+
+// CaseReference returns a case's reference, nothing else: what a page
+// about something on the case needs to name it.
+func (db *DB) CaseReference(ctx context.Context, id int64) (string, error) {
+	var ref string
+	err := db.readRow(ctx, `SELECT reference FROM cases WHERE id = ?`, id).Scan(&ref)
+	if isNoRows(err) {
+		return "", errNotFound()
+	}
+	return ref, err
 }
 
 // InstrumentBody returns a stored instrument version as published (the

@@ -136,15 +136,15 @@ func (s *server) evaluationPage(r *http.Request, id int64, typed *escudo.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	inst, _, err := s.DB.InstrumentVersion(ctx, e.Instrument, e.Version)
+	inst, err := s.DB.ParsedInstrument(ctx, e.Instrument, e.Version)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.DB.FindCaseByID(ctx, e.CaseID)
+	ref, err := s.DB.CaseReference(ctx, e.CaseID)
 	if err != nil {
 		return nil, err
 	}
-	d := &evaluationData{Eval: e, CaseRef: c.Reference}
+	d := &evaluationData{Eval: e, CaseRef: ref}
 	p := s.NewPage(r, "evaluation.title", d)
 	lang := p.Lang()
 	d.Editable = e.State == escudo.StateDraft && p.Can("POST /evaluations/{id}")
@@ -291,7 +291,7 @@ func (s *server) handleSaveEvaluation(submit bool) http.HandlerFunc {
 			s.ErrorPage(w, r, err)
 			return
 		}
-		inst, _, err := s.DB.InstrumentVersion(ctx, e.Instrument, e.Version)
+		inst, err := s.DB.ParsedInstrument(ctx, e.Instrument, e.Version)
 		if err != nil {
 			s.ErrorPage(w, r, err)
 			return
