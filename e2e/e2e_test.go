@@ -244,8 +244,8 @@ func TestPublicRequestFoundByReception(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reception officer on the backlog: %v\n%s", err, text(ctx, t, chromedp.CSS("main")))
 	}
-	if backlog := text(ctx, t, chromedp.CSS("main")); !strings.Contains(backlog, "Emitir medidas urgentes") {
-		t.Errorf("backlog row does not show the urgent-measures clock:\n%s", backlog)
+	if backlog := text(ctx, t, chromedp.CSS("main")); !strings.Contains(backlog, "Evaluación de acción inmediata") {
+		t.Errorf("backlog row does not show the immediate-action evaluation's clock, the first due on an urgent request:\n%s", backlog)
 	}
 	err = chromedp.Do(ctx,
 		chromedp.Click(link),
