@@ -157,6 +157,15 @@ func (db *DB) StartEvaluation(ctx context.Context, caseID int64, kind escudo.Eva
 			return err
 		}
 		inst := tx.db.instrument
+		// A node not yet restarted with a newer version another node
+		// registered would open drafts nobody can submit.
+		var retired sql.NullInt64
+		if err := tx.QueryRow(ctx, `SELECT retired_at FROM risk_instruments WHERE instrument = ? AND version = ?`, inst.ID, inst.Version).Scan(&retired); err != nil {
+			return fmt.Errorf("store: instrument in use: %w", err)
+		}
+		if retired.Valid {
+			return escudo.FieldError("instrument", "risk.instrument_retired", map[string]any{"ID": inst.ID, "Version": inst.Version})
+		}
 		err = tx.QueryRow(ctx, `SELECT id FROM risk_evaluations WHERE case_id = ? AND kind = ? AND state = ? AND instrument = ? AND version = ? ORDER BY id LIMIT 1`,
 			caseID, string(kind), string(escudo.StateDraft), inst.ID, inst.Version).Scan(&id)
 		if err == nil {

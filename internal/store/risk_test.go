@@ -277,6 +277,11 @@ func TestInstrumentVersionIsImmutableOnceUsed(t *testing.T) {
 		if _, err := first.SubmitEvaluation(ctx, draft, fullAnswers()); !slicesHas(fieldKeys(err), "instrument risk.instrument_retired") {
 			t.Fatalf("draft on a retired version: %v", err)
 		}
+		// The node still on version 1 opens no draft nobody could submit.
+		third := admitted(t, first, "Tercera", escudo.ProcedureOrdinary)
+		if _, err := first.StartEvaluation(ctx, third, escudo.EvaluationFull, escudo.ReasonInitial); !slicesHas(fieldKeys(err), "instrument risk.instrument_retired") {
+			t.Fatalf("a draft opened on a retired version: %v", err)
+		}
 		if rc, err := second.RecomputeEvaluation(ctx, used); err != nil || !rc.Matches || rc.Result.Version != 1 {
 			t.Fatalf("recompute on a retired version: %+v %v", rc, err)
 		}
