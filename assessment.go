@@ -68,11 +68,11 @@ func (a *Assessment) Validate(now time.Time) error {
 	}
 	switch {
 	case a.Body == BodyIACHR && !iachrNumber.MatchString(a.Reference):
-		v.Add("reference", "assessment.iachr_number", nil)
+		v.Add("number", "assessment.iachr_number", nil)
 	case a.Reference == "":
-		v.Add("reference", "validation.required", nil)
+		v.Add("number", "validation.required", nil)
 	default:
-		checkText(&v, "reference", a.Reference, MaxShortText)
+		checkText(&v, "number", a.Reference, MaxShortText)
 	}
 	if a.BodyName == "" && a.Body != BodyIACHR && a.Body != BodyCNDH {
 		v.Add("body_name", "validation.required", nil)

@@ -29,7 +29,7 @@ func TestRecordAndEndAssessment(t *testing.T) {
 
 		bad := &escudo.Assessment{CaseID: caseID, Body: escudo.BodyIACHR, Reference: "123/17", Level: "alto", DecidedAt: t0.Add(time.Hour)}
 		got := fieldKeys(func() error { _, err := db.RecordAssessment(ctx, bad); return err }())
-		for _, want := range []string{"reference assessment.iachr_number", "level assessment.level_unknown", "decided_at assessment.date_future"} {
+		for _, want := range []string{"number assessment.iachr_number", "level assessment.level_unknown", "decided_at assessment.date_future"} {
 			if !slicesHas(got, want) {
 				t.Errorf("invalid assessment: %v, want %s", got, want)
 			}
