@@ -28,6 +28,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /cases/{id}/milestones", web.Access{Action: access.CaseMilestone, Object: "case"}, s.caseAction("milestone", "case.done_milestone", s.actMilestone))
 	s.Handle("POST /cases/{id}/notes", web.Access{Action: access.CaseNote, Object: "case"}, s.caseAction("note", "case.done_note", s.actNote))
 	s.registerAssessments()
+	s.registerCompare()
 	s.registerConsole()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)
 	s.Handle("POST /notices/read", web.Access{Account: true}, s.handleNoticesRead)
