@@ -50,6 +50,11 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 	case escudo.EventEvaluation:
 		kind, level, _ := strings.Cut(e.Detail, ":")
 		return p.T("evaluation.kind."+kind) + " · " + p.T("risk.level."+level)
+	case escudo.EventAssessment:
+		body, level, _ := strings.Cut(e.Detail, ":")
+		return p.T("assessment.body."+body) + " · " + p.T("risk.level."+level)
+	case escudo.EventAssessmentEnded:
+		return p.T("assessment.body." + e.Detail)
 	case escudo.EventClockBreach, escudo.EventEscalation:
 		rule, level, _ := strings.Cut(e.Detail, ":")
 		if e.Kind == escudo.EventEscalation {

@@ -83,6 +83,19 @@ func (s *server) handleBacklog(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.NewPage(r, "backlog.title", d)
 	d.Table = backlogRows(p, b.Rows)
+	// A case whose latest evaluation raised a Board flag is marked.
+	ids := make([]int64, len(b.Rows))
+	for i, row := range b.Rows {
+		ids[i] = row.Case.ID
+	}
+	board, err := s.DB.ForBoard(r.Context(), ids)
+	if err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
+	for i := range d.Table {
+		d.Table[i].ForBoard = board[d.Table[i].ID]
+	}
 	s.Render(w, r, http.StatusOK, "backlog", p)
 }
 

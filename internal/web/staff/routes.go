@@ -27,6 +27,8 @@ func Register(c *web.Core) {
 	s.Handle("POST /cases/{id}/assign", web.Access{Action: access.CaseAssign, Object: "case"}, s.caseAction("assign", "case.done_assign", s.actAssign))
 	s.Handle("POST /cases/{id}/milestones", web.Access{Action: access.CaseMilestone, Object: "case"}, s.caseAction("milestone", "case.done_milestone", s.actMilestone))
 	s.Handle("POST /cases/{id}/notes", web.Access{Action: access.CaseNote, Object: "case"}, s.caseAction("note", "case.done_note", s.actNote))
+	s.registerAssessments()
+	s.registerCompare()
 	s.registerConsole()
 	s.registerEvaluations()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)

@@ -25,6 +25,7 @@ type caseRow struct {
 	Age                    string
 	Pinned                 bool   // imminent danger not yet attended: drawn first and marked
 	PinLabel               string // why it is pinned
+	ForBoard               bool   // the latest evaluation raised a Board flag
 }
 
 func caseRowOf(p *web.Page, c *escudo.Case) caseRow {
