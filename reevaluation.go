@@ -42,3 +42,29 @@ func CheckIncident(note string) error {
 	}
 	return v.Err()
 }
+
+// ReevalAppeal: an appeal asked for the new evaluation.
+const ReevalAppeal = "appeal"
+
+// EventAppeal: a step of an appeal; Detail is the state it reached
+// (filed, agreed, persisted, study, ruled).
+const EventAppeal = "appeal"
+
+// Appeal is a beneficiary's disagreement with an evaluation (inconformidad).
+type Appeal struct {
+	ID              int64      `json:"id"`
+	CaseID          int64      `json:"case_id"`
+	Reference       string     `json:"reference"`
+	EvaluationID    int64      `json:"evaluation_id"`
+	State           string     `json:"state"`
+	Grounds         string     `json:"grounds"`
+	FiledAt         time.Time  `json:"filed_at"`
+	NewEvaluationID int64      `json:"new_evaluation_id,omitempty"`
+	NewLevel        RiskLevel  `json:"new_level,omitempty"`
+	OldLevel        RiskLevel  `json:"old_level"`
+	StudyStartedAt  *time.Time `json:"study_started_at,omitempty"`
+	StudyDueAt      *time.Time `json:"study_due_at,omitempty"`
+	Study           string     `json:"study,omitempty"`
+	Ruling          string     `json:"ruling,omitempty"`
+	RuledAt         *time.Time `json:"ruled_at,omitempty"`
+}

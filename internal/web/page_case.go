@@ -55,6 +55,8 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		return p.T("assessment.body."+body) + " · " + p.T("risk.level."+level)
 	case escudo.EventReevaluationRequested:
 		return p.T("reeval.cause." + e.Detail)
+	case escudo.EventAppeal:
+		return p.T("appeal.state." + e.Detail)
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
 	case escudo.EventClockBreach, escudo.EventEscalation:
