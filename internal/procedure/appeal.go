@@ -67,8 +67,11 @@ func AppealWindowEnds(submitted time.Time, window time.Duration) time.Time {
 // CheckAppealWindow refuses an appeal filed after its window, naming the
 // evaluation field and the day the window closed.
 func CheckAppealWindow(submitted, now time.Time, window time.Duration) error {
+	if window <= 0 {
+		window = escudo.DefaultAppealWindow
+	}
 	if end := AppealWindowEnds(submitted, window); now.After(end) {
-		return escudo.FieldError("evaluation", "appeal.window_closed", map[string]any{"Days": int(window.Hours() / 24), "Until": end})
+		return escudo.FieldError("evaluation", "appeal.window_closed", map[string]any{"Days": int(window.Hours() / 24), "Until": end.Format("2006-01-02")})
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ func Register(c *web.Core) {
 	s.registerAssessments()
 	s.registerCompare()
 	s.registerReevaluations()
+	s.registerAppeals()
 	s.registerConsole()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)
 	s.Handle("POST /notices/read", web.Access{Account: true}, s.handleNoticesRead)
