@@ -29,10 +29,11 @@ func TestSeedAssessmentsAndAppeals(t *testing.T) {
 			}
 			users[name] = u
 		}
-		id, err := SeedAssessmentsAndAppeals(ctx, db, clock, users, now)
-		if err != nil {
-			t.Fatal(err)
+		reqs, receipts, err := SeedAssessmentsAndAppeals(ctx, db, clock, users, now)
+		if err != nil || len(reqs) != 2 || len(receipts) != 2 {
+			t.Fatal(reqs, err)
 		}
+		id := receipts[0].CaseID
 		if !clock.Now().Equal(now) {
 			t.Fatalf("clock left at %v", clock.Now())
 		}
