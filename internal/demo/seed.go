@@ -304,6 +304,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if res.WitnessKey, err = seedWitness(ctx, db, users); err != nil {
 		return nil, err
 	}
+	riskReqs, riskReceipts, err := SeedAssessmentsAndAppeals(ctx, db, clock, users, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, riskReqs...), append(res.Receipts, riskReceipts...)
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {

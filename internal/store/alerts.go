@@ -431,6 +431,9 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 		if err := tx.AlertEvent(ctx, id, AlertEventResolved, string(outcome)); err != nil {
 			return nil, err
 		}
+		if err := tx.reevaluationForAlert(ctx, a); err != nil {
+			return nil, err
+		}
 		return a, tx.Audit(ctx, AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: objectID, Fields: "outcome"})
 	}
 	// Not yet acknowledged: the same step acknowledges it. One update sets
@@ -451,6 +454,9 @@ func (tx *Tx) ResolveAlert(ctx context.Context, id int64, outcome escudo.AlertOu
 	res := AuditEntry{Action: "alert.resolve", ObjectType: "alert", ObjectID: objectID, Fields: "outcome"}
 	fillAudit(ctx, &ack)
 	fillAudit(ctx, &res)
+	if err := tx.reevaluationForAlert(ctx, a); err != nil {
+		return nil, err
+	}
 	return a, tx.appendAudit(ctx, []*AuditEntry{&ack, &res})
 }
 

@@ -53,6 +53,10 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 	case escudo.EventAssessment:
 		body, level, _ := strings.Cut(e.Detail, ":")
 		return p.T("assessment.body."+body) + " · " + p.T("risk.level."+level)
+	case escudo.EventReevaluationRequested:
+		return p.T("reeval.cause." + e.Detail)
+	case escudo.EventAppeal:
+		return p.T("appeal.state." + e.Detail)
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
 	case escudo.EventClockBreach, escudo.EventEscalation:

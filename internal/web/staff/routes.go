@@ -29,6 +29,8 @@ func Register(c *web.Core) {
 	s.Handle("POST /cases/{id}/notes", web.Access{Action: access.CaseNote, Object: "case"}, s.caseAction("note", "case.done_note", s.actNote))
 	s.registerAssessments()
 	s.registerCompare()
+	s.registerReevaluations()
+	s.registerAppeals()
 	s.registerConsole()
 	s.registerEvaluations()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)
