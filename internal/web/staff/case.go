@@ -21,6 +21,9 @@ type caseData struct {
 	Evaluations []escudo.Evaluation
 	// EvalKinds are the kinds of evaluation this person may start here.
 	EvalKinds []escudo.EvaluationKind
+	// Assessments are other bodies' assessments of the case, for who may
+	// see them (nil: no section).
+	Assessments *AssessmentSummary
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -88,6 +91,11 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	d.NowLocal = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
 	if p.Can("GET /evaluations/{id}") {
 		if d.Evaluations, err = s.DB.CaseEvaluations(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if p.Can("GET /cases/{id}/assessments") {
+		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
 	}
