@@ -135,3 +135,8 @@ func Median(vs []float64) (float64, bool) {
 	}
 	return (vs[n/2-1] + vs[n/2]) / 2, true
 }
+
+// MinCell is the least number of evaluations a group of the entity,
+// gender, ethnic identity or profile breakdowns needs to be shown: a
+// statistics page must not single a person out.
+const MinCell = 5
