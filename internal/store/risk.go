@@ -139,6 +139,7 @@ type calibrationDims struct {
 	Gender  string `json:"gender"`
 	Ethnic  string `json:"ethnic_identity"`
 	Profile string `json:"profile"`
+	Entity  string `json:"entity,omitempty"` // the person's federal entity at submission
 }
 
 // StartEvaluation opens a draft evaluation of kind on a case with the
@@ -556,10 +557,15 @@ func (tx *Tx) otherBodiesAbove(ctx context.Context, caseID int64, level escudo.R
 // calibrationDims seals the answers the calibration report groups by.
 func (tx *Tx) calibrationDims(ctx context.Context, caseID int64, context map[string]string) ([]byte, error) {
 	var profile string
-	if err := tx.QueryRow(ctx, `SELECT p.profile FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = ?`, caseID).Scan(&profile); err != nil {
+	var entityEnc []byte
+	if err := tx.QueryRow(ctx, `SELECT p.profile, p.entity_enc FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = ?`, caseID).Scan(&profile, &entityEnc); err != nil {
 		return nil, fmt.Errorf("store: evaluation profile: %w", err)
 	}
-	b, err := json.Marshal(calibrationDims{Gender: context["gender"], Ethnic: context["ethnic_identity"], Profile: profile})
+	entity, err := tx.db.open("people.entity", entityEnc)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(calibrationDims{Gender: context["gender"], Ethnic: context["ethnic_identity"], Profile: profile, Entity: entity})
 	if err != nil {
 		return nil, err
 	}
