@@ -193,9 +193,9 @@ const (
 	qAlertByMessage = `SELECT id, status FROM alerts WHERE device_id = ? AND message_id = ?`
 	qAlertRepeat    = `SELECT id, status FROM alerts WHERE device_id = ? AND type = ? AND received_at >= ? AND status <> ? ORDER BY id DESC LIMIT 1`
 	qAlertInsert    = `INSERT INTO alerts (device_id, person_id, entity, type, source, status, message_id, dedup_key, location_enc, battery, flags, note_enc, tier, escalations, next_escalation_at, occurred_at, received_at, stored_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) RETURNING id`
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`
 	qAlertInsertID = `INSERT INTO alerts (id, device_id, person_id, entity, type, source, status, message_id, dedup_key, location_enc, battery, flags, note_enc, tier, escalations, next_escalation_at, occurred_at, received_at, stored_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)`
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	qAlertEvent       = `INSERT INTO alert_events (alert_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?)`
 	qAlertForUpdate   = `SELECT ` + alertColumns + ` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`
 	qAlertAcknowledge = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?`
