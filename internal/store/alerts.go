@@ -158,13 +158,13 @@ func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time
 	switch {
 	case in.DedupKey != "":
 		err = tx.QueryRow(ctx, qAlertByDedup, in.DedupKey).Scan(&id, &status)
+	case in.DeviceID != 0 && in.MessageID != "" && window > 0:
+		var kind int
+		err = tx.QueryRow(ctx, qAlertByMessageOrRepeat, in.DeviceID, in.MessageID,
+			in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status, &kind)
+		repeat = kind == 1
 	case in.DeviceID != 0 && in.MessageID != "":
 		err = tx.QueryRow(ctx, qAlertByMessage, in.DeviceID, in.MessageID).Scan(&id, &status)
-		if isNoRows(err) && window > 0 {
-			repeat = true
-			err = tx.QueryRow(ctx, qAlertRepeat,
-				in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status)
-		}
 	case in.DeviceID != 0 && window > 0:
 		repeat = true
 		err = tx.QueryRow(ctx, qAlertRepeat,
