@@ -93,14 +93,38 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 		}
 		args := []any{nullID(in.DeviceID), in.PersonID, it.Entity, string(in.Type), string(in.Source), string(escudo.AlertOpen), msgID, dedup, loc, battery,
 			strings.Join(in.Flags, ","), note, next, nullMicros(in.OccurredAt), micros(a.ReceivedAt), micros(tx.now)}
+		// Another node may be storing the same press (message id or dedup
+		// key) in a transaction this one cannot see yet: the unique keys
+		// let one row in, PostgreSQL makes this insert wait for the other
+		// transaction, and the conflict makes this alert the duplicate.
+		stored := true
 		if it.ID != 0 { // reserved: the alert was paged under this number
 			a.ID = it.ID
-			_, err = tx.Exec(ctx, qAlertInsertID, append([]any{it.ID}, args...)...)
+			var res sql.Result
+			if res, err = tx.Exec(ctx, qAlertInsertID, append([]any{it.ID}, args...)...); err == nil {
+				var n int64
+				n, err = res.RowsAffected()
+				stored = n > 0
+			}
 		} else {
 			err = tx.QueryRow(ctx, qAlertInsert, args...).Scan(&a.ID)
+			if isNoRows(err) {
+				stored, err = false, nil
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("store: insert alert: %w", err)
+		}
+		if !stored {
+			dup, err := tx.findRepeat(ctx, in, 0)
+			if err != nil {
+				return err
+			}
+			if dup == nil {
+				return fmt.Errorf("store: insert alert: conflict with no earlier alert (reserved id %d)", it.ID)
+			}
+			it.Alert = dup
+			continue
 		}
 		if in.DeviceID != 0 && in.Type == escudo.AlertTest {
 			// Supervision flags devices not tested for 30 days.
@@ -134,13 +158,13 @@ func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time
 	switch {
 	case in.DedupKey != "":
 		err = tx.QueryRow(ctx, qAlertByDedup, in.DedupKey).Scan(&id, &status)
+	case in.DeviceID != 0 && in.MessageID != "" && window > 0:
+		var kind int
+		err = tx.QueryRow(ctx, qAlertByMessageOrRepeat, in.DeviceID, in.MessageID,
+			in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status, &kind)
+		repeat = kind == 1
 	case in.DeviceID != 0 && in.MessageID != "":
 		err = tx.QueryRow(ctx, qAlertByMessage, in.DeviceID, in.MessageID).Scan(&id, &status)
-		if isNoRows(err) && window > 0 {
-			repeat = true
-			err = tx.QueryRow(ctx, qAlertRepeat,
-				in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status)
-		}
 	case in.DeviceID != 0 && window > 0:
 		repeat = true
 		err = tx.QueryRow(ctx, qAlertRepeat,

@@ -192,10 +192,15 @@ const (
 	qAlertByDedup   = `SELECT id, status FROM alerts WHERE dedup_key = ?`
 	qAlertByMessage = `SELECT id, status FROM alerts WHERE device_id = ? AND message_id = ?`
 	qAlertRepeat    = `SELECT id, status FROM alerts WHERE device_id = ? AND type = ? AND received_at >= ? AND status <> ? ORDER BY id DESC LIMIT 1`
-	qAlertInsert    = `INSERT INTO alerts (device_id, person_id, entity, type, source, status, message_id, dedup_key, location_enc, battery, flags, note_enc, tier, escalations, next_escalation_at, occurred_at, received_at, stored_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) RETURNING id`
+	// qAlertByMessageOrRepeat is qAlertByMessage, then qAlertRepeat, in one
+	// round trip: the retransmission (kind 0) before the repeat (kind 1).
+	qAlertByMessageOrRepeat = `SELECT id, status, 0 AS kind FROM alerts WHERE device_id = ? AND message_id = ?
+			UNION ALL SELECT id, status, 1 FROM (SELECT id, status FROM alerts WHERE device_id = ? AND type = ? AND received_at >= ? AND status <> ? ORDER BY id DESC LIMIT 1) r
+			ORDER BY kind LIMIT 1`
+	qAlertInsert = `INSERT INTO alerts (device_id, person_id, entity, type, source, status, message_id, dedup_key, location_enc, battery, flags, note_enc, tier, escalations, next_escalation_at, occurred_at, received_at, stored_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`
 	qAlertInsertID = `INSERT INTO alerts (id, device_id, person_id, entity, type, source, status, message_id, dedup_key, location_enc, battery, flags, note_enc, tier, escalations, next_escalation_at, occurred_at, received_at, stored_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)`
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	qAlertEvent       = `INSERT INTO alert_events (alert_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?)`
 	qAlertForUpdate   = `SELECT ` + alertColumns + ` FROM alerts a LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = ?`
 	qAlertAcknowledge = `UPDATE alerts SET status = ?, acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL WHERE id = ?`
@@ -210,7 +215,7 @@ const (
 	qAuditRow         = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertInsert, qAlertInsertID, qAlertEvent, qAlertForUpdate,
+var hotStatements = []string{qAlertByDedup, qAlertByMessage, qAlertRepeat, qAlertByMessageOrRepeat, qAlertInsert, qAlertInsertID, qAlertEvent, qAlertForUpdate,
 	qAlertAcknowledge, qAlertResolve, qAlertAckResolve, qAlertEvent2, qSavepoint, qSavepointBack, qSavepointRelease, qAuditHead, qAuditInsert + qAuditRow,
 	qAuditInsert + qAuditRow + ", " + qAuditRow}
 
