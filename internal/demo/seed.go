@@ -263,10 +263,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				if s.Milestone == escudo.MilestoneReevaluated {
 					reason = escudo.ReasonScheduled
 				}
-				err = evaluateCase(actx, db, id, escudo.EvaluationFull, reason, people[op.req], cases[op.req], uint64(op.req)<<8|uint64(op.step))
+				err = evaluateCase(actx, db, id, escudo.EvaluationFull, reason, people[op.req], cases[op.req], uint64(op.req)<<8|uint64(op.step)) // #nosec G115 -- indexes of the generated requests and their steps, small and never negative
 			case s.Milestone == escudo.MilestoneUrgentIssued:
 				// The immediate-action evaluation comes before the urgent measures.
-				err = evaluateCase(actx, db, id, escudo.EvaluationImmediate, escudo.ReasonInitial, people[op.req], cases[op.req], uint64(op.req)<<8|0xff)
+				err = evaluateCase(actx, db, id, escudo.EvaluationImmediate, escudo.ReasonInitial, people[op.req], cases[op.req], uint64(op.req)<<8|0xff) // #nosec G115 -- index of a generated request, small and never negative
 				if err == nil {
 					err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
 				}
