@@ -141,6 +141,12 @@ type Config struct {
 	// Measures: a file holding the catalogue of protective measures.
 	// Absent: the 2012 law's measures (internal/measures/default.json).
 	Measures string `json:"measures,omitempty"`
+	// AppealWindow: how long after an evaluation the beneficiary may
+	// disagree with it. Absent: 30 days.
+	AppealWindow escudo.Duration `json:"appeal_window,omitempty"`
+	// AppealStudy: how long the Consultative Council's independent study
+	// of a disagreement may take. Absent: 15 days.
+	AppealStudy escudo.Duration `json:"appeal_study,omitempty"`
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
@@ -192,6 +198,11 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	if c.Milestones != nil {
 		if err := escudo.ValidateMilestoneRules(c.Milestones); err != nil {
 			return nil, fmt.Errorf("config %s: %w", f.config, err)
+		}
+	}
+	for name, d := range map[string]escudo.Duration{"appeal_window": c.AppealWindow, "appeal_study": c.AppealStudy} {
+		if v := time.Duration(d); v != 0 && (v < 24*time.Hour || v > 365*24*time.Hour) {
+			return nil, fmt.Errorf("config %s: %s %s: must be between 1 day and 365 days", f.config, name, escudo.FormatDuration(v))
 		}
 	}
 	if c.RiskInstrument != "" {
@@ -251,7 +262,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 		return nil, nil, err
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
-		Instrument: cfg.instrument, Measures: cfg.catalogue}
+		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy)}
 	if f.url != "" {
 		o.URL = f.url
 	} else {

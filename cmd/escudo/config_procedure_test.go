@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"escudo"
 )
@@ -64,6 +65,14 @@ func TestConfigRiskInstrumentAndMeasures(t *testing.T) {
 	write("config.json", []byte(`{"risk_instrument":"bad.json"}`))
 	if _, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err == nil || !strings.Contains(err.Error(), "groups[0].factors[0].weight") {
 		t.Fatalf("an instrument with a zero weight: %v", err)
+	}
+	write("config.json", []byte(`{"appeal_window":"10d","appeal_study":"20d"}`))
+	if c, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err != nil || time.Duration(c.AppealWindow) != 10*24*time.Hour || time.Duration(c.AppealStudy) != 20*24*time.Hour {
+		t.Fatalf("appeal limits: %v %+v", err, c)
+	}
+	write("config.json", []byte(`{"appeal_window":"1h"}`))
+	if _, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err == nil {
+		t.Fatal("a one-hour appeal window accepted")
 	}
 	write("config.json", []byte(`{"measures":"missing.json"}`))
 	if _, err := (&dbFlags{config: filepath.Join(dir, "config.json")}).loadConfig(); err == nil {

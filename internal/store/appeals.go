@@ -16,14 +16,8 @@ import (
 // Filing records the milestone appeal_filed (the appeal_ruling clock
 // starts) and asks for a new evaluation (a re-evaluation request, cause
 // appeal); the beneficiary's answer to it closes the appeal or sends it to
-// the Consultative Council, which commissions a study due StudyDays later
+// the Consultative Council, which commissions a study due the configured time later (Options.AppealStudy)
 // and rules, recording appeal_ruled. Every step is on the case timeline.
-
-// AppealWindow and StudyDays are the appeal's configured limits.
-var (
-	AppealWindow = escudo.DefaultAppealWindow
-	StudyDays    = procedure.DefaultStudyDays
-)
 
 func checkLongText(field, s string, required bool) error {
 	var v escudo.ValidationErrors
@@ -56,7 +50,7 @@ func (db *DB) FileAppeal(ctx context.Context, caseID int64, grounds string) (int
 		} else if err != nil {
 			return err
 		}
-		if err := procedure.CheckAppealWindow(fromMicros(submitted), tx.now, AppealWindow); err != nil {
+		if err := procedure.CheckAppealWindow(fromMicros(submitted), tx.now, tx.db.appealWindow); err != nil {
 			return err
 		}
 		var open int
@@ -128,7 +122,7 @@ func (db *DB) CommissionStudy(ctx context.Context, appealID int64, terms string)
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE appeals SET study_started_at = ?, study_due_at = ?, study_enc = ? WHERE id = ?`,
-			micros(tx.now), micros(tx.now.Add(time.Duration(StudyDays)*24*time.Hour)), sealed, appealID)
+			micros(tx.now), micros(tx.now.Add(tx.db.appealStudy)), sealed, appealID)
 		return err
 	})
 }

@@ -149,3 +149,46 @@ func TestAppealAgreed(t *testing.T) {
 		}
 	})
 }
+
+// The appeal window is configuration: a 5-day window refuses on the sixth
+// day what the default 30 days would take.
+func TestAppealWindowIsConfigured(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	eachWith(t, func(o *store.Options) { o.Now, o.AppealWindow = clock.Now, 5*24*time.Hour }, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		analyst := withUser(staff(t, db, "analista", escudo.RoleAnalyst, 0))
+		follow := withUser(staff(t, db, "seguimiento", escudo.RoleFollowUp, 0))
+		caseID := admitted(t, db, "Red de periodistas", escudo.ProcedureOrdinary)
+		e, err := db.StartEvaluation(analyst, caseID, escudo.EvaluationFull, escudo.ReasonInitial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SubmitEvaluation(analyst, e, fullAnswers()); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(6 * 24 * time.Hour)
+		if _, err := db.FileAppeal(follow, caseID, "No estoy de acuerdo."); !slicesHas(fieldKeys(err), "evaluation appeal.window_closed") {
+			t.Fatalf("appeal on the sixth day of a 5-day window: %v", err)
+		}
+	})
+}
+
+// eachWith runs fn on both engines with a store opened with options edit
+// changes.
+func eachWith(t *testing.T, edit func(*store.Options), fn func(t *testing.T, db *store.DB)) {
+	run := func(t *testing.T, o store.Options) {
+		o.Keys = testdb.TestKey(t)
+		edit(&o)
+		db, err := store.Open(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db)
+	}
+	t.Run("sqlite", func(t *testing.T) { run(t, store.Options{DataDir: t.TempDir()}) })
+	t.Run("postgres", func(t *testing.T) { run(t, store.Options{URL: testdb.FreshPostgres(t)}) })
+}

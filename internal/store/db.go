@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"escudo/internal/measures"
+	"escudo/internal/procedure"
 	"escudo/internal/risk"
 	"fmt"
 	"io/fs"
@@ -63,7 +64,13 @@ type Options struct {
 	// Measures is the catalogue evaluations propose from; nil:
 	// measures.Default().
 	Measures *measures.Catalogue
-	Logger   *slog.Logger
+	// AppealWindow is how long after an evaluation's submission the
+	// beneficiary may disagree with it; 0: escudo.DefaultAppealWindow.
+	AppealWindow time.Duration
+	// AppealStudy is how long the Consultative Council's independent study
+	// may take; 0: procedure.DefaultStudyDays.
+	AppealStudy time.Duration
+	Logger      *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -80,21 +87,22 @@ type DB struct {
 	// PostgreSQL it is a connection of its own, so the one writer every
 	// alert waits for never queues for a connection behind readers; on
 	// SQLite it is the writer.
-	lane        *sql.DB
-	Keys        *vault.Keyring
-	now         func() time.Time
-	rules       []escudo.ClockRule
-	milestones  []escudo.MilestoneRule
-	instrument  *risk.Instrument    // the one new evaluations use
-	instruments sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
-	measures    *measures.Catalogue // what evaluations propose from
-	infoRestart []string
-	log         *slog.Logger
-	path        string
-	url         string // PostgreSQL: for the listener's own connection (listen.go)
-	keyProvider vault.KeyProvider
-	nodeOnce    sync.Once
-	node        string // this handle's name in notifications (listen.go)
+	lane                      *sql.DB
+	Keys                      *vault.Keyring
+	now                       func() time.Time
+	rules                     []escudo.ClockRule
+	milestones                []escudo.MilestoneRule
+	instrument                *risk.Instrument    // the one new evaluations use
+	instruments               sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
+	measures                  *measures.Catalogue // what evaluations propose from
+	appealWindow, appealStudy time.Duration
+	infoRestart               []string
+	log                       *slog.Logger
+	path                      string
+	url                       string // PostgreSQL: for the listener's own connection (listen.go)
+	keyProvider               vault.KeyProvider
+	nodeOnce                  sync.Once
+	node                      string // this handle's name in notifications (listen.go)
 
 	// ResealProgress, when set, follows Migrate's sealing of rows written
 	// before migration 0500 (reseal.go) and its rebuilding of the search
@@ -145,6 +153,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	db.milestones, db.infoRestart = o.Milestones, o.InfoAnswerRestarts
 	db.instrument, db.measures = o.Instrument, o.Measures
+	db.appealWindow, db.appealStudy = o.AppealWindow, o.AppealStudy
+	if db.appealWindow <= 0 {
+		db.appealWindow = escudo.DefaultAppealWindow
+	}
+	if db.appealStudy <= 0 {
+		db.appealStudy = time.Duration(procedure.DefaultStudyDays) * 24 * time.Hour
+	}
 	if db.instrument == nil {
 		db.instrument = risk.Default()
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"escudo"
 	"escudo/internal/measures"
@@ -23,6 +24,10 @@ import (
 
 // Instrument returns the instrument new evaluations use.
 func (db *DB) Instrument() *risk.Instrument { return db.instrument }
+
+// AppealWindow is how long after an evaluation the beneficiary may
+// disagree with it.
+func (db *DB) AppealWindow() time.Duration { return db.appealWindow }
 
 // Measures returns the measures catalogue.
 func (db *DB) Measures() *measures.Catalogue { return db.measures }

@@ -109,6 +109,7 @@ type evaluationData struct {
 	Sentences     []string
 	Flags         []string
 	Justification string
+	AppealDays    int // the configured window to disagree, in days
 }
 
 var proposalIndex = regexp.MustCompile(`^proposals\[(\d+)\]\.(measure|reason)$`)
@@ -144,7 +145,7 @@ func (s *server) evaluationPage(r *http.Request, id int64, typed *escudo.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	d := &evaluationData{Eval: e, CaseRef: ref}
+	d := &evaluationData{Eval: e, CaseRef: ref, AppealDays: int(s.DB.AppealWindow().Hours() / 24)}
 	p := s.NewPage(r, "evaluation.title", d)
 	lang := p.Lang()
 	d.Editable = e.State == escudo.StateDraft && p.Can("POST /evaluations/{id}")
