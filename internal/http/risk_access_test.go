@@ -88,5 +88,29 @@ func TestEvaluationReachFollowsConsent(t *testing.T) {
 		if r := rev.page(page); r.Status != http.StatusNotFound {
 			t.Errorf("after revocation: %d", r.Status)
 		}
+		// The beneficiary reads the explanation of their own evaluation once
+		// submitted, and is offered no link to the analyst's page.
+		d := escudo.EvaluationDraft{Factors: map[string]int64{}, Context: map[string]string{"narrative": "Amenazas.", "gender": "woman",
+			"ethnic_identity": "indigenous", "disability": "no", "migration_status": "national", "sogi": "not_stated", "rurality": "rural"}}
+		for _, g := range db.Instrument().Groups {
+			for _, f := range g.Factors {
+				d.Factors[f.ID] = f.Scale[1].Value
+			}
+		}
+		if _, err := db.SubmitEvaluation(escudo.NewContextWithUser(ctx, analyst), id, d); err != nil {
+			t.Fatal(err)
+		}
+		owner := &escudo.User{Username: "silvia", DisplayName: "Silvia", Role: escudo.RoleBeneficiary, PersonID: c.PersonID}
+		if err := db.CreateUser(ctx, owner, webPassword); err != nil {
+			t.Fatal(err)
+		}
+		own := as(owner, 4)
+		r := own.page(page + "/explanation")
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, `id="explanation-sentences"`) || strings.Contains(r.Body, `href="`+page+`"`) {
+			t.Errorf("the beneficiary's own explanation: %d", r.Status)
+		}
+		if r := own.page(page); r.Status != http.StatusForbidden {
+			t.Errorf("the beneficiary on the analyst's page: %d", r.Status)
+		}
 	})
 }
