@@ -19,7 +19,7 @@ import (
 func TestSweepAfterDowntime(t *testing.T) {
 	t0 := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
 	c := testdb.NewClock(t0)
-	testdb.Each(t, testdb.Options{Now: c.Now, Rules: withoutImmediate()}, func(t *testing.T, db *store.DB) {
+	testdb.Each(t, testdb.Options{Now: c.Now, Rules: testdb.RulesWithout("immediate_evaluation")}, func(t *testing.T, db *store.DB) {
 		c.Set(t0)
 		ctx := context.Background()
 		for i := 0; i < 3; i++ {
@@ -74,7 +74,7 @@ func TestSweepAfterDowntime(t *testing.T) {
 func TestSweepCountsBreachesAndEscalations(t *testing.T) {
 	t0 := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
 	c := testdb.NewClock(t0)
-	testdb.Each(t, testdb.Options{Now: c.Now, Rules: withoutImmediate()}, func(t *testing.T, db *store.DB) {
+	testdb.Each(t, testdb.Options{Now: c.Now, Rules: testdb.RulesWithout("immediate_evaluation")}, func(t *testing.T, db *store.DB) {
 		c.Set(t0)
 		ctx := context.Background()
 		p := &escudo.Person{Profile: escudo.ProfileJournalist, Name: "Persona de prueba", Entity: "GRO"}
@@ -131,19 +131,6 @@ func counters(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	out := map[string]float64{}
 	for _, m := range ms {
 		out[m.GetName()] = m.GetMetric()[0].GetCounter().GetValue()
-	}
-	return out
-}
-
-// withoutImmediate is the default clock rules without the immediate-action
-// evaluation's clock: these tests count the urgent measures' breaches of
-// cases that have no evaluation.
-func withoutImmediate() []escudo.ClockRule {
-	var out []escudo.ClockRule
-	for _, r := range escudo.DefaultClockRules() {
-		if r.Name != "immediate_evaluation" {
-			out = append(out, r)
-		}
 	}
 	return out
 }

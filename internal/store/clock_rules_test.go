@@ -61,7 +61,7 @@ func inboxKinds(t *testing.T, db *store.DB, uid, caseID int64) []string {
 // says the same): the sweep breaches it the next instant, not before.
 func TestSweepDueExactlyNowIsNotBreached(t *testing.T) {
 	clock := testdb.NewClock(t0)
-	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: withoutImmediate()}, func(t *testing.T, db *store.DB) {
+	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: testdb.RulesWithout("immediate_evaluation")}, func(t *testing.T, db *store.DB) {
 		clock.Set(t0)
 		ctx := context.Background()
 		id := fileCase(t, db, "Defensora de la Montaña", true)
@@ -224,7 +224,7 @@ func TestWarnAtSetsDueSoon(t *testing.T) {
 // assigned to the case.
 func TestCoordinatorsOnBreachNotices(t *testing.T) {
 	clock := testdb.NewClock(t0)
-	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: withoutImmediate()}, func(t *testing.T, db *store.DB) {
+	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: testdb.RulesWithout("immediate_evaluation")}, func(t *testing.T, db *store.DB) {
 		clock.Set(t0)
 		ctx := context.Background()
 		coord := staff(t, db, "coordinadora", escudo.RoleCoordinator, 0)
@@ -262,17 +262,4 @@ func TestCoordinatorsOnBreachNotices(t *testing.T) {
 			t.Fatalf("coordinator's notices at the first escalation: %v", got)
 		}
 	})
-}
-
-// withoutImmediate is the default clock rules without the immediate-action
-// evaluation's clock, for tests about the urgent measures' clocks: their
-// cases have no evaluation.
-func withoutImmediate() []escudo.ClockRule {
-	var out []escudo.ClockRule
-	for _, r := range escudo.DefaultClockRules() {
-		if r.Name != "immediate_evaluation" {
-			out = append(out, r)
-		}
-	}
-	return out
 }

@@ -17,7 +17,7 @@ import (
 func TestDashboard(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	clock := testdb.NewClock(now)
-	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: withoutImmediate()}, func(t *testing.T, db *store.DB) {
+	testdb.Each(t, testdb.Options{Now: clock.Now, Rules: testdb.RulesWithout("immediate_evaluation")}, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ana := staff(t, db, "ana", escudo.RoleAnalyst, 0)
 		beto := staff(t, db, "beto", escudo.RoleAnalyst, 0)

@@ -552,13 +552,6 @@ func (db *DB) SubmitEvaluation(ctx context.Context, id int64, d escudo.Evaluatio
 	return db.evaluation(ctx, id)
 }
 
-// otherBodiesAbove reports whether another body's current assessment of
-// the case is above level. Other bodies' assessments are recorded in
-// risk_assessments (store/risk_assessments.go) once that table exists.
-func (tx *Tx) otherBodiesAbove(ctx context.Context, caseID int64, level escudo.RiskLevel) (bool, error) {
-	return tx.db.otherBodiesAbove(ctx, tx, caseID, level)
-}
-
 // calibrationDims seals the answers the calibration report groups by.
 func (tx *Tx) calibrationDims(ctx context.Context, caseID int64, context map[string]string) ([]byte, error) {
 	var profile string
@@ -628,8 +621,8 @@ func (db *DB) SubmittedEvaluationIDs(ctx context.Context) ([]int64, error) {
 }
 
 // otherBodiesAbove reports whether another body's assessment of the case
-// in force now is above level.
-func (db *DB) otherBodiesAbove(ctx context.Context, tx *Tx, caseID int64, level escudo.RiskLevel) (bool, error) {
+// in force now (risk_assessments, store/risk_assessments.go) is above level.
+func (tx *Tx) otherBodiesAbove(ctx context.Context, caseID int64, level escudo.RiskLevel) (bool, error) {
 	rows, err := tx.Query(ctx, `SELECT level FROM risk_assessments WHERE case_id = ? AND ended_at IS NULL`, caseID)
 	if err != nil {
 		return false, err

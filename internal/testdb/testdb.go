@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,4 +150,16 @@ func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing
 		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
+}
+
+// RulesWithout is the default clock rules without the named ones, for
+// tests about other clocks whose cases never stop the left-out ones.
+func RulesWithout(names ...string) []escudo.ClockRule {
+	var out []escudo.ClockRule
+	for _, r := range escudo.DefaultClockRules() {
+		if !slices.Contains(names, r.Name) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
