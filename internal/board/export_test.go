@@ -1,0 +1,4 @@
+package board
+
+// DefaultJSON exposes the embedded default to the tests.
+var DefaultJSON = defaultJSON
