@@ -15,7 +15,8 @@ type MilestoneRule struct {
 
 // DefaultMilestoneRules: each step follows the one before it. Urgent measures
 // belong to the extraordinary procedure and may come before admission; the
-// evaluation is done in evaluation, sent and resolved before the Board,
+// evaluation is done in evaluation and sent to the Board (which resolves in
+// a session, not by hand),
 // implemented afterwards and communicated then too (measures may be in place
 // before the authorities hear of the resolution in writing); a case is closed by follow-up or
 // coordination once admitted (a refused request closes at admission).
@@ -27,7 +28,6 @@ func DefaultMilestoneRules() []MilestoneRule {
 		{Milestone: MilestoneUrgentImplemented, Stages: []Stage{StageReception, StageEvaluation, StageBoard, StageImplementation}, Roles: []Role{RoleReception, RoleDuty, RoleFollowUp, RoleCoordinator}, Procedure: ProcedureExtraordinary},
 		{Milestone: MilestoneEvaluated, Stages: []Stage{StageEvaluation}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
 		{Milestone: MilestoneSentToBoard, Stages: []Stage{StageBoard}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
-		{Milestone: MilestoneResolved, Stages: []Stage{StageBoard}, Roles: []Role{RoleCoordinator}},
 		{Milestone: MilestoneResolutionCommunicated, Stages: after, Roles: []Role{RoleCoordinator, RoleFollowUp}},
 		{Milestone: MilestoneMeasuresImplemented, Stages: []Stage{StageImplementation}, Roles: []Role{RoleFollowUp, RoleCoordinator}},
 		{Milestone: MilestoneNotified, Stages: after, Roles: []Role{RoleFollowUp, RoleCoordinator, RoleReception}},
@@ -93,8 +93,9 @@ func validStage(s Stage) bool {
 }
 
 // ByHand reports whether staff record m by hand. Received and admitted are
-// recorded by filing and admitting, and the immediate-action evaluation by
-// submitting it: none of them has a rule.
+// recorded by filing and admitting, the immediate-action evaluation by
+// submitting it, and resolved by recording the Governing Board's
+// resolution in a session (internal/store/board.go): none of them has a rule.
 func ByHand(m Milestone) bool {
-	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated
+	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated && m != MilestoneResolved
 }

@@ -28,12 +28,12 @@ func TestStageAfter(t *testing.T) {
 
 func TestRecordable(t *testing.T) {
 	for _, m := range append(escudo.Milestones, "", "unknown", "Closed") {
-		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted && m != escudo.MilestoneImmediateEvaluated
+		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted && m != escudo.MilestoneImmediateEvaluated && m != escudo.MilestoneResolved
 		if got := procedure.Recordable(m); got != want {
 			t.Errorf("Recordable(%q) = %v", m, got)
 		}
 	}
-	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, escudo.MilestoneImmediateEvaluated, "", "unknown"} {
+	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, escudo.MilestoneImmediateEvaluated, escudo.MilestoneResolved, "", "unknown"} {
 		if procedure.Recordable(m) {
 			t.Errorf("%q must not be recordable by hand", m)
 		}
@@ -41,12 +41,12 @@ func TestRecordable(t *testing.T) {
 }
 
 // Every milestone on a case in every stage: staff may record any milestone
-// but received, admitted and the immediate-action evaluation (recorded by
-// submitting it), in any order, until the case is closed.
+// but received, admitted, the immediate-action evaluation (recorded by
+// submitting it) and resolved (recorded by the Board's resolution), in any
+// order, until the case is closed.
 func TestRecordMilestoneEveryStage(t *testing.T) {
 	moves := map[escudo.Milestone]escudo.Stage{
 		escudo.MilestoneEvaluated:           escudo.StageBoard,
-		escudo.MilestoneResolved:            escudo.StageImplementation,
 		escudo.MilestoneMeasuresImplemented: escudo.StageFollowUp,
 		escudo.MilestoneClosed:              escudo.StageClosed,
 	}
@@ -57,7 +57,7 @@ func TestRecordMilestoneEveryStage(t *testing.T) {
 				s := procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: st, ReceivedAt: received}
 				got, err := procedure.RecordMilestone(s, m, at, "", now)
 				switch {
-				case m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted || m == escudo.MilestoneImmediateEvaluated || m == "" || m == "unknown":
+				case m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted || m == escudo.MilestoneImmediateEvaluated || m == escudo.MilestoneResolved || m == "" || m == "unknown":
 					invalid("milestone", "validation.choice").check(t, err)
 					return
 				case st == escudo.StageClosed:
@@ -108,7 +108,8 @@ func TestRecordMilestoneBoundaries(t *testing.T) {
 		{"note length counts its spaces", open, evaluated, now, long + " ", procedure.Step{}, invalid("note", "validation.too_long")},
 		{"closing cancels the clocks", open, escudo.MilestoneClosed, now, "", procedure.Step{At: now, SetsStage: true, Stage: escudo.StageClosed, CancelClocks: true}, noErr},
 		{"a stage entered again is set again", procedure.State{Stage: escudo.StageBoard, ReceivedAt: received}, evaluated, now, "", procedure.Step{At: now, SetsStage: true, Stage: escudo.StageBoard}, noErr},
-		{"out of order: resolved in reception", procedure.State{Stage: escudo.StageReception, ReceivedAt: received}, escudo.MilestoneResolved, now, "", procedure.Step{At: now, SetsStage: true, Stage: escudo.StageImplementation}, noErr},
+		{"out of order: measures implemented in reception", procedure.State{Stage: escudo.StageReception, ReceivedAt: received}, escudo.MilestoneMeasuresImplemented, now, "", procedure.Step{At: now, SetsStage: true, Stage: escudo.StageFollowUp}, noErr},
+		{"resolved by hand", open, escudo.MilestoneResolved, now, "", procedure.Step{}, invalid("milestone", "validation.choice")},
 		{"out of order: back from follow-up to board", procedure.State{Stage: escudo.StageFollowUp, ReceivedAt: received}, evaluated, now, "", procedure.Step{At: now, SetsStage: true, Stage: escudo.StageBoard}, noErr},
 		// Which check wins when several fail.
 		{"closed and invalid: invalid", closed, escudo.MilestoneAdmitted, now, "", procedure.Step{}, invalid("milestone", "validation.choice")},

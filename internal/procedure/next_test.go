@@ -28,11 +28,11 @@ func TestMayRecord(t *testing.T) {
 		role escudo.Role
 		want want
 	}{
-		// The case of the issue: reception records the Board's resolution on a case never admitted.
-		{"resolution before admission", ord(escudo.StageReception), escudo.MilestoneResolved, escudo.RoleReception, stage},
-		{"resolution before admission, coordinator", ord(escudo.StageReception), escudo.MilestoneResolved, escudo.RoleCoordinator, stage},
-		{"resolution at the Board by reception", ord(escudo.StageBoard), escudo.MilestoneResolved, escudo.RoleReception, role},
-		{"resolution at the Board", ord(escudo.StageBoard), escudo.MilestoneResolved, escudo.RoleCoordinator, noErr},
+		// The case of the issue: the Board's resolution was a free-text
+		// milestone anyone could set. It is now recorded only by the
+		// resolution of a session (store/board.go), never by hand.
+		{"resolution by hand at the Board", ord(escudo.StageBoard), escudo.MilestoneResolved, escudo.RoleCoordinator, invalid("milestone", "validation.choice")},
+		{"resolution by hand, the system", ord(escudo.StageBoard), escudo.MilestoneResolved, "", invalid("milestone", "validation.choice")},
 		{"evaluation during evaluation", ord(escudo.StageEvaluation), escudo.MilestoneEvaluated, escudo.RoleAnalyst, noErr},
 		{"evaluation by the duty desk", ord(escudo.StageEvaluation), escudo.MilestoneEvaluated, escudo.RoleDuty, role},
 		{"evaluation in reception", ord(escudo.StageReception), escudo.MilestoneEvaluated, escudo.RoleAnalyst, stage},
@@ -51,8 +51,8 @@ func TestMayRecord(t *testing.T) {
 		{"closed case", ord(escudo.StageClosed), escudo.MilestoneReevaluated, escudo.RoleAnalyst, conflict("error.case_closed")},
 		{"admitted by hand", ord(escudo.StageReception), escudo.MilestoneAdmitted, escudo.RoleReception, invalid("milestone", "validation.choice")},
 		{"unknown", ord(escudo.StageBoard), "approved", escudo.RoleCoordinator, invalid("milestone", "validation.choice")},
-		{"the system, stage checked", ord(escudo.StageReception), escudo.MilestoneResolved, "", stage},
-		{"the system, role not checked", ord(escudo.StageBoard), escudo.MilestoneResolved, "", noErr},
+		{"the system, stage checked", ord(escudo.StageReception), escudo.MilestoneSentToBoard, "", stage},
+		{"the system, role not checked", ord(escudo.StageBoard), escudo.MilestoneSentToBoard, "", noErr},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestAllowedMilestones(t *testing.T) {
 			[]escudo.Milestone{escudo.MilestoneUrgentIssued, escudo.MilestoneUrgentImplemented}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageEvaluation}, escudo.RoleAnalyst, []escudo.Milestone{escudo.MilestoneEvaluated}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageBoard}, escudo.RoleCoordinator,
-			[]escudo.Milestone{escudo.MilestoneSentToBoard, escudo.MilestoneResolved, escudo.MilestoneClosed}},
+			[]escudo.Milestone{escudo.MilestoneSentToBoard, escudo.MilestoneClosed}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageImplementation}, escudo.RoleFollowUp,
 			[]escudo.Milestone{escudo.MilestoneResolutionCommunicated, escudo.MilestoneMeasuresImplemented, escudo.MilestoneNotified, escudo.MilestoneAppealFiled, escudo.MilestoneClosed}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageClosed}, escudo.RoleCoordinator, nil},

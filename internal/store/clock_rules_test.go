@@ -99,10 +99,13 @@ func TestRecurringClockReArmsAfterBreach(t *testing.T) {
 		if err := db.DecideAdmission(ctx, id, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}); err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range []escudo.Milestone{escudo.MilestoneEvaluated, escudo.MilestoneSentToBoard, escudo.MilestoneResolved} {
+		for _, m := range []escudo.Milestone{escudo.MilestoneEvaluated, escudo.MilestoneSentToBoard} {
 			if err := db.RecordMilestone(ctx, id, m, time.Time{}, ""); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := db.ResolveStepForTest(ctx, id); err != nil {
+			t.Fatal(err)
 		}
 		clock.Advance(180*day + time.Hour)
 		found, err := db.SweepClocks(ctx, 100)

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"escudo/internal/board"
 	"escudo/internal/measures"
 	"escudo/internal/procedure"
 	"escudo/internal/risk"
@@ -70,7 +71,10 @@ type Options struct {
 	// AppealStudy is how long the Consultative Council's independent study
 	// may take; 0: procedure.DefaultStudyDays.
 	AppealStudy time.Duration
-	Logger      *slog.Logger
+	// Board is the Governing Board's seats, quorum and adoption rules;
+	// nil: board.Default().
+	Board  *board.Config
+	Logger *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -96,6 +100,7 @@ type DB struct {
 	instruments               sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
 	measures                  *measures.Catalogue // what evaluations propose from
 	appealWindow, appealStudy time.Duration
+	board                     *board.Config
 	infoRestart               []string
 	log                       *slog.Logger
 	path                      string
@@ -165,6 +170,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	if db.measures == nil {
 		db.measures = measures.Default()
+	}
+	if db.board = o.Board; db.board == nil {
+		db.board = board.Default()
 	}
 	if db.milestones == nil {
 		db.milestones = escudo.DefaultMilestoneRules()

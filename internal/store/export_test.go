@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"escudo"
+	"escudo/internal/procedure"
 )
 
 // WaitDashboardRecounts waits for the dashboard recounts running behind
@@ -62,3 +65,20 @@ func SetSearchCountCap(t interface{ Cleanup(func()) }, n int) {
 
 // Rollback ends a transaction begun with Begin (tests holding connections).
 func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
+
+// ResolveStepForTest applies the milestone resolved as a recorded
+// resolution does (its clocks and stage), for clock tests that do not
+// need a Board session.
+func (db *DB) ResolveStepForTest(ctx context.Context, caseID int64) error {
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		s, err := tx.caseForUpdate(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		step, err := procedure.SubmitStep(s, escudo.MilestoneResolved, tx.now)
+		if err != nil {
+			return err
+		}
+		return tx.applyStep(ctx, caseID, s.Procedure, escudo.MilestoneResolved, step)
+	})
+}

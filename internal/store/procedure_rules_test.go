@@ -27,9 +27,13 @@ func TestRecordMilestoneFollowsProcedure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Reception records the Board's resolution on a case never admitted.
-		if err := db.RecordMilestone(rec, rc.CaseID, escudo.MilestoneResolved, time.Time{}, ""); escudo.ErrorKey(err) != "error.milestone_stage" || escudo.ErrorCode(err) != escudo.ECONFLICT {
-			t.Fatalf("resolution before admission: %v", err)
+		// Reception records the Board's resolution on a case never admitted:
+		// the resolution is no milestone anyone records by hand any more.
+		if err := db.RecordMilestone(rec, rc.CaseID, escudo.MilestoneResolved, time.Time{}, ""); escudo.ErrorKey(err) != "validation.choice" || escudo.ErrorCode(err) != escudo.EINVALID {
+			t.Fatalf("resolution by hand: %v", err)
+		}
+		if err := db.RecordMilestone(rec, rc.CaseID, escudo.MilestoneSentToBoard, time.Time{}, ""); escudo.ErrorKey(err) != "error.milestone_stage" || escudo.ErrorCode(err) != escudo.ECONFLICT {
+			t.Fatalf("sent to the Board before admission: %v", err)
 		}
 		got, _ := db.FindCaseByID(ctx, rc.CaseID)
 		if got.Stage != escudo.StageReception {
