@@ -250,7 +250,21 @@ func TestBulkMatchesSeed(t *testing.T) {
 			t.Fatalf("follow-up code from bulk: %v", err)
 		}
 		ev, _ := db.Timeline(ctx, receipts[5].CaseID)
-		if len(ev) != len(r.Steps)+1 || !ev[len(ev)-1].At.Equal(r.Steps[len(r.Steps)-1].At) {
+		// A Board resolution writes its milestone and the resolution itself.
+		resolutions := 0
+		for _, s := range r.Steps {
+			if s.Milestone == escudo.MilestoneResolved {
+				resolutions++
+			}
+		}
+		kinds := map[string]int{}
+		for _, e := range ev {
+			kinds[e.Kind]++
+		}
+		if kinds[escudo.EventResolution] != resolutions {
+			t.Fatalf("bulk timeline: %d resolutions for %d resolved steps", kinds[escudo.EventResolution], resolutions)
+		}
+		if len(ev) != len(r.Steps)+1+resolutions || !ev[len(ev)-1].At.Equal(r.Steps[len(r.Steps)-1].At) {
 			t.Fatalf("bulk timeline: %d events for %d steps", len(ev), len(r.Steps))
 		}
 	})

@@ -69,6 +69,17 @@ var Users = []User{
 	{Username: "analista2", DisplayName: "Rebeca Fuentes Alcalá", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
 	{Username: "analista3", DisplayName: "Óscar Lugo Bermúdez", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
 	{Username: "seguimiento2", DisplayName: "Irene Cordero Beltrán", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
+	// The rest of the Governing Board (internal/demo/board.go seats them).
+	{Username: "junta_sspc", DisplayName: "Alfonso Robledo Guerra", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
+	{Username: "junta_sspc_sup", DisplayName: "Verónica Paredes Lira", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
+	{Username: "junta_sre", DisplayName: "Daniela Orozco Vidal", Role: escudo.RoleBoard, Organization: "Secretaría de Relaciones Exteriores"},
+	{Username: "junta_fgr", DisplayName: "Mauricio Lara Esquivel", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
+	{Username: "junta_fgr_sup", DisplayName: "Silvia Navarro Ponce", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
+	{Username: "junta_cndh", DisplayName: "Tomás Aguirre Castañeda", Role: escudo.RoleBoard, Organization: "Comisión Nacional de los Derechos Humanos"},
+	{Username: "consejo2", DisplayName: "Elena Saucedo Ríos", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	{Username: "consejo3", DisplayName: "Aurelio Benítez Mora", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	{Username: "consejo4", DisplayName: "Guadalupe Zárate Ortiz", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	{Username: "consejo_sup", DisplayName: "Ricardo Montaño Ávila", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 }
 
 // CreateStaff creates every demo account except the beneficiary's, which
@@ -124,6 +135,9 @@ func CreateStaff(ctx context.Context, db *store.DB, password string) (map[string
 			created[accounts[i].Username] = accounts[i]
 		}
 		pending = rest
+	}
+	if err := seatBoard(ctx, db, created); err != nil {
+		return nil, err
 	}
 	return created, nil
 }
@@ -270,6 +284,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				if err == nil {
 					err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
 				}
+			case s.Milestone == escudo.MilestoneResolved:
+				// A resolution of the week's Board session (board.go).
+				_, err = db.ImportResolution(actx, id, "", s.Note)
 			case s.Milestone != "":
 				err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
 			default:
@@ -368,7 +385,15 @@ func Bulk(reqs []Request, users map[string]*escudo.User) ([]store.BulkRequest, e
 			if err != nil {
 				return nil, err
 			}
-			b.Steps = append(b.Steps, store.BulkStep{At: s.At, Actor: actor, Admission: s.Admission, Milestone: s.Milestone, AssignTo: assign, Note: s.Note})
+			st := store.BulkStep{At: s.At, Actor: actor, Admission: s.Admission, Milestone: s.Milestone, AssignTo: assign, Note: s.Note}
+			if s.Milestone == escudo.MilestoneResolved {
+				// Past resolutions of the weekly Board sessions.
+				st.Milestone, st.Resolution = "", true
+				if c.Procedure == escudo.ProcedureExtraordinary {
+					st.Level = escudo.RiskExtraordinary
+				}
+			}
+			b.Steps = append(b.Steps, st)
 		}
 		out[i] = b
 	}

@@ -724,7 +724,7 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 				return err
 			}
 		}
-		r.ID, err = tx.insertResolution(ctx, r, qid)
+		r.ID, err = tx.insertResolution(ctx, r, qid, false)
 		if err != nil {
 			return err
 		}
@@ -763,18 +763,20 @@ func adoptedWord(b bool) string {
 	return "rejected"
 }
 
-// nextIdentifier numbers the resolutions of a session's month: JG-2026-07-003.
+// nextIdentifier numbers the resolutions of the month of the session:
+// JG-2026-07-003. It counts through the sessions of that month, so it reads
+// only their resolutions.
 func (tx *Tx) nextIdentifier(ctx context.Context, at time.Time) (string, error) {
-	prefix := tx.db.board.Identifier(at, 0)
-	prefix = prefix[:len(prefix)-3]
+	from := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM board_resolutions WHERE identifier LIKE ?`, prefix+"%").Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM board_resolutions r JOIN board_sessions s ON s.id = r.session_id WHERE s.scheduled_at >= ? AND s.scheduled_at < ?`,
+		micros(from), micros(from.AddDate(0, 1, 0))).Scan(&n); err != nil {
 		return "", err
 	}
 	return tx.db.board.Identifier(at, n+1), nil
 }
 
-func (tx *Tx) insertResolution(ctx context.Context, r escudo.Resolution, qid int64) (int64, error) {
+func (tx *Tx) insertResolution(ctx context.Context, r escudo.Resolution, qid int64, imported bool) (int64, error) {
 	ms, err := json.Marshal(r.Measures)
 	if err != nil {
 		return 0, err
@@ -792,9 +794,9 @@ func (tx *Tx) insertResolution(ctx context.Context, r escudo.Resolution, qid int
 		return 0, err
 	}
 	f, a, ab := board.Tally(r.Votes)
-	id, err := tx.InsertID(ctx, `INSERT INTO board_resolutions (identifier, session_id, case_id, evaluation_id, level, measures_enc, reasons_enc, threat_brief_enc, adopted, votes_for, votes_against, votes_abstain, quorum_check_id, supersedes, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Identifier, r.SessionID, r.CaseID, r.EvaluationID, string(r.Level), sealedM, reasons, brief, boolInt(r.Adopted), f, a, ab, qid, nullID(r.Supersedes), nullID(r.RecordedBy), micros(r.RecordedAt))
+	id, err := tx.InsertID(ctx, `INSERT INTO board_resolutions (identifier, session_id, case_id, evaluation_id, level, measures_enc, reasons_enc, threat_brief_enc, adopted, votes_for, votes_against, votes_abstain, quorum_check_id, supersedes, recorded_by, recorded_at, imported)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Identifier, r.SessionID, r.CaseID, nullID(r.EvaluationID), string(r.Level), sealedM, reasons, brief, boolInt(r.Adopted), f, a, ab, qid, nullID(r.Supersedes), nullID(r.RecordedBy), micros(r.RecordedAt), boolInt(imported))
 	if err != nil {
 		return 0, fmt.Errorf("store: resolution: %w", err)
 	}
@@ -820,12 +822,13 @@ func (db *DB) scanResolutions(ctx context.Context, q querier, where string, args
 		var at, rec int64
 		var ms, reasons, brief []byte
 		var adopted int
-		var sup, by sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.Identifier, &r.SessionID, &at, &r.CaseID, &r.CaseReference, &r.EvaluationID, &r.Level, &ms, &reasons, &brief, &adopted, &sup, &by, &rec); err != nil {
+		var sup, by, eval sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Identifier, &r.SessionID, &at, &r.CaseID, &r.CaseReference, &eval, &r.Level, &ms, &reasons, &brief, &adopted, &sup, &by, &rec); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		r.SessionDate, r.RecordedAt, r.Adopted, r.Supersedes, r.RecordedBy = fromMicros(at), fromMicros(rec), adopted == 1, sup.Int64, by.Int64
+		r.EvaluationID = eval.Int64
 		m, err := db.open("board_resolutions.measures", ms)
 		if err != nil {
 			rows.Close()

@@ -24,15 +24,20 @@ type BulkRequest struct {
 }
 
 // BulkStep is one later action on a bulk request. Exactly one of Admission,
-// Milestone, AssignTo or a lone Note is set; Note is also the hand-over note
-// of an assignment and the note of a milestone.
+// Milestone, Resolution, AssignTo or a lone Note is set; Note is also the
+// hand-over note of an assignment, the note of a milestone and the reasons
+// of a resolution.
 type BulkStep struct {
 	At        time.Time
 	Actor     int64
 	Admission *escudo.AdmissionDecision
 	Milestone escudo.Milestone
-	AssignTo  int64
-	Note      string
+	// Resolution: a past Board resolution, as ImportResolution loads it
+	// (the week's session, the milestone resolved).
+	Resolution bool
+	Level      escudo.RiskLevel // of the resolution; empty: from its evaluation, or ordinario
+	AssignTo   int64
+	Note       string
 }
 
 // bulkOp is one request or step, placed on the global time line.
@@ -44,7 +49,7 @@ type bulkOp struct {
 
 // FileRequests stores many requests and their histories in few transactions,
 // for imports and benchmark data sets. Every row is written as FileRequest,
-// DecideAdmission, AssignCase, RecordMilestone and AddNote write it: sensitive
+// DecideAdmission, AssignCase, RecordMilestone, ImportResolution and AddNote write it: sensitive
 // fields sealed, blind indexes, milestones and clocks, timeline events, outbox
 // entries and one audit entry per action, each at the action's own time.
 // Actions are applied in global time order so the audit chain stays in time
@@ -126,6 +131,9 @@ func (s BulkStep) validate() error {
 		if !procedure.Recordable(s.Milestone) {
 			return escudo.FieldError("milestone", "validation.choice", nil)
 		}
+	}
+	if s.Resolution {
+		n++
 	}
 	if s.AssignTo != 0 {
 		n++
@@ -246,6 +254,12 @@ func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]s
 			return err
 		}
 		audit.Action, audit.Fields = "case.milestone", string(s.Milestone)
+	case s.Resolution:
+		ident, err := tx.importResolution(ctx, c.ID, c.Reference, state, s.Actor, s.Level, s.Note, c)
+		if err != nil {
+			return err
+		}
+		audit.Action, audit.Fields = "board.record", "resolution:"+ident+",imported"
 	case s.AssignTo != 0:
 		a, err := procedure.Assign(state, s.AssignTo, s.Note)
 		if err != nil || !a.Changed {

@@ -59,6 +59,17 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		return p.T("appeal.state." + e.Detail)
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
+	case escudo.EventResolution:
+		// identifier:adopted|rejected:for-against-abstain
+		parts := strings.SplitN(e.Detail, ":", 3)
+		if len(parts) != 3 {
+			return e.Detail
+		}
+		votes := strings.SplitN(parts[2], "-", 3)
+		if len(votes) != 3 {
+			return parts[0]
+		}
+		return parts[0] + " · " + p.T("board.resolution_"+parts[1]) + " · " + p.T("board.tally", "For", votes[0], "Against", votes[1], "Abstain", votes[2])
 	case escudo.EventClockBreach, escudo.EventEscalation:
 		rule, level, _ := strings.Cut(e.Detail, ":")
 		if e.Kind == escudo.EventEscalation {

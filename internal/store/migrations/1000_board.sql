@@ -86,7 +86,7 @@ CREATE TABLE board_resolutions (
     identifier       TEXT NOT NULL UNIQUE,
     session_id       BIGINT NOT NULL REFERENCES board_sessions(id),
     case_id          BIGINT NOT NULL REFERENCES cases(id),
-    evaluation_id    BIGINT NOT NULL REFERENCES risk_evaluations(id),
+    evaluation_id    BIGINT REFERENCES risk_evaluations(id), -- NULL only for imported past decisions
     level            TEXT NOT NULL,
     measures_enc     {{blob}},
     reasons_enc      {{blob}},
@@ -96,6 +96,7 @@ CREATE TABLE board_resolutions (
     votes_against    INTEGER NOT NULL,
     votes_abstain    INTEGER NOT NULL,
     quorum_check_id  BIGINT NOT NULL REFERENCES board_quorum_checks(id),
+    imported         INTEGER NOT NULL DEFAULT 0, -- a past decision loaded by ImportResolution
     supersedes       BIGINT REFERENCES board_resolutions(id),
     recorded_by      BIGINT REFERENCES users(id),
     recorded_at      BIGINT NOT NULL
