@@ -60,6 +60,13 @@ const (
 	RiskAppeal      Action = "risk.appeal"      // file the beneficiary's disagreement (inconformidad)
 	RiskAppealRule  Action = "risk.appeal.rule" // commission the independent study and rule on a disagreement
 	RiskCalibration Action = "risk.calibration" // levels by analyst, entity, gender, ethnic identity, profile
+	// The Governing Board (internal/board). Reading the Board is its
+	// sessions, agendas with the cases' names and evaluated levels (never
+	// addresses), attendance, quorum checks, resolutions and minutes.
+	BoardRead    Action = "board.read"
+	BoardManage  Action = "board.manage"  // the technical secretariat: sessions, agenda, attendance, quorum, minutes draft and final
+	BoardRecord  Action = "board.record"  // record a resolution with its named votes
+	BoardMinutes Action = "board.minutes" // propose an amendment to the minutes (attendees)
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -67,7 +74,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
-	RiskAppeal, RiskAppealRule, RiskCalibration}
+	RiskAppeal, RiskAppealRule, RiskCalibration, BoardRead, BoardManage, BoardRecord, BoardMinutes}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

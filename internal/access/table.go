@@ -20,7 +20,13 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     server is not a reason to know who is protected or where.
 //   - Board members decide on the risk evaluation; they see the case's risk
 //     compartment and the beneficiary's name, never addresses.
-//   - The Consultative Council advises on policy and sees statistics only.
+//   - The Consultative Council advises on policy and sees statistics; its
+//     four seats on the Governing Board see the Board's sessions as the
+//     other seats do (names and risk, never addresses).
+//   - The coordination is the Board's technical secretariat: it runs the
+//     sessions and records what the Board decides; the Board's members
+//     read them and propose amendments to the minutes of sessions they
+//     attended.
 //   - Agency liaisons implement measures in their own federal entity: they
 //     need who and where, but not the narrative or the named aggressors,
 //     because the aggressors are sometimes the very authorities they belong to.
@@ -87,6 +93,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
+		BoardRead: r(Any, idRisk), BoardManage: r(Any, idRisk), BoardRecord: r(Any, idRisk),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
@@ -96,6 +103,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
+		BoardRead: r(Any, idRisk), BoardMinutes: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
 		StatsRead: r(Any, noFields),
@@ -104,6 +112,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		// or addresses.
 		RiskRead: r(Any, []string{Risk}), RiskExplain: r(Any, []string{Risk}), RiskAppealRule: r(Any, noFields),
 		RiskCalibration: r(Any, noFields),
+		BoardRead:       r(Any, idRisk), BoardMinutes: r(Any, noFields),
 	},
 	escudo.RoleLiaison: {
 		// Cases, people and devices only as far as a task or request

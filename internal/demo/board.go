@@ -3,8 +3,10 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"escudo"
+	"escudo/internal/board"
 	"escudo/internal/store"
 )
 
@@ -39,4 +41,200 @@ func seatBoard(ctx context.Context, db *store.DB, users map[string]*escudo.User)
 		}
 	}
 	return nil
+}
+
+// SeedBoard records the Governing Board's life in the demo:
+//
+//   - a past ordinary session with quorum, where the Juan Gerardi Center
+//     is declared at extraordinary risk (named votes, one abstention) and
+//     a second collective is decided; its minutes, amended by a Council
+//     member who attended, are final;
+//   - a past session without quorum (the five government seats, no
+//     Council seat) where the Saltillo shelter's case was refused: its
+//     director asked to be heard and was not there; the refusal's reasons
+//     are on its agenda, and its draft minutes carry an amendment;
+//   - an upcoming session whose agenda is published and locked, with the
+//     shelter's case again (hearing requested) and a case waiting at the
+//     Board.
+//
+// shelter is the Saltillo shelter's case (SeedAssessmentsAndAppeals).
+// The clock moves back and ends at now.
+func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string]*escudo.User, shelter int64, now time.Time) ([]Request, []escudo.Receipt, error) {
+	as := func(name string) context.Context { return escudo.NewContextWithUser(ctx, users[name]) }
+	at := func(days float64) { clock.Set(now.Add(-time.Duration(days * float64(24*time.Hour)))) }
+	defer clock.Set(now)
+	coord := as("coordinacion")
+
+	// Two collectives evaluated at extraordinary risk and sent to the Board.
+	at(55)
+	type newCase struct {
+		name, org, entity, town, phone, narrative string
+	}
+	var receipts []escudo.Receipt
+	for _, c := range []newCase{
+		{"Centro de Derechos Humanos Juan Gerardi (demostración)", "Centro de Derechos Humanos Juan Gerardi", "COA", "Torreón", "+52 871 555 0142",
+			"Amenazas de muerte al equipo que documenta desapariciones en la Laguna; vigilancia de la oficina."},
+		{"Red de Defensoras Comunitarias de la Montaña (demostración)", "Red de Defensoras Comunitarias de la Montaña", "GRO", "Tlapa de Comonfort", "+52 757 555 0163",
+			"Hostigamiento de un grupo armado a las defensoras comunitarias tras denunciar la tala ilegal."},
+	} {
+		rc, err := db.FileRequest(as("recepcion"), &escudo.Case{Channel: escudo.ChannelHotline, Narrative: c.narrative},
+			&escudo.Person{Kind: escudo.KindCollective, Profile: escudo.ProfileDefender, Name: c.name, Entity: c.entity, Municipality: c.town, Organization: c.org, Phone: c.phone})
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo: board case: %w", err)
+		}
+		if err := db.DecideAdmission(as("recepcion"), rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted, Procedure: escudo.ProcedureOrdinary}); err != nil {
+			return nil, nil, fmt.Errorf("demo: board case admission: %w", err)
+		}
+		id, err := db.StartEvaluation(as("analista"), rc.CaseID, escudo.EvaluationFull, escudo.ReasonInitial)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo: board case evaluation: %w", err)
+		}
+		if _, err := db.SubmitEvaluation(as("analista"), id, demoDraft(c.narrative)); err != nil {
+			return nil, nil, fmt.Errorf("demo: board case evaluation: %w", err)
+		}
+		receipts = append(receipts, *rc)
+	}
+	gerardi, montana := receipts[0].CaseID, receipts[1].CaseID
+
+	// The past session with quorum.
+	at(42)
+	past, err := db.CreateSession(coord, now.Add(-30*24*time.Hour), "Sala de juntas de la Secretaría de Gobernación, Ciudad de México", escudo.SessionOrdinary)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: board session: %w", err)
+	}
+	itemG, err := db.AddAgendaItem(coord, past, gerardi, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+	}
+	itemM, err := db.AddAgendaItem(coord, past, montana, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+	}
+	if err := db.PublishAgenda(coord, past); err != nil {
+		return nil, nil, fmt.Errorf("demo: publish: %w", err)
+	}
+	at(30)
+	full := board.Presence{"segob": escudo.AttendMember, "sspc": escudo.AttendAlternate, "sre": escudo.AttendMember, "fgr": escudo.AttendMember,
+		"cndh": escudo.AttendMember, "council_1": escudo.AttendMember, "council_2": escudo.AttendMember, "council_3": escudo.AttendAbsent, "council_4": escudo.AttendMember}
+	if err := db.RecordAttendance(coord, past, full); err != nil {
+		return nil, nil, fmt.Errorf("demo: attendance: %w", err)
+	}
+	if _, err := db.CheckQuorum(coord, past); err != nil {
+		return nil, nil, fmt.Errorf("demo: quorum: %w", err)
+	}
+	// The defenders' representative came to be heard.
+	if err := db.SetHearing(coord, past, itemM, false, true); err != nil {
+		return nil, nil, fmt.Errorf("demo: hearing: %w", err)
+	}
+	votes := func(abstain string) []escudo.Vote {
+		var out []escudo.Vote
+		for _, s := range db.Board().Seats {
+			a := full[s.ID]
+			if a == escudo.AttendAbsent {
+				continue
+			}
+			v := escudo.Vote{Seat: s.ID, Alternate: a == escudo.AttendAlternate, Choice: escudo.VoteFor}
+			if s.ID == abstain {
+				v.Choice = escudo.VoteAbstain
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	if _, err := db.RecordResolution(coord, past, itemG, escudo.Resolution{Level: escudo.RiskExtraordinary, Votes: votes("fgr"),
+		Reasons:     "Amenazas de muerte reiteradas y vigilancia de la oficina; la Comisión Interamericana otorgó medidas cautelares. La Junta adopta el nivel extraordinario de la evaluación.",
+		ThreatBrief: "Amenazas de muerte por teléfono y en persona; vehículos sin placas frente a la oficina en horario de salida."}); err != nil {
+		return nil, nil, fmt.Errorf("demo: Gerardi resolution: %w", err)
+	}
+	if _, err := db.RecordResolution(coord, past, itemM, escudo.Resolution{Level: escudo.RiskExtraordinary, Votes: votes(""),
+		Reasons:     "Hostigamiento armado tras la denuncia de tala ilegal; se escuchó a la representante de la red.",
+		ThreatBrief: "Hombres armados recorren la comunidad; las defensoras piden que no haya patrullaje visible."}); err != nil {
+		return nil, nil, fmt.Errorf("demo: Montaña resolution: %w", err)
+	}
+	if err := db.SaveMinutes(coord, past, "Sesión ordinaria con quórum (8 de 9 lugares, 3 del Consejo Consultivo). Se resolvieron dos casos: Centro Juan Gerardi (extraordinario) y Red de Defensoras Comunitarias de la Montaña (extraordinario), con audiencia de su representante."); err != nil {
+		return nil, nil, fmt.Errorf("demo: minutes: %w", err)
+	}
+	at(28)
+	if err := db.AmendMinutes(as("consejo"), past, "Que conste que el Consejo pidió revisar en 30 días si las medidas del Centro Juan Gerardi se implementaron."); err != nil {
+		return nil, nil, fmt.Errorf("demo: amendment: %w", err)
+	}
+	at(25)
+	if err := db.FinaliseMinutes(coord, past); err != nil {
+		return nil, nil, fmt.Errorf("demo: final minutes: %w", err)
+	}
+	if err := db.CloseSession(coord, past); err != nil {
+		return nil, nil, fmt.Errorf("demo: close: %w", err)
+	}
+
+	// The session without quorum: Saltillo's case refused.
+	at(20)
+	bare, err := db.CreateSession(coord, now.Add(-15*24*time.Hour), "Sala de juntas de la Secretaría de Gobernación, Ciudad de México", escudo.SessionOrdinary)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: board session: %w", err)
+	}
+	itemS, err := db.AddAgendaItem(coord, bare, shelter, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+	}
+	if err := db.PublishAgenda(coord, bare); err != nil {
+		return nil, nil, fmt.Errorf("demo: publish: %w", err)
+	}
+	at(15)
+	gov := board.Presence{"segob": escudo.AttendMember, "sspc": escudo.AttendMember, "sre": escudo.AttendMember, "fgr": escudo.AttendAlternate, "cndh": escudo.AttendMember}
+	if err := db.RecordAttendance(coord, bare, gov); err != nil {
+		return nil, nil, fmt.Errorf("demo: attendance: %w", err)
+	}
+	if _, err := db.CheckQuorum(coord, bare); err != nil {
+		return nil, nil, fmt.Errorf("demo: quorum: %w", err)
+	}
+	refusal := db.MayDecide(coord, bare, itemS)
+	if refusal == nil {
+		return nil, nil, fmt.Errorf("demo: the Saltillo decision should be refused")
+	}
+	if err := db.NoteRefusal(coord, bare, itemS, refusal); err != nil {
+		return nil, nil, fmt.Errorf("demo: refusal: %w", err)
+	}
+	if err := db.SaveMinutes(coord, bare, "No hubo quórum: asistieron los cinco lugares de gobierno y ningún lugar del Consejo Consultivo. El caso de la Casa del Migrante de Saltillo no se puso a decisión: su director pidió ser escuchado y no estaba presente."); err != nil {
+		return nil, nil, fmt.Errorf("demo: minutes: %w", err)
+	}
+	at(14)
+	if err := db.AmendMinutes(as("junta"), bare, "Agregar que la Secretaría de Gobernación pidió convocar de nuevo con aviso al Consejo Consultivo."); err != nil {
+		return nil, nil, fmt.Errorf("demo: amendment: %w", err)
+	}
+	if err := db.CloseSession(coord, bare); err != nil {
+		return nil, nil, fmt.Errorf("demo: close: %w", err)
+	}
+
+	// The upcoming session, agenda published and locked.
+	at(1)
+	next, err := db.CreateSession(coord, now.Add(5*24*time.Hour), "Sala de juntas de la Secretaría de Gobernación, Ciudad de México", escudo.SessionOrdinary)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: board session: %w", err)
+	}
+	if _, err := db.AddAgendaItem(coord, next, shelter, true); err != nil {
+		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+	}
+	waiting, _, err := db.FindCases(ctx, escudo.CaseFilter{Stage: escudo.StageBoard, Limit: 3})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range waiting {
+		if c.ID != shelter {
+			if _, err := db.AddAgendaItem(coord, next, c.ID, false); err != nil {
+				return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+			}
+		}
+	}
+	if err := db.PublishAgenda(coord, next); err != nil {
+		return nil, nil, fmt.Errorf("demo: publish: %w", err)
+	}
+	var reqs []Request
+	for _, r := range receipts {
+		c, err := db.FindCaseByID(ctx, r.CaseID)
+		if err != nil {
+			return nil, nil, err
+		}
+		reqs = append(reqs, Request{Case: *c, Person: *c.Person, Stage: c.Stage})
+	}
+	return reqs, receipts, nil
 }

@@ -109,6 +109,7 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		checkDemoEvaluations(t, ctx, db, res)
+		checkDemoBoard(t, ctx, db)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}

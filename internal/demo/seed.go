@@ -326,6 +326,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	res.Requests, res.Receipts = append(res.Requests, riskReqs...), append(res.Receipts, riskReceipts...)
+	boardReqs, boardReceipts, err := SeedBoard(ctx, db, clock, users, riskReceipts[0].CaseID, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, boardReqs...), append(res.Receipts, boardReceipts...)
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {

@@ -37,7 +37,7 @@ func TestAPIProcedureAndInfoAnswer(t *testing.T) {
 			want                    []string
 		}{
 			{"Board resolution by hand on a request never admitted", "POST", "/api/v1/cases/{new}/milestones", `{"milestone":"resolved"}`, nil, 400,
-				[]string{`"key":"validation.choice"`, `"field":"milestone"`}},
+				[]string{`"code":"validation.choice"`, `"field":"milestone"`}},
 			{"sent to the Board on a request never admitted", "POST", "/api/v1/cases/{new}/milestones", `{"milestone":"sent_to_board"}`, nil, 409,
 				[]string{`"key":"error.milestone_stage"`, "no corresponde a la etapa"}},
 			{"nothing asked yet", "POST", "/api/v1/requests/status/answer", `{"reference":"{ref}","code":"{code}","answer":"Aquí va."}`, nil, 409,

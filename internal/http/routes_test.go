@@ -52,6 +52,7 @@ type routeFixture struct {
 	caseID, personID, deviceID, alertID, drillID int64
 	consentID                                    int64
 	evaluationID                                 int64 // an immediate-action draft on a second, extraordinary case in Oaxaca
+	sessionID, itemID                            int64 // a Board session in ten days with the case on its agenda
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -86,6 +87,12 @@ func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
 		t.Fatal(err)
 	}
 	f.alertID = a.ID
+	if f.sessionID, err = db.CreateSession(ctx, db.Now().Add(10*24*time.Hour), "Sala de juntas", escudo.SessionOrdinary); err != nil {
+		t.Fatal(err)
+	}
+	if f.itemID, err = db.AddAgendaItem(ctx, f.sessionID, f.caseID, true); err != nil {
+		t.Fatal(err)
+	}
 	d, err := db.StartDrill(ctx, dev.ID, db.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +129,8 @@ func (f *routeFixture) path(rt web.Route) string {
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}
-	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{file}", "style.css", "{$}", "").Replace(rt.Path)
+	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{file}", "style.css", "{$}", "",
+		"{session}", fmt.Sprint(f.sessionID), "{item}", fmt.Sprint(f.itemID)).Replace(rt.Path)
 }
 
 // TestEveryRoleEveryRoute is the permission table, called: every role

@@ -1038,3 +1038,13 @@ func (db *DB) OnAgenda(ctx context.Context, caseID int64) (bool, error) {
 	err := db.readRow(ctx, `SELECT COUNT(*) FROM board_agenda_items WHERE case_id = ?`, caseID).Scan(&n)
 	return n > 0, err
 }
+
+// CaseIDByReference finds a case by its reference, for the agenda form.
+func (db *DB) CaseIDByReference(ctx context.Context, ref string) (int64, error) {
+	var id int64
+	err := db.readRow(ctx, `SELECT id FROM cases WHERE reference = ?`, NormalizeReference(ref)).Scan(&id)
+	if isNoRows(err) {
+		return 0, errNotFound()
+	}
+	return id, err
+}

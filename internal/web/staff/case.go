@@ -24,6 +24,10 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
+	// Resolutions of the Governing Board on the case, for who reads the
+	// Board (nil: no section).
+	Resolutions []resolutionRow
+	BoardReader bool
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -98,6 +102,13 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
+	}
+	if p.Can("GET /board") {
+		res, err := s.DB.CaseResolutions(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		d.BoardReader, d.Resolutions = true, s.resolutionRows(p, res)
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {

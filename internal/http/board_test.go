@@ -1,0 +1,173 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// A Board session through the pages. The coordination schedules it, puts
+// two cases on the agenda (the Saltillo shelter's director asked to be
+// heard), publishes it, takes attendance without any Council seat: the
+// quorum check refuses, and so does the decision, with its reasons kept on
+// the agenda. With a Council seat present the Juan Gerardi Center's case is
+// decided with named votes. A Board member reads the session and the case
+// with names but no address, cannot record a vote, and amends the minutes
+// of the session they attended.
+func TestBoardPages(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		site := newWebSite(t, db, Options{})
+		analyst := webUser(t, db, "analista", escudo.RoleAnalyst)
+		webUser(t, db, "coordinacion", escudo.RoleCoordinator)
+		segob := webUser(t, db, "junta", escudo.RoleBoard)
+		for _, s := range []struct {
+			seat string
+			role escudo.Role
+		}{{"sspc", escudo.RoleBoard}, {"sre", escudo.RoleBoard}, {"fgr", escudo.RoleBoard}, {"cndh", escudo.RoleBoard}, {"council_1", escudo.RoleCouncil}} {
+			u := webUser(t, db, "j_"+s.seat, s.role)
+			if err := db.SetSeatHolder(ctx, s.seat, u.ID, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.SetSeatHolder(ctx, "segob", segob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		actx := escudo.NewContextWithUser(ctx, analyst)
+		open := func(name, address string) (int64, string) {
+			rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelWeb, Narrative: "Vigilancia armada"},
+				&escudo.Person{Kind: escudo.KindCollective, Profile: escudo.ProfileDefender, Name: name, Entity: "COA", Address: address})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.DecideAdmission(ctx, rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted, Procedure: escudo.ProcedureOrdinary}); err != nil {
+				t.Fatal(err)
+			}
+			id, err := db.StartEvaluation(actx, rc.CaseID, escudo.EvaluationFull, escudo.ReasonInitial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SubmitEvaluation(actx, id, riskDraft()); err != nil {
+				t.Fatal(err)
+			}
+			return rc.CaseID, rc.Reference
+		}
+		_, saltillo := open("Casa del Migrante de Saltillo", "Calle Juárez 940, Saltillo")
+		gerardiID, gerardi := open("Centro de Derechos Humanos Juan Gerardi", "Avenida Morelos 12, Torreón")
+
+		co := site.newClient()
+		co.loginFrom("10.9.14.1", "coordinacion")
+		at := time.Now().Add(5 * 24 * time.Hour).In(time.UTC).Format("2006-01-02T15:04")
+		if r := co.form("/board/sessions", url.Values{"at": {at}, "place": {" "}, "kind": {"ordinary"}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Lugar: Este dato es obligatorio.") {
+			t.Fatalf("session without a place: %d %.1500s", r.Status, r.Body)
+		}
+		r := co.form("/board/sessions", url.Values{"at": {at}, "place": {"Sala de juntas, Segob"}, "kind": {"ordinary"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("create: %d %.800s", r.Status, r.Body)
+		}
+		sess := r.Header.Get("Location")
+		for _, c := range []struct{ ref, hearing string }{{saltillo, "1"}, {gerardi, ""}} {
+			if r := co.form(sess+"/agenda", url.Values{"case": {c.ref}, "hearing": {c.hearing}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("agenda %s: %d %.800s", c.ref, r.Status, r.Body)
+			}
+		}
+		if r := co.form(sess+"/publish", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("publish: %d %.800s", r.Status, r.Body)
+		}
+		if r := co.form(sess+"/agenda", url.Values{"case": {gerardi}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "ya se publicó y no puede cambiar") {
+			t.Fatalf("agenda after publishing: %d", r.Status)
+		}
+		gov := url.Values{"attend.segob": {"member"}, "attend.sspc": {"member"}, "attend.sre": {"member"}, "attend.fgr": {"member"}, "attend.cndh": {"member"}}
+		if r := co.form(sess+"/attendance", gov); r.Status != http.StatusSeeOther {
+			t.Fatalf("attendance: %d %.800s", r.Status, r.Body)
+		}
+		co.form(sess+"/quorum", nil)
+		page := co.page(sess)
+		if !strings.Contains(page.Body, "No hay quórum: 5 lugares presentes, 0 del Consejo Consultivo") || !strings.Contains(page.Body, "ningún lugar del Consejo Consultivo") ||
+			!strings.Contains(page.Body, "al menos 5 de sus 9 lugares") {
+			t.Fatalf("quorum without the Council: %.3000s", page.Body)
+		}
+		var itemS, itemG string
+		s, _ := db.BoardSessions(ctx)
+		full, _ := db.Session(ctx, s[0].ID, false)
+		for _, it := range full.Items {
+			if it.CaseReference == saltillo {
+				itemS = fmt.Sprint(it.ID)
+			} else {
+				itemG = fmt.Sprint(it.ID)
+			}
+		}
+		votes := func(seats ...string) url.Values {
+			v := url.Values{"level": {"extraordinario"}, "reasons": {"Vigilancia armada frente al centro."}, "threat_brief": {"Hombres armados en la entrada."}}
+			for _, s := range seats {
+				v.Set("vote."+s, "for")
+			}
+			return v
+		}
+		r = co.form(sess+"/items/"+itemS, votes("segob", "sspc", "sre", "fgr", "cndh"))
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "No hay quórum: no se puede votar.") || !strings.Contains(r.Body, "pidió ser escuchada y no está presente") {
+			t.Fatalf("Saltillo without quorum nor hearing: %d %.3000s", r.Status, r.Body)
+		}
+		if page := co.page(sess); !strings.Contains(page.Body, "La decisión se rechazó") || !strings.Contains(page.Body, "pidió ser escuchada") {
+			t.Fatalf("refusal not kept on the agenda: %.3000s", page.Body)
+		}
+		gov.Set("attend.council_1", "member")
+		co.form(sess+"/attendance", gov)
+		if r := co.form(sess+"/items/"+itemG, votes("segob", "sspc", "sre", "fgr", "cndh", "council_1")); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Aún no se comprueba el quórum") {
+			t.Fatalf("vote on stale attendance: %d", r.Status)
+		}
+		co.form(sess+"/quorum", nil)
+		absent := votes("segob", "sspc", "sre", "fgr", "cndh", "council_1")
+		absent.Set("vote.council_2", "against")
+		if r := co.form(sess+"/items/"+itemG, absent); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "no está presente y no puede votar") {
+			t.Fatalf("vote by an absent seat: %d %.2000s", r.Status, r.Body)
+		}
+		if r := co.form(sess+"/items/"+itemG, votes("segob", "sspc", "sre", "fgr", "cndh", "council_1")); r.Status != http.StatusSeeOther {
+			t.Fatalf("record: %d %.3000s", r.Status, r.Body)
+		}
+		res, _ := db.CaseResolutions(ctx, gerardiID)
+		if len(res) != 1 || !res[0].Adopted || len(res[0].Votes) != 6 {
+			t.Fatalf("resolutions: %+v", res)
+		}
+
+		jb := site.newClient()
+		jb.loginFrom("10.9.14.2", "junta")
+		page = jb.page(sess)
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, "Centro de Derechos Humanos Juan Gerardi") || !strings.Contains(page.Body, res[0].Identifier) {
+			t.Fatalf("the Board member's session page: %d %.2000s", page.Status, page.Body)
+		}
+		for _, addr := range []string{"Avenida Morelos", "Calle Juárez"} {
+			if strings.Contains(page.Body, addr) {
+				t.Fatalf("a Board member sees an address on the session page")
+			}
+		}
+		if strings.Contains(page.Body, `/items/`) || strings.Contains(page.Body, `action="`+sess+`/attendance"`) {
+			t.Fatal("a Board member is offered the secretariat's forms")
+		}
+		if r := jb.form(sess+"/items/"+itemS, votes("segob")); r.Status != http.StatusForbidden {
+			t.Fatalf("a Board member records a vote: %d", r.Status)
+		}
+		cp := jb.page(fmt.Sprintf("/cases/%d", gerardiID))
+		if cp.Status != http.StatusOK || !strings.Contains(cp.Body, res[0].Identifier) || strings.Contains(cp.Body, "Avenida Morelos") {
+			t.Fatalf("the Board member's case page: %d %.2000s", cp.Status, cp.Body)
+		}
+		if r := jb.form(sess+"/minutes/amend", url.Values{"amendment": {"Consta que Segob votó a favor."}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("amend: %d %.1000s", r.Status, r.Body)
+		}
+		co.form(sess+"/minutes", url.Values{"minutes": {"Acta de la sesión ordinaria."}})
+		if r := co.form(sess+"/minutes/final", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("final: %d %.1000s", r.Status, r.Body)
+		}
+		if r := jb.form(sess+"/minutes/amend", url.Values{"amendment": {"Otro cambio."}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "El acta es definitiva") {
+			t.Fatalf("amend final minutes: %d", r.Status)
+		}
+	})
+}
