@@ -71,6 +71,9 @@ type Options struct {
 	// AppealStudy is how long the Consultative Council's independent study
 	// may take; 0: procedure.DefaultStudyDays.
 	AppealStudy time.Duration
+	// MeasureRules are the deadlines and escalation of granted measures;
+	// nil: measures.DefaultRules().
+	MeasureRules *measures.Rules
 	// Board is the Governing Board's seats, quorum and adoption rules;
 	// nil: board.Default().
 	Board  *board.Config
@@ -99,6 +102,7 @@ type DB struct {
 	instrument                *risk.Instrument    // the one new evaluations use
 	instruments               sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
 	measures                  *measures.Catalogue // what evaluations propose from
+	measureRules              measures.Rules
 	appealWindow, appealStudy time.Duration
 	board                     *board.Config
 	infoRestart               []string
@@ -167,6 +171,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	if db.instrument == nil {
 		db.instrument = risk.Default()
+	}
+	db.measureRules = measures.DefaultRules()
+	if o.MeasureRules != nil {
+		if err := o.MeasureRules.Validate(); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.measureRules = *o.MeasureRules
 	}
 	if db.measures == nil {
 		db.measures = measures.Default()
