@@ -182,4 +182,3 @@ func cmdLettersVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 		return exitCode{code: 1, err: errors.New(msg("letters.verify.unreadable", nil))}
 	}
 }
-
