@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -70,32 +69,6 @@ func cmdLettersRotate(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-// parseLetterKeys reads public keys given as base64, or a file of them, one
-// a line, each alone or after its id (as escudo letters key prints them).
-func parseLetterKeys(s string) ([]ed25519.PublicKey, error) {
-	text := s
-	if b, err := os.ReadFile(s); err == nil {
-		text = string(b)
-	} else if !errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(s, "+=") {
-		return nil, err
-	}
-	var out []ed25519.PublicKey
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		for _, f := range strings.Fields(sc.Text()) {
-			b, err := base64.StdEncoding.DecodeString(f)
-			if err == nil && len(b) == ed25519.PublicKeySize {
-				out = append(out, ed25519.PublicKey(b))
-				break
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--key: no Ed25519 public key in %q (base64 of 32 bytes, or a file of them)", s)
-	}
-	return out, nil
-}
-
 func cmdLettersVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("letters verify", stderr)
 	dbf := addDBFlags(fs)
@@ -130,8 +103,12 @@ func cmdLettersVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 	var keys []ed25519.PublicKey
 	var db *store.DB
 	if *keyArg != "" {
-		if keys, err = parseLetterKeys(*keyArg); err != nil {
-			return err
+		text := *keyArg
+		if b, err := os.ReadFile(text); err == nil {
+			text = string(b)
+		}
+		if keys = letters.ParsePublicKeys(text); len(keys) == 0 {
+			return fmt.Errorf("--key: no Ed25519 public key in %q (base64 of 32 bytes, or a file of them)", *keyArg)
 		}
 	} else {
 		if db, err = openStore(ctx, dbf); err != nil {
@@ -146,14 +123,9 @@ func cmdLettersVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 			keys = append(keys, k.PublicKey)
 		}
 	}
-	res := letters.Result{Status: letters.BadSignature}
-	for _, k := range keys {
-		if res, err = letters.Verify(pdf, k); err != nil {
-			return err
-		}
-		if res.Status != letters.BadSignature {
-			break
-		}
+	res, err := letters.VerifyWithAny(pdf, keys)
+	if err != nil {
+		return err
 	}
 	msg := func(key string, a map[string]any) string { return loc.T(key, a) }
 	switch res.Status {

@@ -358,3 +358,20 @@ func TestIdentifierShape(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePublicKeysAndVerifyWithAny(t *testing.T) {
+	k := base64.StdEncoding.EncodeToString(pub())
+	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32)).Public().(ed25519.PublicKey)
+	text := "l0a1 " + base64.StdEncoding.EncodeToString(other) + " 2026-01-01T00:00:00Z retired\nl0a2 " + k + " 2026-07-01T00:00:00Z active\nnot a key\n"
+	keys := ParsePublicKeys(text)
+	if len(keys) != 2 || !bytes.Equal(keys[1], pub()) || len(ParsePublicKeys("abc ===")) != 0 {
+		t.Fatalf("keys %d", len(keys))
+	}
+	file := render(t, letters(t, input(t))[0])
+	if res, err := VerifyWithAny(file, keys); err != nil || !res.Valid() {
+		t.Fatalf("with an older key first: %s %v", res.Status, err)
+	}
+	if res, _ := VerifyWithAny(file, keys[:1]); res.Status != BadSignature {
+		t.Fatalf("with another key only: %s", res.Status)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
+	"strings"
 )
 
 // Status is what verifying a letter found.
@@ -95,4 +96,41 @@ func Verify(file []byte, pub ed25519.PublicKey) (Result, error) {
 	}
 	res.Status = Valid
 	return res, nil
+}
+
+// VerifyWithAny verifies a letter with each of the keys (an installation's
+// published keys, old ones included) until one signed it.
+func VerifyWithAny(file []byte, keys []ed25519.PublicKey) (Result, error) {
+	res := Result{Status: BadSignature}
+	for _, k := range keys {
+		var err error
+		if res, err = Verify(file, k); err != nil || res.Status != BadSignature {
+			return res, err
+		}
+	}
+	if len(keys) == 0 {
+		if payload, _, ok := Extract(file); !ok {
+			res.Status = Unreadable
+		} else if _, err := Parse(payload); err != nil {
+			res.Status = Unreadable
+		}
+	}
+	return res, nil
+}
+
+// ParsePublicKeys reads letter public keys written in base64, one a line,
+// each alone or among other words (as escudo letters key prints them:
+// id, key, date, state).
+func ParsePublicKeys(text string) []ed25519.PublicKey {
+	var out []ed25519.PublicKey
+	for _, line := range strings.Split(text, "\n") {
+		for _, f := range strings.Fields(line) {
+			b, err := base64.StdEncoding.DecodeString(f)
+			if err == nil && len(b) == ed25519.PublicKeySize {
+				out = append(out, ed25519.PublicKey(b))
+				break
+			}
+		}
+	}
+	return out
 }
