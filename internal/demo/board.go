@@ -141,7 +141,19 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 		}
 		return out
 	}
-	if _, err := db.RecordResolution(coord, past, itemG, escudo.Resolution{Level: escudo.RiskExtraordinary, Votes: votes("fgr"),
+	agencies, err := boardAgencies(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	gerardiMeasures := []escudo.ResolutionMeasure{
+		{Action: escudo.ActionGrant, Reason: "Amenazas de muerte al equipo en la oficina y en la calle.",
+			Grant: escudo.MeasureGrant{Measure: "panic_button", AgencyID: agencies["mecanismo"]}},
+		{Action: escudo.ActionGrant, Reason: "Vehículos sin placas frente a la oficina a la hora de salida.", Grant: escudo.MeasureGrant{Measure: "police_rounds", AgencyID: agencies["ssp-coa"],
+			Discreet: true, Details: map[string]string{"rounds_per_day": "2", "area": "Alrededores de la oficina, centro de Torreón"}}},
+		{Action: escudo.ActionGrant, Reason: "El equipo vive con miedo constante desde las amenazas.",
+			Grant: escudo.MeasureGrant{Measure: "psychosocial_support", AgencyID: agencies["mecanismo"]}},
+	}
+	if _, err := db.RecordResolution(coord, past, itemG, escudo.Resolution{Level: escudo.RiskExtraordinary, Votes: votes("fgr"), Measures: gerardiMeasures,
 		Reasons:     "Amenazas de muerte reiteradas y vigilancia de la oficina; la Comisión Interamericana otorgó medidas cautelares. La Junta adopta el nivel extraordinario de la evaluación.",
 		ThreatBrief: "Amenazas de muerte por teléfono y en persona; vehículos sin placas frente a la oficina en horario de salida."}); err != nil {
 		return nil, nil, fmt.Errorf("demo: Gerardi resolution: %w", err)
@@ -237,4 +249,32 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 		reqs = append(reqs, Request{Case: *c, Person: *c.Person, Stage: c.Stage})
 	}
 	return reqs, receipts, nil
+}
+
+// boardAgencies returns the demo's implementing agencies by code, adding
+// those missing.
+func boardAgencies(ctx context.Context, db *store.DB) (map[string]int64, error) {
+	want := []escudo.Agency{
+		{Code: "mecanismo", Name: "Coordinación Ejecutiva Nacional del Mecanismo", Level: escudo.AgencyFederal},
+		{Code: "ssp-coa", Name: "Secretaría de Seguridad Pública de Coahuila", Level: escudo.AgencyState, Entity: "COA", Police: true},
+	}
+	have, err := db.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, a := range have {
+		out[a.Code] = a.ID
+	}
+	for _, a := range want {
+		if out[a.Code] != 0 {
+			continue
+		}
+		id, err := db.AddAgency(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("demo: agency %s: %w", a.Code, err)
+		}
+		out[a.Code] = id
+	}
+	return out, nil
 }

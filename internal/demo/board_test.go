@@ -43,7 +43,8 @@ func checkDemoBoard(t *testing.T, ctx context.Context, db *store.DB) {
 				if r.Level == escudo.RiskExtraordinary && r.Adopted && len(r.Votes) >= 5 {
 					c, err := db.FindCaseByID(ctx, r.CaseID)
 					if err == nil && strings.Contains(c.Person.Name, "Juan Gerardi") {
-						withQuorum = full.MinutesState == "final" && len(full.Amendments) > 0
+						letters, err := db.CaseLetters(ctx, r.CaseID)
+						withQuorum = full.MinutesState == "final" && len(full.Amendments) > 0 && len(r.Measures) == 3 && err == nil && len(letters) >= 2
 					}
 				}
 			}

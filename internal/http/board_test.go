@@ -130,8 +130,26 @@ func TestBoardPages(t *testing.T) {
 		if r := co.form(sess+"/items/"+itemG, absent); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "no está presente y no puede votar") {
 			t.Fatalf("vote by an absent seat: %d %.2000s", r.Status, r.Body)
 		}
-		if r := co.form(sess+"/items/"+itemG, votes("segob", "sspc", "sre", "fgr", "cndh", "council_1")); r.Status != http.StatusSeeOther {
+		// The decision page offers the evaluation's proposals first.
+		if page := co.page(sess + "/items/" + itemG); page.Status != http.StatusOK || !strings.Contains(page.Body, "propuesta por la evaluación") || !strings.Contains(page.Body, `name="grant.panic_button"`) {
+			t.Fatalf("decision page: %d %.3000s", page.Status, page.Body)
+		}
+		gn, err := db.AddAgency(ctx, escudo.Agency{Code: "gn", Name: "Guardia Nacional", Level: escudo.AgencyFederal, Police: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		withMeasure := votes("segob", "sspc", "sre", "fgr", "cndh", "council_1")
+		withMeasure.Set("grant.panic_button", "1")
+		withMeasure.Set("reason.panic_button", "Vigilancia en la entrada.")
+		if r := co.form(sess+"/items/"+itemG, withMeasure); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Botón de asistencia: ") {
+			t.Fatalf("a grant without its agency: %d %.3000s", r.Status, r.Body)
+		}
+		withMeasure.Set("agency.panic_button", fmt.Sprint(gn))
+		if r := co.form(sess+"/items/"+itemG, withMeasure); r.Status != http.StatusSeeOther {
 			t.Fatalf("record: %d %.3000s", r.Status, r.Body)
+		}
+		if ms, _ := db.CaseMeasures(ctx, gerardiID); len(ms) != 1 || ms[0].Measure != "panic_button" || ms[0].Agency.ID != gn {
+			t.Fatalf("granted: %+v", ms)
 		}
 		res, _ := db.CaseResolutions(ctx, gerardiID)
 		if len(res) != 1 || !res[0].Adopted || len(res[0].Votes) != 6 {

@@ -393,6 +393,13 @@ func (db *DB) PublishAgenda(ctx context.Context, sessionID int64) error {
 		if err != nil {
 			return err
 		}
+		// Urgent measures issued without a session come to the Board's
+		// next session for ratification: their cases join the agenda.
+		if err := board.MayChangeAgenda(state); err == nil {
+			if err := tx.addUnratifiedUrgent(ctx, sessionID); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM board_agenda_items WHERE session_id = ?`, sessionID).Scan(&n); err != nil {
 			return err
@@ -406,6 +413,45 @@ func (db *DB) PublishAgenda(ctx context.Context, sessionID int64) error {
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "board.manage", ObjectType: "board_session", ObjectID: fmt.Sprint(sessionID), Fields: "published"})
 	})
+}
+
+// addUnratifiedUrgent puts on the agenda every open case with an urgent
+// measure in life that no resolution has ratified, changed or withdrawn
+// (db.UnratifiedUrgent), unless it is there already.
+func (tx *Tx) addUnratifiedUrgent(ctx context.Context, sessionID int64) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT g.case_id FROM granted_measures g JOIN cases c ON c.id = g.case_id
+		WHERE g.source = 'urgent' AND g.ratified_by IS NULL AND g.status NOT IN ('withdrawn', 'ended') AND c.stage <> 'closed'
+		AND NOT EXISTS (SELECT 1 FROM board_agenda_items i WHERE i.session_id = ? AND i.case_id = g.case_id) ORDER BY g.case_id`, sessionID)
+	if err != nil {
+		return fmt.Errorf("store: unratified urgent measures: %w", err)
+	}
+	var cases []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		cases = append(cases, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, caseID := range cases {
+		var eval sql.NullInt64
+		if err := tx.QueryRow(ctx, `SELECT id FROM risk_evaluations WHERE case_id = ? AND state = 'submitted' ORDER BY submitted_at DESC, id DESC LIMIT 1`, caseID).Scan(&eval); err != nil && !isNoRows(err) {
+			return err
+		}
+		var pos int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM board_agenda_items WHERE session_id = ?`, sessionID).Scan(&pos); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO board_agenda_items (session_id, case_id, evaluation_id, position) VALUES (?, ?, ?, ?)`, sessionID, caseID, nullID(eval.Int64), pos+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetHearing records, for an item not yet decided, whether the
@@ -672,7 +718,13 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 	if err := v.Err(); err != nil {
 		return r, err
 	}
-	err := db.WithTx(ctx, true, func(tx *Tx) error {
+	// What the letters name besides the resolution, read before the
+	// transaction: the agencies and the case's granted measures.
+	src, err := db.letterSources(ctx, sessionID, itemID)
+	if err != nil {
+		return r, err
+	}
+	err = db.WithTx(ctx, true, func(tx *Tx) error {
 		row, qid, err := tx.decisionChecks(ctx, sessionID, itemID)
 		if err != nil {
 			return err
@@ -735,6 +787,11 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 			if err := tx.applyMeasureDecisions(ctx, &r); err != nil {
 				return err
 			}
+			// The letters are generated from the resolution as recorded,
+			// in its own transaction: they cannot disagree with it.
+			if _, err := tx.IssueLetters(ctx, r.RecordedBy, &r, src); err != nil {
+				return err
+			}
 			step, err := procedure.SubmitStep(s, escudo.MilestoneResolved, tx.now) // resolved is never recorded by hand
 			if err != nil {
 				return err
@@ -754,6 +811,38 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 			Fields: fmt.Sprintf("resolution:%d,%s,level,measures,reasons,threat_brief,votes", r.ID, r.Identifier)})
 	})
 	return r, err
+}
+
+// letterSources reads what a resolution's letters need besides the
+// resolution: the agencies, the case's granted measures and the seats'
+// names.
+func (db *DB) letterSources(ctx context.Context, sessionID, itemID int64) (LetterSources, error) {
+	src := LetterSources{Agencies: map[int64]escudo.Agency{}, Granted: map[int64]escudo.GrantedMeasure{}, Seats: map[string]string{}, Lang: "es-MX"}
+	var caseID int64
+	err := db.readRow(ctx, `SELECT case_id FROM board_agenda_items WHERE id = ? AND session_id = ?`, itemID, sessionID).Scan(&caseID)
+	if isNoRows(err) {
+		return src, errNotFound()
+	} else if err != nil {
+		return src, err
+	}
+	agencies, err := db.Agencies(ctx)
+	if err != nil {
+		return src, err
+	}
+	for _, a := range agencies {
+		src.Agencies[a.ID] = a
+	}
+	granted, err := db.CaseMeasures(ctx, caseID)
+	if err != nil {
+		return src, err
+	}
+	for _, g := range granted {
+		src.Granted[g.ID] = g
+	}
+	for _, s := range db.board.Seats {
+		src.Seats[s.ID] = s.Institution.ES
+	}
+	return src, nil
 }
 
 func adoptedWord(b bool) string {

@@ -62,21 +62,6 @@ func votesOf(p board.Presence, choice escudo.VoteChoice) []escudo.Vote {
 	return out
 }
 
-func countRows(t *testing.T, db *store.DB, table string) int {
-	t.Helper()
-	rows, err := db.QueryForTest(context.Background(), `SELECT COUNT(*) FROM `+table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var n int
-	rows.Next()
-	if err := rows.Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // A session from scheduling to final minutes, the Saltillo way and the
 // right way: the agenda locks on publication; no vote without a quorum
 // checked from attendance; no Council seat, no quorum; the director who
@@ -118,8 +103,18 @@ func TestBoardSessionToResolution(t *testing.T) {
 		if err := db.RecordAttendance(coord, sid, board.Presence{"segob": escudo.AttendMember}); escudo.ErrorKey(err) != "board.attendance_unpublished" {
 			t.Fatalf("attendance before publication: %v", err)
 		}
+		// An urgent measure issued by reception joins the agenda on publication.
+		police := agency(t, db, "ssp-coa", escudo.AgencyState, "COA", true)
+		urgent := admitted(t, db, "Periodista de Torreón", escudo.ProcedureExtraordinary)
+		if _, err := grant(coord, db, escudo.UserIDFromContext(coord), escudo.MeasureGrant{CaseID: urgent, Measure: "building_protection", AgencyID: police,
+			Source: escudo.SourceUrgent, Reason: "Disparos contra la fachada.", Details: map[string]string{"premises": "Oficina del diario"}}); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.PublishAgenda(coord, sid); err != nil {
 			t.Fatal(err)
+		}
+		if s, _ := db.Session(coord, sid, false); len(s.Items) != 4 || s.Items[3].CaseID != urgent {
+			t.Fatalf("the unratified urgent measure's case is not on the agenda: %+v", s.Items)
 		}
 		if _, err := db.AddAgendaItem(coord, sid, bare, false); escudo.ErrorKey(err) != "board.agenda_locked" {
 			t.Fatalf("change a published agenda: %v", err)
@@ -151,11 +146,11 @@ func TestBoardSessionToResolution(t *testing.T) {
 		if err := db.NoteRefusal(coord, sid, itemS, err); err != nil {
 			t.Fatal(err)
 		}
-		before := countRows(t, db, "board_resolutions") + countRows(t, db, "board_votes")
+		before := countRows(t, db, `SELECT COUNT(*) FROM board_resolutions`) + countRows(t, db, `SELECT COUNT(*) FROM board_votes`)
 		if _, err := db.RecordResolution(coord, sid, itemS, good(gov)); !slicesHas(fieldKeys(err), "decision board.decision_must_hear") {
 			t.Fatalf("Saltillo recorded: %v", err)
 		}
-		if n := countRows(t, db, "board_resolutions") + countRows(t, db, "board_votes"); n != before {
+		if n := countRows(t, db, `SELECT COUNT(*) FROM board_resolutions`) + countRows(t, db, `SELECT COUNT(*) FROM board_votes`); n != before {
 			t.Fatalf("a refused decision wrote %d rows", n-before)
 		}
 		s, err := db.Session(coord, sid, true)
@@ -191,14 +186,37 @@ func TestBoardSessionToResolution(t *testing.T) {
 		if _, err := db.RecordResolution(coord, sid, itemG, escudo.Resolution{Level: escudo.RiskExtraordinary, Reasons: "x", Measures: []escudo.ResolutionMeasure{{Action: escudo.ActionGrant, Reason: "r"}}, Votes: good(full).Votes}); err == nil {
 			t.Fatal("a measure decision without a measure was recorded")
 		}
-		if n := countRows(t, db, "board_resolutions"); n != 0 {
+		if n := countRows(t, db, `SELECT COUNT(*) FROM board_resolutions`); n != 0 {
 			t.Fatalf("refusals wrote %d resolutions", n)
 		}
 		r := good(full)
 		r.Votes[0].Choice = escudo.VoteAgainst
+		// A grant without its agency refuses the whole resolution.
+		r.Measures = []escudo.ResolutionMeasure{{Action: escudo.ActionGrant, Reason: "Vigilancia en la entrada.", Grant: escudo.MeasureGrant{Measure: "panic_button"}}}
+		if _, err := db.RecordResolution(coord, sid, itemG, r); !slicesHas(fieldKeys(err), "measures[0].agency_id measures.agency_missing") {
+			t.Fatalf("grant without an agency: %v", err)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM board_resolutions`) + countRows(t, db, `SELECT COUNT(*) FROM granted_measures WHERE case_id = ?`, gerardi); n != 0 {
+			t.Fatalf("a refused measure decision wrote %d rows", n)
+		}
+		r.Measures = []escudo.ResolutionMeasure{
+			{Action: escudo.ActionGrant, Reason: "Vigilancia en la entrada.", Grant: escudo.MeasureGrant{Measure: "panic_button", AgencyID: police}},
+			{Action: escudo.ActionGrant, Reason: "Miedo constante del equipo.", Grant: escudo.MeasureGrant{Measure: "psychosocial_support", AgencyID: police}},
+		}
 		res, err := db.RecordResolution(coord, sid, itemG, r)
 		if err != nil {
 			t.Fatal(err)
+		}
+		ms, err := db.CaseMeasures(coord, gerardi)
+		if err != nil || len(ms) != 2 || ms[0].ResolutionID != res.ID || ms[0].Source != escudo.SourceBoard || ms[0].Status != escudo.MeasureGranted {
+			t.Fatalf("granted measures: %+v %v", ms, err)
+		}
+		if res.Measures[0].GrantedID != ms[0].ID || res.Measures[0].Grant.Deadline.IsZero() {
+			t.Fatalf("the resolution does not name what it granted: %+v", res.Measures)
+		}
+		letters, err := db.CaseLetters(coord, gerardi)
+		if err != nil || len(letters) < 2 || letters[0].Resolution != res.Identifier {
+			t.Fatalf("letters of the resolution: %+v %v", letters, err)
 		}
 		if res.Identifier != "JG-2026-03-001" || !res.Adopted || res.CaseID != gerardi || res.EvaluationID == 0 {
 			t.Fatalf("resolution %+v", res)
@@ -214,7 +232,7 @@ func TestBoardSessionToResolution(t *testing.T) {
 			t.Fatalf("communicate_resolution clock: %+v", k)
 		}
 		list, err := db.CaseResolutions(coord, gerardi)
-		if err != nil || len(list) != 1 || list[0].Reasons != "Vigilancia armada frente al albergue." || list[0].ThreatBrief != "Hombres armados en la entrada." || len(list[0].Votes) != 5 {
+		if err != nil || len(list) != 1 || len(list[0].Measures) != 2 || list[0].Measures[1].GrantedID != ms[1].ID || list[0].Reasons != "Vigilancia armada frente al albergue." || list[0].ThreatBrief != "Hombres armados en la entrada." || len(list[0].Votes) != 5 {
 			t.Fatalf("case resolutions: %+v %v", list, err)
 		}
 		names := map[string]string{}

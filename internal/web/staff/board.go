@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -104,6 +105,7 @@ type seatRow struct {
 
 type itemRow struct {
 	ID, CaseID         int64
+	EvaluationID       int64
 	Reference, Name    string
 	Level              string
 	HearingRequested   bool
@@ -205,7 +207,7 @@ func (s *server) sessionPage(r *http.Request, id int64) (*web.Page, error) {
 	rule, _ := access.RuleFor(p.User.Role, access.BoardRead)
 	names := slices.Contains(rule.Fields, access.Identity)
 	for _, it := range sess.Items {
-		row := itemRow{ID: it.ID, CaseID: it.CaseID, Reference: it.CaseReference, HearingRequested: it.HearingRequested, HearingWaived: it.HearingWaived,
+		row := itemRow{ID: it.ID, CaseID: it.CaseID, EvaluationID: it.EvaluationID, Reference: it.CaseReference, HearingRequested: it.HearingRequested, HearingWaived: it.HearingWaived,
 			BeneficiaryPresent: it.BeneficiaryPresent, Identifier: it.Identifier, Decided: it.ResolutionID != 0}
 		if it.EvaluationLevel != "" {
 			row.Level = p.L.T("risk.level." + string(it.EvaluationLevel))
@@ -436,6 +438,26 @@ type decisionData struct {
 	Choices   []choiceOption
 	Refusal   []string // why it may not be put to decision now
 	Rule      string
+	// Measure decisions: the case's measures in life (ratify an urgent
+	// one, withdraw or end any), and the catalogue, the evaluation's
+	// proposals first, to grant from.
+	Existing []existingRow
+	Grants   []grantRow
+	Agencies []levelOption
+}
+
+type existingRow struct {
+	ID            int64
+	Label, Status string
+	Agency        string
+	Unratified    bool
+}
+
+type grantRow struct {
+	ID, Label, Kind string
+	Proposed        bool
+	Reason          string
+	Details         []levelOption // id, label
 }
 
 type levelOption struct{ Value, Label string }
@@ -474,7 +496,133 @@ func (s *server) decisionPage(r *http.Request, sid, iid int64) (*web.Page, error
 			d.Refusal = append(d.Refusal, p.L.T(e.Key))
 		}
 	}
+	if err := s.measureChoices(r, p, d); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// measureChoices fills the decision form's measures.
+func (s *server) measureChoices(r *http.Request, p *web.Page, d *decisionData) error {
+	ctx := r.Context()
+	cat := s.DB.Measures()
+	granted, err := s.DB.CaseMeasures(ctx, d.Item.CaseID)
+	if err != nil {
+		return err
+	}
+	for _, g := range granted {
+		if g.Status.Final() {
+			continue
+		}
+		label := g.Measure
+		if m, ok := cat.Find(g.Measure); ok {
+			label = m.Label.In(p.Lang())
+		}
+		d.Existing = append(d.Existing, existingRow{ID: g.ID, Label: label, Status: p.L.T("board.measure_status." + string(g.Status)), Agency: g.Agency.Name,
+			Unratified: g.Source == escudo.SourceUrgent && g.RatifiedBy == 0})
+	}
+	agencies, err := s.DB.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range agencies {
+		d.Agencies = append(d.Agencies, levelOption{strconv.FormatInt(a.ID, 10), a.Name})
+	}
+	proposed := map[string]string{}
+	if d.Item.EvaluationID > 0 {
+		e, err := s.DB.Evaluation(ctx, d.Item.EvaluationID)
+		if err != nil {
+			return err
+		}
+		for _, pr := range e.Proposals {
+			proposed[pr.Measure] = pr.Reason
+		}
+	}
+	var first, rest []grantRow
+	for _, m := range cat.Measures {
+		if m.Retired {
+			continue
+		}
+		row := grantRow{ID: m.ID, Label: m.Label.In(p.Lang()), Kind: p.L.T("measures.kind." + string(m.Kind))}
+		for _, dt := range m.Details {
+			row.Details = append(row.Details, levelOption{dt.ID, dt.Label.In(p.Lang())})
+		}
+		if reason, ok := proposed[m.ID]; ok {
+			row.Proposed, row.Reason = true, reason
+			first = append(first, row)
+		} else {
+			rest = append(rest, row)
+		}
+	}
+	d.Grants = append(first, rest...)
+	return nil
+}
+
+// formMeasures reads the decision form's measures, with the form field of
+// each decision so its errors show beside it.
+func (s *server) formMeasures(r *http.Request, caseID int64) ([]escudo.ResolutionMeasure, []string, error) {
+	f := r.PostForm
+	var out []escudo.ResolutionMeasure
+	var fields []string
+	granted, err := s.DB.CaseMeasures(r.Context(), caseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, g := range granted {
+		id := strconv.FormatInt(g.ID, 10)
+		act := escudo.MeasureAction(f.Get("act." + id))
+		if act == "" {
+			continue
+		}
+		out = append(out, escudo.ResolutionMeasure{Action: act, GrantedID: g.ID, Reason: f.Get("actreason." + id)})
+		fields = append(fields, "act."+id)
+	}
+	for _, m := range s.DB.Measures().Measures {
+		if m.Retired || f.Get("grant."+m.ID) != "1" {
+			continue
+		}
+		agency, _ := strconv.ParseInt(f.Get("agency."+m.ID), 10, 64)
+		g := escudo.MeasureGrant{Measure: m.ID, AgencyID: agency, Discreet: f.Get("discreet."+m.ID) == "1", Reason: f.Get("reason." + m.ID)}
+		for _, dt := range m.Details {
+			if v := strings.TrimSpace(f.Get("detail." + m.ID + "." + dt.ID)); v != "" {
+				if g.Details == nil {
+					g.Details = map[string]string{}
+				}
+				g.Details[dt.ID] = v
+			}
+		}
+		out = append(out, escudo.ResolutionMeasure{Action: escudo.ActionGrant, Grant: g, Reason: g.Reason})
+		fields = append(fields, m.ID)
+	}
+	return out, fields, nil
+}
+
+// measureErrors moves the errors of measure decisions ("measures[i].x")
+// beside their rows ("measure.<row>"), named by the measure in the
+// summary; the rest are returned for SetErrors.
+func measureErrors(p *web.Page, err error, fields []string, labels map[string]string) error {
+	v, ok := escudo.AsValidation(err)
+	if !ok {
+		return err
+	}
+	var rest escudo.ValidationErrors
+	var moved []struct{ field, msg string }
+	for _, e := range v {
+		var i int
+		var sub string
+		if n, _ := fmt.Sscanf(e.Field, "measures[%d].%s", &i, &sub); n >= 1 && i >= 0 && i < len(fields) {
+			moved = append(moved, struct{ field, msg string }{fields[i], p.L.T(e.Key, e.Args)})
+			continue
+		}
+		rest = append(rest, e)
+	}
+	p.SetErrors("", rest)
+	for _, m := range moved {
+		key := "measure." + m.field
+		p.Errors[key] = append(p.Errors[key], m.msg)
+		p.Summary = append(p.Summary, web.SummaryItem{Href: "#m-" + m.field, Text: labels[m.field] + ": " + m.msg})
+	}
+	return nil
 }
 
 func (s *server) handleDecision(w http.ResponseWriter, r *http.Request) {
@@ -511,6 +659,21 @@ func (s *server) handleRecord(w http.ResponseWriter, r *http.Request) {
 		s.ErrorPage(w, r, err)
 		return
 	}
+	var caseID int64
+	for _, it := range sess.Items {
+		if it.ID == iid {
+			caseID = it.CaseID
+		}
+	}
+	if caseID == 0 {
+		s.RenderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	var fields []string
+	if res.Measures, fields, err = s.formMeasures(r, caseID); err != nil {
+		s.ErrorPage(w, r, err)
+		return
+	}
 	for _, a := range sess.Attendance {
 		if v := f.Get("vote." + a.Seat); v != "" || a.Attendance != escudo.AttendAbsent {
 			res.Votes = append(res.Votes, escudo.Vote{Seat: a.Seat, Alternate: a.Attendance == escudo.AttendAlternate, Choice: escudo.VoteChoice(v)})
@@ -541,7 +704,15 @@ func (s *server) handleRecord(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusConflict
 	if invalid {
 		p.Form = r.PostForm
-		p.SetErrors("", err)
+		labels := map[string]string{}
+		d := p.Data.(*decisionData)
+		for _, g := range d.Grants {
+			labels[g.ID] = g.Label
+		}
+		for _, x := range d.Existing {
+			labels["act."+strconv.FormatInt(x.ID, 10)] = x.Label
+		}
+		_ = measureErrors(p, err, fields, labels)
 		status = http.StatusBadRequest
 	} else {
 		p.Error = p.L.T(escudo.ErrorKey(err))
