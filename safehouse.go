@@ -106,7 +106,7 @@ const (
 	NeedAccessibility SafeHouseNeed = "accessibility" // wheelchair access, no stairs
 	NeedChildren      SafeHouseNeed = "children"      // children among the people housed
 	NeedElderly       SafeHouseNeed = "elderly"
-	NeedMedical       SafeHouseNeed = "medical" // ongoing medical care
+	NeedMedical       SafeHouseNeed = "medical"  // ongoing medical care
 	NeedLanguage      SafeHouseNeed = "language" // someone who speaks the person's language
 	NeedPets          SafeHouseNeed = "pets"
 )

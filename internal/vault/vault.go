@@ -37,7 +37,7 @@ const (
 	// coordinates, phones, notes): a key of its own, so that no reader of
 	// cases, whatever their compartments, holds what opens it.
 	SafeHouse Compartment = "safehouse"
-	Blind     Compartment = "blind"     // key for blind indexes (never used to seal)
+	Blind     Compartment = "blind" // key for blind indexes (never used to seal)
 )
 
 // Compartments lists the sealing compartments.
