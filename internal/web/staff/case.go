@@ -24,6 +24,7 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
+	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -98,6 +99,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
+	}
+	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
+		return nil, err
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
