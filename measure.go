@@ -112,3 +112,43 @@ func (m GrantedMeasure) Overdue(now time.Time) bool {
 	}
 	return false
 }
+
+// Validate checks an agency at the edge: a code (lower-case letters,
+// digits, dashes), a name, a known level, a federal entity for state and
+// municipal agencies.
+func (a *Agency) Validate() error {
+	var v ValidationErrors
+	if !agencyCode(a.Code) {
+		v.Add("code", "agency.code", nil)
+	}
+	if a.Name == "" {
+		v.Add("name", "validation.required", nil)
+	} else if len(a.Name) > MaxShortText {
+		v.Add("name", "validation.too_long", map[string]any{"Max": MaxShortText})
+	}
+	if !oneOf(string(a.Level), AgencyLevels) {
+		v.Add("level", "agency.level", nil)
+	}
+	if a.Entity != "" {
+		if _, ok := LookupFederalEntity(a.Entity); !ok {
+			v.Add("federal_entity", "agency.entity", nil)
+		}
+	} else if a.Level == AgencyState || a.Level == AgencyMunicipal {
+		v.Add("federal_entity", "agency.entity_needed", nil)
+	}
+	return v.Err()
+}
+
+func agencyCode(s string) bool {
+	if len(s) < 2 || len(s) > 40 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9' && i > 0, (r == '-' || r == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

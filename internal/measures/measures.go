@@ -52,6 +52,34 @@ type Measure struct {
 	Label       Text   `json:"label"`
 	Description Text   `json:"description"`
 	Retired     bool   `json:"retired,omitempty"` // kept for old records, never proposed again
+	// Details are what a grant of the measure must say (a vehicle's
+	// plate, a phone's number, how many officers), in the order forms
+	// show them.
+	Details []Detail `json:"details,omitempty"`
+}
+
+// Format is the check a detail's value must pass.
+type Format string
+
+const (
+	FormatText  Format = "text"  // free text, one line
+	FormatPlate Format = "plate" // a vehicle plate: letters, digits and dashes
+	FormatPhone Format = "phone" // a phone number: 10 to 15 digits, optional +
+	FormatCount Format = "count" // a whole number from 1 to 999
+)
+
+// Formats lists the formats a catalogue may use.
+var Formats = []Format{FormatText, FormatPlate, FormatPhone, FormatCount}
+
+// Detail is one piece of information a grant gives about its measure.
+// Sealed details are encrypted in the logistics compartment and shown only
+// to who may open it.
+type Detail struct {
+	ID       string `json:"id"`
+	Label    Text   `json:"label"`
+	Format   Format `json:"format"`
+	Sealed   bool   `json:"sealed,omitempty"`
+	Optional bool   `json:"optional,omitempty"`
 }
 
 // Catalogue is one version of the catalogue.
@@ -130,6 +158,20 @@ func (c *Catalogue) validate() error {
 		}
 		checkText(&v, p+".label", m.Label)
 		checkText(&v, p+".description", m.Description)
+		seen := map[string]bool{}
+		for j, d := range m.Details {
+			dp := fmt.Sprintf("%s.details[%d]", p, j)
+			if !idPattern.MatchString(d.ID) {
+				v.Add(dp+".id", "measures.id", nil)
+			} else if seen[d.ID] {
+				v.Add(dp+".id", "measures.duplicate", map[string]any{"ID": d.ID})
+			}
+			seen[d.ID] = true
+			if !validFormat(d.Format) {
+				v.Add(dp+".format", "measures.format", nil)
+			}
+			checkText(&v, dp+".label", d.Label)
+		}
 	}
 	return v.Err()
 }
@@ -142,6 +184,15 @@ func checkText(v *escudo.ValidationErrors, p string, t Text) {
 			v.Add(p+"."+lang, "measures.text_long", map[string]any{"Max": maxTextLen})
 		}
 	}
+}
+
+func validFormat(f Format) bool {
+	for _, x := range Formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }
 
 func validKind(k Kind) bool {

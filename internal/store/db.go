@@ -70,7 +70,10 @@ type Options struct {
 	// AppealStudy is how long the Consultative Council's independent study
 	// may take; 0: procedure.DefaultStudyDays.
 	AppealStudy time.Duration
-	Logger      *slog.Logger
+	// MeasureRules are the deadlines and escalation of granted measures;
+	// nil: measures.DefaultRules().
+	MeasureRules *measures.Rules
+	Logger       *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -95,6 +98,7 @@ type DB struct {
 	instrument                *risk.Instrument    // the one new evaluations use
 	instruments               sync.Map            // "id/version" → *risk.Instrument, parsed from the stored body
 	measures                  *measures.Catalogue // what evaluations propose from
+	measureRules              measures.Rules
 	appealWindow, appealStudy time.Duration
 	infoRestart               []string
 	log                       *slog.Logger
@@ -162,6 +166,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	if db.instrument == nil {
 		db.instrument = risk.Default()
+	}
+	db.measureRules = measures.DefaultRules()
+	if o.MeasureRules != nil {
+		if err := o.MeasureRules.Validate(); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.measureRules = *o.MeasureRules
 	}
 	if db.measures == nil {
 		db.measures = measures.Default()

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"escudo/internal/measures"
 	"escudo/internal/risk"
 	"fmt"
 	"net/url"
@@ -38,6 +39,8 @@ type Options struct {
 	Rules []escudo.ClockRule
 	// Instrument is the risk instrument new evaluations use; nil: the default.
 	Instrument *risk.Instrument
+	// MeasureRules are the granted measures' deadlines and escalation; nil: the default.
+	MeasureRules *measures.Rules
 }
 
 // Each runs fn once per engine: "sqlite" always, "postgres" when
@@ -64,7 +67,7 @@ func TestKey(t testing.TB) vault.KeyProvider {
 // OpenSQLite opens a migrated SQLite store in a temporary folder.
 func OpenSQLite(t testing.TB, o Options) *store.DB {
 	t.Helper()
-	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
+	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
 }
 
 // PostgresURL returns the test server URL, skipping (or failing in CI) when unset.
@@ -84,7 +87,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgres(t testing.TB, o Options) *store.DB {
 	t.Helper()
 	dbURL := FreshPostgres(t)
-	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
+	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
 }
 
 // FreshPostgres creates an empty database and returns its URL; it is dropped
@@ -140,14 +143,14 @@ func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
-		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, Keys: TestKey(t)})
+		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
+		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		u := FreshPostgres(t)
-		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, Keys: TestKey(t)})
-		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, Keys: TestKey(t)})
+		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
+		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 }
