@@ -80,6 +80,8 @@ var Users = []User{
 	{Username: "consejo3", DisplayName: "Aurelio Benítez Mora", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 	{Username: "consejo4", DisplayName: "Guadalupe Zárate Ortiz", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 	{Username: "consejo_sup", DisplayName: "Ricardo Montaño Ávila", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	// Named on the safe-house registry's list (safehouses.go).
+	{Username: SafeHouseUsername, DisplayName: "Alma Robles Quintero", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
 }
 
 // CreateStaff creates every demo account except the beneficiary's, which
@@ -331,6 +333,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	res.Requests, res.Receipts = append(res.Requests, boardReqs...), append(res.Receipts, boardReceipts...)
+	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
+		return nil, err
+	}
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {

@@ -28,6 +28,7 @@ type caseData struct {
 	// Board (nil: no section).
 	Resolutions []resolutionRow
 	BoardReader bool
+	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -109,6 +110,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 			return nil, err
 		}
 		d.BoardReader, d.Resolutions = true, s.resolutionRows(p, res)
+	}
+	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
+		return nil, err
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
