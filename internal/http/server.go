@@ -20,6 +20,7 @@ import (
 	"escudo/internal/store"
 	"escudo/internal/web"
 	"escudo/internal/web/admin"
+	"escudo/internal/web/boardroom"
 	"escudo/internal/web/api"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/public"
@@ -57,6 +58,7 @@ func New(o Options) (*Server, error) {
 	public.Register(core)
 	signin.Register(core)
 	staff.Register(core)
+	boardroom.Register(core)
 	admin.Register(core)
 	shelter.Register(core)
 	s.devices = gateway.Register(core)

@@ -26,7 +26,7 @@ type caseData struct {
 	Assessments *AssessmentSummary
 	// Resolutions of the Governing Board on the case, for who reads the
 	// Board (nil: no section).
-	Resolutions []resolutionRow
+	Resolutions []web.ResolutionRow
 	BoardReader bool
 	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
 }
@@ -109,7 +109,7 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.BoardReader, d.Resolutions = true, s.resolutionRows(p, res)
+		d.BoardReader, d.Resolutions = true, web.ResolutionRows(p, s.DB.Board(), res)
 	}
 	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err

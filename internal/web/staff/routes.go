@@ -31,7 +31,6 @@ func Register(c *web.Core) {
 	s.registerCompare()
 	s.registerReevaluations()
 	s.registerAppeals()
-	s.registerBoard()
 	s.registerConsole()
 	s.registerEvaluations()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)

@@ -1,4 +1,7 @@
-package staff
+// Package boardroom serves the Governing Board's pages: the sessions list
+// and calendar, the session page run by the technical secretariat (the
+// coordination) and read by the Board's members, and the decision form.
+package boardroom
 
 import (
 	"fmt"
@@ -18,6 +21,15 @@ import (
 // secretariat (the coordination) and read by the Board's members, and the
 // decision form of one agenda item. Members see the cases' names and
 // evaluated levels, never addresses.
+
+// server is the Board pages' handler set over the shared core.
+type server struct{ *web.Core }
+
+// Register mounts the Board's pages, each decided by the permission table.
+func Register(c *web.Core) {
+	s := &server{c}
+	s.registerBoard()
+}
 
 func (s *server) registerBoard() {
 	s.Handle("GET /board", web.Access{Action: access.BoardRead}, s.handleBoard)
@@ -117,17 +129,6 @@ type itemRow struct {
 	Decided            bool
 }
 
-type resolutionRow struct {
-	Identifier, Reference string
-	CaseID                int64
-	Level, Adopted        string
-	Tally                 string
-	Reasons               string
-	Votes                 []voteRow
-}
-
-type voteRow struct{ Seat, Name, Choice string }
-
 type sessionData struct {
 	S             *escudo.BoardSession
 	Date          string
@@ -135,7 +136,7 @@ type sessionData struct {
 	Rule          string
 	Seats         []seatRow
 	Items         []itemRow
-	Resolutions   []resolutionRow
+	Resolutions   []web.ResolutionRow
 	Quorum        *escudo.QuorumCheck
 	QuorumReasons []string
 	QuorumAt      string
@@ -230,41 +231,11 @@ func (s *server) sessionPage(r *http.Request, id int64) (*web.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Resolutions = s.resolutionRows(p, res)
+	d.Resolutions = web.ResolutionRows(p, s.DB.Board(), res)
 	for _, a := range sess.Amendments {
 		d.Amendments = append(d.Amendments, amendRow{Author: a.AuthorName, At: p.Time(a.At), Text: a.Text})
 	}
 	return p, nil
-}
-
-func (s *server) resolutionRows(p *web.Page, list []escudo.Resolution) []resolutionRow {
-	var out []resolutionRow
-	for _, x := range list {
-		f, a, ab := board.Tally(x.Votes)
-		row := resolutionRow{Identifier: x.Identifier, Reference: x.CaseReference, CaseID: x.CaseID, Level: p.L.T("risk.level." + string(x.Level)),
-			Adopted: p.L.T("board.resolution_" + adoptedWord(x.Adopted)), Reasons: x.Reasons,
-			Tally: p.T("board.tally", "For", f, "Against", a, "Abstain", ab)}
-		for _, v := range x.Votes {
-			label := v.Seat
-			if seat, ok := s.DB.Board().Seat(v.Seat); ok {
-				label = seat.Institution.In(p.Lang())
-			}
-			name := v.MemberName
-			if v.Alternate {
-				name = p.T("board.as_alternate", "Name", v.MemberName)
-			}
-			row.Votes = append(row.Votes, voteRow{Seat: label, Name: name, Choice: p.L.T("board.vote." + string(v.Choice))})
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
-func adoptedWord(b bool) string {
-	if b {
-		return "adopted"
-	}
-	return "rejected"
 }
 
 func (s *server) handleSession(w http.ResponseWriter, r *http.Request) {

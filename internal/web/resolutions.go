@@ -1,0 +1,49 @@
+package web
+
+import (
+	"escudo"
+	"escudo/internal/board"
+)
+
+// ResolutionRow is a Board resolution as the session and case pages show
+// it: identifier, case, level adopted, outcome with its tally, reasons and
+// named votes.
+type ResolutionRow struct {
+	Identifier, Reference string
+	CaseID                int64
+	Level, Adopted        string
+	Tally                 string
+	Reasons               string
+	Votes                 []VoteRow
+}
+
+// VoteRow is one named vote: the seat's institution, who voted, how.
+type VoteRow struct{ Seat, Name, Choice string }
+
+// ResolutionRows puts resolutions into words for p's reader.
+func ResolutionRows(p *Page, cfg *board.Config, list []escudo.Resolution) []ResolutionRow {
+	var out []ResolutionRow
+	for _, x := range list {
+		f, a, ab := board.Tally(x.Votes)
+		outcome := "rejected"
+		if x.Adopted {
+			outcome = "adopted"
+		}
+		row := ResolutionRow{Identifier: x.Identifier, Reference: x.CaseReference, CaseID: x.CaseID, Level: p.L.T("risk.level." + string(x.Level)),
+			Adopted: p.L.T("board.resolution_" + outcome), Reasons: x.Reasons,
+			Tally: p.T("board.tally", "For", f, "Against", a, "Abstain", ab)}
+		for _, v := range x.Votes {
+			label := v.Seat
+			if seat, ok := cfg.Seat(v.Seat); ok {
+				label = seat.Institution.In(p.Lang())
+			}
+			name := v.MemberName
+			if v.Alternate {
+				name = p.T("board.as_alternate", "Name", v.MemberName)
+			}
+			row.Votes = append(row.Votes, VoteRow{Seat: label, Name: name, Choice: p.L.T("board.vote." + string(v.Choice))})
+		}
+		out = append(out, row)
+	}
+	return out
+}
