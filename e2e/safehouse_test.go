@@ -43,6 +43,10 @@ func TestNamedPersonAssignsASafeHouseOnAPhone(t *testing.T) {
 		t.Fatalf("the demo registry shows %d waiting and %d stays, want 1 and 1", pending, stays)
 	}
 	ref := textOf(t, named, `#pending article h3 .ref`)
+	caseHref, err := chromedp.Run(named, chromedp.AttributeValue(chromedp.CSS(`#pending article h3 a.ref`), "href"))
+	if err != nil || !strings.HasPrefix(caseHref.Value, "/cases/") {
+		t.Fatalf("the waiting request does not link to its case: %q %v", caseHref.Value, err)
+	}
 	if err := chromedp.Do(named,
 		chromedp.Click(chromedp.CSS(`form[action="/safe-houses/assign"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/safe-houses/assign"] select[aria-invalid="true"]`)),
@@ -78,9 +82,7 @@ func TestNamedPersonAssignsASafeHouseOnAPhone(t *testing.T) {
 	reception := newBrowser(t, browser, 390, 844, false)
 	signInProcedure(t, reception, srv, "recepcion")
 	if err := chromedp.Do(reception,
-		chromedp.Navigate(srv.URL+"/cases?q="+ref),
-		chromedp.WaitVisible(chromedp.CSS(`main a.ref`)),
-		chromedp.Click(chromedp.CSS(`main a.ref`)),
+		chromedp.Navigate(srv.URL+caseHref.Value),
 		chromedp.WaitVisible(chromedp.ID("safe-house-status")),
 	); err != nil {
 		t.Fatalf("reception opens the case: %v", err)
