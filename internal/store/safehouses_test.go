@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"escudo"
+	"escudo/internal/letters"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/vault"
@@ -315,4 +317,66 @@ func TestSafeHouseKeyCreatedForExistingInstallation(t *testing.T) {
 	if err := db.CreateSafeHouse(ctx, shelter(2)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The letters of a resolution granting a safe house to a case whose people
+// are housed (the beneficiary's notification and the agency's instruction,
+// as HTML, PDF and the signed canonical form) say nothing of where.
+func TestSafeHouseLettersSayNothingOfWhere(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		admin := staff(t, db, "administra", escudo.RoleAdmin, 0)
+		seg := staff(t, db, "seguimiento", escudo.RoleFollowUp, 0)
+		secretary := staff(t, db, "secretaria", escudo.RoleCoordinator, 0)
+		if err := db.SetSafeHouseNamed(withUser(admin), seg.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		sctx := withUser(seg)
+		h := shelter(4)
+		if err := db.CreateSafeHouse(sctx, h); err != nil {
+			t.Fatal(err)
+		}
+		caseID := admitted(t, db, "Silvia Pérez Yescas", escudo.ProcedureExtraordinary)
+		req := &escudo.SafeHouseRequest{CaseID: caseID, People: 2, Urgency: escudo.UrgencyToday, Note: "Con su hija."}
+		if err := db.RequestSafeHouse(sctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AssignSafeHouse(sctx, &escudo.SafeHouseAssignment{RequestID: req.ID, HouseID: h.ID, DateIn: t0}); err != nil {
+			t.Fatal(err)
+		}
+		r := &escudo.Resolution{ID: 7, Identifier: "JG-2026-03-007", SessionID: 1, SessionDate: t0, CaseID: caseID, CaseReference: "MPP-2026-0007",
+			Level: escudo.RiskExtraordinary, Adopted: true, RecordedAt: t0,
+			Measures: []escudo.ResolutionMeasure{{Action: escudo.ActionGrant, Grant: escudo.MeasureGrant{CaseID: caseID, Measure: "safe_house", AgencyID: 12},
+				Reason: "Reubicación temporal de la beneficiaria y su hija."}},
+			Reasons: "Amenazas de muerte en su comunidad.", Votes: []escudo.Vote{{Seat: "interior", MemberID: 1, MemberName: "Laura Méndez", Choice: escudo.VoteFor}}}
+		out := issue(t, db, secretary.ID, r)
+		if len(out) != 2 {
+			t.Fatalf("letters: %+v", out)
+		}
+		for _, l := range out {
+			full, err := db.LetterByIdentifier(context.Background(), l.Identifier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			html, err := letters.RenderHTML(full.Document, full.Signature)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pdf, err := letters.RenderPDF(full.Document, full.Signature)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(html), "JG-2026-03-007") || !bytes.Contains(pdf, []byte("%PDF")) {
+				t.Fatalf("%s: not a letter of the resolution", l.Identifier)
+			}
+			for _, s := range []string{"Sauces", "Tlalli", "Xochimilcatzingo", "17.0654", "96.7237", "555 0199", "Red de Refugios"} {
+				for what, b := range map[string][]byte{"HTML": html, "PDF": pdf, "canonical form": letters.Canonical(full.Document)} {
+					if bytes.Contains(b, []byte(s)) {
+						t.Errorf("%s's %s shows %q", l.Identifier, what, s)
+					}
+				}
+			}
+		}
+	})
 }
