@@ -14,11 +14,11 @@ import (
 // member, then alternate ("" when the seat has none).
 var boardSeats = []struct{ seat, member, alternate string }{
 	{"segob", "junta", ""},
-	{"sspc", "junta_sspc", "junta_sspc_sup"},
-	{"sre", "junta_sre", ""},
-	{"fgr", "junta_fgr", "junta_fgr_sup"},
-	{"cndh", "junta_cndh", ""},
-	{"council_1", "consejo", "consejo_sup"},
+	{"sspc", "junta2", "junta3"},
+	{"sre", "junta4", ""},
+	{"fgr", "junta5", "junta6"},
+	{"cndh", "junta7", ""},
+	{"council_1", "consejo", "consejo5"},
 	{"council_2", "consejo2", ""},
 	{"council_3", "consejo3", ""},
 	{"council_4", "consejo4", ""},

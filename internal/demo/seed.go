@@ -70,16 +70,16 @@ var Users = []User{
 	{Username: "analista3", DisplayName: "Óscar Lugo Bermúdez", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
 	{Username: "seguimiento2", DisplayName: "Irene Cordero Beltrán", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
 	// The rest of the Governing Board (internal/demo/board.go seats them).
-	{Username: "junta_sspc", DisplayName: "Alfonso Robledo Guerra", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
-	{Username: "junta_sspc_sup", DisplayName: "Verónica Paredes Lira", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
-	{Username: "junta_sre", DisplayName: "Daniela Orozco Vidal", Role: escudo.RoleBoard, Organization: "Secretaría de Relaciones Exteriores"},
-	{Username: "junta_fgr", DisplayName: "Mauricio Lara Esquivel", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
-	{Username: "junta_fgr_sup", DisplayName: "Silvia Navarro Ponce", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
-	{Username: "junta_cndh", DisplayName: "Tomás Aguirre Castañeda", Role: escudo.RoleBoard, Organization: "Comisión Nacional de los Derechos Humanos"},
+	{Username: "junta2", DisplayName: "Alfonso Robledo Guerra", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
+	{Username: "junta3", DisplayName: "Verónica Paredes Lira", Role: escudo.RoleBoard, Organization: "Secretaría de Seguridad y Protección Ciudadana"},
+	{Username: "junta4", DisplayName: "Daniela Orozco Vidal", Role: escudo.RoleBoard, Organization: "Secretaría de Relaciones Exteriores"},
+	{Username: "junta5", DisplayName: "Mauricio Lara Esquivel", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
+	{Username: "junta6", DisplayName: "Silvia Navarro Ponce", Role: escudo.RoleBoard, Organization: "Fiscalía General de la República"},
+	{Username: "junta7", DisplayName: "Tomás Aguirre Castañeda", Role: escudo.RoleBoard, Organization: "Comisión Nacional de los Derechos Humanos"},
 	{Username: "consejo2", DisplayName: "Elena Saucedo Ríos", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 	{Username: "consejo3", DisplayName: "Aurelio Benítez Mora", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 	{Username: "consejo4", DisplayName: "Guadalupe Zárate Ortiz", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
-	{Username: "consejo_sup", DisplayName: "Ricardo Montaño Ávila", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
+	{Username: "consejo5", DisplayName: "Ricardo Montaño Ávila", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
 	// Named on the safe-house registry's list (safehouses.go).
 	{Username: SafeHouseUsername, DisplayName: "Alma Robles Quintero", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
 }

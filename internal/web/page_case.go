@@ -59,6 +59,19 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		return p.T("appeal.state." + e.Detail)
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
+	case escudo.EventMeasure:
+		// id:measure:status (or ratified)
+		parts := strings.SplitN(e.Detail, ":", 3)
+		if len(parts) != 3 {
+			return e.Detail
+		}
+		label := p.T("board.measure_unknown")
+		if p.measures != nil {
+			if m, ok := p.measures.Find(parts[1]); ok {
+				label = m.Label.In(p.Lang())
+			}
+		}
+		return label + " · " + p.T("board.measure_status."+parts[2])
 	case escudo.EventResolution:
 		// identifier:adopted|rejected:for-against-abstain
 		parts := strings.SplitN(e.Detail, ":", 3)

@@ -21,6 +21,7 @@ import (
 
 	"escudo"
 	"escudo/internal/i18n"
+	"escudo/internal/measures"
 	"escudo/internal/store"
 )
 
@@ -135,6 +136,8 @@ type Page struct {
 	// Contact is how the public reaches the Mechanism (configuration).
 	Contact *escudo.PublicContact
 	unread  func() int // the user's unread notices, counted when the menu asks
+	// measures names the catalogue's measures on the timeline.
+	measures *measures.Catalogue
 }
 
 // Can reports whether the signed-in user may use the route registered under
@@ -287,18 +290,19 @@ func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 		}
 	}
 	return &Page{
-		unread:  unread,
-		admits:  func(pattern string) bool { return s.Mux.AdmitsNamed(u, pattern, named) },
-		Contact: &s.Opts.Contact,
-		L:       s.I18n.ForRequest(r),
-		User:    u,
-		Path:    r.URL.Path,
-		Query:   r.URL.RawQuery,
-		Title:   title,
-		CSS:     s.Tmpl.cssPath,
-		Langs:   i18n.Languages,
-		Data:    data,
-		Now:     s.DB.Now(),
+		measures: s.DB.Measures(),
+		unread:   unread,
+		admits:   func(pattern string) bool { return s.Mux.AdmitsNamed(u, pattern, named) },
+		Contact:  &s.Opts.Contact,
+		L:        s.I18n.ForRequest(r),
+		User:     u,
+		Path:     r.URL.Path,
+		Query:    r.URL.RawQuery,
+		Title:    title,
+		CSS:      s.Tmpl.cssPath,
+		Langs:    i18n.Languages,
+		Data:     data,
+		Now:      s.DB.Now(),
 	}
 }
 
