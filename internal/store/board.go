@@ -941,26 +941,40 @@ func (db *DB) scanResolutions(ctx context.Context, q querier, where string, args
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The named votes of all of them in one query.
+	idx := make(map[int64]int, len(out))
 	for i := range out {
-		vr, err := q.Query(ctx, `SELECT v.seat, v.member_id, u.display_name, v.alternate, v.choice FROM board_votes v JOIN users u ON u.id = v.member_id WHERE v.resolution_id = ?`, out[i].ID)
+		idx[out[i].ID] = i
+	}
+	if len(out) > 0 {
+		vr, err := q.Query(ctx, `SELECT v.resolution_id, v.seat, v.member_id, u.display_name, v.alternate, v.choice FROM board_votes v JOIN users u ON u.id = v.member_id
+			WHERE v.resolution_id IN (SELECT r.id FROM board_resolutions r WHERE `+where+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for vr.Next() {
 			var v escudo.Vote
+			var rid int64
 			var alt int
-			if err := vr.Scan(&v.Seat, &v.MemberID, &v.MemberName, &alt, &v.Choice); err != nil {
+			if err := vr.Scan(&rid, &v.Seat, &v.MemberID, &v.MemberName, &alt, &v.Choice); err != nil {
 				vr.Close()
 				return nil, err
 			}
 			v.Alternate = alt == 1
-			out[i].Votes = append(out[i].Votes, v)
+			if i, ok := idx[rid]; ok {
+				out[i].Votes = append(out[i].Votes, v)
+			}
 		}
 		vr.Close()
-		order := map[string]int{}
-		for j, s := range db.board.Seats {
-			order[s.ID] = j
+		if err := vr.Err(); err != nil {
+			return nil, err
 		}
+	}
+	order := map[string]int{}
+	for j, s := range db.board.Seats {
+		order[s.ID] = j
+	}
+	for i := range out {
 		sort.Slice(out[i].Votes, func(a, b int) bool { return order[out[i].Votes[a].Seat] < order[out[i].Votes[b].Seat] })
 	}
 	return out, nil
