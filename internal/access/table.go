@@ -48,6 +48,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		// full one for analysts).
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAppeal: r(Any, noFields),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -56,6 +57,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields),
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleAnalyst: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -64,6 +66,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskCalibration: r(Any, noFields),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -72,6 +75,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -87,6 +91,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
@@ -96,6 +101,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
+		// The letters of the Board's own resolutions.
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
 		StatsRead: r(Any, noFields),
@@ -133,6 +140,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// The explanation of their own evaluation, in plain words, and
 		// the right to disagree with it.
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
+		// Their own letters: what the Board decided on their case.
+		LetterRead: r(Own, noFields),
 	},
 	escudo.RoleAuditor: {
 		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
