@@ -54,7 +54,7 @@ type routeFixture struct {
 	db                                           *store.DB
 	caseID, personID, deviceID, alertID, drillID int64
 	consentID                                    int64
-	evaluationID                                 int64 // an immediate-action draft on a second, extraordinary case in Oaxaca
+	evaluationID                                 int64  // an immediate-action draft on a second, extraordinary case in Oaxaca
 	letter                                       string // the beneficiary's letter of a resolution on the case
 }
 
