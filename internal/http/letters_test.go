@@ -137,7 +137,8 @@ func TestVerificationPage(t *testing.T) {
 	if file.Status != 200 || file.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal([]byte(file.Body), pdf) {
 		t.Errorf("the PDF download: %d %s", file.Status, file.Header.Get("Content-Type"))
 	}
-	if c := staff.page(casePath); !strings.Contains(c.Body, `id="case-letters"`) || !strings.Contains(c.Body, "JG-2026-08-002-N") {
+	if c := staff.page(casePath); !strings.Contains(c.Body, `id="case-letters"`) || !strings.Contains(c.Body, "JG-2026-08-002-N") ||
+		!strings.Contains(c.Body, "Instrucción a Secretaría de Seguridad Pública de Oaxaca") {
 		t.Errorf("the case page does not list the letters")
 	}
 	other, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Otro."},
