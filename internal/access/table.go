@@ -9,6 +9,9 @@ var (
 	idLoc    = []string{Identity, Location}
 	idRisk   = []string{Identity, Risk}
 	locLog   = []string{Location, Logistics}
+	// named is the safe-house registry's cell: only people on its list,
+	// and only there, see the safe-house compartment.
+	named = r(Named, []string{SafeHouse})
 )
 
 func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
@@ -35,6 +38,14 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     person, response times) is the coordination's: it is how the
 //     coordinator redistributes work, and the workload of named colleagues
 //     is not every analyst's or operator's business.
+//   - Safe houses: the registry (where each house is, who is in it) opens
+//     only to the people an administrator named on its list, whatever
+//     their role; the cells of scope Named are the roles that may be named
+//     (reception and rapid reaction, duty, follow-up, coordination), and
+//     the coordinator is not named by default. The administrator names and
+//     un-names people without seeing the registry. Staff who work a case
+//     and the beneficiary on their own case ask for a place and see only
+//     whether one is assigned, never where.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -47,7 +58,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// of the extraordinary procedure (the procedure rules keep the
 		// full one for analysts).
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
-		RiskAppeal: r(Any, noFields),
+		RiskAppeal:       r(Any, noFields),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
@@ -57,7 +69,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields),
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
-		LetterRead: r(Any, noFields),
+		LetterRead:       r(Any, noFields),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
 	escudo.RoleAnalyst: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -75,7 +88,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
-		LetterRead: r(Any, noFields),
+		LetterRead:       r(Any, noFields),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleCoordinator: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -91,11 +105,13 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
-		LetterRead: r(Any, noFields),
+		LetterRead:       r(Any, noFields),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
-		AuditVerify: r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
+		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
+		AuditVerify:   r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
 	},
 	escudo.RoleBoard: {
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
@@ -142,6 +158,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
 		// Their own letters: what the Board decided on their case.
 		LetterRead: r(Own, noFields),
+		// Ask for a safe house on their own case; they learn where in
+		// person, never from the system.
+		SafeHouseRequest: r(Own, noFields),
 	},
 	escudo.RoleAuditor: {
 		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),

@@ -26,7 +26,8 @@ type caseData struct {
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
 	// Letters of the case's resolutions, for who may read them.
-	Letters []store.Letter
+	Letters   []store.Letter
+	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -106,6 +107,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {
 			return nil, err
 		}
+	}
+	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
+		return nil, err
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
