@@ -67,6 +67,10 @@ const (
 	BoardManage  Action = "board.manage"  // the technical secretariat: sessions, agenda, attendance, quorum, minutes draft and final
 	BoardRecord  Action = "board.record"  // record a resolution with its named votes
 	BoardMinutes Action = "board.minutes" // propose an amendment to the minutes (attendees)
+	// LetterRead: a resolution's letters (the beneficiary's notification,
+	// the agencies' instructions) as HTML and PDF; their content is the
+	// case's names, reasons and threats.
+	LetterRead Action = "letter.read"
 	// Safe houses (docs/safehouses.md). The registry is open only to the
 	// people named on its list (scope Named); asking for a place for a case
 	// shows its status, never where.
@@ -82,7 +86,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
-	RiskAppeal, RiskAppealRule, RiskCalibration, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName}
+	RiskAppeal, RiskAppealRule, RiskCalibration, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+
 	"escudo"
 	"escudo/internal/board"
 )
@@ -46,4 +48,20 @@ func ResolutionRows(p *Page, cfg *board.Config, list []escudo.Resolution) []Reso
 		out = append(out, row)
 	}
 	return out
+}
+
+// CaseBoard is the Board's resolutions on a case, for the case page.
+type CaseBoard struct{ Rows []ResolutionRow }
+
+// CaseBoard returns the case's resolutions for who reads the Board, nil
+// for anyone else (no section).
+func (s *Core) CaseBoard(r *http.Request, p *Page, caseID int64) (*CaseBoard, error) {
+	if !p.Can("GET /board") {
+		return nil, nil
+	}
+	list, err := s.DB.CaseResolutions(r.Context(), caseID)
+	if err != nil {
+		return nil, err
+	}
+	return &CaseBoard{Rows: ResolutionRows(p, s.DB.Board(), list)}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"escudo"
 	"escudo/internal/procedure"
+	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
@@ -24,11 +25,10 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
-	// Resolutions of the Governing Board on the case, for who reads the
-	// Board (nil: no section).
-	Resolutions []web.ResolutionRow
-	BoardReader bool
-	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
+	// Letters of the case's resolutions, for who may read them.
+	Letters   []store.Letter
+	Board     *web.CaseBoard        // the Board's resolutions, for who reads the Board
+	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -104,12 +104,13 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 			return nil, err
 		}
 	}
-	if p.Can("GET /board") {
-		res, err := s.DB.CaseResolutions(ctx, id)
-		if err != nil {
+	if d.Board, err = s.CaseBoard(r, p, id); err != nil {
+		return nil, err
+	}
+	if p.Can("GET /cases/{id}/letters/{letter}") {
+		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {
 			return nil, err
 		}
-		d.BoardReader, d.Resolutions = true, web.ResolutionRows(p, s.DB.Board(), res)
 	}
 	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err
