@@ -36,7 +36,7 @@ var htmlLetter = template.Must(template.New("letter").Parse(`<article class="let
 {{- end}}
 <section class="letter-verify">
 <h2>{{.V.Heading}}</h2>
-<a class="letter-qr" href="{{.V.Link}}"><svg viewBox="0 0 {{.QRSize}} {{.QRSize}}" width="136" height="136" role="img" aria-label="QR"><rect width="{{.QRSize}}" height="{{.QRSize}}" fill="#fff"/><path fill="#000" d="{{.QRPath}}"/></svg></a>
+<a class="letter-qr" href="{{.V.Link}}"><svg viewBox="0 0 {{.QRSize}} {{.QRSize}}" width="136" height="136" role="img" aria-label="{{if eq .Lang "en"}}Code to open the verification page{{else}}Código para abrir la página de verificación{{end}}"><rect width="{{.QRSize}}" height="{{.QRSize}}" fill="#fff"/><path fill="#000" d="{{.QRPath}}"/></svg></a>
 <dl>
 <dt>{{.V.IdentLabel}}</dt><dd><code>{{.V.Ident}}</code></dd>
 <dt>{{.V.HashLabel}}</dt><dd><code>{{.V.Hash}}</code></dd>
