@@ -86,7 +86,7 @@ func TestAPINothingHalfWritten(t *testing.T) {
 			{"POST", "/api/v1/requests", `{"imminent_danger":true,"narrative":"Me siguen.","person":{"profile":"journalist","name":"Eva Luna","federal_entity":"VER"}}`, ""},
 			{"POST", "/api/v1/cases/{case}/admission", `{"admission":"not_admitted","reason":"Fuera de competencia."}`, ""},
 			{"POST", "/api/v1/cases/{case}/assignment", `{"user_id":{analyst}}`, ""},
-			{"POST", "/api/v1/cases/{urgent}/milestones", `{"milestone":"evaluated"}`, ""},
+			{"POST", "/api/v1/cases/{urgent}/milestones", `{"milestone":"evaluated"}`, "{analyst_auth}"},
 			{"POST", "/api/v1/cases/{case}/notes", `{"note":"Nota que no debe quedar."}`, ""},
 		} {
 			h := []string{"Accept-Language", "en"}

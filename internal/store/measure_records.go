@@ -218,3 +218,22 @@ func (db *DB) FlaggedCosts(ctx context.Context, ids []int64) (map[int64]bool, er
 	}
 	return out, rows.Err()
 }
+
+// PersonName returns only a person's name (identity compartment), for
+// pages that show a beneficiary's name and nothing else of them (an
+// agency's liaison implementing a measure that needs it); the read is
+// audited.
+func (db *DB) PersonName(ctx context.Context, personID int64) (string, error) {
+	var sealed []byte
+	err := db.readRow(ctx, `SELECT name_enc FROM people WHERE id = ?`, personID).Scan(&sealed)
+	if isNoRows(err) {
+		return "", errNotFound()
+	} else if err != nil {
+		return "", err
+	}
+	name, err := db.open("people.name", sealed)
+	if err != nil {
+		return "", err
+	}
+	return name, db.Audit(ctx, AuditEntry{Action: "person.read", ObjectType: "person", ObjectID: fmt.Sprint(personID), Fields: "name"})
+}

@@ -24,6 +24,8 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
+	// Measures is the section "Medidas de protección" (nil: no section).
+	Measures *MeasuresSection
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -98,6 +100,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
+	}
+	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
+		return nil, err
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
