@@ -68,7 +68,7 @@ func TestMeasurePages(t *testing.T) {
 			{name: "another agency's liaison is refused", as: "otro", method: "GET", path: "/measures/{m}", status: 404, forbid: []string{"Marcela"}},
 			{name: "another agency's liaison cannot move it", as: "otro", method: "POST", path: "/measures/{m}/status", form: url.Values{"to": {"implementing"}}, status: 404},
 			{name: "the liaison sees the minimum of the case", as: "enlace", method: "GET", path: "/measures/{m}", status: 200,
-				want: []string{"Notificada a la dependencia", "Guerrero", "Marcela Ortiz Luna", `id="move-implementing"`},
+				want:   []string{"Notificada a la dependencia", "Guerrero", "Marcela Ortiz Luna", `id="move-implementing"`},
 				forbid: []string{"Hombres armados rodean", `href="/cases/`, "Hombres armados."}},
 			{name: "the liaison moves it", as: "enlace", method: "POST", path: "/measures/{m}/status", form: url.Values{"to": {"implementing"}}, status: 303},
 			{name: "an illegal jump is refused", as: "enlace", method: "POST", path: "/measures/{m}/status", form: url.Values{"to": {"in_force"}}, status: 400},
