@@ -17,7 +17,8 @@ import (
 
 // demoAccounts are the demo's accounts, one per role.
 var demoAccounts = []string{"coordinacion", "admin", "recepcion", "guardia", "analista", "seguimiento",
-	"junta", "consejo", "enlace", "tecnico", "revisor", "beneficiaria", "auditoria"}
+	"junta", "consejo", "enlace", "tecnico", "revisor", "beneficiaria", "auditoria",
+	"casas"} // the one account named on the safe-house registry's list
 
 var (
 	// What a person must never read: identifiers of the code (snake_case,
@@ -48,7 +49,8 @@ func codeWords(lang string) *regexp.Regexp {
 			words = append(words, string(st))
 		}
 		words = append(words, "open", "acknowledged", "dispatched", "resolved", "escalated", "ordinary", "extraordinary",
-			"admitted", "pending", "hotline", "email", "referral", "individual", "collective", "journalist", "defender")
+			"admitted", "pending", "hotline", "email", "referral", "individual", "collective", "journalist", "defender",
+			"assigned", "released", "today", "planned", "accessibility", "children", "elderly", "medical", "pets")
 	}
 	for _, e := range escudo.FederalEntities {
 		words = append(words, e.Code)

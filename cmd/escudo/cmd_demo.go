@@ -273,9 +273,10 @@ func printDemoBanner(w io.Writer, url string, state *demoState, where string) {
 `, demo.WitnessUsername, state.WitnessKey)
 	}
 	fmt.Fprintf(w, `
+  Registro de casas de protección / safe-house registry: %s (la única cuenta nombrada / the only named account)
   Otras cuentas de personal / more staff accounts: recepcion2, analista2, analista3, seguimiento2
   %d casos ficticios en / fictional cases in %s. Todos los nombres son inventados / all names are invented.
   Ctrl+C para detener / to stop.
 
-`, state.Cases, where)
+`, demo.SafeHouseUsername, state.Cases, where)
 }

@@ -69,6 +69,14 @@ const (
 	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
 	MeasureManage    Action = "measure.manage"    // costs and who pays them
 	AgencyManage     Action = "agency.manage"     // list and add implementing agencies
+	// Safe houses (docs/safehouses.md). The registry is open only to the
+	// people named on its list (scope Named); asking for a place for a case
+	// shows its status, never where.
+	SafeHouseRead    Action = "safehouse.read"    // the registry: houses, occupancy, pending requests
+	SafeHouseManage  Action = "safehouse.manage"  // add a house, take one out of service
+	SafeHouseAssign  Action = "safehouse.assign"  // assign a request a house, release it
+	SafeHouseRequest Action = "safehouse.request" // ask for a place for a case and see whether one is assigned
+	SafeHouseName    Action = "safehouse.name"    // name and un-name the people of the registry's list, seeing no house
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -77,7 +85,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
-	MeasureConfirm, MeasureManage, AgencyManage}
+	MeasureConfirm, MeasureManage, AgencyManage, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.
@@ -85,7 +93,11 @@ const (
 	Identity  = "identity"  // names, phones, e-mails, relatives, members
 	Location  = "location"  // addresses, coordinates
 	Risk      = "risk"      // narratives, aggressors, notes, threats
-	Logistics = "logistics" // safe houses, escorts, device secrets
+	Logistics = "logistics" // escorts, device secrets
+	// SafeHouse is the safe-house registry's compartment. It is in no
+	// role's case fields and no consent record or task can grant it: only
+	// the rules of scope Named show it.
+	SafeHouse = "safehouse"
 )
 
 // PersonFields names the compartment of each field of a person, by its
@@ -102,7 +114,8 @@ var PersonFields = map[string]string{
 // PersonRouting lists the fields of a person every reader of it sees.
 var PersonRouting = []string{"id", "kind", "profile", "federal_entity", "created_at", "updated_at"}
 
-// AllCompartments lists every compartment.
+// AllCompartments lists every compartment of a case's data. The
+// safe-house compartment is not among them: it belongs to the registry.
 var AllCompartments = []string{Identity, Location, Risk, Logistics}
 
 // Scope is how far a rule reaches.
@@ -116,6 +129,7 @@ const (
 	Consent              // people who granted the user a consent record (reviewers)
 	Own                  // the beneficiary's own person and cases
 	Agency               // measures addressed to the liaison's agency, or to them by name
+	Named                // users named on the safe-house registry's list
 )
 
 func (s Scope) String() string {
@@ -132,6 +146,8 @@ func (s Scope) String() string {
 		return "own"
 	case Agency:
 		return "agency"
+	case Named:
+		return "named"
 	}
 	return "—"
 }
@@ -174,6 +190,10 @@ type Grants interface {
 	// TaskScope returns the compartments that open tasks assigned to the user
 	// grant on the case (caseID 0: on any case of the person).
 	TaskScope(ctx context.Context, u *escudo.User, personID, caseID int64) ([]string, error)
+	// Named reports whether the user is on the safe-house registry's list
+	// now: it is read on every decision, so un-naming someone takes effect
+	// on their next request.
+	Named(ctx context.Context, u *escudo.User) (bool, error)
 }
 
 // Policy decides with the table and, for grant-based scopes, the stored
@@ -243,6 +263,17 @@ func (p *Policy) Decide(ctx context.Context, u *escudo.User, a Action, o Object)
 		// A liaison without an agency reaches nothing rather than everything.
 		if !(u.Agency != "" && o.Agency == u.Agency) && !(o.LiaisonID != 0 && o.LiaisonID == u.ID) {
 			return Decision{Reason: "agency"}
+		}
+	case Named:
+		if p.Grants == nil {
+			return Decision{Reason: "not_named"}
+		}
+		named, err := p.Grants.Named(ctx, u)
+		if err != nil {
+			return Decision{Reason: "grant_error"}
+		}
+		if !named {
+			return Decision{Reason: "not_named"}
 		}
 	case Task, Consent:
 		if p.Grants == nil || o.PersonID == 0 && o.CaseID == 0 {

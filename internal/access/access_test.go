@@ -52,11 +52,16 @@ func TestEveryRoleHasRules(t *testing.T) {
 type fakeGrants struct {
 	consent map[[2]int64][]string
 	task    map[[2]int64][]string
+	named   map[int64]bool
 	err     error
 }
 
 func (g *fakeGrants) ConsentScope(ctx context.Context, u *escudo.User, personID int64) ([]string, error) {
 	return g.consent[[2]int64{u.ID, personID}], g.err
+}
+
+func (g *fakeGrants) Named(ctx context.Context, u *escudo.User) (bool, error) {
+	return g.named[u.ID], g.err
 }
 
 func (g *fakeGrants) TaskScope(ctx context.Context, u *escudo.User, personID, caseID int64) ([]string, error) {
@@ -164,5 +169,69 @@ func TestDecideRole(t *testing.T) {
 	}
 	if d := DecideRole(&escudo.User{Role: escudo.RoleBoard}, CaseRead); !slices.Equal(d.Fields, idRisk) {
 		t.Errorf("the board's gate shows %v, want %v", d.Fields, idRisk)
+	}
+}
+
+// The safe-house registry opens only to named people: the role alone is
+// never enough, a look-up error denies, and no other rule of the table
+// shows the safe-house compartment.
+func TestSafeHouseRegistryNeedsANamedPerson(t *testing.T) {
+	g := &fakeGrants{named: map[int64]bool{21: true, 25: true}}
+	p := &Policy{Grants: g}
+	coord := &escudo.User{ID: 20, Role: escudo.RoleCoordinator}
+	namedCoord := &escudo.User{ID: 21, Role: escudo.RoleCoordinator}
+	namedAdmin := &escudo.User{ID: 25, Role: escudo.RoleAdmin} // named by mistake: the role has no cell
+	reg := Object{Kind: "safe_house"}
+	for _, tt := range []struct {
+		name  string
+		u     *escudo.User
+		a     Action
+		allow bool
+		why   string
+	}{
+		{"coordinator not named", coord, SafeHouseRead, false, "not_named"},
+		{"coordinator named", namedCoord, SafeHouseRead, true, "named"},
+		{"named coordinator assigns", namedCoord, SafeHouseAssign, true, "named"},
+		{"named administrator still has no cell", namedAdmin, SafeHouseRead, false, "role"},
+		{"administrator names people", &escudo.User{ID: 26, Role: escudo.RoleAdmin}, SafeHouseName, true, "all"},
+		{"analyst is never named", &escudo.User{ID: 21, Role: escudo.RoleAnalyst}, SafeHouseRead, false, "role"},
+		{"board member", &escudo.User{ID: 21, Role: escudo.RoleBoard}, SafeHouseRead, false, "role"},
+		{"contractor", &escudo.User{ID: 21, Role: escudo.RoleContractor}, SafeHouseRead, false, "role"},
+		{"beneficiary asks on their own case", &escudo.User{ID: 27, Role: escudo.RoleBeneficiary, PersonID: 70}, SafeHouseRequest, true, "own"},
+		{"beneficiary on another's case", &escudo.User{ID: 27, Role: escudo.RoleBeneficiary, PersonID: 71}, SafeHouseRequest, false, "not_own"},
+	} {
+		o := reg
+		if tt.a == SafeHouseRequest {
+			o = Object{Kind: "case", ID: 7, CaseID: 7, PersonID: 70}
+		}
+		d := p.Decide(context.Background(), tt.u, tt.a, o)
+		if d.Allowed != tt.allow || d.Reason != tt.why {
+			t.Errorf("%s: %v, want allowed=%v reason %s", tt.name, d, tt.allow, tt.why)
+		}
+		if d.Allowed && d.Reason == "named" && !slices.Equal(d.Fields, []string{SafeHouse}) {
+			t.Errorf("%s: fields %v, want only the safe-house compartment", tt.name, d.Fields)
+		}
+	}
+	// Un-named between two requests: the next decision refuses.
+	g.named[21] = false
+	if d := p.Decide(context.Background(), namedCoord, SafeHouseRead, reg); d.Allowed {
+		t.Fatal("an un-named coordinator still reads the registry")
+	}
+	g.named[21], g.err = true, os.ErrPermission
+	if d := p.Decide(context.Background(), namedCoord, SafeHouseRead, reg); d.Allowed || d.Reason != "grant_error" {
+		t.Fatalf("a failed look-up of the list: %v", d)
+	}
+	if d := Decide(namedCoord, SafeHouseRead, reg); d.Allowed {
+		t.Fatal("a policy without grants admitted a named scope")
+	}
+	for role, rules := range table {
+		for a, rule := range rules {
+			if slices.Contains(rule.Fields, SafeHouse) != (rule.Scope == Named) {
+				t.Errorf("%s %s: scope %s with fields %v; the safe-house compartment belongs to the named cells only", role, a, rule.Scope, rule.Fields)
+			}
+		}
+	}
+	if slices.Contains(AllCompartments, SafeHouse) || slices.Contains(escudo.Compartments, SafeHouse) {
+		t.Fatal("the safe-house compartment is among the case compartments that consent records and tasks grant")
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // abbrev shortens compartments in the rendered table.
-var abbrev = map[string]string{Identity: "I", Location: "L", Risk: "R", Logistics: "G"}
+var abbrev = map[string]string{Identity: "I", Location: "L", Risk: "R", Logistics: "G", SafeHouse: "S"}
 
 // Markdown renders the permission table for docs/permissions.md.
 func Markdown() string {
@@ -16,9 +16,9 @@ func Markdown() string {
 	b.WriteString("# Permissions\n\n")
 	b.WriteString("Generated from `internal/access/table.go` by `go test ./internal/access -update`; a test fails when this file and the code differ.\n\n")
 	b.WriteString("Each cell gives the scope of the rule and, in brackets, the compartments of data the role may see there: ")
-	b.WriteString("I identity (names, phones, relatives), L location (addresses, coordinates), R risk (narratives, aggressors, notes), G logistics (safe houses, escorts, device secrets).\n\n")
+	b.WriteString("I identity (names, phones, relatives), L location (addresses, coordinates), R risk (narratives, aggressors, notes), G logistics (escorts, device secrets), S safe houses (the registry's names, addresses, coordinates, phones and notes: in no role's case fields, granted by no consent record or task).\n\n")
 	b.WriteString("Scopes: **all** every object; **entity** objects in the liaison's federal entity; **task** cases with a task assigned to the contractor, narrowed to the task's compartments; ")
-	b.WriteString("**consent** people whose unexpired, unrevoked consent record names the reviewer or their organisation, narrowed to the record's compartments; **own** the beneficiary's own records; **agency** measures addressed to the liaison's agency (or to them by name); **—** denied.\n\n")
+	b.WriteString("**consent** people whose unexpired, unrevoked consent record names the reviewer or their organisation, narrowed to the record's compartments; 	b.WriteString("**consent** people whose unexpired, unrevoked consent record names the reviewer or their organisation, narrowed to the record's compartments; **own** the beneficiary's own records; **agency** measures addressed to the liaison's agency (or to them by name); **named** only the accounts an administrator named on the safe-house registry's list (checked on every request; see docs/safehouses.md); **—** denied.\n\n")
 	b.WriteString("| action |")
 	for _, r := range escudo.Roles {
 		fmt.Fprintf(&b, " %s |", r)

@@ -9,6 +9,9 @@ var (
 	idLoc    = []string{Identity, Location}
 	idRisk   = []string{Identity, Risk}
 	locLog   = []string{Location, Logistics}
+	// named is the safe-house registry's cell: only people on its list,
+	// and only there, see the safe-house compartment.
+	named = r(Named, []string{SafeHouse})
 )
 
 func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
@@ -42,6 +45,14 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     person, response times) is the coordination's: it is how the
 //     coordinator redistributes work, and the workload of named colleagues
 //     is not every analyst's or operator's business.
+//   - Safe houses: the registry (where each house is, who is in it) opens
+//     only to the people an administrator named on its list, whatever
+//     their role; the cells of scope Named are the roles that may be named
+//     (reception and rapid reaction, duty, follow-up, coordination), and
+//     the coordinator is not named by default. The administrator names and
+//     un-names people without seeing the registry. Staff who work a case
+//     and the beneficiary on their own case ask for a place and see only
+//     whether one is assigned, never where.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -56,6 +67,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAppeal:  r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleDuty: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -65,6 +77,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
 	escudo.RoleAnalyst: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -83,6 +96,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleCoordinator: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -100,11 +114,13 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
+		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
-		AuditVerify:  r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
-		AgencyManage: r(Any, noFields),
+		AuditVerify:   r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
+		AgencyManage:  r(Any, noFields),
+		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
 	},
 	escudo.RoleBoard: {
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
@@ -154,6 +170,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
 		// Their own measures: what was granted, its state, and their word on it.
 		MeasureRead: r(Own, all), MeasureConfirm: r(Own, all),
+		// Ask for a safe house on their own case; they learn where in
+		// person, never from the system.
+		SafeHouseRequest: r(Own, noFields),
 	},
 	escudo.RoleAuditor: {
 		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),

@@ -109,6 +109,7 @@ func TestSeed(t *testing.T) {
 			}
 		}
 		checkDemoEvaluations(t, ctx, db, res)
+		checkDemoSafeHouses(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}
@@ -315,5 +316,25 @@ func checkDemoEvaluations(t *testing.T, ctx context.Context, db *store.DB, res *
 	}
 	if len(analysts) < 3 || kinds[escudo.EvaluationImmediate] == 0 || kinds[escudo.EvaluationFull] == 0 || reasons[escudo.ReasonScheduled] == 0 {
 		t.Errorf("demo evaluations: %d analysts, kinds %v, reasons %v", len(analysts), kinds, reasons)
+	}
+}
+
+// checkDemoSafeHouses: the registry has its houses, one stay under way and
+// one request from an extraordinary case waiting; only the registry's demo
+// account is named, not the coordination.
+func checkDemoSafeHouses(t *testing.T, ctx context.Context, db *store.DB, res *demo.Result) {
+	t.Helper()
+	named, err := db.NamedForSafeHouses(ctx)
+	if err != nil || len(named) != 1 || !named[res.Users[demo.SafeHouseUsername].ID] || named[res.Users["coordinacion"].ID] {
+		t.Fatalf("named for the registry: %v %v", named, err)
+	}
+	houses, err := db.SafeHouses(ctx)
+	if err != nil || len(houses) != 3 || houses[0].Occupied != 3 {
+		t.Fatalf("demo houses: %+v %v", houses, err)
+	}
+	reqs, err := db.SafeHouseRequests(ctx)
+	if err != nil || len(reqs) != 2 || reqs[0].State != escudo.SafeHousePending || reqs[0].Procedure != escudo.ProcedureExtraordinary ||
+		reqs[1].State != escudo.SafeHouseAssigned || reqs[1].Assignment == nil {
+		t.Fatalf("demo requests: %+v %v", reqs, err)
 	}
 }

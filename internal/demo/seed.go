@@ -69,6 +69,8 @@ var Users = []User{
 	{Username: "analista2", DisplayName: "Rebeca Fuentes Alcalá", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
 	{Username: "analista3", DisplayName: "Óscar Lugo Bermúdez", Role: escudo.RoleAnalyst, Supervisor: "analista", Organization: "Unidad de Evaluación de Riesgos"},
 	{Username: "seguimiento2", DisplayName: "Irene Cordero Beltrán", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
+	// Named on the safe-house registry's list (safehouses.go).
+	{Username: SafeHouseUsername, DisplayName: "Alma Robles Quintero", Role: escudo.RoleFollowUp, Supervisor: "seguimiento", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
 }
 
 // CreateStaff creates every demo account except the beneficiary's, which
@@ -325,6 +327,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	res.Requests, res.Receipts = append(res.Requests, riskReqs...), append(res.Receipts, riskReceipts...)
+	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
+		return nil, err
+	}
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {

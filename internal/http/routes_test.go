@@ -57,11 +57,19 @@ type routeFixture struct {
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
 	t.Helper()
+	return newRouteFixtureWith(t, db, Options{})
+}
+
+// newRouteFixtureWith is newRouteFixture on a server with more options (a
+// logger); the alert pipeline, supervisor and drills are the fixture's.
+func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
+	t.Helper()
 	ctx := context.Background()
 	p := runningPipeline(t, db)
 	sup := heartbeat.New(heartbeat.Options{DB: db, Now: db.Now})
 	f := &routeFixture{db: db}
-	f.site = newWebSite(t, db, Options{Alerts: p, Supervisor: sup, Drills: &drill.Runner{DB: db, Alerts: p, Now: db.Now}})
+	o.Alerts, o.Supervisor, o.Drills = p, sup, &drill.Runner{DB: db, Alerts: p, Now: db.Now}
+	f.site = newWebSite(t, db, o)
 	rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
 		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Irma Cruz", Entity: "OAX", Address: "Calle 1"})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"escudo/internal/web/api"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/public"
+	"escudo/internal/web/shelter"
 	"escudo/internal/web/signin"
 	"escudo/internal/web/staff"
 )
@@ -57,6 +58,7 @@ func New(o Options) (*Server, error) {
 	signin.Register(core)
 	staff.Register(core)
 	admin.Register(core)
+	shelter.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

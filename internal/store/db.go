@@ -130,6 +130,8 @@ type DB struct {
 	requestAlerts   requestAlerts
 	refusals        refusals
 	signer          atomic.Pointer[auditSigner]
+	letterSigner    atomic.Pointer[letterSigner]
+	letterSettings  atomic.Pointer[LetterSettings]
 	keyRefresh      atomic.Int64 // last refresh of the keyring (rotate.go)
 	unknownRefresh  atomic.Int64
 	backlogFigures  figuresCache

@@ -36,7 +36,10 @@ func (db *DB) loadKeys(ctx context.Context) error {
 		if db.auditKey, err = deriveAuditKey(db.keyProvider); err != nil {
 			return err
 		}
-		return tx.loadSigner(ctx)
+		if err := tx.loadSigner(ctx); err != nil {
+			return err
+		}
+		return tx.loadLetterKey(ctx)
 	})
 }
 

@@ -46,7 +46,7 @@ func TestNodesStartTogether(t *testing.T) {
 				t.Fatalf("round %d: node %d: %v", round, i, errs[i])
 			}
 		}
-		for _, c := range []vault.Compartment{vault.Identity, vault.Location, vault.Risk, vault.Logistics, vault.Blind} {
+		for _, c := range []vault.Compartment{vault.Identity, vault.Location, vault.Risk, vault.Logistics, vault.SafeHouse, vault.Blind} {
 			want := dbs[0].Keys.ActiveKey(c)
 			for i, db := range dbs[1:] {
 				if got := db.Keys.ActiveKey(c); got != want {

@@ -1,5 +1,5 @@
 // Package vault encrypts sensitive fields at rest. Each compartment
-// (identity, location, risk, logistics) has its own data keys; data keys are
+// (identity, location, risk, logistics, safehouse) has its own data keys; data keys are
 // stored wrapped by a master key that a KeyProvider holds, so a copy of the
 // database without the master key reveals nothing. Every sealed value carries
 // the id of the key that sealed it, so keys can rotate while old values stay
@@ -32,12 +32,16 @@ const (
 	Identity  Compartment = "identity"  // names, phones, emails, relatives
 	Location  Compartment = "location"  // addresses, coordinates
 	Risk      Compartment = "risk"      // narratives, threats, aggressors, notes
-	Logistics Compartment = "logistics" // safe houses, escorts, attachments
-	Blind     Compartment = "blind"     // key for blind indexes (never used to seal)
+	Logistics Compartment = "logistics" // escorts, device secrets, attachments
+	// SafeHouse holds the safe-house registry (names, addresses,
+	// coordinates, phones, notes): a key of its own, so that no reader of
+	// cases, whatever their compartments, holds what opens it.
+	SafeHouse Compartment = "safehouse"
+	Blind     Compartment = "blind" // key for blind indexes (never used to seal)
 )
 
 // Compartments lists the sealing compartments.
-var Compartments = []Compartment{Identity, Location, Risk, Logistics}
+var Compartments = []Compartment{Identity, Location, Risk, Logistics, SafeHouse}
 
 // ErrDecrypt is returned for a value that does not authenticate.
 var ErrDecrypt = errors.New("vault: value does not authenticate")

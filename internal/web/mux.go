@@ -111,6 +111,20 @@ func (m *RouteMux) Admits(u *escudo.User, pattern string) bool {
 	return admits(u, a)
 }
 
+// AdmitsNamed is Admits for a route whose rule for u's role is of scope
+// Named (the safe-house registry): it lets u in when named reports that u
+// is on the registry's list now. Other routes answer as Admits.
+func (m *RouteMux) AdmitsNamed(u *escudo.User, pattern string, named func() bool) bool {
+	a, ok := m.byKey[pattern]
+	if !ok {
+		return false
+	}
+	if rule, _ := access.RuleFor(roleOf(u), a.Action); a.Action != "" && rule.Scope == access.Named && u != nil && !u.Disabled {
+		return named()
+	}
+	return admits(u, a)
+}
+
 // admits is the role-level part of a route's decision.
 func admits(u *escudo.User, a Access) bool {
 	switch {

@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // staff read times in Mexico's zones even on hosts without tzdata
 
@@ -269,9 +270,25 @@ func (s *Core) NewPage(r *http.Request, title string, data any) *Page {
 			return n
 		}
 	}
+	// Whether the user is on the safe-house registry's list is asked once
+	// per page, and only when a link to the registry is considered.
+	var named func() bool
+	if u != nil {
+		var once sync.Once
+		var yes bool
+		named = func() bool {
+			once.Do(func() {
+				var err error
+				if yes, err = s.DB.Named(r.Context(), u); err != nil {
+					s.Log.Error("safe-house list", "err", err)
+				}
+			})
+			return yes
+		}
+	}
 	return &Page{
 		unread:  unread,
-		admits:  func(pattern string) bool { return s.Mux.Admits(u, pattern) },
+		admits:  func(pattern string) bool { return s.Mux.AdmitsNamed(u, pattern, named) },
 		Contact: &s.Opts.Contact,
 		L:       s.I18n.ForRequest(r),
 		User:    u,

@@ -32,6 +32,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /admin/users/role", web.Access{Action: access.UserManage}, s.userAction("role", "users.done_role", s.setRole))
 	s.Handle("POST /admin/users/password", web.Access{Action: access.UserManage}, s.userAction("password", "users.done_password", s.setPassword))
 	s.Handle("POST /admin/users/person", web.Access{Action: access.UserManage}, s.userAction("person", "users.done_person", s.linkPerson))
+	s.Handle("POST /admin/users/safe-houses", web.Access{Action: access.SafeHouseName}, s.userAction("safehouse", "users.done_safehouse", s.setSafeHouseNamed))
 	s.Handle("GET /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleResetForm)
 	s.Handle("POST /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleReset)
 	s.Handle("GET /admin/jobs", web.Access{Action: access.SystemRead}, s.handleJobs)

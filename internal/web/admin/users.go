@@ -31,6 +31,7 @@ type userRow struct {
 	*escudo.User
 	Factor    store.FactorState
 	Reference string // the linked person's folio, for beneficiaries
+	Named     bool   // on the safe-house registry's list
 }
 
 // TOTP reports whether the authenticator app is in use.
@@ -65,6 +66,13 @@ func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		s.ServerError(w, r, err)
 		return
 	}
+	var named map[int64]bool
+	if p.Can("POST /admin/users/safe-houses") {
+		if named, err = s.DB.NamedForSafeHouses(ctx); err != nil {
+			s.ServerError(w, r, err)
+			return
+		}
+	}
 	d := &usersData{Roles: escudo.Roles, Total: len(users), Page: web.PageNumber(r)}
 	for _, u := range users {
 		if u.Role == escudo.RoleBeneficiary {
@@ -83,7 +91,7 @@ func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	}
 	users = users[(d.Page-1)*usersPageSize : min(len(users), d.Page*usersPageSize)]
 	for _, u := range users {
-		row := &userRow{User: u, Factor: factors[u.ID], Reference: refs[u.PersonID]}
+		row := &userRow{User: u, Factor: factors[u.ID], Reference: refs[u.PersonID], Named: named[u.ID]}
 		d.Users = append(d.Users, row)
 	}
 	p.Data = d
@@ -229,4 +237,15 @@ func (s *server) linkPerson(r *http.Request, u *escudo.User) error {
 		return err
 	}
 	return s.DB.SetUserPerson(r.Context(), u.ID, personID)
+}
+
+// setSafeHouseNamed names an account for the safe-house registry or takes
+// it off the list ("named" is "1" or "0"); the administrator never sees
+// the registry itself.
+func (s *server) setSafeHouseNamed(r *http.Request, u *escudo.User) error {
+	v := r.PostForm.Get("named")
+	if v != "1" && v != "0" {
+		return escudo.FieldError("named", "validation.choice", nil)
+	}
+	return s.DB.SetSafeHouseNamed(r.Context(), u.ID, v == "1")
 }

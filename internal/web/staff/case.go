@@ -26,6 +26,7 @@ type caseData struct {
 	Assessments *AssessmentSummary
 	// Measures is the section "Medidas de protección" (nil: no section).
 	Measures *MeasuresSection
+	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -102,6 +103,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		}
 	}
 	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
+		return nil, err
+	}
+	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
