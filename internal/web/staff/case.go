@@ -25,8 +25,8 @@ type caseData struct {
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
 	// Measures is the section "Medidas de protección" (nil: no section).
-	Measures *MeasuresSection
-	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
+	Measures  *MeasuresSection
+	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
