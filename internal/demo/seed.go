@@ -322,6 +322,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if res.WitnessKey, err = seedWitness(ctx, db, users); err != nil {
 		return nil, err
 	}
+	measureReqs, measureReceipts, err := seedMeasureCases(ctx, db, clock, users, ag, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, measureReqs...), append(res.Receipts, measureReceipts...)
 	riskReqs, riskReceipts, err := SeedAssessmentsAndAppeals(ctx, db, clock, users, o.Now)
 	if err != nil {
 		return nil, err

@@ -78,10 +78,14 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		where, args = append(where, "(a.code = ? OR g.liaison_id = ?)"), append(args, f.Agency, f.LiaisonID)
 	}
 	cond := strings.Join(where, " AND ")
+	join := "" // the case only when its entity filters
+	if f.Entity != "" {
+		join = " JOIN cases c ON c.id = g.case_id"
+	}
 	late := `g.status IN ('granted', 'notified', 'implementing') AND g.deadline < ?`
 	q := `SELECT g.status, g.kind, g.agency_id, a.name, COUNT(*), SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END),
 		MIN(CASE WHEN ` + late + ` THEN g.deadline END)
-		FROM granted_measures g JOIN agencies a ON a.id = g.agency_id JOIN cases c ON c.id = g.case_id
+		FROM granted_measures g JOIN agencies a ON a.id = g.agency_id` + join + `
 		WHERE ` + cond + ` GROUP BY g.status, g.kind, g.agency_id, a.name`
 	rows, err := db.readQuery(ctx, q, append([]any{now, now}, args...)...)
 	if err != nil {
@@ -157,10 +161,13 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 	if limit > 200 {
 		limit = 200
 	}
-	lq := `SELECT g.id, g.case_id, c.reference, p.entity_enc, g.measure, g.kind, a.name, g.status, g.source, g.deadline,
-		CASE WHEN ` + late + ` THEN 0 ELSE 1 END AS ontime
-		FROM granted_measures g JOIN agencies a ON a.id = g.agency_id JOIN cases c ON c.id = g.case_id JOIN people p ON p.id = c.person_id
-		WHERE ` + cond + ` AND g.status NOT IN ('withdrawn', 'ended') ORDER BY ontime, g.deadline, g.id LIMIT ?`
+	// The most pressing first, chosen on the measures alone; only those
+	// rows then meet their case and person.
+	lq := `SELECT x.id, x.case_id, c.reference, p.entity_enc, x.measure, x.kind, x.name, x.status, x.source, x.deadline, x.ontime
+		FROM (SELECT g.id, g.case_id, g.measure, g.kind, a.name, g.status, g.source, g.deadline, CASE WHEN ` + late + ` THEN 0 ELSE 1 END AS ontime
+			FROM granted_measures g JOIN agencies a ON a.id = g.agency_id` + join + `
+			WHERE ` + cond + ` AND g.status NOT IN ('withdrawn', 'ended') ORDER BY ontime, g.deadline, g.id LIMIT ?) x
+		JOIN cases c ON c.id = x.case_id JOIN people p ON p.id = c.person_id ORDER BY x.ontime, x.deadline, x.id`
 	lr, err := db.readQuery(ctx, lq, append(append([]any{now}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: measure list: %w", err)
