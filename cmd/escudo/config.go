@@ -147,15 +147,9 @@ type Config struct {
 	// AppealStudy: how long the Consultative Council's independent study
 	// of a disagreement may take. Absent: 15 days.
 	AppealStudy escudo.Duration `json:"appeal_study,omitempty"`
-	// MeasureRules: the deadlines of granted measures by source and kind,
-	// the new deadline after a beneficiary's rejection, and the escalation
-	// tiers of an overdue measure (internal/measures, DefaultRules).
-	// Absent: urgent ones within the 9-hour urgent clock, the Board's in 30
-	// days, 10 days after a rejection; liaison at once, follow-up after a
-	// day, coordination after three.
-	MeasureRules *measures.Rules `json:"measure_rules,omitempty"`
-	// MeasuresSweep: how often overdue measures are looked for and
-	// escalated (the cluster job measures.sweep). Absent: 1m.
+	// MeasureRules, MeasuresSweep: granted measures' deadlines and
+	// escalation tiers (docs/measures.md), and how often measures.sweep runs.
+	MeasureRules  *measures.Rules `json:"measure_rules,omitempty"`
 	MeasuresSweep escudo.Duration `json:"measures_sweep,omitempty"`
 
 	instrument *risk.Instrument
@@ -199,11 +193,8 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	}
 	if d := time.Duration(c.MeasuresSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: measures_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
-	}
-	if c.MeasureRules != nil {
-		if err := c.MeasureRules.Validate(); err != nil {
-			return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
-		}
+	} else if err := c.MeasureRules.Check(); err != nil {
+		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)

@@ -57,9 +57,7 @@ func scheduleClockSweep(r *jobs.Runner, sched *clock.Scheduler, sweep time.Durat
 	r.Every("clock.sweep", sweep, func(ctx context.Context) error { _, err := sched.Sweep(ctx); return err })
 }
 
-// scheduleMeasuresSweep registers the escalation of overdue granted
-// measures through their tiers (liaison, follow-up, coordination), once
-// per tier, on one node of the cluster.
+// scheduleMeasuresSweep: overdue measures climb their tiers on one node.
 func scheduleMeasuresSweep(r *jobs.Runner, db *store.DB, every time.Duration) {
 	if every <= 0 {
 		every = time.Minute

@@ -25,7 +25,7 @@ type caseData struct {
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
 	// Measures is the section "Medidas de protección" (nil: no section).
-	Measures  *MeasuresSection
+	Measures  *web.MeasuresSection
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
