@@ -69,6 +69,10 @@ const (
 	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
 	MeasureManage    Action = "measure.manage"    // costs and who pays them
 	AgencyManage     Action = "agency.manage"     // list and add implementing agencies
+	// LetterRead: a resolution's letters (the beneficiary's notification,
+	// the agencies' instructions) as HTML and PDF; their content is the
+	// case's names, reasons and threats.
+	LetterRead Action = "letter.read"
 	// Safe houses (docs/safehouses.md). The registry is open only to the
 	// people named on its list (scope Named); asking for a place for a case
 	// shows its status, never where.
@@ -85,7 +89,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
-	MeasureConfirm, MeasureManage, AgencyManage, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName}
+	MeasureConfirm, MeasureManage, AgencyManage, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

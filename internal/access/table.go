@@ -68,6 +68,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskAppeal:  r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -77,6 +78,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
 	escudo.RoleAnalyst: {
@@ -87,6 +89,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskCalibration: r(Any, noFields),
 		MeasureRead: r(Any, []string{Identity, Risk}),
+		LetterRead:  r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -96,6 +99,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleCoordinator: {
@@ -114,6 +118,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleAdmin: {
@@ -127,6 +132,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
 		MeasureRead: r(Any, idRisk),
+		// The letters of the Board's own resolutions.
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
 		StatsRead: r(Any, noFields),
@@ -170,6 +177,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
 		// Their own measures: what was granted, its state, and their word on it.
 		MeasureRead: r(Own, all), MeasureConfirm: r(Own, all),
+		// Their own letters: what the Board decided on their case.
+		LetterRead: r(Own, noFields),
 		// Ask for a safe house on their own case; they learn where in
 		// person, never from the system.
 		SafeHouseRequest: r(Own, noFields),

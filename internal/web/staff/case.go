@@ -7,6 +7,7 @@ import (
 
 	"escudo"
 	"escudo/internal/procedure"
+	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
@@ -25,7 +26,9 @@ type caseData struct {
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
 	// Measures is the section "Medidas de protección" (nil: no section).
-	Measures  *web.MeasuresSection
+	Measures *web.MeasuresSection
+	// Letters of the case's resolutions, for who may read them.
+	Letters   []store.Letter
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
@@ -104,6 +107,11 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	}
 	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
 		return nil, err
+	}
+	if p.Can("GET /cases/{id}/letters/{letter}") {
+		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err
