@@ -83,13 +83,27 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		join = " JOIN cases c ON c.id = g.case_id"
 	}
 	late := `g.status IN ('granted', 'notified', 'implementing') AND g.deadline < ?`
-	q := `SELECT g.status, g.kind, g.agency_id, a.name, COUNT(*), SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END),
+	// The counts read the measures alone (the agency only for a liaison's
+	// scope); agency names come from the small agencies table after.
+	countJoin := join
+	if f.Agency != "" || f.LiaisonID != 0 {
+		countJoin = " JOIN agencies a ON a.id = g.agency_id" + join
+	}
+	q := `SELECT g.status, g.kind, g.agency_id, COUNT(*), SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END),
 		MIN(CASE WHEN ` + late + ` THEN g.deadline END)
-		FROM granted_measures g JOIN agencies a ON a.id = g.agency_id` + join + `
-		WHERE ` + cond + ` GROUP BY g.status, g.kind, g.agency_id, a.name`
+		FROM granted_measures g` + countJoin + `
+		WHERE ` + cond + ` GROUP BY g.status, g.kind, g.agency_id`
 	rows, err := db.readQuery(ctx, q, append([]any{now, now}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: measure dashboard: %w", err)
+	}
+	names := map[int64]string{}
+	if all, err := db.Agencies(ctx); err != nil {
+		return nil, err
+	} else {
+		for _, a := range all {
+			names[a.ID] = a.Name
+		}
 	}
 	b := &MeasureBoard{}
 	status, kind, agency := map[string]*MeasureCount{}, map[string]*MeasureCount{}, map[string]*MeasureCount{}
@@ -108,11 +122,11 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		}
 	}
 	for rows.Next() {
-		var st, kd, name string
+		var st, kd string
 		var agencyID int64
 		var n, nl int
 		var oldest *int64
-		if err := rows.Scan(&st, &kd, &agencyID, &name, &n, &nl, &oldest); err != nil {
+		if err := rows.Scan(&st, &kd, &agencyID, &n, &nl, &oldest); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -124,7 +138,7 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		b.Overdue += nl
 		add(status, st, st, n, nl, o)
 		add(kind, kd, kd, n, nl, o)
-		add(agency, fmt.Sprint(agencyID), name, n, nl, o)
+		add(agency, fmt.Sprint(agencyID), names[agencyID], n, nl, o)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
