@@ -13,9 +13,10 @@ type MilestoneRule struct {
 	Procedure Procedure `json:"procedure,omitempty"` // empty: both procedures
 }
 
-// DefaultMilestoneRules: each step follows the one before it. Urgent measures
-// belong to the extraordinary procedure and may come before admission; the
-// evaluation is done in evaluation and sent to the Board (which resolves in
+// DefaultMilestoneRules: each step follows the one before it. Urgent
+// measures (issued and implemented) and the implementation of the Board's
+// measures are recorded by the measures themselves, not by hand; the
+// evaluation is done in evaluation, sent to the Board (which resolves in
 // a session, not by hand),
 // implemented afterwards and communicated then too (measures may be in place
 // before the authorities hear of the resolution in writing); a case is closed by follow-up or
@@ -24,12 +25,9 @@ func DefaultMilestoneRules() []MilestoneRule {
 	open := []Stage{StageEvaluation, StageBoard, StageImplementation, StageFollowUp}
 	after := []Stage{StageImplementation, StageFollowUp}
 	return []MilestoneRule{
-		{Milestone: MilestoneUrgentIssued, Stages: []Stage{StageReception, StageEvaluation, StageBoard}, Roles: []Role{RoleReception, RoleDuty, RoleCoordinator}, Procedure: ProcedureExtraordinary},
-		{Milestone: MilestoneUrgentImplemented, Stages: []Stage{StageReception, StageEvaluation, StageBoard, StageImplementation}, Roles: []Role{RoleReception, RoleDuty, RoleFollowUp, RoleCoordinator}, Procedure: ProcedureExtraordinary},
 		{Milestone: MilestoneEvaluated, Stages: []Stage{StageEvaluation}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
 		{Milestone: MilestoneSentToBoard, Stages: []Stage{StageBoard}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
 		{Milestone: MilestoneResolutionCommunicated, Stages: after, Roles: []Role{RoleCoordinator, RoleFollowUp}},
-		{Milestone: MilestoneMeasuresImplemented, Stages: []Stage{StageImplementation}, Roles: []Role{RoleFollowUp, RoleCoordinator}},
 		{Milestone: MilestoneNotified, Stages: after, Roles: []Role{RoleFollowUp, RoleCoordinator, RoleReception}},
 		{Milestone: MilestoneAppealFiled, Stages: after, Roles: []Role{RoleReception, RoleFollowUp, RoleCoordinator}},
 		{Milestone: MilestoneAppealRuled, Stages: after, Roles: []Role{RoleCoordinator}},
@@ -93,9 +91,19 @@ func validStage(s Stage) bool {
 }
 
 // ByHand reports whether staff record m by hand. Received and admitted are
-// recorded by filing and admitting, the immediate-action evaluation by
-// submitting it, and resolved by recording the Governing Board's
-// resolution in a session (internal/store/board.go): none of them has a rule.
+// recorded by filing and admitting, and the immediate-action evaluation by
+// submitting it; urgent measures issued by issuing the first urgent
+// measure, urgent measures implemented and measures implemented when the
+// last of them is in place (internal/store/measures.go): none of them has a
+// rule; nor has resolved, recorded by the Governing Board's resolution in
+// a session (internal/store/board.go).
 func ByHand(m Milestone) bool {
-	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated && m != MilestoneResolved
+	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated && m != MilestoneResolved && !ByMeasures(m)
+}
+
+// ByMeasures reports the milestones the granted measures record. Imports
+// of past cases (the bulk loader, the demo's history) may bring them as
+// history when the measures predate escudo.
+func ByMeasures(m Milestone) bool {
+	return m == MilestoneUrgentIssued || m == MilestoneUrgentImplemented || m == MilestoneMeasuresImplemented
 }

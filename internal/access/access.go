@@ -67,6 +67,15 @@ const (
 	BoardManage  Action = "board.manage"  // the technical secretariat: sessions, agenda, attendance, quorum, minutes draft and final
 	BoardRecord  Action = "board.record"  // record a resolution with its named votes
 	BoardMinutes Action = "board.minutes" // propose an amendment to the minutes (attendees)
+	// Granted measures (docs/measures.md). A liaison reaches only the
+	// measures addressed to their agency (scope agency).
+	MeasureRead      Action = "measure.read"      // a case's measures, a measure's page and history
+	MeasureDashboard Action = "measure.dashboard" // counts by status, kind and agency, overdue ages
+	MeasureMove      Action = "measure.move"      // move a measure along its lifecycle, as the role allows
+	MeasureUrgent    Action = "measure.urgent"    // issue urgent measures in the extraordinary procedure
+	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
+	MeasureManage    Action = "measure.manage"    // costs and who pays them
+	AgencyManage     Action = "agency.manage"     // list and add implementing agencies
 	// LetterRead: a resolution's letters (the beneficiary's notification,
 	// the agencies' instructions) as HTML and PDF; their content is the
 	// case's names, reasons and threats.
@@ -86,7 +95,8 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
-	RiskAppeal, RiskAppealRule, RiskCalibration, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
+	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
+	MeasureConfirm, MeasureManage, AgencyManage, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.
@@ -129,6 +139,7 @@ const (
 	Task                 // cases with a task assigned to the user (contractors)
 	Consent              // people who granted the user a consent record (reviewers)
 	Own                  // the beneficiary's own person and cases
+	Agency               // measures addressed to the liaison's agency, or to them by name
 	Named                // users named on the safe-house registry's list
 )
 
@@ -144,6 +155,8 @@ func (s Scope) String() string {
 		return "consent"
 	case Own:
 		return "own"
+	case Agency:
+		return "agency"
 	case Named:
 		return "named"
 	}
@@ -167,6 +180,8 @@ type Object struct {
 	PersonID   int64  // the beneficiary the object belongs to
 	Entity     string // federal entity of the object
 	AssignedTo int64  // staff member assigned to the case
+	Agency     string // measures: the implementing agency's code
+	LiaisonID  int64  // measures: the liaison it is addressed to by name
 }
 
 // Decision is the answer to one question. Reason is a short code for the
@@ -254,6 +269,11 @@ func (p *Policy) Decide(ctx context.Context, u *escudo.User, a Action, o Object)
 	case Own:
 		if u.PersonID == 0 || o.PersonID != u.PersonID {
 			return Decision{Reason: "not_own"}
+		}
+	case Agency:
+		// A liaison without an agency reaches nothing rather than everything.
+		if !(u.Agency != "" && o.Agency == u.Agency) && !(o.LiaisonID != 0 && o.LiaisonID == u.ID) {
+			return Decision{Reason: "agency"}
 		}
 	case Named:
 		if p.Grants == nil {

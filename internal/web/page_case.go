@@ -60,18 +60,21 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
 	case escudo.EventMeasure:
-		// id:measure:status (or ratified)
+		// "<granted id>:<measure>:<what>" (store/measures.go).
 		parts := strings.SplitN(e.Detail, ":", 3)
-		if len(parts) != 3 {
-			return e.Detail
+		if len(parts) < 3 {
+			return ""
 		}
-		label := p.T("board.measure_unknown")
-		if p.measures != nil {
-			if m, ok := p.measures.Find(parts[1]); ok {
-				label = m.Label.In(p.Lang())
-			}
+		switch what := parts[2]; {
+		case what == "ratified":
+			return p.T("measure.event.ratified")
+		case strings.HasPrefix(what, "rated_"):
+			return p.T("measure.rating." + strings.TrimPrefix(what, "rated_"))
+		case strings.HasPrefix(what, "overdue_"):
+			return p.T("measure.event.overdue")
+		default:
+			return p.T("measure.status." + what)
 		}
-		return label + " · " + p.T("board.measure_status."+parts[2])
 	case escudo.EventResolution:
 		// identifier:adopted|rejected:for-against-abstain
 		parts := strings.SplitN(e.Detail, ":", 3)

@@ -25,6 +25,8 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
+	// Measures is the section "Medidas de protección" (nil: no section).
+	Measures *web.MeasuresSection
 	// Letters of the case's resolutions, for who may read them.
 	Letters   []store.Letter
 	Board     *web.CaseBoard        // the Board's resolutions, for who reads the Board
@@ -105,6 +107,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		}
 	}
 	if d.Board, err = s.CaseBoard(r, p, id); err != nil {
+		return nil, err
+	}
+	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
 		return nil, err
 	}
 	if p.Can("GET /cases/{id}/letters/{letter}") {
