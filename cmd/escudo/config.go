@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"escudo"
-	"escudo/internal/board"
 	"escudo/internal/measures"
 	"escudo/internal/risk"
 	"escudo/internal/store"
@@ -142,10 +141,6 @@ type Config struct {
 	// Measures: a file holding the catalogue of protective measures.
 	// Absent: the 2012 law's measures (internal/measures/default.json).
 	Measures string `json:"measures,omitempty"`
-	// Board: a file holding the Governing Board's seats, quorum rule,
-	// agenda notice and adoption rule (docs/board.md). Absent: the default
-	// (internal/board/default.json).
-	Board string `json:"board,omitempty"`
 	// AppealWindow: how long after an evaluation the beneficiary may
 	// disagree with it. Absent: 30 days.
 	AppealWindow escudo.Duration `json:"appeal_window,omitempty"`
@@ -159,7 +154,6 @@ type Config struct {
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
-	board      *board.Config
 }
 
 // Bounds of clock_sweep: often enough that a 3-hour deadline's breach is
@@ -238,15 +232,6 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 			return nil, fmt.Errorf("config %s: measures %s: %s", f.config, c.Measures, fieldErrors(err))
 		}
 	}
-	if c.Board != "" {
-		b, err := os.ReadFile(configPath(f.config, c.Board))
-		if err != nil {
-			return nil, fmt.Errorf("config %s: board: %w", f.config, err)
-		}
-		if c.board, err = board.Parse(b); err != nil {
-			return nil, fmt.Errorf("config %s: board %s: %s", f.config, c.Board, fieldErrors(err))
-		}
-	}
 	if c.InfoAnswerRestarts != nil {
 		rules := c.Clocks
 		if rules == nil {
@@ -286,7 +271,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 		return nil, nil, err
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
-		Instrument: cfg.instrument, Measures: cfg.catalogue, Board: cfg.board, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
+		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
 		MeasureRules: cfg.MeasureRules}
 	if f.url != "" {
 		o.URL = f.url

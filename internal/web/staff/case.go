@@ -29,7 +29,6 @@ type caseData struct {
 	Measures *web.MeasuresSection
 	// Letters of the case's resolutions, for who may read them.
 	Letters   []store.Letter
-	Board     *web.CaseBoard        // the Board's resolutions, for who reads the Board
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
@@ -105,9 +104,6 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
-	}
-	if d.Board, err = s.CaseBoard(r, p, id); err != nil {
-		return nil, err
 	}
 	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
 		return nil, err
