@@ -189,6 +189,8 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	if public.Scheme == "http" && !isLoopback(public.Hostname()) {
 		log.Warn("the public URL is not https: sessions travel in clear and browsers refuse security keys", "public_url", public.String())
 	}
+	// Letters print the verification page's address and the hotline.
+	db.SetLetterSettings(store.LetterSettings{DutyPhone: webSettings.contact.Hotline, VerifyURL: public.String() + "/verificar"})
 	rr, err := newRapid(db, log, rapidSettings, public.String())
 	if err != nil {
 		return err

@@ -60,6 +60,10 @@ const (
 	RiskAppeal      Action = "risk.appeal"      // file the beneficiary's disagreement (inconformidad)
 	RiskAppealRule  Action = "risk.appeal.rule" // commission the independent study and rule on a disagreement
 	RiskCalibration Action = "risk.calibration" // levels by analyst, entity, gender, ethnic identity, profile
+	// LetterRead: a resolution's letters (the beneficiary's notification,
+	// the agencies' instructions) as HTML and PDF; their content is the
+	// case's names, reasons and threats.
+	LetterRead Action = "letter.read"
 	// Safe houses (docs/safehouses.md). The registry is open only to the
 	// people named on its list (scope Named); asking for a place for a case
 	// shows its status, never where.
@@ -75,7 +79,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
-	RiskAppeal, RiskAppealRule, RiskCalibration, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName}
+	RiskAppeal, RiskAppealRule, RiskCalibration, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

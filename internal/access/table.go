@@ -60,6 +60,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAppeal:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -68,6 +69,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields),
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
 	escudo.RoleAnalyst: {
@@ -77,6 +79,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskCalibration: r(Any, noFields),
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -85,6 +88,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleCoordinator: {
@@ -101,6 +105,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
+		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleAdmin: {
@@ -112,6 +117,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
+		// The letters of the Board's own resolutions.
+		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
 		StatsRead: r(Any, noFields),
@@ -149,6 +156,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// The explanation of their own evaluation, in plain words, and
 		// the right to disagree with it.
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
+		// Their own letters: what the Board decided on their case.
+		LetterRead: r(Own, noFields),
 		// Ask for a safe house on their own case; they learn where in
 		// person, never from the system.
 		SafeHouseRequest: r(Own, noFields),

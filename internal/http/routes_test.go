@@ -37,6 +37,9 @@ var publicRoutes = []string{
 	"POST /seguimiento/respuesta", "POST /api/v1/requests/status/answer",
 	// The published risk instrument: with it anyone can recompute a level.
 	"GET /api/v1/risk/instrument",
+	// Letters are verified by anyone: the page the QR code opens, the
+	// upload of a PDF, and the published keys.
+	"GET /verificar", "POST /verificar", "GET /api/v1/letters/key",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS
@@ -51,7 +54,8 @@ type routeFixture struct {
 	db                                           *store.DB
 	caseID, personID, deviceID, alertID, drillID int64
 	consentID                                    int64
-	evaluationID                                 int64 // an immediate-action draft on a second, extraordinary case in Oaxaca
+	evaluationID                                 int64  // an immediate-action draft on a second, extraordinary case in Oaxaca
+	letter                                       string // the beneficiary's letter of a resolution on the case
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -107,7 +111,28 @@ func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
 	if f.evaluationID, err = db.StartEvaluation(ctx, urgent.CaseID, escudo.EvaluationImmediate, escudo.ReasonInitial); err != nil {
 		t.Fatal(err)
 	}
+	f.letter = issueFixtureLetter(t, db, rc.CaseID, rc.Reference)
 	return f
+}
+
+// issueFixtureLetter records the letters of a resolution on the case and
+// returns the beneficiary's letter's identifier.
+func issueFixtureLetter(t *testing.T, db *store.DB, caseID int64, ref string) string {
+	t.Helper()
+	agency := escudo.Agency{ID: 1, Code: "SSP-OAX", Name: "Secretaría de Seguridad Pública de Oaxaca", Level: escudo.AgencyState, Police: true}
+	r := &escudo.Resolution{ID: 900, Identifier: "JG-2026-01-900", SessionDate: db.Now(), CaseID: caseID, CaseReference: ref,
+		Level: escudo.RiskOrdinary, Adopted: true, RecordedAt: db.Now(), Reasons: "Amenazas.", ThreatBrief: "Amenazas.",
+		Measures: []escudo.ResolutionMeasure{{Action: escudo.ActionGrant, Grant: escudo.MeasureGrant{Measure: "panic_button", AgencyID: 1}, Reason: "Alerta."}}}
+	var out []store.Letter
+	err := db.WithTx(context.Background(), true, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.IssueLetters(context.Background(), 0, r, store.LetterSources{Agencies: map[int64]escudo.Agency{1: agency}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[0].Identifier
 }
 
 // runningPipeline starts an alert pipeline over db for the test's life.
@@ -130,7 +155,7 @@ func (f *routeFixture) path(rt web.Route) string {
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}
-	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{file}", "style.css", "{$}", "").Replace(rt.Path)
+	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{letter}", f.letter, "{file}", "style.css", "{$}", "").Replace(rt.Path)
 }
 
 // TestEveryRoleEveryRoute is the permission table, called: every role

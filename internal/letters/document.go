@@ -165,13 +165,13 @@ var (
 )
 
 // LetterIdentifier is the identifier printed on a letter: the resolution's,
-// then N for the beneficiary's notification or I and the agency's code for
-// an instruction.
+// then N for the beneficiary's notification or I and the agency's code (as
+// the directory writes it) for an instruction.
 func LetterIdentifier(resolution string, kind Kind, agencyCode string) string {
 	if kind == Notification {
 		return resolution + "-N"
 	}
-	return resolution + "-I-" + strings.ToUpper(agencyCode)
+	return resolution + "-I-" + agencyCode
 }
 
 // ValidIdentifier reports whether s has the shape of a letter identifier

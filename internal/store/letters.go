@@ -189,6 +189,7 @@ type Letter struct {
 	Kind            letters.Kind
 	AgencyID        int64
 	AgencyCode      string
+	AgencyName      string
 	Lang            string
 	Hash            string
 	Signature       []byte
@@ -311,7 +312,7 @@ func (tx *Tx) IssueLetters(ctx context.Context, actorID int64, r *escudo.Resolut
 		l := Letter{Identifier: d.Identifier, ResolutionID: r.ID, Resolution: r.Identifier, CaseID: r.CaseID, Kind: d.Kind,
 			Lang: d.Lang, Hash: letters.Hash(d), Signature: sig, KeyID: signer.id, IssuedAt: tx.now, Document: d}
 		if d.Agency != nil {
-			l.AgencyCode = d.Agency.Code
+			l.AgencyCode, l.AgencyName = d.Agency.Code, d.Agency.Name
 			for id, a := range src.Agencies {
 				if a.Code == d.Agency.Code {
 					l.AgencyID = id
@@ -325,9 +326,9 @@ func (tx *Tx) IssueLetters(ctx context.Context, actorID int64, r *escudo.Resolut
 				}
 			}
 		}
-		l.ID, err = tx.InsertID(ctx, `INSERT INTO letters (identifier, resolution_id, resolution_ident, case_id, kind, agency_id, agency_code, lang, hash, signature, key_id, payload_enc, issued_by, issued_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Identifier, l.ResolutionID, l.Resolution, l.CaseID, string(l.Kind),
-			nullID(l.AgencyID), nullText(l.AgencyCode), l.Lang, l.Hash, l.Signature, l.KeyID, payload, nullID(actorID), micros(tx.now))
+		l.ID, err = tx.InsertID(ctx, `INSERT INTO letters (identifier, resolution_id, resolution_ident, case_id, kind, agency_id, agency_code, agency_name, lang, hash, signature, key_id, payload_enc, issued_by, issued_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Identifier, l.ResolutionID, l.Resolution, l.CaseID, string(l.Kind),
+			nullID(l.AgencyID), nullText(l.AgencyCode), nullText(l.AgencyName), l.Lang, l.Hash, l.Signature, l.KeyID, payload, nullID(actorID), micros(tx.now))
 		if err != nil {
 			return nil, fmt.Errorf("store: issue letter: %w", err)
 		}
@@ -373,21 +374,21 @@ func (tx *Tx) liaisonNames(ctx context.Context, r *escudo.Resolution, granted ma
 	return out, nil
 }
 
-const letterColumns = `id, identifier, resolution_id, resolution_ident, case_id, kind, agency_id, agency_code, lang, hash, signature, key_id,
+const letterColumns = `id, identifier, resolution_id, resolution_ident, case_id, kind, agency_id, agency_code, agency_name, lang, hash, signature, key_id,
 	superseded_by, superseded_ident, superseded_at, issued_at`
 
 func scanLetter(row interface{ Scan(...any) error }, extra ...any) (*Letter, error) {
 	var l Letter
 	var kind string
 	var agency, supBy, supAt sql.NullInt64
-	var code, supIdent sql.NullString
+	var code, agencyName, supIdent sql.NullString
 	var issued int64
-	dst := append([]any{&l.ID, &l.Identifier, &l.ResolutionID, &l.Resolution, &l.CaseID, &kind, &agency, &code, &l.Lang, &l.Hash,
+	dst := append([]any{&l.ID, &l.Identifier, &l.ResolutionID, &l.Resolution, &l.CaseID, &kind, &agency, &code, &agencyName, &l.Lang, &l.Hash,
 		&l.Signature, &l.KeyID, &supBy, &supIdent, &supAt, &issued}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
-	l.Kind, l.AgencyID, l.AgencyCode = letters.Kind(kind), agency.Int64, code.String
+	l.Kind, l.AgencyID, l.AgencyCode, l.AgencyName = letters.Kind(kind), agency.Int64, code.String, agencyName.String
 	l.SupersededBy, l.SupersededIdent = supBy.Int64, supIdent.String
 	if supAt.Valid {
 		l.SupersededAt = fromMicros(supAt.Int64)

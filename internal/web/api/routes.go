@@ -106,6 +106,8 @@ func (s *server) apiRoutes(publicLimit, statusLimit *web.AddrLimiter) []apiRoute
 		// Risk evaluation: the published instrument is public; recomputing
 		// an evaluation reads its answers.
 		{"GET", "/api/v1/risk/instrument", true, "", s.apiRiskInstrument, "", false},
+		// The letter keys are published: with them anyone verifies a letter.
+		{"GET", "/api/v1/letters/key", true, "", s.apiLetterKeys, "", false},
 		{"GET", "/api/v1/evaluations/{id}/recompute", false, access.RiskRead, s.apiEvaluationRecompute, "evaluation", false},
 		// The device registry: secrets and SIM numbers are logistics.
 		{"POST", "/api/v1/devices", false, access.DeviceManage, s.apiDeviceCreate, "", false},

@@ -24,4 +24,6 @@ func Register(c *web.Core) {
 	s.Handle("GET /seguimiento", open, s.handleStatusForm)
 	s.Handle("POST /seguimiento", open, s.handleStatus)
 	s.Handle("POST /seguimiento/respuesta", open, s.handleStatusAnswer)
+	s.Handle("GET /verificar", open, s.handleVerify)
+	s.Handle("POST /verificar", open, s.handleVerifyUpload)
 }

@@ -7,6 +7,7 @@ import (
 
 	"escudo"
 	"escudo/internal/procedure"
+	"escudo/internal/store"
 	"escudo/internal/web"
 )
 
@@ -24,7 +25,9 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
-	SafeHouse   *web.SafeHouseSection // status only, for who may ask for a place
+	// Letters of the case's resolutions, for who may read them.
+	Letters   []store.Letter
+	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -97,6 +100,11 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	}
 	if p.Can("GET /cases/{id}/assessments") {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
+			return nil, err
+		}
+	}
+	if p.Can("GET /cases/{id}/letters/{letter}") {
+		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {
 			return nil, err
 		}
 	}
