@@ -13,8 +13,9 @@ type MilestoneRule struct {
 	Procedure Procedure `json:"procedure,omitempty"` // empty: both procedures
 }
 
-// DefaultMilestoneRules: each step follows the one before it. Urgent measures
-// belong to the extraordinary procedure and may come before admission; the
+// DefaultMilestoneRules: each step follows the one before it. Urgent
+// measures (issued and implemented) and the implementation of the Board's
+// measures are recorded by the measures themselves, not by hand; the
 // evaluation is done in evaluation, sent and resolved before the Board,
 // implemented afterwards and communicated then too (measures may be in place
 // before the authorities hear of the resolution in writing); a case is closed by follow-up or
@@ -23,13 +24,10 @@ func DefaultMilestoneRules() []MilestoneRule {
 	open := []Stage{StageEvaluation, StageBoard, StageImplementation, StageFollowUp}
 	after := []Stage{StageImplementation, StageFollowUp}
 	return []MilestoneRule{
-		{Milestone: MilestoneUrgentIssued, Stages: []Stage{StageReception, StageEvaluation, StageBoard}, Roles: []Role{RoleReception, RoleDuty, RoleCoordinator}, Procedure: ProcedureExtraordinary},
-		{Milestone: MilestoneUrgentImplemented, Stages: []Stage{StageReception, StageEvaluation, StageBoard, StageImplementation}, Roles: []Role{RoleReception, RoleDuty, RoleFollowUp, RoleCoordinator}, Procedure: ProcedureExtraordinary},
 		{Milestone: MilestoneEvaluated, Stages: []Stage{StageEvaluation}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
 		{Milestone: MilestoneSentToBoard, Stages: []Stage{StageBoard}, Roles: []Role{RoleAnalyst, RoleCoordinator}},
 		{Milestone: MilestoneResolved, Stages: []Stage{StageBoard}, Roles: []Role{RoleCoordinator}},
 		{Milestone: MilestoneResolutionCommunicated, Stages: after, Roles: []Role{RoleCoordinator, RoleFollowUp}},
-		{Milestone: MilestoneMeasuresImplemented, Stages: []Stage{StageImplementation}, Roles: []Role{RoleFollowUp, RoleCoordinator}},
 		{Milestone: MilestoneNotified, Stages: after, Roles: []Role{RoleFollowUp, RoleCoordinator, RoleReception}},
 		{Milestone: MilestoneAppealFiled, Stages: after, Roles: []Role{RoleReception, RoleFollowUp, RoleCoordinator}},
 		{Milestone: MilestoneAppealRuled, Stages: after, Roles: []Role{RoleCoordinator}},
@@ -94,7 +92,17 @@ func validStage(s Stage) bool {
 
 // ByHand reports whether staff record m by hand. Received and admitted are
 // recorded by filing and admitting, and the immediate-action evaluation by
-// submitting it: none of them has a rule.
+// submitting it; urgent measures issued by issuing the first urgent
+// measure, urgent measures implemented and measures implemented when the
+// last of them is in place (internal/store/measures.go): none of them has a
+// rule.
 func ByHand(m Milestone) bool {
-	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated
+	return ValidMilestone(m) && m != MilestoneReceived && m != MilestoneAdmitted && m != MilestoneImmediateEvaluated && !ByMeasures(m)
+}
+
+// ByMeasures reports the milestones the granted measures record. Imports
+// of past cases (the bulk loader, the demo's history) may bring them as
+// history when the measures predate escudo.
+func ByMeasures(m Milestone) bool {
+	return m == MilestoneUrgentIssued || m == MilestoneUrgentImplemented || m == MilestoneMeasuresImplemented
 }

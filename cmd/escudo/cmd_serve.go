@@ -70,6 +70,7 @@ func init() {
 			webSettings.contact = *cfg.Contact
 		}
 		clockSweep = time.Duration(cfg.ClockSweep)
+		measuresSweep = time.Duration(cfg.MeasuresSweep)
 		if err := rapidFlags.load(cfg); err != nil {
 			return err
 		}
@@ -165,6 +166,9 @@ func parsePublicURL(s string) (*url.URL, error) {
 // banner, when set, is printed once the listener is ready.
 // clockSweep is the configuration's clock_sweep (0: the scheduler's 30 s).
 var clockSweep time.Duration
+
+// measuresSweep is the configuration's measures_sweep (0: one minute).
+var measuresSweep time.Duration
 
 func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, stdout io.Writer, banner func(url string)) error {
 	start := time.Now()

@@ -147,6 +147,10 @@ type Config struct {
 	// AppealStudy: how long the Consultative Council's independent study
 	// of a disagreement may take. Absent: 15 days.
 	AppealStudy escudo.Duration `json:"appeal_study,omitempty"`
+	// MeasureRules, MeasuresSweep: granted measures' deadlines and
+	// escalation tiers (docs/measures.md), and how often measures.sweep runs.
+	MeasureRules  *measures.Rules `json:"measure_rules,omitempty"`
+	MeasuresSweep escudo.Duration `json:"measures_sweep,omitempty"`
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
@@ -186,6 +190,11 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		if err := escudo.ValidateClockRules(c.Clocks); err != nil {
 			return nil, fmt.Errorf("config %s: %w", f.config, err)
 		}
+	}
+	if d := time.Duration(c.MeasuresSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
+		return nil, fmt.Errorf("config %s: measures_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
+	} else if err := c.MeasureRules.Check(); err != nil {
+		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
@@ -262,7 +271,8 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 		return nil, nil, err
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
-		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy)}
+		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
+		MeasureRules: cfg.MeasureRules}
 	if f.url != "" {
 		o.URL = f.url
 	} else {

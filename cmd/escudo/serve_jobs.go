@@ -25,6 +25,7 @@ var jobSettings = jobs.Options{}
 // scheduleJobs registers every periodic task of a serving node.
 func scheduleJobs(r *jobs.Runner, db *store.DB, rr *rapid, sv *supervision, sched *clock.Scheduler, sweep, checkpoint time.Duration) {
 	scheduleClockSweep(r, sched, sweep)
+	scheduleMeasuresSweep(r, db, measuresSweep)
 	// Unacknowledged alerts climb the tiers, whichever node took them.
 	r.Every("alert.escalate", alert.EscalateEvery, func(ctx context.Context) error { _, err := rr.pipeline.EscalateDue(ctx); return err })
 	// Each node delivers the outbox rows it claims: retries, rows other
@@ -54,6 +55,14 @@ func scheduleClockSweep(r *jobs.Runner, sched *clock.Scheduler, sweep time.Durat
 		sweep = 30 * time.Second
 	}
 	r.Every("clock.sweep", sweep, func(ctx context.Context) error { _, err := sched.Sweep(ctx); return err })
+}
+
+// scheduleMeasuresSweep: overdue measures climb their tiers on one node.
+func scheduleMeasuresSweep(r *jobs.Runner, db *store.DB, every time.Duration) {
+	if every <= 0 {
+		every = time.Minute
+	}
+	r.Every("measures.sweep", every, func(ctx context.Context) error { _, err := db.SweepMeasures(ctx, 500); return err })
 }
 
 // startJobs runs the runner until stop, which waits for the runs under way

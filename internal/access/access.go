@@ -60,6 +60,15 @@ const (
 	RiskAppeal      Action = "risk.appeal"      // file the beneficiary's disagreement (inconformidad)
 	RiskAppealRule  Action = "risk.appeal.rule" // commission the independent study and rule on a disagreement
 	RiskCalibration Action = "risk.calibration" // levels by analyst, entity, gender, ethnic identity, profile
+	// Granted measures (docs/measures.md). A liaison reaches only the
+	// measures addressed to their agency (scope agency).
+	MeasureRead      Action = "measure.read"      // a case's measures, a measure's page and history
+	MeasureDashboard Action = "measure.dashboard" // counts by status, kind and agency, overdue ages
+	MeasureMove      Action = "measure.move"      // move a measure along its lifecycle, as the role allows
+	MeasureUrgent    Action = "measure.urgent"    // issue urgent measures in the extraordinary procedure
+	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
+	MeasureManage    Action = "measure.manage"    // costs and who pays them
+	AgencyManage     Action = "agency.manage"     // list and add implementing agencies
 	// LetterRead: a resolution's letters (the beneficiary's notification,
 	// the agencies' instructions) as HTML and PDF; their content is the
 	// case's names, reasons and threats.
@@ -79,7 +88,8 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
-	RiskAppeal, RiskAppealRule, RiskCalibration, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
+	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
+	MeasureConfirm, MeasureManage, AgencyManage, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.
@@ -122,6 +132,7 @@ const (
 	Task                 // cases with a task assigned to the user (contractors)
 	Consent              // people who granted the user a consent record (reviewers)
 	Own                  // the beneficiary's own person and cases
+	Agency               // measures addressed to the liaison's agency, or to them by name
 	Named                // users named on the safe-house registry's list
 )
 
@@ -137,6 +148,8 @@ func (s Scope) String() string {
 		return "consent"
 	case Own:
 		return "own"
+	case Agency:
+		return "agency"
 	case Named:
 		return "named"
 	}
@@ -160,6 +173,8 @@ type Object struct {
 	PersonID   int64  // the beneficiary the object belongs to
 	Entity     string // federal entity of the object
 	AssignedTo int64  // staff member assigned to the case
+	Agency     string // measures: the implementing agency's code
+	LiaisonID  int64  // measures: the liaison it is addressed to by name
 }
 
 // Decision is the answer to one question. Reason is a short code for the
@@ -247,6 +262,11 @@ func (p *Policy) Decide(ctx context.Context, u *escudo.User, a Action, o Object)
 	case Own:
 		if u.PersonID == 0 || o.PersonID != u.PersonID {
 			return Decision{Reason: "not_own"}
+		}
+	case Agency:
+		// A liaison without an agency reaches nothing rather than everything.
+		if !(u.Agency != "" && o.Agency == u.Agency) && !(o.LiaisonID != 0 && o.LiaisonID == u.ID) {
+			return Decision{Reason: "agency"}
 		}
 	case Named:
 		if p.Grants == nil {

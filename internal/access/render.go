@@ -18,7 +18,7 @@ func Markdown() string {
 	b.WriteString("Each cell gives the scope of the rule and, in brackets, the compartments of data the role may see there: ")
 	b.WriteString("I identity (names, phones, relatives), L location (addresses, coordinates), R risk (narratives, aggressors, notes), G logistics (escorts, device secrets), S safe houses (the registry's names, addresses, coordinates, phones and notes: in no role's case fields, granted by no consent record or task).\n\n")
 	b.WriteString("Scopes: **all** every object; **entity** objects in the liaison's federal entity; **task** cases with a task assigned to the contractor, narrowed to the task's compartments; ")
-	b.WriteString("**consent** people whose unexpired, unrevoked consent record names the reviewer or their organisation, narrowed to the record's compartments; **own** the beneficiary's own records; **named** only the accounts an administrator named on the safe-house registry's list (checked on every request; see docs/safehouses.md); **—** denied.\n\n")
+	b.WriteString("**consent** people whose unexpired, unrevoked consent record names the reviewer or their organisation, narrowed to the record's compartments; **own** the beneficiary's own records; **agency** measures addressed to the liaison's agency (or to them by name); **named** only the accounts an administrator named on the safe-house registry's list (checked on every request; see docs/safehouses.md); **—** denied.\n\n")
 	b.WriteString("| action |")
 	for _, r := range escudo.Roles {
 		fmt.Fprintf(&b, " %s |", r)

@@ -34,6 +34,13 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //   - External reviewers reach only what a beneficiary's consent record names.
 //   - Beneficiaries see all of their own case and control its consent.
 //   - Auditors verify the audit log and read statistics, never case data.
+//   - Granted measures: reception and the duty desk issue urgent ones
+//     and tell the agency; follow-up and the coordination follow every
+//     measure, record the beneficiary's word, the costs and who pays; a
+//     liaison sees and moves only the measures addressed to their agency
+//     (the sealed details they implement with, never the narrative); the
+//     Board sees the measures of the cases it decides; the beneficiary
+//     sees and confirms their own (the portal adds the pages).
 //   - The dashboard (breaches, unassigned urgent cases, workload per
 //     person, response times) is the coordination's: it is how the
 //     coordinator redistributes work, and the workload of named colleagues
@@ -58,7 +65,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// of the extraordinary procedure (the procedure rules keep the
 		// full one for analysts).
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
-		RiskAppeal:       r(Any, noFields),
+		RiskAppeal:  r(Any, noFields),
+		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 		LetterRead: r(Any, noFields),
 	},
@@ -69,6 +77,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields),
 		DeviceRead:  r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all),
+		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
@@ -79,7 +88,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentRead: r(Any, noFields), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskCalibration: r(Any, noFields),
-		LetterRead: r(Any, noFields),
+		MeasureRead: r(Any, []string{Identity, Risk}),
+		LetterRead:  r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
@@ -88,6 +98,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), DrillRun: r(Any, noFields),
 		RiskRead: r(Any, all), RiskExplain: r(Any, all), RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields),
+		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
@@ -105,18 +116,22 @@ var table = map[escudo.Role]map[Action]Rule{
 		TaskManage: r(Any, noFields),
 		RiskRead:   r(Any, all), RiskExplain: r(Any, all), RiskDraft: r(Any, all), RiskSubmit: r(Any, all),
 		RiskAssessment: r(Any, all), RiskAppeal: r(Any, noFields), RiskCalibration: r(Any, noFields),
+		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
+		MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
-		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
 		AuditVerify:   r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
+		AgencyManage:  r(Any, noFields),
+		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
 	},
 	escudo.RoleBoard: {
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),
+		MeasureRead: r(Any, idRisk),
 		// The letters of the Board's own resolutions.
 		LetterRead: r(Any, noFields),
 	},
@@ -136,6 +151,10 @@ var table = map[escudo.Role]map[Action]Rule{
 		CaseList: r(Task, idLoc), CaseRead: r(Task, idLoc),
 		PersonReadIdentity: r(Task, idLoc), PersonReadLocation: r(Task, idLoc),
 		AlertRead: r(Entity, idLoc), AlertRespond: r(Entity, idLoc), DeviceRead: r(Task, idLoc),
+		// The measures addressed to their agency, with the sealed details
+		// they implement with and the beneficiary's name only where the
+		// measure needs it (the page decides by the catalogue).
+		MeasureRead: r(Agency, []string{Identity, Logistics}), MeasureDashboard: r(Agency, noFields), MeasureMove: r(Agency, noFields),
 	},
 	escudo.RoleContractor: {
 		CaseList: r(Task, locLog), CaseRead: r(Task, locLog),
@@ -156,6 +175,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		// The explanation of their own evaluation, in plain words, and
 		// the right to disagree with it.
 		RiskExplain: r(Own, all), RiskAppeal: r(Own, noFields),
+		// Their own measures: what was granted, its state, and their word on it.
+		MeasureRead: r(Own, all), MeasureConfirm: r(Own, all),
 		// Their own letters: what the Board decided on their case.
 		LetterRead: r(Own, noFields),
 		// Ask for a safe house on their own case; they learn where in

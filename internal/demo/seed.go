@@ -180,6 +180,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	ag, err := newAgencies(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Users: users, Requests: reqs, Receipts: make([]escudo.Receipt, len(reqs))}
 
 	type op struct {
@@ -270,7 +274,19 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 				// The immediate-action evaluation comes before the urgent measures.
 				err = evaluateCase(actx, db, id, escudo.EvaluationImmediate, escudo.ReasonInitial, people[op.req], cases[op.req], uint64(op.req)<<8|0xff) // #nosec G115 -- index of a generated request, small and never negative
 				if err == nil {
-					err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
+					err = issueUrgent(actx, db, ag, id, people[op.req], s.Note)
+				}
+			case s.Milestone == escudo.MilestoneUrgentImplemented:
+				// The coordination follows the urgent measures into place; their
+				// milestone records itself.
+				_, err = implement(escudo.NewContextWithUser(ctx, users["coordinacion"]), db, id, escudo.SourceUrgent)
+			case s.Milestone == escudo.MilestoneMeasuresImplemented:
+				var had bool
+				had, err = implement(escudo.NewContextWithUser(ctx, users["coordinacion"]), db, id, escudo.SourceBoard)
+				if err == nil && !had {
+					// A resolution of the demo's past carries no measures in escudo:
+					// their implementation is history.
+					err = db.ImportMeasureMilestone(actx, id, s.Milestone, s.Note)
 				}
 			case s.Milestone != "":
 				err = db.RecordMilestone(actx, id, s.Milestone, time.Time{}, s.Note)
@@ -306,6 +322,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if res.WitnessKey, err = seedWitness(ctx, db, users); err != nil {
 		return nil, err
 	}
+	measureReqs, measureReceipts, err := seedMeasureCases(ctx, db, clock, users, ag, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, measureReqs...), append(res.Receipts, measureReceipts...)
 	riskReqs, riskReceipts, err := SeedAssessmentsAndAppeals(ctx, db, clock, users, o.Now)
 	if err != nil {
 		return nil, err

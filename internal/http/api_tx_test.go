@@ -69,6 +69,9 @@ func TestAPINothingHalfWritten(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := db.DecideAdmission(context.Background(), urgent.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}); err != nil {
+			t.Fatal(err)
+		}
 		a.vars["{urgent}"] = fmt.Sprint(urgent.CaseID)
 		remove := injectEventFailure(t, db, "received", "admission", "assigned", "milestone", "note")
 		before := snapshot()
@@ -83,7 +86,7 @@ func TestAPINothingHalfWritten(t *testing.T) {
 			{"POST", "/api/v1/requests", `{"imminent_danger":true,"narrative":"Me siguen.","person":{"profile":"journalist","name":"Eva Luna","federal_entity":"VER"}}`, ""},
 			{"POST", "/api/v1/cases/{case}/admission", `{"admission":"not_admitted","reason":"Fuera de competencia."}`, ""},
 			{"POST", "/api/v1/cases/{case}/assignment", `{"user_id":{analyst}}`, ""},
-			{"POST", "/api/v1/cases/{urgent}/milestones", `{"milestone":"urgent_measures_issued"}`, ""},
+			{"POST", "/api/v1/cases/{urgent}/milestones", `{"milestone":"evaluated"}`, "{analyst_auth}"},
 			{"POST", "/api/v1/cases/{case}/notes", `{"note":"Nota que no debe quedar."}`, ""},
 		} {
 			h := []string{"Accept-Language", "en"}

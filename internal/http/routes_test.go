@@ -54,6 +54,7 @@ type routeFixture struct {
 	db                                           *store.DB
 	caseID, personID, deviceID, alertID, drillID int64
 	consentID                                    int64
+	measureID                                    int64  // an urgent measure on that case
 	evaluationID                                 int64  // an immediate-action draft on a second, extraordinary case in Oaxaca
 	letter                                       string // the beneficiary's letter of a resolution on the case
 }
@@ -111,6 +112,18 @@ func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
 	if f.evaluationID, err = db.StartEvaluation(ctx, urgent.CaseID, escudo.EvaluationImmediate, escudo.ReasonInitial); err != nil {
 		t.Fatal(err)
 	}
+	// An urgent measure of that case, by the state's police.
+	police, err := db.AddAgency(ctx, escudo.Agency{Code: "ssp-oax", Name: "Secretaría de Seguridad Pública de Oaxaca", Level: escudo.AgencyState, Entity: "OAX", Police: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WithTx(ctx, true, func(tx *store.Tx) error {
+		f.measureID, err = tx.GrantMeasure(ctx, 0, escudo.MeasureGrant{CaseID: urgent.CaseID, Measure: "escort", AgencyID: police, Source: escudo.SourceUrgent,
+			Reason: "Hombres armados frente a la casa.", Details: map[string]string{"officers": "2"}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	f.letter = issueFixtureLetter(t, db, rc.CaseID, rc.Reference)
 	return f
 }
@@ -151,7 +164,7 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}

@@ -22,6 +22,7 @@ import (
 	"escudo/internal/web/admin"
 	"escudo/internal/web/api"
 	"escudo/internal/web/gateway"
+	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
 	"escudo/internal/web/shelter"
 	"escudo/internal/web/signin"
@@ -59,6 +60,7 @@ func New(o Options) (*Server, error) {
 	staff.Register(core)
 	admin.Register(core)
 	shelter.Register(core)
+	protection.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

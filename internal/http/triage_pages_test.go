@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"escudo"
 	"escudo/internal/store"
@@ -100,7 +99,16 @@ func TestImminentDangerPinnedOnPages(t *testing.T) {
 		if err := db.AssignCase(ctx, rc.CaseID, beto, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordMilestone(ctx, rc.CaseID, "urgent_measures_issued", time.Time{}, "Patrullaje y botón de asistencia entregados."); err != nil {
+		// Reception issues the urgent measures (they record the milestone).
+		police, err := db.AddAgency(ctx, escudo.Agency{Code: "ssp-gro", Name: "Secretaría de Seguridad de Guerrero", Level: escudo.AgencyState, Entity: "GRO", Police: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WithTx(ctx, true, func(tx *store.Tx) error {
+			_, err := tx.GrantMeasure(ctx, 0, escudo.MeasureGrant{CaseID: rc.CaseID, Measure: "building_protection", AgencyID: police, Source: escudo.SourceUrgent,
+				Reason: "Patrullaje acordado.", Details: map[string]string{"premises": "Domicilio"}})
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		f.run(t, []webScenario{

@@ -246,6 +246,14 @@ func (r Rules) Validate() error {
 	return nil
 }
 
+// Check is Validate for optional rules: nil rules are the default's.
+func (r *Rules) Check() error {
+	if r == nil {
+		return nil
+	}
+	return r.Validate()
+}
+
 // Deadline returns the rule for a measure of the source and kind: one
 // for the kind first, else the source's general one.
 func (r Rules) Deadline(src escudo.MeasureSource, k Kind) (DeadlineRule, bool) {

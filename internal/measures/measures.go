@@ -56,6 +56,9 @@ type Measure struct {
 	// plate, a phone's number, how many officers), in the order forms
 	// show them.
 	Details []Detail `json:"details,omitempty"`
+	// Personal: the agency needs the beneficiary's name to implement it
+	// (an escort, an evacuation, a phone); only then does a liaison see it.
+	Personal bool `json:"personal,omitempty"`
 }
 
 // Format is the check a detail's value must pass.

@@ -31,6 +31,23 @@ func Recordable(m escudo.Milestone) bool {
 	return escudo.ByHand(m)
 }
 
+// SystemStep is the step of a milestone the system records itself (the
+// measures' milestones, internal/store/measures.go): a known milestone on
+// an open case, at the given time, moving the stage as by hand.
+func SystemStep(s State, m escudo.Milestone, at time.Time) (Step, error) {
+	if !escudo.ValidMilestone(m) {
+		return Step{}, escudo.FieldError("milestone", "validation.choice", nil)
+	}
+	if s.Stage == escudo.StageClosed {
+		return Step{}, escudo.Errorf(escudo.ECONFLICT, "error.case_closed")
+	}
+	st := Step{At: at, Stage: s.Stage}
+	if next, ok := StageAfter(m); ok {
+		st.SetsStage, st.Stage, st.CancelClocks = true, next, next == escudo.StageClosed
+	}
+	return st, nil
+}
+
 // CheckMilestone checks what a request to record a milestone says on its own,
 // before the case is read.
 func CheckMilestone(m escudo.Milestone, note string) error {

@@ -28,12 +28,14 @@ func TestStageAfter(t *testing.T) {
 
 func TestRecordable(t *testing.T) {
 	for _, m := range append(escudo.Milestones, "", "unknown", "Closed") {
-		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted && m != escudo.MilestoneImmediateEvaluated
+		want := escudo.ValidMilestone(m) && m != escudo.MilestoneReceived && m != escudo.MilestoneAdmitted && m != escudo.MilestoneImmediateEvaluated &&
+			m != escudo.MilestoneUrgentIssued && m != escudo.MilestoneUrgentImplemented && m != escudo.MilestoneMeasuresImplemented
 		if got := procedure.Recordable(m); got != want {
 			t.Errorf("Recordable(%q) = %v", m, got)
 		}
 	}
-	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, escudo.MilestoneImmediateEvaluated, "", "unknown"} {
+	for _, m := range []escudo.Milestone{escudo.MilestoneReceived, escudo.MilestoneAdmitted, escudo.MilestoneImmediateEvaluated, "", "unknown",
+		escudo.MilestoneUrgentIssued, escudo.MilestoneUrgentImplemented, escudo.MilestoneMeasuresImplemented} {
 		if procedure.Recordable(m) {
 			t.Errorf("%q must not be recordable by hand", m)
 		}
@@ -45,10 +47,9 @@ func TestRecordable(t *testing.T) {
 // submitting it), in any order, until the case is closed.
 func TestRecordMilestoneEveryStage(t *testing.T) {
 	moves := map[escudo.Milestone]escudo.Stage{
-		escudo.MilestoneEvaluated:           escudo.StageBoard,
-		escudo.MilestoneResolved:            escudo.StageImplementation,
-		escudo.MilestoneMeasuresImplemented: escudo.StageFollowUp,
-		escudo.MilestoneClosed:              escudo.StageClosed,
+		escudo.MilestoneEvaluated: escudo.StageBoard,
+		escudo.MilestoneResolved:  escudo.StageImplementation,
+		escudo.MilestoneClosed:    escudo.StageClosed,
 	}
 	at := received.Add(time.Hour)
 	for _, m := range append(escudo.Milestones, "", "unknown") {
@@ -57,7 +58,7 @@ func TestRecordMilestoneEveryStage(t *testing.T) {
 				s := procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: st, ReceivedAt: received}
 				got, err := procedure.RecordMilestone(s, m, at, "", now)
 				switch {
-				case m == escudo.MilestoneReceived || m == escudo.MilestoneAdmitted || m == escudo.MilestoneImmediateEvaluated || m == "" || m == "unknown":
+				case !escudo.ByHand(m):
 					invalid("milestone", "validation.choice").check(t, err)
 					return
 				case st == escudo.StageClosed:
@@ -100,7 +101,7 @@ func TestRecordMilestoneBoundaries(t *testing.T) {
 		{"a day ahead", open, evaluated, now.Add(24 * time.Hour), "", procedure.Step{}, invalid("at", "validation.future")},
 		{"exactly when received", open, evaluated, received, "", procedure.Step{At: received, SetsStage: true, Stage: escudo.StageBoard}, noErr},
 		{"a nanosecond before received", open, evaluated, received.Add(-time.Nanosecond), "", procedure.Step{}, invalid("at", "validation.before_received")},
-		{"dated in the past, kept", open, escudo.MilestoneUrgentIssued, received.Add(2 * time.Hour), "", procedure.Step{At: received.Add(2 * time.Hour), Stage: escudo.StageEvaluation}, noErr},
+		{"dated in the past, kept", open, escudo.MilestoneAppealFiled, received.Add(2 * time.Hour), "", procedure.Step{At: received.Add(2 * time.Hour), Stage: escudo.StageEvaluation}, noErr},
 		{"time in another zone, kept as given", open, escudo.MilestoneNotified, now.In(cst), "", procedure.Step{At: now.In(cst), Stage: escudo.StageEvaluation}, noErr},
 		{"zero time on a case received after now", procedure.State{Stage: escudo.StageReception, ReceivedAt: now.Add(time.Second)}, evaluated, time.Time{}, "", procedure.Step{}, invalid("at", "validation.before_received")},
 		{"note of the longest length", open, evaluated, now, long, procedure.Step{At: now, SetsStage: true, Stage: escudo.StageBoard}, noErr},
@@ -156,5 +157,26 @@ func TestCheckMilestone(t *testing.T) {
 		t.Run(string(tt.m), func(t *testing.T) {
 			tt.err.check(t, procedure.CheckMilestone(tt.m, tt.note))
 		})
+	}
+}
+
+// The measures' milestones are recorded by the system: any open case, the
+// stage moving as by hand; never on a closed case or for an unknown one.
+func TestSystemStep(t *testing.T) {
+	at := received.Add(time.Hour)
+	s := procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageImplementation, ReceivedAt: received}
+	got, err := procedure.SystemStep(s, escudo.MilestoneMeasuresImplemented, at)
+	if err != nil || !got.SetsStage || got.Stage != escudo.StageFollowUp || !got.At.Equal(at) {
+		t.Fatalf("measures implemented: %+v %v", got, err)
+	}
+	got, err = procedure.SystemStep(procedure.State{Stage: escudo.StageReception}, escudo.MilestoneUrgentIssued, at)
+	if err != nil || got.SetsStage || got.Stage != escudo.StageReception {
+		t.Fatalf("urgent issued: %+v %v", got, err)
+	}
+	if _, err := procedure.SystemStep(procedure.State{Stage: escudo.StageClosed}, escudo.MilestoneUrgentImplemented, at); escudo.ErrorKey(err) != "error.case_closed" {
+		t.Fatalf("closed: %v", err)
+	}
+	if _, err := procedure.SystemStep(s, "approved", at); escudo.ErrorKey(err) != "validation.choice" {
+		t.Fatalf("unknown: %v", err)
 	}
 }

@@ -38,11 +38,10 @@ func TestMayRecord(t *testing.T) {
 		{"evaluation in reception", ord(escudo.StageReception), escudo.MilestoneEvaluated, escudo.RoleAnalyst, stage},
 		{"sent to the Board before the evaluation", ord(escudo.StageEvaluation), escudo.MilestoneSentToBoard, escudo.RoleAnalyst, stage},
 		{"sent to the Board", ord(escudo.StageBoard), escudo.MilestoneSentToBoard, escudo.RoleAnalyst, noErr},
-		{"measures implemented before the resolution", ord(escudo.StageBoard), escudo.MilestoneMeasuresImplemented, escudo.RoleFollowUp, stage},
-		{"measures implemented", ord(escudo.StageImplementation), escudo.MilestoneMeasuresImplemented, escudo.RoleFollowUp, noErr},
-		{"urgent measures on an ordinary case", ord(escudo.StageEvaluation), escudo.MilestoneUrgentIssued, escudo.RoleDuty, stage},
-		{"urgent measures before admission", ext(escudo.StageReception), escudo.MilestoneUrgentIssued, escudo.RoleDuty, noErr},
-		{"urgent measures by an analyst", ext(escudo.StageEvaluation), escudo.MilestoneUrgentIssued, escudo.RoleAnalyst, role},
+		// The measures record these themselves (internal/store/measures.go).
+		{"measures implemented by hand", ord(escudo.StageImplementation), escudo.MilestoneMeasuresImplemented, escudo.RoleFollowUp, invalid("milestone", "validation.choice")},
+		{"urgent measures issued by hand", ext(escudo.StageReception), escudo.MilestoneUrgentIssued, escudo.RoleDuty, invalid("milestone", "validation.choice")},
+		{"urgent measures implemented by hand", ext(escudo.StageEvaluation), escudo.MilestoneUrgentImplemented, escudo.RoleCoordinator, invalid("milestone", "validation.choice")},
 		{"appeal in follow-up", ord(escudo.StageFollowUp), escudo.MilestoneAppealFiled, escudo.RoleReception, noErr},
 		{"appeal ruled by follow-up", ord(escudo.StageFollowUp), escudo.MilestoneAppealRuled, escudo.RoleFollowUp, role},
 		{"close in reception", ord(escudo.StageReception), escudo.MilestoneClosed, escudo.RoleCoordinator, stage},
@@ -70,13 +69,12 @@ func TestAllowedMilestones(t *testing.T) {
 		want []escudo.Milestone
 	}{
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageReception}, escudo.RoleReception, nil},
-		{procedure.State{Procedure: escudo.ProcedureExtraordinary, Stage: escudo.StageReception}, escudo.RoleReception,
-			[]escudo.Milestone{escudo.MilestoneUrgentIssued, escudo.MilestoneUrgentImplemented}},
+		{procedure.State{Procedure: escudo.ProcedureExtraordinary, Stage: escudo.StageReception}, escudo.RoleReception, nil},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageEvaluation}, escudo.RoleAnalyst, []escudo.Milestone{escudo.MilestoneEvaluated}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageBoard}, escudo.RoleCoordinator,
 			[]escudo.Milestone{escudo.MilestoneSentToBoard, escudo.MilestoneResolved, escudo.MilestoneClosed}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageImplementation}, escudo.RoleFollowUp,
-			[]escudo.Milestone{escudo.MilestoneResolutionCommunicated, escudo.MilestoneMeasuresImplemented, escudo.MilestoneNotified, escudo.MilestoneAppealFiled, escudo.MilestoneClosed}},
+			[]escudo.Milestone{escudo.MilestoneResolutionCommunicated, escudo.MilestoneNotified, escudo.MilestoneAppealFiled, escudo.MilestoneClosed}},
 		{procedure.State{Procedure: escudo.ProcedureOrdinary, Stage: escudo.StageClosed}, escudo.RoleCoordinator, nil},
 	}
 	for _, tt := range tests {

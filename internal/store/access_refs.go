@@ -17,6 +17,8 @@ type ObjectRef struct {
 	PersonID   int64
 	Entity     string
 	AssignedTo int64
+	Agency     string // a granted measure's implementing agency (code)
+	LiaisonID  int64  // a granted measure's liaison
 }
 
 // CaseRef returns the access attributes of a case.
@@ -89,3 +91,21 @@ func (db *DB) personEntity(ctx context.Context, id int64) (string, error) {
 }
 
 func errNotFound() error { return escudo.Errorf(escudo.ENOTFOUND, "error.not_found") }
+
+// MeasureRef returns the access attributes of a granted measure: its
+// case's, and its agency and liaison.
+func (db *DB) MeasureRef(ctx context.Context, id int64) (ObjectRef, error) {
+	var caseID int64
+	var agency string
+	var liaison sql.NullInt64
+	err := db.readRow(ctx, `SELECT g.case_id, a.code, g.liaison_id FROM granted_measures g JOIN agencies a ON a.id = g.agency_id WHERE g.id = ?`, id).
+		Scan(&caseID, &agency, &liaison)
+	if isNoRows(err) {
+		return ObjectRef{}, errNotFound()
+	} else if err != nil {
+		return ObjectRef{}, fmt.Errorf("store: measure ref: %w", err)
+	}
+	r, err := db.CaseRef(ctx, caseID)
+	r.Agency, r.LiaisonID = agency, liaison.Int64
+	return r, err
+}

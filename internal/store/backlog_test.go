@@ -160,9 +160,7 @@ func TestImminentDangerPinnedUntilAttended(t *testing.T) {
 			t.Fatalf("ana's queue still carries a case assigned to beto: %+v", q)
 		}
 		// Urgent measures issued: back in deadline order, the breached case first.
-		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneUrgentIssued, time.Time{}, "patrullaje acordado"); err != nil {
-			t.Fatal(err)
-		}
+		issueUrgent(t, db, ctx, rc.CaseID)
 		if id, pinned, ids := head(escudo.CaseFilter{}); id != ro.CaseID || pinned || len(ids) != 2 {
 			t.Fatalf("attended: backlog %v (first pinned %v), want the breached case %d first", ids, pinned, ro.CaseID)
 		}

@@ -123,7 +123,7 @@ func (s BulkStep) validate() error {
 	}
 	if s.Milestone != "" {
 		n++
-		if !procedure.Recordable(s.Milestone) {
+		if !procedure.Recordable(s.Milestone) && !escudo.ByMeasures(s.Milestone) {
 			return escudo.FieldError("milestone", "validation.choice", nil)
 		}
 	}
@@ -234,7 +234,14 @@ func (tx *Tx) bulkStep(ctx context.Context, chain *auditChain, roles map[int64]s
 		c.Admission, c.Procedure, c.Stage = s.Admission.Admission, a.Procedure, a.Stage
 		audit.Action, audit.Fields = "case.admission", "admission,reason"
 	case s.Milestone != "":
-		step, err := procedure.RecordMilestone(state, s.Milestone, tx.now, s.Note, tx.now)
+		var step procedure.Step
+		var err error
+		if escudo.ByMeasures(s.Milestone) {
+			// History imported with measures that predate escudo.
+			step, err = procedure.SystemStep(state, s.Milestone, tx.now)
+		} else {
+			step, err = procedure.RecordMilestone(state, s.Milestone, tx.now, s.Note, tx.now)
+		}
 		if err != nil {
 			return err
 		}

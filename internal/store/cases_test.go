@@ -141,9 +141,7 @@ func TestClocksBreachAndEscalate(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
-		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneUrgentIssued, time.Time{}, "patrullaje acordado"); err != nil {
-			t.Fatal(err)
-		}
+		issueUrgent(t, db, ctx, rc.CaseID)
 		clock.Advance(8 * time.Hour) // 10h after the request
 		breaches, err := db.SweepClocks(ctx, 100)
 		if err != nil {
@@ -173,7 +171,7 @@ func TestClocksBreachAndEscalate(t *testing.T) {
 		for _, e := range ev {
 			kinds = append(kinds, e.Kind)
 		}
-		want := []string{"received", "assigned", "evaluation_started", "evaluation", "milestone", "clock_breach", "clock_escalation"}
+		want := []string{"received", "assigned", "evaluation_started", "evaluation", "measure", "milestone", "clock_breach", "clock_escalation"}
 		if len(kinds) != len(want) {
 			t.Fatalf("timeline %v", kinds)
 		}

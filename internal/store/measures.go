@@ -573,7 +573,7 @@ func (tx *Tx) autoMilestone(ctx context.Context, caseID int64, m escudo.Mileston
 	if s.Stage == escudo.StageClosed {
 		return nil
 	}
-	step, err := procedure.RecordMilestone(s, m, tx.now, "", tx.now)
+	step, err := procedure.SystemStep(s, m, tx.now)
 	if err != nil {
 		return err
 	}
@@ -904,4 +904,145 @@ func (db *DB) MeasureHistory(ctx context.Context, id int64) ([]escudo.MeasureEve
 		return nil, err
 	}
 	return out, db.Audit(ctx, AuditEntry{Action: "measure.read", ObjectType: "measure", ObjectID: fmt.Sprint(id), Fields: "history,reasons"})
+}
+
+// ImportMeasureMilestone records, for an import of a case's past (the
+// demo's history, a migration from paper records), one of the milestones
+// the measures record themselves, when the case's measures predate escudo
+// and so are not in it. No page or API route calls it; it is audited as an
+// import.
+func (db *DB) ImportMeasureMilestone(ctx context.Context, caseID int64, m escudo.Milestone, note string) error {
+	defer db.backlogFigures.invalidate()
+	if !escudo.ByMeasures(m) {
+		return escudo.FieldError("milestone", "validation.choice", nil)
+	}
+	if len(note) > escudo.MaxLongText {
+		return escudo.FieldError("note", "validation.too_long", map[string]any{"Max": escudo.MaxLongText})
+	}
+	return db.WithTx(ctx, true, func(tx *Tx) error {
+		s, err := tx.caseForUpdate(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		step, err := procedure.SystemStep(s, m, tx.now)
+		if err != nil {
+			return err
+		}
+		if err := tx.applyStep(ctx, caseID, s.Procedure, m, step); err != nil {
+			return err
+		}
+		if err := tx.addEvent(ctx, caseID, escudo.UserIDFromContext(ctx), escudo.EventMilestone, string(m), note); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, AuditEntry{Action: "case.milestone_imported", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: string(m)})
+	})
+}
+
+// Kinds of the escalation notices of an overdue measure.
+const KindMeasureOverdue = "measure.overdue"
+
+// SweepMeasures escalates the overdue measures whose next tier is due:
+// each tier once (the agency's liaison, the case's follow-up officer, the
+// coordination), with an inbox notice naming only the case's reference. It
+// returns how many escalations it made. The job runner's cluster job
+// measures.sweep calls it.
+func (db *DB) SweepMeasures(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rules := db.measureRules
+	var done int
+	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+measureColumns+measureFrom+` WHERE g.next_escalation_at IS NOT NULL AND g.next_escalation_at <= ?
+			AND g.status IN ('granted', 'notified', 'implementing') ORDER BY g.next_escalation_at, g.id LIMIT ?`, micros(tx.now), limit)
+		if err != nil {
+			return err
+		}
+		var due []*measureRow
+		for rows.Next() {
+			r, err := scanMeasure(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			due = append(due, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range due {
+			idx, _ := rules.TierDue(r.m.Deadline, tx.now)
+			if idx <= r.escalation {
+				// Not yet (rules changed): look again at the next tier's time.
+				if _, err := tx.Exec(ctx, `UPDATE granted_measures SET next_escalation_at = ? WHERE id = ?`, tx.nextEscalation(micros(r.m.Deadline), r.escalation), r.m.ID); err != nil {
+					return err
+				}
+				continue
+			}
+			for t := r.escalation + 1; t <= idx; t++ {
+				if err := tx.escalateMeasure(ctx, r, rules.Escalations[t].Tier); err != nil {
+					return err
+				}
+				done++
+			}
+			if _, err := tx.Exec(ctx, `UPDATE granted_measures SET escalation = ?, next_escalation_at = ? WHERE id = ?`,
+				idx, tx.nextEscalation(micros(r.m.Deadline), idx), r.m.ID); err != nil {
+				return err
+			}
+			if err := tx.addEvent(ctx, r.m.CaseID, 0, escudo.EventMeasure, fmt.Sprintf("%d:%s:overdue_%d", r.m.ID, r.m.Measure, idx), ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return done, err
+}
+
+// escalateMeasure tells one tier of an overdue measure.
+func (tx *Tx) escalateMeasure(ctx context.Context, r *measureRow, tier measures.Tier) error {
+	var ids []int64
+	switch tier {
+	case measures.TierLiaison:
+		var err error
+		if ids, err = tx.liaisonsOf(ctx, r.m); err != nil {
+			return err
+		}
+	case measures.TierFollowUp:
+		var assigned sql.NullInt64
+		if err := tx.QueryRow(ctx, `SELECT assigned_to FROM cases WHERE id = ?`, r.m.CaseID).Scan(&assigned); err != nil {
+			return err
+		}
+		if assigned.Valid {
+			ids = []int64{assigned.Int64}
+		}
+	case measures.TierCoordination:
+		rows, err := tx.Query(ctx, `SELECT id FROM users WHERE role = ? AND disabled = 0 ORDER BY id`, string(escudo.RoleCoordinator))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var ref string
+	if err := tx.QueryRow(ctx, `SELECT reference FROM cases WHERE id = ?`, r.m.CaseID).Scan(&ref); err != nil {
+		return err
+	}
+	for _, uid := range ids {
+		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: KindMeasureOverdue, CaseID: r.m.CaseID, Subject: ref,
+			DedupKey: fmt.Sprintf("%s:%d:%s:%d:%d", KindMeasureOverdue, r.m.ID, tier, micros(r.m.Deadline), uid)}); err != nil {
+			return err
+		}
+	}
+	return tx.Audit(ctx, AuditEntry{Action: "measure.escalate", ObjectType: "measure", ObjectID: fmt.Sprint(r.m.ID), Fields: "tier:" + string(tier)})
 }

@@ -443,3 +443,127 @@ func TestAgencies(t *testing.T) {
 		}
 	})
 }
+
+// issueUrgent issues an urgent measure on an extraordinary case, as
+// reception does: the way urgent_measures_issued is recorded.
+func issueUrgent(t *testing.T, db *store.DB, ctx context.Context, caseID int64) int64 {
+	t.Helper()
+	var agencyID int64
+	list, err := db.Agencies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Code == "ssp-estatal" {
+			agencyID = a.ID
+		}
+	}
+	if agencyID == 0 {
+		agencyID = agency(t, db, "ssp-estatal", escudo.AgencyState, "OAX", true)
+	}
+	id, err := grant(ctx, db, escudo.UserIDFromContext(ctx), escudo.MeasureGrant{CaseID: caseID, Measure: "building_protection", AgencyID: agencyID,
+		Source: escudo.SourceUrgent, Reason: "Patrullaje acordado.", Details: map[string]string{"premises": "Domicilio"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// An overdue measure escalates through the tiers, each once: the liaison at
+// once, the follow-up officer after a day, the coordination after three;
+// the dashboard counts it overdue with its age, a liaison's scope sees only
+// their agency; a recurring cost the beneficiary cannot pay is flagged; a
+// not-useful rating needs its why.
+func TestMeasureSweepDashboardCostsRatings(t *testing.T) {
+	clock := testdb.NewClock(t0)
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(t0)
+		coord := staff(t, db, "coordinacion", escudo.RoleCoordinator, 0)
+		follow := staff(t, db, "seguimiento", escudo.RoleFollowUp, 0)
+		c := admitted(t, db, "Silvia Pérez Yescas", escudo.ProcedureOrdinary)
+		if err := db.AssignCase(withUser(coord), c, follow.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		gn := agency(t, db, "gn", escudo.AgencyFederal, "", true)
+		ssp := agency(t, db, "ssp-oax", escudo.AgencyState, "OAX", true)
+		enlace := liaison(t, db, "enlace.gn", "gn")
+		ctx := withUser(coord)
+		late, err := grant(ctx, db, coord.ID, escudo.MeasureGrant{CaseID: c, Measure: "satellite_phone", AgencyID: gn, Source: escudo.SourceBoard, ResolutionID: 1,
+			Reason: "Zona sin señal.", Details: map[string]string{"number": "+52 951 555 0199"}, Deadline: t0.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onTime, err := grant(ctx, db, coord.ID, escudo.MeasureGrant{CaseID: c, Measure: "lighting", AgencyID: ssp, Source: escudo.SourceBoard, ResolutionID: 1,
+			Reason: "Acceso oscuro.", Details: map[string]string{"premises": "Domicilio"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inbox := func(uid int64) int {
+			return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient_user = ?`, store.KindMeasureOverdue, uid)
+		}
+		if n, err := db.SweepMeasures(context.Background(), 0); err != nil || n != 0 {
+			t.Fatalf("before the deadline: %d %v", n, err)
+		}
+		clock.Set(t0.Add(25 * time.Hour))
+		if n, err := db.SweepMeasures(context.Background(), 0); err != nil || n != 1 || inbox(enlace.ID) != 1 || inbox(follow.ID) != 0 {
+			t.Fatalf("first tier: %d %v, liaison %d follow-up %d", n, err, inbox(enlace.ID), inbox(follow.ID))
+		}
+		if n, _ := db.SweepMeasures(context.Background(), 0); n != 0 {
+			t.Fatal("a tier escalated twice")
+		}
+		clock.Set(t0.Add(24*time.Hour + 4*24*time.Hour)) // past every tier: both left ones at once
+		if n, err := db.SweepMeasures(context.Background(), 0); err != nil || n != 2 || inbox(follow.ID) != 1 || inbox(coord.ID) != 1 || inbox(enlace.ID) != 1 {
+			t.Fatalf("later tiers: %d %v", n, err)
+		}
+		if n, _ := db.SweepMeasures(context.Background(), 0); n != 0 {
+			t.Fatal("escalated past the last tier")
+		}
+
+		b, err := db.MeasureDashboard(context.Background(), store.MeasureFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Total != 2 || b.Overdue != 1 || b.ByStatus[0].Key != "granted" || b.ByStatus[0].N != 2 || b.ByStatus[0].Overdue != 1 ||
+			b.ByStatus[0].OldestDue != 4*24*time.Hour || b.ByAgency[0].Label != "Agencia gn" || len(b.Rows) != 2 || b.Rows[0].ID != late || b.Rows[0].Overdue != 4*24*time.Hour {
+			t.Fatalf("dashboard %+v", b)
+		}
+		scoped, err := db.MeasureDashboard(context.Background(), store.MeasureFilter{Agency: "ssp-oax", LiaisonID: -1})
+		if err != nil || scoped.Total != 1 || len(scoped.Rows) != 1 || scoped.Rows[0].ID != onTime || scoped.Rows[0].Entity != "OAX" {
+			t.Fatalf("scoped to an agency: %+v %v", scoped, err)
+		}
+		if f, _ := db.MeasureDashboard(context.Background(), store.MeasureFilter{Kind: "protection", Entity: "CHS"}); f.Total != 0 {
+			t.Fatalf("another entity: %+v", f)
+		}
+
+		bad := escudo.MeasureCost{Description: "Luz", Centavos: 0, Period: "weekly", Payer: "neighbour", CannotPay: true}
+		if _, err := db.AddMeasureCost(ctx, onTime, bad); len(fieldKeys(err)) != 4 {
+			t.Fatalf("bad cost: %v", fieldKeys(err))
+		}
+		if _, err := db.AddMeasureCost(ctx, onTime, escudo.MeasureCost{Description: "Electricidad de las lámparas", Centavos: 45000, Period: escudo.PeriodMonthly,
+			Payer: escudo.PayerBeneficiary, CannotPay: true}); err != nil {
+			t.Fatal(err)
+		}
+		flagged, err := db.FlaggedCosts(context.Background(), []int64{late, onTime})
+		if err != nil || !flagged[onTime] || flagged[late] {
+			t.Fatalf("flagged %v %v", flagged, err)
+		}
+		if err := db.RateMeasure(withUser(follow), onTime, escudo.RatingUseful, ""); escudo.ErrorKey(err) != "measure.rating_early" {
+			t.Fatalf("rating before it is in place: %v", err)
+		}
+		for _, to := range []escudo.MeasureStatus{escudo.MeasureNotified, escudo.MeasureImplementing, escudo.MeasureAwaiting} {
+			if err := db.MoveMeasure(withUser(follow), onTime, to, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.RateMeasure(withUser(follow), onTime, escudo.RatingCounterproductive, ""); !slicesHas(fieldKeys(err), "why measure.rating_why") {
+			t.Fatalf("counterproductive without why: %v", err)
+		}
+		if err := db.RateMeasure(withUser(follow), onTime, escudo.RatingCounterproductive, "Los vecinos creen que la vigilan."); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := db.MeasureRatings(withUser(coord), onTime)
+		if err != nil || len(rs) != 1 || rs[0].Why != "Los vecinos creen que la vigilan." || rs[0].Rating != escudo.RatingCounterproductive {
+			t.Fatalf("ratings %+v %v", rs, err)
+		}
+	})
+}

@@ -102,10 +102,10 @@ func TestMilestoneTimeBoundaries(t *testing.T) {
 			at  time.Time
 			key string
 		}{
-			{escudo.MilestoneUrgentIssued, now.Add(time.Minute + time.Microsecond), "validation.future"},
-			{escudo.MilestoneUrgentIssued, now.Add(time.Minute), ""},
-			{escudo.MilestoneUrgentImplemented, t0.Add(-time.Microsecond), "validation.before_received"},
-			{escudo.MilestoneUrgentImplemented, t0, ""},
+			{escudo.MilestoneEvaluated, now.Add(time.Minute + time.Microsecond), "validation.future"},
+			{escudo.MilestoneEvaluated, t0.Add(-time.Microsecond), "validation.before_received"},
+			{escudo.MilestoneUrgentIssued, now, "validation.choice"}, // recorded by issuing urgent measures
+			{escudo.MilestoneEvaluated, now.Add(time.Minute), ""},
 			{escudo.MilestoneAdmitted, now, "validation.choice"},
 			{escudo.MilestoneClosed, time.Time{}, ""},
 			{escudo.MilestoneNotified, now, "error.case_closed"},
@@ -117,7 +117,7 @@ func TestMilestoneTimeBoundaries(t *testing.T) {
 			}
 		}
 		got, _ := db.FindCaseByID(ctx, rc.CaseID)
-		if got.Stage != escudo.StageClosed || len(got.Clocks) != 2 {
+		if got.Stage != escudo.StageClosed || len(got.Clocks) != 1 || got.Clocks[0].Rule != "evaluation" {
 			t.Fatalf("closing cancels the running clocks and keeps the stopped ones: %s %+v", got.Stage, got.Clocks)
 		}
 		for _, k := range got.Clocks {
@@ -142,9 +142,7 @@ func TestAdmissionToOrdinaryDropsUrgentClocks(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(2 * time.Hour)
-		if err := db.RecordMilestone(ctx, rc.CaseID, escudo.MilestoneUrgentIssued, time.Time{}, ""); err != nil {
-			t.Fatal(err)
-		}
+		issueUrgent(t, db, ctx, rc.CaseID)
 		if err := db.DecideAdmission(ctx, rc.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted, Procedure: escudo.ProcedureOrdinary}); err != nil {
 			t.Fatal(err)
 		}

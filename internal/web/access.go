@@ -13,7 +13,8 @@ import (
 func (s *Core) Policy() *access.Policy { return &access.Policy{Grants: s.DB} }
 
 func ObjectFromRef(kind string, id int64, r store.ObjectRef) access.Object {
-	return access.Object{Kind: kind, ID: id, CaseID: r.CaseID, PersonID: r.PersonID, Entity: r.Entity, AssignedTo: r.AssignedTo}
+	return access.Object{Kind: kind, ID: id, CaseID: r.CaseID, PersonID: r.PersonID, Entity: r.Entity, AssignedTo: r.AssignedTo,
+		Agency: r.Agency, LiaisonID: r.LiaisonID}
 }
 
 // authorize decides an action on an object for the request's user. A denial
@@ -58,6 +59,8 @@ func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Act
 	case "evaluation":
 		// An evaluation is decided on as its case.
 		ref, err = s.DB.EvaluationRef(r.Context(), id)
+	case "measure":
+		ref, err = s.DB.MeasureRef(r.Context(), id)
 	case "alert":
 		if s.Opts.Alerts != nil {
 			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended

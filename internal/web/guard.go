@@ -78,8 +78,12 @@ func (s *Core) GuardAccess(a Access, next http.HandlerFunc) http.HandlerFunc {
 			if u := escudo.UserFromContext(r.Context()); a.EntityList && u != nil {
 				// The handler narrows the list to the caller's entity when
 				// the rule is entity-scoped (ListEntity).
-				if rule, _ := access.RuleFor(u.Role, a.Action); rule.Scope == access.Entity {
+				switch rule, _ := access.RuleFor(u.Role, a.Action); rule.Scope {
+				case access.Entity:
 					o.Entity = u.Entity
+				case access.Agency:
+					// The handler narrows the list to the caller's agency.
+					o.Kind, o.Agency = "measure", u.Agency
 				}
 			}
 			d, ok = s.Authorize(w, r, a.Action, o)

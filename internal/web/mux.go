@@ -140,7 +140,8 @@ func admits(u *escudo.User, a Access) bool {
 	if a.Object != "" {
 		return true
 	}
-	return rule.Scope == access.Any || rule.Scope == access.Entity && a.EntityList && u.Entity != ""
+	return rule.Scope == access.Any || rule.Scope == access.Entity && a.EntityList && u.Entity != "" ||
+		rule.Scope == access.Agency && a.EntityList && u.Agency != ""
 }
 
 func roleOf(u *escudo.User) escudo.Role {

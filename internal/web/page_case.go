@@ -59,6 +59,22 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		return p.T("appeal.state." + e.Detail)
 	case escudo.EventAssessmentEnded:
 		return p.T("assessment.body." + e.Detail)
+	case escudo.EventMeasure:
+		// "<granted id>:<measure>:<what>" (store/measures.go).
+		parts := strings.SplitN(e.Detail, ":", 3)
+		if len(parts) < 3 {
+			return ""
+		}
+		switch what := parts[2]; {
+		case what == "ratified":
+			return p.T("measure.event.ratified")
+		case strings.HasPrefix(what, "rated_"):
+			return p.T("measure.rating." + strings.TrimPrefix(what, "rated_"))
+		case strings.HasPrefix(what, "overdue_"):
+			return p.T("measure.event.overdue")
+		default:
+			return p.T("measure.status." + what)
+		}
 	case escudo.EventClockBreach, escudo.EventEscalation:
 		rule, level, _ := strings.Cut(e.Detail, ":")
 		if e.Kind == escudo.EventEscalation {

@@ -34,7 +34,7 @@ type calibrationData struct {
 	Extreme        bool // the instrument has an extremo level, or one was given
 	Total          calibrationRow
 	Sections       []calibrationSection
-	Chart          svgChart
+	Chart          web.SVGChart
 	Alpha          float64
 	MinN, MinCell  int
 	CSVURL         string
@@ -138,8 +138,8 @@ func (s *server) fillCalibration(p *web.Page, d *calibrationData, rep *store.Cal
 		an.Rows = append(an.Rows, row(g, name))
 		bars = append(bars, chart.Row{Label: short(name, 15), Values: []int{g.High, g.Count - g.High}})
 	}
-	d.Chart = svgChart{ID: "chart-calibration", Class: "workload", Title: p.T("calib.chart_title"), SVG: chart.DefaultBars.HBars(bars),
-		Legend: []legendItem{{0, p.T("calib.high")}, {1, p.T("calib.lower")}},
+	d.Chart = web.SVGChart{ID: "chart-calibration", Class: "workload", Title: p.T("calib.chart_title"), SVG: chart.DefaultBars.HBars(bars),
+		Legend: []web.LegendItem{{Series: 0, Label: p.T("calib.high")}, {Series: 1, Label: p.T("calib.lower")}},
 		Desc:   p.T("calib.chart_desc", "Analysts", len(rep.Analysts), "Count", rep.Total.Count, "High", rep.Total.High)}
 	section := func(id, title string, gs []store.CalibrationGroup, label func(string) string) calibrationSection {
 		sec := calibrationSection{ID: id, Title: title}

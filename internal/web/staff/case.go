@@ -25,6 +25,8 @@ type caseData struct {
 	// Assessments are other bodies' assessments of the case, for who may
 	// see them (nil: no section).
 	Assessments *AssessmentSummary
+	// Measures is the section "Medidas de protección" (nil: no section).
+	Measures *web.MeasuresSection
 	// Letters of the case's resolutions, for who may read them.
 	Letters   []store.Letter
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
@@ -102,6 +104,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Assessments, err = s.CaseAssessments(r, p, id); err != nil {
 			return nil, err
 		}
+	}
+	if d.Measures, err = s.CaseMeasures(r, p, c); err != nil {
+		return nil, err
 	}
 	if p.Can("GET /cases/{id}/letters/{letter}") {
 		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {

@@ -2,62 +2,14 @@ package staff
 
 import (
 	"fmt"
-	"html"
-	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"escudo/internal/chart"
 	"escudo/internal/store"
 	"escudo/internal/web"
 )
-
-// svgChart is a laid-out chart with what makes it accessible: its title,
-// the description a screen reader reads instead of the shapes, and the
-// legend of its series.
-type svgChart struct {
-	ID, Class   string
-	Title, Desc string
-	Legend      []legendItem
-	chart.SVG
-}
-
-// Markup writes the chart as inline SVG, with its legend after it. Written
-// here rather than by the template: the template engine escapes each of a
-// chart's hundreds of attributes by reflection, which was most of the
-// page's server time. Every text is escaped; the rest are numbers and this
-// package's own identifiers.
-func (c svgChart) Markup() template.HTML {
-	var b strings.Builder
-	b.Grow(4096)
-	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	id, class := html.EscapeString(c.ID), html.EscapeString(c.Class)
-	fmt.Fprintf(&b, `<svg class="chart %s" id="%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="xMinYMin meet">`,
-		class, id, num(c.Width), num(c.Height), id, id)
-	fmt.Fprintf(&b, "\n<title id=\"%s-t\">%s</title>\n<desc id=\"%s-d\">%s</desc>", id, html.EscapeString(c.Title), id, html.EscapeString(c.Desc))
-	for _, l := range c.Lines {
-		fmt.Fprintf(&b, "\n<line class=\"%s\" x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\"/>", html.EscapeString(l.Kind), num(l.X1), num(l.Y1), num(l.X2), num(l.Y2))
-	}
-	for _, r := range c.Rects {
-		fmt.Fprintf(&b, "\n<rect class=\"s%d\" x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\"/>", r.Series, num(r.X), num(r.Y), num(r.W), num(r.H))
-	}
-	for _, t := range c.Texts {
-		fmt.Fprintf(&b, "\n<text class=\"%s\" x=\"%s\" y=\"%s\" text-anchor=\"%s\">%s</text>", html.EscapeString(t.Kind), num(t.X), num(t.Y), html.EscapeString(t.Anchor), html.EscapeString(t.S))
-	}
-	fmt.Fprintf(&b, "\n</svg>\n<ul class=\"legend %s\" aria-hidden=\"true\">", class)
-	for _, l := range c.Legend {
-		fmt.Fprintf(&b, `<li><svg viewBox="0 0 14 14" width="14" height="14"><rect class="s%d" x="0" y="0" width="14" height="14"/></svg> %s</li>`, l.Series, html.EscapeString(l.Label))
-	}
-	b.WriteString("</ul>")
-	return template.HTML(b.String()) // #nosec G203 -- every text above is escaped; the rest are numbers and fixed names
-}
-
-type legendItem struct {
-	Series int
-	Label  string
-}
 
 type dashClock struct {
 	ID                 int64
@@ -92,12 +44,12 @@ type dashboardData struct {
 	Breaches, DueSoon  []dashClock
 	Unassigned         []dashCase
 	OldestWaiting      string
-	Workload           svgChart
-	Aging              svgChart
+	Workload           web.SVGChart
+	Aging              web.SVGChart
 	AgingLabels        [store.AgingBuckets]string
 	AgingRows          []agingRow
 	AgingTotal         agingRow
-	Ack                svgChart
+	Ack                web.SVGChart
 	AckRows            []ackRow
 	AckP50, AckP90     string
 	WithinAck          string // share within 15 s, "—" with none
@@ -196,13 +148,13 @@ func percent(share float64) string {
 
 // workloadChart draws each assignee's open cases as a bar, the part with a
 // breached clock first (hatched), the rest after.
-func workloadChart(p *web.Page, loads []store.PersonLoad) svgChart {
+func workloadChart(p *web.Page, loads []store.PersonLoad) web.SVGChart {
 	rows := make([]chart.Row, len(loads))
 	for i, l := range loads {
 		rows[i] = chart.Row{Label: short(l.Name, 15), Values: []int{l.Overdue, l.Open - l.Overdue}}
 	}
-	c := svgChart{ID: "chart-workload", Class: "workload", Title: p.T("dash.workload_title"), SVG: chart.DefaultBars.HBars(rows),
-		Legend: []legendItem{{0, p.T("dash.workload_overdue")}, {1, p.T("dash.workload_rest")}}}
+	c := web.SVGChart{ID: "chart-workload", Class: "workload", Title: p.T("dash.workload_title"), SVG: chart.DefaultBars.HBars(rows),
+		Legend: []web.LegendItem{{Series: 0, Label: p.T("dash.workload_overdue")}, {Series: 1, Label: p.T("dash.workload_rest")}}}
 	open, overdue := 0, 0
 	for _, l := range loads {
 		open, overdue = open+l.Open, overdue+l.Overdue
@@ -213,7 +165,7 @@ func workloadChart(p *web.Page, loads []store.PersonLoad) svgChart {
 
 // agingChart draws one stacked bar per stage, its open cases split by the
 // worst state of their running clocks.
-func agingChart(p *web.Page, aging []store.StageAging) (svgChart, []agingRow, agingRow) {
+func agingChart(p *web.Page, aging []store.StageAging) (web.SVGChart, []agingRow, agingRow) {
 	var rows []chart.Row
 	var table []agingRow
 	total := agingRow{Stage: p.T("dash.total")}
@@ -228,9 +180,9 @@ func agingChart(p *web.Page, aging []store.StageAging) (svgChart, []agingRow, ag
 		total.Total += r.Total
 		table = append(table, r)
 	}
-	c := svgChart{ID: "chart-aging", Class: "aging", Title: p.T("dash.aging_title"), SVG: chart.DefaultBars.HBars(rows)}
+	c := web.SVGChart{ID: "chart-aging", Class: "aging", Title: p.T("dash.aging_title"), SVG: chart.DefaultBars.HBars(rows)}
 	for i := range store.AgingBuckets {
-		c.Legend = append(c.Legend, legendItem{i, p.T("dash.bucket." + strconv.Itoa(i))})
+		c.Legend = append(c.Legend, web.LegendItem{Series: i, Label: p.T("dash.bucket." + strconv.Itoa(i))})
 	}
 	c.Desc = p.T("dash.aging_desc", "Open", total.Total, "OnTime", total.Buckets[store.AgingOnTime], "Soon", total.Buckets[store.AgingDueSoon],
 		"Overdue", total.Buckets[store.AgingOverdue], "Long", total.Buckets[store.AgingOverdueLong])
@@ -239,7 +191,7 @@ func agingChart(p *web.Page, aging []store.StageAging) (svgChart, []agingRow, ag
 
 // ackChart draws the histogram of acknowledgement times of the last 30
 // days (drills and tests apart, in the table) with the two targets.
-func ackChart(p *web.Page, d *store.Dashboard) (svgChart, []ackRow) {
+func ackChart(p *web.Page, d *store.Dashboard) (web.SVGChart, []ackRow) {
 	var bins []chart.Bin
 	var rows []ackRow
 	// The columns are labelled in seconds alone, to fit a phone's width;
@@ -251,8 +203,8 @@ func ackChart(p *web.Page, d *store.Dashboard) (svgChart, []ackRow) {
 	rows = append(rows, ackRow{Label: p.T("dash.ack_never"), Alerts: d.Ack.Unacknowledged, Drills: d.AckDrills.Unacknowledged})
 	// The targets end the third and the fifth bins (store.AckBins).
 	markers := []chart.Marker{{After: 2, Label: p.T("dash.target_ack")}, {After: 4, Label: p.T("dash.target_dispatch")}}
-	c := svgChart{ID: "chart-ack", Class: "ack", Title: p.T("dash.ack_title"), SVG: chart.DefaultColumns.Histogram(bins, markers, p.T("dash.ack_axis")),
-		Legend: []legendItem{{0, p.T("dash.ack_legend")}}}
+	c := web.SVGChart{ID: "chart-ack", Class: "ack", Title: p.T("dash.ack_title"), SVG: chart.DefaultColumns.Histogram(bins, markers, p.T("dash.ack_axis")),
+		Legend: []web.LegendItem{{Series: 0, Label: p.T("dash.ack_legend")}}}
 	c.Desc = p.T("dash.ack_desc", "Alerts", d.Ack.Alerts, "Acked", d.Ack.Stats.Count, "Within", percent(d.Ack.WithinAck),
 		"WithinDispatch", percent(d.Ack.WithinDispatch), "Never", d.Ack.Unacknowledged)
 	return c, rows

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"escudo/internal/chart"
+	"escudo/internal/web"
 )
 
 // The chart's markup is written by hand, so every text in it must come out
 // escaped: a person's name is a label of the workload chart.
 func TestChartMarkupEscapesText(t *testing.T) {
 	evil := `Ana <script>alert("x")</script> & "Luis"`
-	c := svgChart{ID: "chart-x", Class: "workload", Title: evil, Desc: evil, Legend: []legendItem{{0, evil}},
+	c := web.SVGChart{ID: "chart-x", Class: "workload", Title: evil, Desc: evil, Legend: []web.LegendItem{{Series: 0, Label: evil}},
 		SVG: chart.DefaultBars.HBars([]chart.Row{{Label: evil, Values: []int{2, 3}}})}
 	got := string(c.Markup())
 	if strings.Contains(got, "<script") || strings.Contains(got, `"x"`) || strings.Contains(got, `& "`) {

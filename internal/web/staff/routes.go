@@ -33,6 +33,7 @@ func Register(c *web.Core) {
 	s.registerAppeals()
 	s.registerConsole()
 	s.registerEvaluations()
+	s.registerMeasures()
 	s.registerLetters()
 	s.Handle("GET /notices", web.Access{Account: true}, s.handleNotices)
 	s.Handle("POST /notices/read", web.Access{Account: true}, s.handleNoticesRead)
