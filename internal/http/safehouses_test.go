@@ -75,9 +75,13 @@ func safeHouseFixture(t *testing.T, db *store.DB) (*routeFixture, *lockedBuffer,
 // the server registers, pages and JSON API alike (CSV and JSON exports
 // among them), and nowhere but on the registry's own page, to the named
 // officer, does any detail of the house appear; nor in any log line of the
-// server, any audit entry or any notification.
+// server, any audit entry or any notification. On SQLite only, like
+// TestNoLinkLeadsToRefusal: what a page shows does not depend on the
+// engine, and the store's tests check the audit log and the outbox on both
+// (TestSafeHouseRegistry).
 func TestSafeHouseLocationShownNowhereElse(t *testing.T) {
-	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	{
 		ctx := context.Background()
 		f, logs, named := safeHouseFixture(t, db)
 		users := []*escudo.User{named}
@@ -213,7 +217,7 @@ func TestSafeHouseLocationShownNowhereElse(t *testing.T) {
 		if !found {
 			t.Errorf("the requester was not told a place is assigned: %+v", inbox)
 		}
-	})
+	}
 }
 
 // requesterOf is the reception account that asked for the place.
@@ -359,4 +363,43 @@ func fileUrgentCase(t *testing.T, db *store.DB) int64 {
 		t.Fatal(err)
 	}
 	return rc.CaseID
+}
+
+// TestBeneficiaryAsksOnTheirOwnCase: a beneficiary asks for a place on
+// their own case from its safe-house page and then reads only the state;
+// on another person's case the page and the form are out of reach.
+func TestBeneficiaryAsksOnTheirOwnCase(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	f := newRouteFixture(t, db)
+	ctx := context.Background()
+	other := fileUrgentCase(t, db)
+	u := &escudo.User{Username: "beneficiaria", DisplayName: "Irma", Role: escudo.RoleBeneficiary, PersonID: f.personID}
+	if err := db.CreateUser(ctx, u, webPassword); err != nil {
+		t.Fatal(err)
+	}
+	cl := f.site.newClient()
+	cl.loginFrom("10.44.0.1", "beneficiaria")
+	own := fmt.Sprintf("/cases/%d/safe-house", f.caseID)
+	if r := cl.page(own); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="safe-house-form"`) || !strings.Contains(r.Body, "nunca dónde") {
+		t.Fatalf("the beneficiary's own safe-house page: %d", r.Status)
+	}
+	if r := cl.form(own, url.Values{"people": {"3"}, "urgency": {"days"}, "needs": {"children"}, "note": {"Con mis dos hijos."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("the beneficiary asks: %d %.300s", r.Status, r.Body)
+	}
+	r := cl.page(own)
+	if !strings.Contains(r.Body, `id="safe-house-status"`) || !strings.Contains(r.Body, "Pendiente") || strings.Contains(r.Body, `id="safe-house-form"`) {
+		t.Fatalf("after asking: %.1500s", r.Body)
+	}
+	if strings.Contains(r.Body, "Con mis dos hijos.") {
+		t.Error("the sealed note is shown back on the status page")
+	}
+	if r := cl.page(fmt.Sprintf("/cases/%d/safe-house", other)); r.Status != http.StatusNotFound {
+		t.Fatalf("another person's safe-house page: %d", r.Status)
+	}
+	if r := cl.form(fmt.Sprintf("/cases/%d/safe-house", other), url.Values{"people": {"1"}, "urgency": {"today"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("asking on another person's case: %d", r.Status)
+	}
+	if st, _ := db.CaseSafeHouseStatus(ctx, other); st != nil {
+		t.Fatal("a refused request on another case was stored")
+	}
 }

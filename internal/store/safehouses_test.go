@@ -380,3 +380,34 @@ func TestSafeHouseLettersSayNothingOfWhere(t *testing.T) {
 		}
 	})
 }
+
+// escudo keys rotate makes a new safe-house key with the others and
+// re-seals the registry under it; the houses still open.
+func TestSafeHouseRegistryRotates(t *testing.T) {
+	db := testdb.OpenSQLite(t, testdb.Options{})
+	ctx := context.Background()
+	if err := db.CreateSafeHouse(ctx, shelter(3)); err != nil {
+		t.Fatal(err)
+	}
+	old := db.Keys.ActiveKey(vault.SafeHouse)
+	if _, err := db.NewDataKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.RotateData(ctx, store.RotateOptions{})
+	if err != nil || rep.Remaining != 0 {
+		t.Fatalf("rotation: %+v %v", rep, err)
+	}
+	fresh := db.Keys.ActiveKey(vault.SafeHouse)
+	var addr []byte
+	if err := db.WithTx(ctx, false, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT address_enc FROM safe_houses`).Scan(&addr)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := vault.KeyID(addr); fresh == old || id != fresh {
+		t.Fatalf("the address is under key %s; old %s, new %s", id, old, fresh)
+	}
+	if hs, err := db.SafeHouses(ctx); err != nil || len(hs) != 1 || hs[0].Address != shelterAddress {
+		t.Fatalf("after rotation: %+v %v", hs, err)
+	}
+}
