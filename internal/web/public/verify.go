@@ -139,7 +139,7 @@ func (s *server) handleVerifyUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxLetterBytes+64<<10)
-	file, err := readUpload(r)
+	file, err := readUpload(w, r)
 	if err != nil {
 		var v escudo.ValidationErrors
 		v.Add("letter", "verify.no_file", map[string]any{"Max": maxLetterBytes >> 20})
@@ -176,8 +176,11 @@ func (s *server) handleVerifyUpload(w http.ResponseWriter, r *http.Request) {
 	s.renderVerify(w, r, http.StatusOK, d, nil, nil)
 }
 
-func readUpload(r *http.Request) ([]byte, error) {
-	if err := r.ParseMultipartForm(maxLetterBytes); err != nil {
+func readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	// The whole body is bounded, not only the part kept in memory: a
+	// letter and the form's few fields, nothing more.
+	r.Body = http.MaxBytesReader(w, r.Body, maxLetterBytes+64<<10)
+	if err := r.ParseMultipartForm(maxLetterBytes); err != nil { // #nosec G120 -- the body is bounded by MaxBytesReader above
 		return nil, err
 	}
 	if r.MultipartForm != nil {
