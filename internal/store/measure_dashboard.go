@@ -60,6 +60,19 @@ type MeasureBoard struct {
 // sealed field (the case's entity is readable on cases).
 func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBoard, error) {
 	now := micros(db.Now())
+	// Agency names (and a liaison's agency) come from the small agencies
+	// table, so that neither the counts nor the scope join it.
+	names, scope := map[int64]string{}, int64(-1)
+	all, err := db.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		names[a.ID] = a.Name
+		if f.Agency != "" && a.Code == f.Agency {
+			scope = a.ID
+		}
+	}
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Status != "" {
 		where, args = append(where, "g.status = ?"), append(args, string(f.Status))
@@ -75,7 +88,7 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		where, args = append(where, "c.entity_bidx = ?"), append(args, db.Keys.BlindIndex("entity", f.Entity))
 	}
 	if f.Agency != "" || f.LiaisonID != 0 {
-		where, args = append(where, "(a.code = ? OR g.liaison_id = ?)"), append(args, f.Agency, f.LiaisonID)
+		where, args = append(where, "(g.agency_id = ? OR g.liaison_id = ?)"), append(args, scope, f.LiaisonID)
 	}
 	cond := strings.Join(where, " AND ")
 	join := "" // the case only when its entity filters
@@ -83,27 +96,14 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 		join = " JOIN cases c ON c.id = g.case_id"
 	}
 	late := `g.status IN ('granted', 'notified', 'implementing') AND g.deadline < ?`
-	// The counts read the measures alone (the agency only for a liaison's
-	// scope); agency names come from the small agencies table after.
-	countJoin := join
-	if f.Agency != "" || f.LiaisonID != 0 {
-		countJoin = " JOIN agencies a ON a.id = g.agency_id" + join
-	}
+	// The counts read the measures alone.
 	q := `SELECT g.status, g.kind, g.agency_id, COUNT(*), SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END),
 		MIN(CASE WHEN ` + late + ` THEN g.deadline END)
-		FROM granted_measures g` + countJoin + `
+		FROM granted_measures g` + join + `
 		WHERE ` + cond + ` GROUP BY g.status, g.kind, g.agency_id`
 	rows, err := db.readQuery(ctx, q, append([]any{now, now}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: measure dashboard: %w", err)
-	}
-	names := map[int64]string{}
-	if all, err := db.Agencies(ctx); err != nil {
-		return nil, err
-	} else {
-		for _, a := range all {
-			names[a.ID] = a.Name
-		}
 	}
 	b := &MeasureBoard{}
 	status, kind, agency := map[string]*MeasureCount{}, map[string]*MeasureCount{}, map[string]*MeasureCount{}
@@ -175,14 +175,20 @@ func (db *DB) MeasureDashboard(ctx context.Context, f MeasureFilter) (*MeasureBo
 	if limit > 200 {
 		limit = 200
 	}
-	// The most pressing first, chosen on the measures alone; only those
+	// The most pressing first, chosen on the measures alone: the overdue
+	// ones by deadline, then the rest by deadline, each walking the
+	// deadline index until the page is full (migration 1050). Only those
 	// rows then meet their case and person.
-	lq := `SELECT x.id, x.case_id, c.reference, p.entity_enc, x.measure, x.kind, x.name, x.status, x.source, x.deadline, x.ontime
-		FROM (SELECT g.id, g.case_id, g.measure, g.kind, a.name, g.status, g.source, g.deadline, CASE WHEN ` + late + ` THEN 0 ELSE 1 END AS ontime
+	pick := `SELECT g.id, g.case_id, g.measure, g.kind, a.name, g.status, g.source, g.deadline, %d AS ontime
 			FROM granted_measures g JOIN agencies a ON a.id = g.agency_id` + join + `
-			WHERE ` + cond + ` AND g.status NOT IN ('withdrawn', 'ended') ORDER BY ontime, g.deadline, g.id LIMIT ?) x
-		JOIN cases c ON c.id = x.case_id JOIN people p ON p.id = c.person_id ORDER BY x.ontime, x.deadline, x.id`
-	lr, err := db.readQuery(ctx, lq, append(append([]any{now}, args...), limit)...)
+			WHERE ` + cond + ` AND %s ORDER BY g.deadline, g.id LIMIT ?`
+	lq := `SELECT x.id, x.case_id, c.reference, p.entity_enc, x.measure, x.kind, x.name, x.status, x.source, x.deadline, x.ontime
+		FROM (SELECT * FROM (` + fmt.Sprintf(pick, 0, "("+late+")") + `) o UNION ALL SELECT * FROM (` +
+		fmt.Sprintf(pick, 1, "g.status NOT IN ('withdrawn', 'ended') AND NOT ("+late+")") + `) r) x
+		JOIN cases c ON c.id = x.case_id JOIN people p ON p.id = c.person_id ORDER BY x.ontime, x.deadline, x.id LIMIT ?`
+	largs := append(append(append([]any{}, args...), now, limit), args...)
+	largs = append(largs, now, limit, limit)
+	lr, err := db.readQuery(ctx, lq, largs...)
 	if err != nil {
 		return nil, fmt.Errorf("store: measure list: %w", err)
 	}
