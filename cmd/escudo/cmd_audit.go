@@ -13,7 +13,7 @@ import (
 
 func init() {
 	register("audit verify", "check the audit log's hash chain and signed checkpoints", cmdAuditVerify)
-	register("audit checkpoint", "sign a checkpoint of the audit log now", cmdAuditCheckpoint)
+	register("audit checkpoint", "sign a checkpoint of the audit log now", storeCommand("audit checkpoint", cmdAuditCheckpoint))
 	register("audit export-checkpoints", "write the signed checkpoints for auditors to keep elsewhere", cmdAuditExport)
 }
 
@@ -67,17 +67,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
-func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("audit checkpoint", stderr)
-	dbf := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, dbf)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+func cmdAuditCheckpoint(ctx context.Context, db *store.DB, stdout io.Writer) error {
 	c, err := db.Checkpoint(ctx)
 	if err != nil {
 		return err

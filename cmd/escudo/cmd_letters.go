@@ -17,22 +17,12 @@ import (
 )
 
 func init() {
-	register("letters key", "print the published letter keys (the active one first): id and public key", cmdLettersKey)
+	register("letters key", "print the published letter keys (the active one first): id and public key", storeCommand("letters key", cmdLettersKey))
 	register("letters verify", "check a letter's PDF: its signature and that the file is the letter it carries (offline with --key)", cmdLettersVerify)
-	register("letters rotate-key", "sign letters from now on with a new letter key; the old public keys stay published", cmdLettersRotate)
+	register("letters rotate-key", "sign letters from now on with a new letter key; the old public keys stay published", storeCommand("letters rotate-key", cmdLettersRotate))
 }
 
-func cmdLettersKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("letters key", stderr)
-	dbf := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, dbf)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+func cmdLettersKey(ctx context.Context, db *store.DB, stdout io.Writer) error {
 	keys, err := db.LetterKeys(ctx)
 	if err != nil {
 		return err
@@ -50,17 +40,7 @@ func cmdLettersKey(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-func cmdLettersRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("letters rotate-key", stderr)
-	dbf := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, dbf)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+func cmdLettersRotate(ctx context.Context, db *store.DB, stdout io.Writer) error {
 	k, err := db.RotateLetterKey(ctx)
 	if err != nil {
 		return err

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/board"
 	"escudo/internal/measures"
 	"escudo/internal/risk"
 	"escudo/internal/store"
@@ -151,9 +151,31 @@ type Config struct {
 	// escalation tiers (docs/measures.md), and how often measures.sweep runs.
 	MeasureRules  *measures.Rules `json:"measure_rules,omitempty"`
 	MeasuresSweep escudo.Duration `json:"measures_sweep,omitempty"`
+	// Board: a file holding the Governing Board's seats and quorum rule
+	// (docs/board.md). Absent: the law's nine seats, four of them the
+	// Consultative Council's.
+	Board string `json:"board,omitempty"`
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
+	board      *board.Config
+}
+
+// loadRules reads the rules file a configuration key names (relative to
+// the configuration file) and parses it; nil when the key is absent.
+func loadRules[T any](config, key, file string, parse func([]byte) (*T, error)) (*T, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(configPath(config, file))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %s: %w", config, key, err)
+	}
+	v, err := parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %s %s: %s", config, key, file, fieldErrors(err))
+	}
+	return v, nil
 }
 
 // Bounds of clock_sweep: often enough that a 3-hour deadline's breach is
@@ -175,16 +197,11 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	// Strict: a key escudo does not know (a typo such as "clock" for
 	// "clocks") is refused, naming it and the file, rather than silently
 	// leaving the installation on defaults.
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
+	if err := escudo.DecodeStrict(b, c); err != nil {
 		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return nil, fmt.Errorf("config %s: unknown key %s", f.config, key)
 		}
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("config %s: more than one JSON document", f.config)
 	}
 	if c.Clocks != nil {
 		if err := escudo.ValidateClockRules(c.Clocks); err != nil {
@@ -214,23 +231,14 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 			return nil, fmt.Errorf("config %s: %s %s: must be between 1 day and 365 days", f.config, name, escudo.FormatDuration(v))
 		}
 	}
-	if c.RiskInstrument != "" {
-		b, err := os.ReadFile(configPath(f.config, c.RiskInstrument))
-		if err != nil {
-			return nil, fmt.Errorf("config %s: risk_instrument: %w", f.config, err)
-		}
-		if c.instrument, err = risk.Parse(b); err != nil {
-			return nil, fmt.Errorf("config %s: risk_instrument %s: %s", f.config, c.RiskInstrument, fieldErrors(err))
-		}
+	if c.instrument, err = loadRules(f.config, "risk_instrument", c.RiskInstrument, risk.Parse); err != nil {
+		return nil, err
 	}
-	if c.Measures != "" {
-		b, err := os.ReadFile(configPath(f.config, c.Measures))
-		if err != nil {
-			return nil, fmt.Errorf("config %s: measures: %w", f.config, err)
-		}
-		if c.catalogue, err = measures.Parse(b); err != nil {
-			return nil, fmt.Errorf("config %s: measures %s: %s", f.config, c.Measures, fieldErrors(err))
-		}
+	if c.catalogue, err = loadRules(f.config, "measures", c.Measures, measures.Parse); err != nil {
+		return nil, err
+	}
+	if c.board, err = loadRules(f.config, "board", c.Board, board.Parse); err != nil {
+		return nil, err
 	}
 	if c.InfoAnswerRestarts != nil {
 		rules := c.Clocks
@@ -272,7 +280,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
 		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
-		MeasureRules: cfg.MeasureRules}
+		MeasureRules: cfg.MeasureRules, Board: cfg.board}
 	if f.url != "" {
 		o.URL = f.url
 	} else {
@@ -296,6 +304,24 @@ func openStore(ctx context.Context, dbf *dbFlags) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// storeCommand is a command that takes only the database flags: it opens
+// the store, runs, and closes it.
+func storeCommand(name string, run func(ctx context.Context, db *store.DB, stdout io.Writer) error) func(context.Context, []string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := newFlagSet(name, stderr)
+		dbf := addDBFlags(fs)
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		db, err := openStore(ctx, dbf)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return run(ctx, db, stdout)
+	}
 }
 
 func newLogger() *slog.Logger {

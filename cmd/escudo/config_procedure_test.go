@@ -79,3 +79,31 @@ func TestConfigRiskInstrumentAndMeasures(t *testing.T) {
 		t.Fatal("a missing catalogue file accepted")
 	}
 }
+
+// The Governing Board's seats and quorum are a file beside the
+// configuration, parsed strictly at start and handed to the store.
+func TestConfigBoard(t *testing.T) {
+	dir := t.TempDir()
+	def, err := os.ReadFile("../../internal/board/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, s string) string {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, "config.json")
+	}
+	write("board.json", strings.Replace(string(def), `"agenda_notice_hours": 72`, `"agenda_notice_hours": 48`, 1))
+	c, err := (&dbFlags{config: write("config.json", `{"board":"board.json"}`)}).loadConfig()
+	if err != nil || c.board == nil || c.board.Notice() != 48*time.Hour {
+		t.Fatalf("good board file: %v %+v", err, c)
+	}
+	write("board.json", strings.Replace(string(def), `"agenda_notice_hours": 72`, `"agenda_notice_hours": 72, "quorum_rule": "none"`, 1))
+	if _, err := (&dbFlags{config: write("config.json", `{"board":"board.json"}`)}).loadConfig(); err == nil || !strings.Contains(err.Error(), "board board.json") {
+		t.Fatalf("an unknown key in the board file: %v", err)
+	}
+	if _, err := (&dbFlags{config: write("config.json", `{"board":"missing.json"}`)}).loadConfig(); err == nil {
+		t.Fatal("a missing board file accepted")
+	}
+}

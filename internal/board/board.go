@@ -6,11 +6,9 @@
 package board
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -108,14 +106,11 @@ func Parse(data []byte) (*Config, error) {
 	if len(data) > maxBytes {
 		return nil, escudo.FieldError("board", "board.config_too_large", map[string]any{"Max": maxBytes})
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, escudo.FieldError("board", "board.config_invalid_json", map[string]any{"Detail": err.Error()})
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if err := escudo.DecodeStrict(data, &c); errors.Is(err, escudo.ErrTrailingJSON) {
 		return nil, escudo.FieldError("board", "board.config_trailing", nil)
+	} else if err != nil {
+		return nil, escudo.FieldError("board", "board.config_invalid_json", map[string]any{"Detail": err.Error()})
 	}
 	if err := c.validate(); err != nil {
 		return nil, err

@@ -9,9 +9,8 @@ package measures
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"regexp"
 
 	"escudo"
@@ -123,14 +122,11 @@ func Parse(data []byte) (*Catalogue, error) {
 	if len(data) > maxBytes {
 		return nil, escudo.FieldError("measures", "measures.too_large", map[string]any{"Max": maxBytes})
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var c Catalogue
-	if err := dec.Decode(&c); err != nil {
-		return nil, escudo.FieldError("measures", "measures.invalid_json", map[string]any{"Detail": err.Error()})
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if err := escudo.DecodeStrict(data, &c); errors.Is(err, escudo.ErrTrailingJSON) {
 		return nil, escudo.FieldError("measures", "measures.trailing", nil)
+	} else if err != nil {
+		return nil, escudo.FieldError("measures", "measures.invalid_json", map[string]any{"Detail": err.Error()})
 	}
 	if err := c.validate(); err != nil {
 		return nil, err

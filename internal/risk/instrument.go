@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"escudo"
@@ -170,14 +169,11 @@ func Parse(data []byte) (*Instrument, error) {
 	if len(data) > maxInstrumentBytes {
 		return nil, escudo.FieldError("instrument", "risk.invalid.too_large", map[string]any{"Max": maxInstrumentBytes})
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var inst Instrument
-	if err := dec.Decode(&inst); err != nil {
-		return nil, decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if err := escudo.DecodeStrict(data, &inst); errors.Is(err, escudo.ErrTrailingJSON) {
 		return nil, escudo.FieldError("instrument", "risk.invalid.trailing", nil)
+	} else if err != nil {
+		return nil, decodeError(err)
 	}
 	if err := inst.Validate(); err != nil {
 		return nil, err
