@@ -80,6 +80,16 @@ type Row struct {
 	Values []int
 }
 
+// Short cuts a label to n characters (the last an ellipsis) for a chart's
+// narrow label column; the table beside a chart has the whole.
+func Short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // Bars holds the dimensions of a horizontal bar chart.
 type Bars struct {
 	Width      float64 // of the view box

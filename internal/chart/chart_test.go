@@ -108,3 +108,20 @@ func TestHistogram(t *testing.T) {
 		t.Errorf("labels %s", got)
 	}
 }
+
+func TestShort(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"Oaxaca", 15, "Oaxaca"},
+		{"Secretaría de Seguridad", 10, "Secretarí…"},
+		{"ꞌɨʉʼ-ñandú", 5, "ꞌɨʉʼ…"},
+		{"abcde", 5, "abcde"},
+	} {
+		if got := Short(c.in, c.n); got != c.want {
+			t.Errorf("Short(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/gateway"
+	"escudo/internal/web/oversight"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
 	"escudo/internal/web/shelter"
@@ -60,6 +61,7 @@ func New(o Options) (*Server, error) {
 	signin.Register(core)
 	staff.Register(core)
 	boardroom.Register(core)
+	oversight.Register(core)
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)

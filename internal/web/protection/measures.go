@@ -404,7 +404,7 @@ func (s *server) handleMeasureDashboard(w http.ResponseWriter, r *http.Request) 
 		rows := make([]chart.Row, len(cs))
 		total, late := 0, 0
 		for i, c := range cs {
-			rows[i] = chart.Row{Label: short(label(c), 18), Values: []int{c.Overdue, c.N - c.Overdue}}
+			rows[i] = chart.Row{Label: chart.Short(label(c), 18), Values: []int{c.Overdue, c.N - c.Overdue}}
 			total, late = total+c.N, late+c.Overdue
 		}
 		c := web.SVGChart{ID: id, Class: "workload", Title: title, SVG: chart.DefaultBars.HBars(rows),
@@ -448,13 +448,4 @@ func (s *server) handleMeasureDashboard(w http.ResponseWriter, r *http.Request) 
 		d.FAgency = strconv.FormatInt(f.AgencyID, 10)
 	}
 	s.Render(w, r, http.StatusOK, "measures", p)
-}
-
-// short cuts a label to n characters for a chart's label column.
-func short(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -151,7 +151,7 @@ func percent(share float64) string {
 func workloadChart(p *web.Page, loads []store.PersonLoad) web.SVGChart {
 	rows := make([]chart.Row, len(loads))
 	for i, l := range loads {
-		rows[i] = chart.Row{Label: short(l.Name, 15), Values: []int{l.Overdue, l.Open - l.Overdue}}
+		rows[i] = chart.Row{Label: chart.Short(l.Name, 15), Values: []int{l.Overdue, l.Open - l.Overdue}}
 	}
 	c := web.SVGChart{ID: "chart-workload", Class: "workload", Title: p.T("dash.workload_title"), SVG: chart.DefaultBars.HBars(rows),
 		Legend: []web.LegendItem{{Series: 0, Label: p.T("dash.workload_overdue")}, {Series: 1, Label: p.T("dash.workload_rest")}}}
@@ -171,7 +171,7 @@ func agingChart(p *web.Page, aging []store.StageAging) (web.SVGChart, []agingRow
 	total := agingRow{Stage: p.T("dash.total")}
 	for _, a := range aging {
 		st := p.T("stage." + string(a.Stage))
-		rows = append(rows, chart.Row{Label: short(st, 15), Values: a.Buckets[:]})
+		rows = append(rows, chart.Row{Label: chart.Short(st, 15), Values: a.Buckets[:]})
 		r := agingRow{Stage: st, Buckets: a.Buckets}
 		for i, n := range a.Buckets {
 			r.Total += n
@@ -220,14 +220,4 @@ func ackBinLabel(i int) string {
 		return "0–" + strconv.Itoa(secs(store.AckBins[0]))
 	}
 	return strconv.Itoa(secs(store.AckBins[i-1])) + "–" + strconv.Itoa(secs(store.AckBins[i]))
-}
-
-// short cuts a label to n characters for the chart's narrow label column;
-// the table beside it has the whole.
-func short(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

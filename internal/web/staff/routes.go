@@ -39,5 +39,4 @@ func Register(c *web.Core) {
 	s.Handle("POST /notices/read", web.Access{Account: true}, s.handleNoticesRead)
 	s.Handle("GET /start", web.Access{Account: true}, s.handleStart)
 	s.Handle("GET /audit", web.Access{Action: access.AuditVerify}, s.handleAudit)
-	s.Handle("GET /risk/calibration", web.Access{Action: access.RiskCalibration}, s.handleCalibration)
 }

@@ -1,4 +1,4 @@
-package staff
+package oversight
 
 import (
 	"encoding/csv"
@@ -136,7 +136,7 @@ func (s *server) fillCalibration(p *web.Page, d *calibrationData, rep *store.Cal
 			name = p.T("calib.no_analyst")
 		}
 		an.Rows = append(an.Rows, row(g, name))
-		bars = append(bars, chart.Row{Label: short(name, 15), Values: []int{g.High, g.Count - g.High}})
+		bars = append(bars, chart.Row{Label: chart.Short(name, 15), Values: []int{g.High, g.Count - g.High}})
 	}
 	d.Chart = web.SVGChart{ID: "chart-calibration", Class: "workload", Title: p.T("calib.chart_title"), SVG: chart.DefaultBars.HBars(bars),
 		Legend: []web.LegendItem{{Series: 0, Label: p.T("calib.high")}, {Series: 1, Label: p.T("calib.lower")}},
