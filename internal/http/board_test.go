@@ -177,6 +177,18 @@ func TestBoardPages(t *testing.T) {
 		if cp.Status != http.StatusOK || !strings.Contains(cp.Body, res[0].Identifier) || strings.Contains(cp.Body, "Avenida Morelos") {
 			t.Fatalf("the Board member's case page: %d %.2000s", cp.Status, cp.Body)
 		}
+		// The case page says what the Board resolved, with its named votes,
+		// and the secretariat reaches the session from there.
+		for who, c := range map[string]*client{"the Board member": jb, "the coordination": co} {
+			cp := c.page(fmt.Sprintf("/cases/%d", gerardiID))
+			if !strings.Contains(cp.Body, `id="res-`+res[0].Identifier+`"`) || !strings.Contains(cp.Body, "Resoluciones de la Junta") ||
+				!strings.Contains(cp.Body, "6 a favor") || !strings.Contains(cp.Body, "Secretaría de Gobernación") {
+				t.Errorf("%s's case page lacks the resolution: %.3000s", who, cp.Body)
+			}
+			if link := `href="` + sess + `#res-` + res[0].Identifier + `"`; !strings.Contains(cp.Body, link) {
+				t.Errorf("%s: no link to the session's resolution", who)
+			}
+		}
 		if r := jb.form(sess+"/minutes/amend", url.Values{"amendment": {"Consta que Segob votó a favor."}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("amend: %d %.1000s", r.Status, r.Body)
 		}

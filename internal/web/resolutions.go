@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"escudo"
 	"escudo/internal/board"
@@ -12,7 +13,8 @@ import (
 // named votes.
 type ResolutionRow struct {
 	Identifier, Reference string
-	CaseID                int64
+	CaseID, SessionID     int64
+	SessionDate           time.Time
 	Level, Adopted        string
 	Tally                 string
 	Reasons               string
@@ -31,7 +33,7 @@ func ResolutionRows(p *Page, cfg *board.Config, list []escudo.Resolution) []Reso
 		if x.Adopted {
 			outcome = "adopted"
 		}
-		row := ResolutionRow{Identifier: x.Identifier, Reference: x.CaseReference, CaseID: x.CaseID, Level: p.L.T("risk.level." + string(x.Level)),
+		row := ResolutionRow{Identifier: x.Identifier, Reference: x.CaseReference, CaseID: x.CaseID, SessionID: x.SessionID, SessionDate: x.SessionDate, Level: p.L.T("risk.level." + string(x.Level)),
 			Adopted: p.L.T("board.resolution_" + outcome), Reasons: x.Reasons,
 			Tally: p.T("board.tally", "For", f, "Against", a, "Abstain", ab)}
 		for _, v := range x.Votes {

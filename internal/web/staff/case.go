@@ -29,6 +29,7 @@ type caseData struct {
 	Measures *web.MeasuresSection
 	// Letters of the case's resolutions, for who may read them.
 	Letters   []store.Letter
+	Board     *web.CaseBoard        // the Board's resolutions, for who reads the Board
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
 }
 
@@ -112,6 +113,9 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		if d.Letters, err = s.DB.CaseLetters(ctx, id); err != nil {
 			return nil, err
 		}
+	}
+	if d.Board, err = s.CaseBoard(r, p, id); err != nil {
+		return nil, err
 	}
 	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err
