@@ -164,6 +164,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		// they implement with and the beneficiary's name only where the
 		// measure needs it (the page decides by the catalogue).
 		MeasureRead: r(Agency, []string{Identity, Logistics}), MeasureDashboard: r(Agency, noFields), MeasureMove: r(Agency, noFields),
+		// The instructions addressed to their agency, never the letter to
+		// the beneficiary.
+		LetterRead: r(Agency, noFields),
 	},
 	escudo.RoleContractor: {
 		CaseList: r(Task, locLog), CaseRead: r(Task, locLog),

@@ -155,6 +155,25 @@ func TestBoardPages(t *testing.T) {
 		if len(res) != 1 || !res[0].Adopted || len(res[0].Votes) != 6 {
 			t.Fatalf("resolutions: %+v", res)
 		}
+		// The Guardia Nacional's liaison finds the instruction to their
+		// agency on the measure, and reads it, but not the case.
+		if err := db.CreateUser(ctx, &escudo.User{Username: "enlace-gn", DisplayName: "Enlace Guardia", Role: escudo.RoleLiaison, Agency: "gn"}, webPassword); err != nil {
+			t.Fatal(err)
+		}
+		gnc := site.newClient()
+		gnc.loginFrom("10.9.14.9", "enlace-gn")
+		ms, _ := db.CaseMeasures(ctx, gerardiID)
+		mp := gnc.page(fmt.Sprintf("/measures/%d", ms[0].ID))
+		instr := fmt.Sprintf(`href="/cases/%d/letters/%s-I-gn"`, gerardiID, res[0].Identifier)
+		if mp.Status != http.StatusOK || !strings.Contains(mp.Body, `id="measure-letters"`) || !strings.Contains(mp.Body, instr) {
+			t.Errorf("the liaison's measure page has no instruction letter (%s): %d %.3000s", instr, mp.Status, mp.Body)
+		}
+		if lp := gnc.page(fmt.Sprintf("/cases/%d/letters/%s-I-gn", gerardiID, res[0].Identifier)); lp.Status != http.StatusOK || strings.Contains(lp.Body, "Avenida Morelos") {
+			t.Errorf("the liaison reads the instruction: %d", lp.Status)
+		}
+		if cp := gnc.page(fmt.Sprintf("/cases/%d", gerardiID)); cp.Status != http.StatusNotFound {
+			t.Errorf("the liaison opens the case: %d", cp.Status)
+		}
 
 		jb := site.newClient()
 		jb.loginFrom("10.9.14.2", "junta")

@@ -141,6 +141,34 @@ func TestVerificationPage(t *testing.T) {
 		!strings.Contains(c.Body, "Instrucción a Secretaría de Seguridad Pública de Oaxaca") {
 		t.Errorf("the case page does not list the letters")
 	}
+	// The agency's liaison reads the instruction to their agency, never the
+	// letter to the beneficiary; another agency's liaison reads neither.
+	for _, u := range []*escudo.User{
+		{Username: "enlace-oax", DisplayName: "Enlace Oaxaca", Role: escudo.RoleLiaison, Agency: "SSP-OAX"},
+		{Username: "enlace-gn", DisplayName: "Enlace Guardia", Role: escudo.RoleLiaison, Agency: "gn"},
+	} {
+		if err := db.CreateUser(ctx, u, webPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	liaison, stranger := site.newClient(), site.newClient()
+	liaison.loginFrom("10.9.0.2", "enlace-oax")
+	stranger.loginFrom("10.9.0.3", "enlace-gn")
+	instr := casePath + "/letters/" + first[1].Identifier
+	if page := liaison.page(instr); page.Status != 200 || !strings.Contains(page.Body, "Mensajes de muerte") || strings.Contains(page.Body, `href="`+casePath+`#letters"`) {
+		t.Errorf("the liaison reads their agency's instruction: %d %.800s", page.Status, page.Body)
+	}
+	if file := liaison.page(instr + "/pdf"); file.Status != 200 || file.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("the liaison downloads their agency's instruction: %d", file.Status)
+	}
+	for who, c := range map[string]*client{"the liaison": liaison, "another agency's liaison": stranger} {
+		if r := c.page(casePath + "/letters/" + first[0].Identifier); r.Status != http.StatusNotFound || strings.Contains(r.Body, "Irma") {
+			t.Errorf("%s reads the beneficiary's letter: %d", who, r.Status)
+		}
+	}
+	if r := stranger.page(instr); r.Status != http.StatusNotFound {
+		t.Errorf("another agency's liaison reads the instruction: %d", r.Status)
+	}
 	other, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Otro."},
 		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileDefender, Name: "Otra Persona", Entity: "OAX"})
 	if err != nil {

@@ -171,7 +171,7 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"escudo/internal/letters"
 	"fmt"
 
 	"escudo"
@@ -91,6 +92,25 @@ func (db *DB) personEntity(ctx context.Context, id int64) (string, error) {
 }
 
 func errNotFound() error { return escudo.Errorf(escudo.ENOTFOUND, "error.not_found") }
+
+// LetterRef returns the access attributes of one of a case's letters: its
+// case's, and for an instruction the agency it is addressed to (whose
+// liaisons may read it). A letter of another case is not found.
+func (db *DB) LetterRef(ctx context.Context, caseID int64, ident string) (ObjectRef, error) {
+	var kind string
+	var agency sql.NullString
+	err := db.readRow(ctx, `SELECT kind, agency_code FROM letters WHERE identifier = ? AND case_id = ?`, ident, caseID).Scan(&kind, &agency)
+	if isNoRows(err) {
+		return ObjectRef{}, errNotFound()
+	} else if err != nil {
+		return ObjectRef{}, fmt.Errorf("store: letter ref: %w", err)
+	}
+	r, err := db.CaseRef(ctx, caseID)
+	if kind == string(letters.Instruction) {
+		r.Agency = agency.String
+	}
+	return r, err
+}
 
 // MeasureRef returns the access attributes of a granted measure: its
 // case's, and its agency and liaison.

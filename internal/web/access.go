@@ -47,6 +47,11 @@ func (s *Core) Authorize(w http.ResponseWriter, r *http.Request, a access.Action
 // ("case", "person", "device", "alert") and decides; an unknown object is
 // 404 like one out of reach.
 func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Action, kind string, id int64) (access.Decision, bool) {
+	if !access.DecideRole(escudo.UserFromContext(r.Context()), a).Allowed {
+		// A role that may never do this is refused before anything is
+		// looked up, the same whether the object exists or not.
+		return s.Authorize(w, r, a, access.Object{Kind: kind, ID: id})
+	}
 	var ref store.ObjectRef
 	var err error
 	switch kind {
@@ -61,6 +66,10 @@ func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Act
 		ref, err = s.DB.EvaluationRef(r.Context(), id)
 	case "measure":
 		ref, err = s.DB.MeasureRef(r.Context(), id)
+	case "letter":
+		// One of the case's letters, named in the path: decided as its
+		// case, and an instruction also as addressed to its agency.
+		ref, err = s.DB.LetterRef(r.Context(), id, r.PathValue("letter"))
 	case "alert":
 		if s.Opts.Alerts != nil {
 			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended

@@ -18,6 +18,7 @@ import (
 	"escudo"
 	"escudo/internal/access"
 	"escudo/internal/chart"
+	"escudo/internal/letters"
 	"escudo/internal/measures"
 	"escudo/internal/store"
 	"escudo/internal/web"
@@ -98,6 +99,9 @@ type measureData struct {
 	DeviceLink     bool
 	Unratified     bool
 	ResolutionNote string
+	// Letters are the instructions to the measure's agency on its case
+	// that the reader may open.
+	Letters []store.Letter
 }
 
 func (s *server) measurePage(r *http.Request, id int64) (*web.Page, error) {
@@ -149,6 +153,21 @@ func (s *server) measurePage(r *http.Request, id int64) (*web.Page, error) {
 			continue
 		}
 		d.Details = append(d.Details, detailRow{det.Label.In(p.L.Lang), v})
+	}
+	if p.Can("GET /cases/{id}/letters/{letter}") {
+		all, err := s.DB.CaseLetters(ctx, m.CaseID)
+		if err != nil {
+			return nil, err
+		}
+		o := web.ObjectFromRef("letter", m.CaseID, ref)
+		o.Agency = m.Agency.Code
+		if s.Policy().Decide(ctx, u, access.LetterRead, o).Allowed {
+			for _, l := range all {
+				if l.Kind == letters.Instruction && l.AgencyID == m.Agency.ID {
+					d.Letters = append(d.Letters, l)
+				}
+			}
+		}
 	}
 	hist, err := s.DB.MeasureHistory(ctx, id)
 	if err != nil {

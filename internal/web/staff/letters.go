@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"escudo"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -17,13 +18,14 @@ import (
 // the store.
 
 func (s *server) registerLetters() {
-	s.Handle("GET /cases/{id}/letters/{letter}", web.Access{Action: access.LetterRead, Object: "case"}, s.handleLetter)
-	s.Handle("GET /cases/{id}/letters/{letter}/pdf", web.Access{Action: access.LetterRead, Object: "case"}, s.handleLetterPDF)
+	s.Handle("GET /cases/{id}/letters/{letter}", web.Access{Action: access.LetterRead, Object: "letter"}, s.handleLetter)
+	s.Handle("GET /cases/{id}/letters/{letter}/pdf", web.Access{Action: access.LetterRead, Object: "letter"}, s.handleLetterPDF)
 }
 
 type letterData struct {
-	Letter *store.Letter
-	Body   template.HTML // internal/letters' HTML of the letter
+	Letter   *store.Letter
+	Body     template.HTML // internal/letters' HTML of the letter
+	CaseLink bool          // the reader may open the case (a liaison reads the letter, not the case)
 }
 
 // caseLetter reads the letter named in the path, if it is the case's.
@@ -64,7 +66,11 @@ func (s *server) handleLetter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// #nosec G203 -- internal/letters escapes every value through html/template.
-	p := s.NewPage(r, "letter.title", &letterData{Letter: l, Body: template.HTML(body)})
+	d := &letterData{Letter: l, Body: template.HTML(body)}
+	if ref, err := s.DB.CaseRef(r.Context(), l.CaseID); err == nil {
+		d.CaseLink = s.Policy().Decide(r.Context(), escudo.UserFromContext(r.Context()), access.CaseRead, web.ObjectFromRef("case", l.CaseID, ref)).Allowed
+	}
+	p := s.NewPage(r, "letter.title", d)
 	s.Render(w, r, http.StatusOK, "letter", p)
 }
 
