@@ -792,6 +792,11 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 			if _, err := tx.IssueLetters(ctx, r.RecordedBy, &r, src); err != nil {
 				return err
 			}
+			// The beneficiary hears that there is news (the letter), on
+			// the channel they chose, in words that tell nobody else what.
+			if err := tx.noticeBeneficiary(ctx, row.caseID, fmt.Sprintf("resolution:%d", r.ID)); err != nil {
+				return err
+			}
 			step, err := procedure.SubmitStep(s, escudo.MilestoneResolved, tx.now) // resolved is never recorded by hand
 			if err != nil {
 				return err

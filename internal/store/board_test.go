@@ -203,9 +203,22 @@ func TestBoardSessionToResolution(t *testing.T) {
 			{Action: escudo.ActionGrant, Reason: "Vigilancia en la entrada.", Grant: escudo.MeasureGrant{Measure: "panic_button", AgencyID: police}},
 			{Action: escudo.ActionGrant, Reason: "Miedo constante del equipo.", Grant: escudo.MeasureGrant{Measure: "psychosocial_support", AgencyID: police}},
 		}
+		gc, err := db.FindCaseByID(coord, gerardi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ben := &escudo.User{Username: "gerardi", DisplayName: "Centro Gerardi", Role: escudo.RoleBeneficiary, PersonID: gc.PersonID}
+		if err := db.CreateUser(context.Background(), ben, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
 		res, err := db.RecordResolution(coord, sid, itemG, r)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Two measures granted and a letter issued in one resolution: the
+		// beneficiary hears of it once, in words that say nothing of what.
+		if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient_user = ?`, store.KindBeneficiaryNotice, ben.ID); n != 1 {
+			t.Fatalf("%d notices to the beneficiary for one resolution", n)
 		}
 		ms, err := db.CaseMeasures(coord, gerardi)
 		if err != nil || len(ms) != 2 || ms[0].ResolutionID != res.ID || ms[0].Source != escudo.SourceBoard || ms[0].Status != escudo.MeasureGranted {

@@ -387,6 +387,10 @@ type Tx struct {
 	// one append just before the commit (DeferAudit).
 	deferAudit bool
 	auditLater []*AuditEntry
+	// noticed holds the cases whose beneficiary this transaction already
+	// told of a new notice: one change, however many measures and letters
+	// it moves, is one message on their phone.
+	noticed map[int64]bool
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.

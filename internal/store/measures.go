@@ -492,6 +492,13 @@ const (
 // account linked to them, and, when the chosen channel is a call, Signal or
 // a visit, in the inbox of the case's officer, who passes it on.
 func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, dedup string) error {
+	if tx.noticed[caseID] {
+		return nil
+	}
+	if tx.noticed == nil {
+		tx.noticed = map[int64]bool{}
+	}
+	tx.noticed[caseID] = true
 	var personID int64
 	var assigned sql.NullInt64
 	var ref string
