@@ -683,6 +683,18 @@ func (tx *Tx) decisionChecks(ctx context.Context, sessionID, itemID int64) (item
 			row.evaluationID = 0
 		}
 	}
+	if row.evaluationID == 0 {
+		// A case that joined the agenda before its evaluation was submitted
+		// (an urgent measure awaiting ratification) rests on the latest
+		// evaluation submitted by the time it is decided.
+		var id sql.NullInt64
+		var lv sql.NullString
+		if err := tx.QueryRow(ctx, `SELECT id, level FROM risk_evaluations WHERE case_id = ? AND state = 'submitted' ORDER BY submitted_at DESC, id DESC LIMIT 1`, row.caseID).
+			Scan(&id, &lv); err != nil && !isNoRows(err) {
+			return row, 0, err
+		}
+		row.evaluationID, row.level = id.Int64, escudo.RiskLevel(lv.String)
+	}
 	q, qid, err := tx.currentQuorum(ctx, sessionID)
 	if err != nil {
 		return row, 0, err

@@ -277,6 +277,43 @@ func TestBoardSessionToResolution(t *testing.T) {
 			t.Fatalf("heard and with quorum: %v", err)
 		}
 
+		// Torreón's urgent measure: the Board moves it to the Guardia
+		// Nacional, discreetly, which ratifies it; the premises (as issued)
+		// stay without anybody typing them again, and the new agency gets
+		// its instruction.
+		ue, err := db.StartEvaluation(analyst, urgent, escudo.EvaluationFull, escudo.ReasonInitial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SubmitEvaluation(analyst, ue, fullAnswers()); err != nil {
+			t.Fatal(err)
+		}
+		us, _ := db.Session(coord, sid, false)
+		um, err := db.CaseMeasures(coord, urgent)
+		if err != nil || len(um) != 1 {
+			t.Fatalf("the urgent measure: %+v %v", um, err)
+		}
+		gn := agency(t, db, "gn", escudo.AgencyFederal, "", true)
+		change := good(full)
+		change.Measures = []escudo.ResolutionMeasure{{Action: escudo.ActionModify, GrantedID: um[0].ID, Reason: "La Guardia Nacional cubre la zona.",
+			Grant: escudo.MeasureGrant{AgencyID: gn, Discreet: true}}}
+		ures, err := db.RecordResolution(coord, sid, us.Items[3].ID, change)
+		if err != nil {
+			t.Fatalf("modify the urgent measure: %v", err)
+		}
+		m, err := db.FindMeasure(coord, um[0].ID)
+		if err != nil || m.Agency.ID != gn || !m.Discreet || m.Details["premises"] != "Oficina del diario" || m.RatifiedBy != ures.ID {
+			t.Fatalf("the modified measure: %+v %v", m, err)
+		}
+		ul, _ := db.CaseLetters(coord, urgent)
+		found := false
+		for _, l := range ul {
+			found = found || l.Kind == "instruction" && l.AgencyID == gn
+		}
+		if !found {
+			t.Fatalf("no instruction to the new agency: %+v", ul)
+		}
+
 		// Minutes: an attendee amends, someone absent may not, final is final.
 		if err := db.SaveMinutes(coord, sid, "Acta de la sesión ordinaria."); err != nil {
 			t.Fatal(err)

@@ -293,6 +293,25 @@ func (tx *Tx) ModifyMeasure(ctx context.Context, actorID, id int64, g escudo.Mea
 	if g.CaseID != r.m.CaseID || g.Measure != r.m.Measure {
 		return escudo.FieldError("measure", "measure.modify_other", nil)
 	}
+	// What a change does not name stays as it was: the details (sealed
+	// ones included, so nobody has to read them to change an agency), and
+	// the liaison and device while the agency stays.
+	if g.Details == nil {
+		old, err := tx.db.openMeasure(r)
+		if err != nil {
+			return err
+		}
+		g.Details = old.Details
+	}
+	if g.AgencyID == 0 {
+		g.AgencyID = r.m.Agency.ID
+	}
+	if g.AgencyID == r.m.Agency.ID && g.LiaisonID == 0 {
+		g.LiaisonID = r.m.LiaisonID
+	}
+	if g.DeviceID == 0 {
+		g.DeviceID = r.m.DeviceID
+	}
 	if strings.TrimSpace(reason) == "" {
 		return escudo.FieldError("reason", "measures.reason_missing", nil)
 	}

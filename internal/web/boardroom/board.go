@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"escudo"
 	"escudo/internal/access"
@@ -421,6 +422,8 @@ type existingRow struct {
 	ID            int64
 	Label, Status string
 	Agency        string
+	AgencyID      string // the current agency, preselected for a change
+	Discreet      bool
 	Unratified    bool
 }
 
@@ -490,7 +493,7 @@ func (s *server) measureChoices(r *http.Request, p *web.Page, d *decisionData) e
 			label = m.Label.In(p.Lang())
 		}
 		d.Existing = append(d.Existing, existingRow{ID: g.ID, Label: label, Status: p.L.T("board.measure_status." + string(g.Status)), Agency: g.Agency.Name,
-			Unratified: g.Source == escudo.SourceUrgent && g.RatifiedBy == 0})
+			AgencyID: strconv.FormatInt(g.Agency.ID, 10), Discreet: g.Discreet, Unratified: g.Source == escudo.SourceUrgent && g.RatifiedBy == 0})
 	}
 	agencies, err := s.DB.Agencies(ctx)
 	if err != nil {
@@ -535,6 +538,7 @@ func (s *server) formMeasures(r *http.Request, caseID int64) ([]escudo.Resolutio
 	f := r.PostForm
 	var out []escudo.ResolutionMeasure
 	var fields []string
+	var bad escudo.ValidationErrors // dates that do not read, shown beside their measure
 	granted, err := s.DB.CaseMeasures(r.Context(), caseID)
 	if err != nil {
 		return nil, nil, err
@@ -545,7 +549,21 @@ func (s *server) formMeasures(r *http.Request, caseID int64) ([]escudo.Resolutio
 		if act == "" {
 			continue
 		}
-		out = append(out, escudo.ResolutionMeasure{Action: act, GrantedID: g.ID, Reason: f.Get("actreason." + id)})
+		rm := escudo.ResolutionMeasure{Action: act, GrantedID: g.ID, Reason: f.Get("actreason." + id)}
+		if act == escudo.ActionModify {
+			// A change names the agency, the deadline and discretion; the
+			// details stay as granted.
+			agency, _ := strconv.ParseInt(f.Get("modagency."+id), 10, 64)
+			rm.Grant = escudo.MeasureGrant{Measure: g.Measure, AgencyID: agency, Discreet: f.Get("moddiscreet."+id) == "1", Reason: rm.Reason}
+			if v := f.Get("moddeadline." + id); v != "" {
+				day, err := time.ParseInLocation("2006-01-02", v, web.DisplayZone)
+				if err != nil {
+					bad.Add(fmt.Sprintf("measures[%d].deadline", len(out)), "validation.date", nil)
+				}
+				rm.Grant.Deadline = day.Add(23*time.Hour + 59*time.Minute) // the end of that day
+			}
+		}
+		out = append(out, rm)
 		fields = append(fields, "act."+id)
 	}
 	for _, m := range s.DB.Measures().Measures {
@@ -565,7 +583,7 @@ func (s *server) formMeasures(r *http.Request, caseID int64) ([]escudo.Resolutio
 		out = append(out, escudo.ResolutionMeasure{Action: escudo.ActionGrant, Grant: g, Reason: g.Reason})
 		fields = append(fields, m.ID)
 	}
-	return out, fields, nil
+	return out, fields, bad.Err()
 }
 
 // measureErrors moves the errors of measure decisions ("measures[i].x")
@@ -641,7 +659,8 @@ func (s *server) handleRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fields []string
-	if res.Measures, fields, err = s.formMeasures(r, caseID); err != nil {
+	res.Measures, fields, err = s.formMeasures(r, caseID)
+	if _, unread := escudo.AsValidation(err); err != nil && !unread {
 		s.ErrorPage(w, r, err)
 		return
 	}
@@ -650,7 +669,10 @@ func (s *server) handleRecord(w http.ResponseWriter, r *http.Request) {
 			res.Votes = append(res.Votes, escudo.Vote{Seat: a.Seat, Alternate: a.Attendance == escudo.AttendAlternate, Choice: escudo.VoteChoice(v)})
 		}
 	}
-	done, err := s.DB.RecordResolution(r.Context(), sid, iid, res)
+	var done escudo.Resolution
+	if err == nil { // an unreadable date refuses the form before anything is tried
+		done, err = s.DB.RecordResolution(r.Context(), sid, iid, res)
+	}
 	if err == nil {
 		s.Flash(r, "board.done_resolution")
 		http.Redirect(w, r, "/board/sessions/"+strconv.FormatInt(sid, 10)+"#res-"+done.Identifier, http.StatusSeeOther)
