@@ -75,7 +75,7 @@ const (
 	MeasureUrgent    Action = "measure.urgent"    // issue urgent measures in the extraordinary procedure
 	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
 	MeasureManage    Action = "measure.manage"    // costs and who pays them
-	AgencyManage     Action = "agency.manage"     // list and add implementing agencies
+	AgencyManage     Action = "agency.manage"     // list, add and edit implementing agencies; name a liaison's agency
 	// LetterRead: a resolution's letters (the beneficiary's notification,
 	// the agencies' instructions) as HTML and PDF; their content is the
 	// case's names, reasons and threats.

@@ -111,6 +111,7 @@ func TestSeed(t *testing.T) {
 		checkDemoEvaluations(t, ctx, db, res)
 		checkDemoBoard(t, ctx, db)
 		checkDemoSafeHouses(t, ctx, db, res)
+		checkDemoAgencies(t, ctx, db)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}
@@ -172,6 +173,25 @@ func TestSeed(t *testing.T) {
 			assertNoPlaintext(t, filepath.Dir(db.Path()), res)
 		}
 	})
+}
+
+// checkDemoAgencies: the agencies' page has something to show, the demo
+// liaison under the agency they act for, with its measures in life.
+func checkDemoAgencies(t *testing.T, ctx context.Context, db *store.DB) {
+	t.Helper()
+	list, err := db.AgencyList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Code == "ssp-oax" {
+			if len(a.Liaisons) != 1 || a.Liaisons[0].DisplayName != "Raúl Zamudio Téllez" || a.OpenMeasures == 0 {
+				t.Errorf("Oaxaca's secretariat: %+v", a)
+			}
+			return
+		}
+	}
+	t.Errorf("no agency for the demo liaison among %+v", list)
 }
 
 func assertNoPlaintext(t *testing.T, dir string, res *demo.Result) {

@@ -60,7 +60,8 @@ var Users = []User{
 	{Username: "seguimiento", DisplayName: "Héctor Arriaga Lozano", Role: escudo.RoleFollowUp, Supervisor: "coordinacion", Organization: "Unidad de Prevención, Seguimiento y Análisis"},
 	{Username: "junta", DisplayName: "Consuelo Ibarra Meza", Role: escudo.RoleBoard, Organization: "Junta de Gobierno"},
 	{Username: "consejo", DisplayName: "Joaquín Estrada Peña", Role: escudo.RoleCouncil, Organization: "Consejo Consultivo"},
-	{Username: "enlace", DisplayName: "Raúl Zamudio Téllez", Role: escudo.RoleLiaison, Agency: "Secretaría de Seguridad Pública del Estado", Entity: "OAX"},
+	// Acts for Oaxaca's public security secretariat (ssp-oax), whose measures the demo seeds.
+	{Username: "enlace", DisplayName: "Raúl Zamudio Téllez", Role: escudo.RoleLiaison, Agency: "ssp-oax", Entity: "OAX"},
 	{Username: "tecnico", DisplayName: "Iván Cervantes Rubio", Role: escudo.RoleContractor, Organization: "Protección Integral del Sureste, S.A. (empresa ficticia)"},
 	{Username: "revisor", DisplayName: "Adriana Solís Carmona", Role: escudo.RoleReviewer, Organization: "Revisión externa independiente"},
 	{Username: BeneficiaryUsername, DisplayName: beneficiaryDisplayName, Role: escudo.RoleBeneficiary}, // linked to a seeded person

@@ -174,6 +174,9 @@ func TestDomainValueKeysExist(t *testing.T) {
 	for _, c := range []escudo.ContactChannel{escudo.ContactPhone, escudo.ContactSMS, escudo.ContactEmail, escudo.ContactSignal, escudo.ContactVisit} {
 		keys = append(keys, "contact."+string(c))
 	}
+	for _, l := range escudo.AgencyLevels {
+		keys = append(keys, "agencies.level."+string(l))
+	}
 	for _, p := range []escudo.Profile{escudo.ProfileDefender, escudo.ProfileJournalist, escudo.ProfileBoth} {
 		keys = append(keys, "profile."+string(p))
 	}

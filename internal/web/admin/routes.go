@@ -1,8 +1,10 @@
 // Package admin serves the pages that administer the Mechanism's tools:
 // accounts and their second factors (administrators), panic devices
-// (follow-up, duty and the coordination) and the tasks that open a case to
-// a contractor or an agency's liaison (the coordination). Who may use each
-// page is the permission table's answer, never a role list here.
+// (follow-up, duty and the coordination), the tasks that open a case to
+// a contractor or an agency's liaison (the coordination), and the
+// implementing agencies with the liaison accounts that act for each. Who
+// may use each page is the permission table's answer, never a role list
+// here.
 package admin
 
 import (
@@ -35,6 +37,10 @@ func Register(c *web.Core) {
 	s.Handle("POST /admin/users/safe-houses", web.Access{Action: access.SafeHouseName}, s.userAction("safehouse", "users.done_safehouse", s.setSafeHouseNamed))
 	s.Handle("GET /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleResetForm)
 	s.Handle("POST /admin/users/reset-factor", web.Access{Action: access.UserManage}, s.handleReset)
+	s.Handle("GET /admin/agencies", web.Access{Action: access.AgencyManage}, s.handleAgencies)
+	s.Handle("POST /admin/agencies", web.Access{Action: access.AgencyManage}, s.handleAgencyAdd)
+	s.Handle("POST /admin/agencies/edit", web.Access{Action: access.AgencyManage}, s.handleAgencyEdit)
+	s.Handle("POST /admin/agencies/liaison", web.Access{Action: access.AgencyManage}, s.handleAgencyLiaison)
 	s.Handle("GET /admin/jobs", web.Access{Action: access.SystemRead}, s.handleJobs)
 	s.Handle("GET /devices", web.Access{Action: access.DeviceRead}, s.handleDevices)
 	s.Handle("POST /devices", web.Access{Action: access.DeviceManage}, s.handleDeviceCreate)
