@@ -95,6 +95,28 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 		receipts = append(receipts, *rc)
 	}
 	gerardi, montana := receipts[0].CaseID, receipts[1].CaseID
+	// A journalist in Oaxaca, as in the report: granted a vehicle and a
+	// satellite phone that never arrive, and cameras and lights whose
+	// electricity she cannot pay.
+	const jNarrative = "Amenazas de muerte y seguimiento en carretera a una periodista de la Costa tras publicar sobre despojo de tierras."
+	jr, err := db.FileRequest(as("recepcion"), &escudo.Case{Channel: escudo.ChannelHotline, Narrative: jNarrative},
+		&escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: "Periodista de la Costa de Oaxaca (demostración)", Entity: "OAX",
+			Municipality: "Santiago Pinotepa Nacional", Phone: "+52 954 555 0177"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist case: %w", err)
+	}
+	if err := db.DecideAdmission(as("recepcion"), jr.CaseID, escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted, Procedure: escudo.ProcedureOrdinary}); err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist admission: %w", err)
+	}
+	jev, err := db.StartEvaluation(as("analista"), jr.CaseID, escudo.EvaluationFull, escudo.ReasonInitial)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist evaluation: %w", err)
+	}
+	if _, err := db.SubmitEvaluation(as("analista"), jev, demoDraft(jNarrative)); err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist evaluation: %w", err)
+	}
+	receipts = append(receipts, *jr)
+	journalist := jr.CaseID
 
 	// The past session with quorum.
 	at(42)
@@ -107,6 +129,10 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
 	}
 	itemM, err := db.AddAgendaItem(coord, past, montana, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
+	}
+	itemJ, err := db.AddAgendaItem(coord, past, journalist, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: agenda: %w", err)
 	}
@@ -163,7 +189,25 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 		ThreatBrief: "Hombres armados recorren la comunidad; las defensoras piden que no haya patrullaje visible."}); err != nil {
 		return nil, nil, fmt.Errorf("demo: Montaña resolution: %w", err)
 	}
-	if err := db.SaveMinutes(coord, past, "Sesión ordinaria con quórum (8 de 9 lugares, 3 del Consejo Consultivo). Se resolvieron dos casos: Centro Juan Gerardi (extraordinario) y Red de Defensoras Comunitarias de la Montaña (extraordinario), con audiencia de su representante."); err != nil {
+	mec := agencies["mecanismo"]
+	due := now.Add(-10 * 24 * time.Hour) // twenty days after the session: overdue by now
+	jres, err := db.RecordResolution(coord, past, itemJ, escudo.Resolution{Level: escudo.RiskExtraordinary, Votes: votes(""),
+		Reasons:     "Seguimiento en carretera y amenazas de muerte tras sus publicaciones; vive en una zona sin señal de telefonía móvil.",
+		ThreatBrief: "Vehículos la siguen en la carretera costera; amenazas de muerte por mensajes.",
+		Measures: []escudo.ResolutionMeasure{
+			{Action: escudo.ActionGrant, Reason: "La siguen en la carretera entre su casa y la redacción.", Grant: escudo.MeasureGrant{Measure: "armoured_vehicle", AgencyID: mec, Deadline: due,
+				Details: map[string]string{"plate": "TKP-123-A", "driver": "Conductor asignado por el Mecanismo"}}},
+			{Action: escudo.ActionGrant, Reason: "Sin señal de telefonía móvil en su comunidad.", Grant: escudo.MeasureGrant{Measure: "satellite_phone", AgencyID: mec, Deadline: due,
+				Details: map[string]string{"number": "+881 631 555 0177"}}},
+			{Action: escudo.ActionGrant, Reason: "Vigilancia de su domicilio por la noche.", Grant: escudo.MeasureGrant{Measure: "cameras", AgencyID: mec,
+				Details: map[string]string{"premises": "Domicilio de la periodista", "units": "4"}}},
+			{Action: escudo.ActionGrant, Reason: "El acceso a su casa está a oscuras.", Grant: escudo.MeasureGrant{Measure: "lighting", AgencyID: mec,
+				Details: map[string]string{"premises": "Domicilio de la periodista"}}},
+		}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist resolution: %w", err)
+	}
+	if err := db.SaveMinutes(coord, past, "Sesión ordinaria con quórum (8 de 9 lugares, 3 del Consejo Consultivo). Se resolvieron tres casos: Centro Juan Gerardi (extraordinario), Red de Defensoras Comunitarias de la Montaña (extraordinario), con audiencia de su representante, y una periodista de la Costa de Oaxaca (extraordinario)."); err != nil {
 		return nil, nil, fmt.Errorf("demo: minutes: %w", err)
 	}
 	at(28)
@@ -176,6 +220,38 @@ func SeedBoard(ctx context.Context, db *store.DB, clock *Clock, users map[string
 	}
 	if err := db.CloseSession(coord, past); err != nil {
 		return nil, nil, fmt.Errorf("demo: close: %w", err)
+	}
+	// The journalist's measures: the vehicle and the phone told to the
+	// Mechanism's area and no further (overdue now); the cameras and lights
+	// installed and confirmed, with an electricity bill she cannot pay.
+	jm := map[string]int64{}
+	for _, m := range jres.Measures {
+		jm[m.Grant.Measure] = m.GrantedID
+	}
+	for _, step := range []struct {
+		measure string
+		to      []escudo.MeasureStatus
+	}{
+		{"armoured_vehicle", []escudo.MeasureStatus{escudo.MeasureNotified}},
+		{"satellite_phone", []escudo.MeasureStatus{escudo.MeasureNotified}},
+		{"cameras", []escudo.MeasureStatus{escudo.MeasureNotified, escudo.MeasureImplementing, escudo.MeasureAwaiting}},
+		{"lighting", []escudo.MeasureStatus{escudo.MeasureNotified, escudo.MeasureImplementing, escudo.MeasureAwaiting}},
+	} {
+		for _, to := range step.to {
+			if err := db.MoveMeasure(as("seguimiento"), jm[step.measure], to, ""); err != nil {
+				return nil, nil, fmt.Errorf("demo: journalist %s: %w", step.measure, err)
+			}
+		}
+	}
+	at(18)
+	for _, m := range []string{"cameras", "lighting"} {
+		if err := db.ConfirmMeasure(as("seguimiento"), jm[m], true, escudo.ChannelByPhone, "Instaladas y funcionando."); err != nil {
+			return nil, nil, fmt.Errorf("demo: journalist %s confirmed: %w", m, err)
+		}
+	}
+	if _, err := db.AddMeasureCost(as("seguimiento"), jm["lighting"], escudo.MeasureCost{Description: "Electricidad de las lámparas y las cámaras", Centavos: 85000,
+		Period: escudo.PeriodMonthly, Payer: escudo.PayerBeneficiary, CannotPay: true}); err != nil {
+		return nil, nil, fmt.Errorf("demo: journalist electricity: %w", err)
 	}
 
 	// The session without quorum: Saltillo's case refused.

@@ -14,14 +14,15 @@ import (
 // whose minutes are final after an amendment; a session without a Council
 // seat whose Saltillo decision was refused with its reasons; an upcoming
 // session with a locked agenda; and past resolutions of the generated
-// cases in weekly sessions.
+// cases in weekly sessions; and a journalist in Oaxaca whose vehicle and
+// satellite phone are overdue and whose lights' electricity she cannot pay.
 func checkDemoBoard(t *testing.T, ctx context.Context, db *store.DB) {
 	t.Helper()
 	list, err := db.BoardSessions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var withQuorum, refused, upcoming, weekly bool
+	var withQuorum, refused, upcoming, weekly, journalist bool
 	for _, s := range list {
 		if s.Place == store.ImportPlace {
 			weekly = weekly || s.Resolutions > 0
@@ -42,6 +43,26 @@ func checkDemoBoard(t *testing.T, ctx context.Context, db *store.DB) {
 			for _, r := range res {
 				if r.Level == escudo.RiskExtraordinary && r.Adopted && len(r.Votes) >= 5 {
 					c, err := db.FindCaseByID(ctx, r.CaseID)
+					if err == nil && strings.Contains(c.Person.Name, "Periodista de la Costa") {
+						// The vehicle and satellite phone overdue; the lights'
+						// electricity flagged as a cost she cannot pay.
+						ms, err := db.CaseMeasures(ctx, r.CaseID)
+						overdue, ids := 0, []int64{}
+						for _, m := range ms {
+							ids = append(ids, m.ID)
+							if (m.Measure == "armoured_vehicle" || m.Measure == "satellite_phone") && m.Overdue(db.Now()) {
+								overdue++
+							}
+						}
+						flagged, ferr := db.FlaggedCosts(ctx, ids)
+						n := 0
+						for _, f := range flagged {
+							if f {
+								n++
+							}
+						}
+						journalist = err == nil && ferr == nil && len(ms) == 4 && overdue == 2 && n == 1
+					}
 					if err == nil && strings.Contains(c.Person.Name, "Juan Gerardi") {
 						letters, err := db.CaseLetters(ctx, r.CaseID)
 						withQuorum = full.MinutesState == "final" && len(full.Amendments) > 0 && len(r.Measures) == 3 && err == nil && len(letters) >= 2
@@ -56,7 +77,8 @@ func checkDemoBoard(t *testing.T, ctx context.Context, db *store.DB) {
 			}
 		}
 	}
-	if !withQuorum || !refused || !upcoming || !weekly {
-		t.Errorf("demo Board: session with quorum and Gerardi %v, Saltillo refused %v, upcoming locked agenda %v, weekly past resolutions %v", withQuorum, refused, upcoming, weekly)
+	if !withQuorum || !refused || !upcoming || !weekly || !journalist {
+		t.Errorf("demo Board: session with quorum and Gerardi %v, Saltillo refused %v, upcoming locked agenda %v, weekly past resolutions %v, the Oaxaca journalist's undelivered vehicle and phone and unpayable electricity %v",
+			withQuorum, refused, upcoming, weekly, journalist)
 	}
 }
