@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"escudo/internal/letters"
 	"fmt"
 
 	"escudo"
+	"escudo/internal/letters"
 )
 
 // ObjectRef is what the access layer needs to know about a case or a person

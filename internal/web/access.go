@@ -44,7 +44,8 @@ func (s *Core) Authorize(w http.ResponseWriter, r *http.Request, a access.Action
 }
 
 // authorizeRef loads the access attributes of the object kind names
-// ("case", "person", "device", "alert") and decides; an unknown object is
+// ("case", "person", "device", "evaluation", "measure", "letter", "alert")
+// and decides; an unknown object is
 // 404 like one out of reach.
 func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Action, kind string, id int64) (access.Decision, bool) {
 	if !access.DecideRole(escudo.UserFromContext(r.Context()), a).Allowed {
