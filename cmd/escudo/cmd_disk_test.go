@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"escudo/internal/diskcheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ func TestDiskCheck(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "disk-check.tmp")); !os.IsNotExist(err) {
 		t.Fatalf("scratch file left behind: %v", err)
 	}
-	r, err := checkDisk(context.Background(), dir, 100*time.Millisecond, 0, nil)
+	r, err := diskcheck.Run(context.Background(), dir, 100*time.Millisecond, 0, nil)
 	if err != nil || r.Syncs == 0 || r.P50 <= 0 || r.P50 > r.P99 || r.P99 > r.Max || r.StalledShare() < 0 || r.StalledShare() > 1 {
 		t.Fatalf("report %+v, %v", r, err)
 	}

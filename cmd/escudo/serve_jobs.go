@@ -57,12 +57,15 @@ func scheduleClockSweep(r *jobs.Runner, sched *clock.Scheduler, sweep time.Durat
 	r.Every("clock.sweep", sweep, func(ctx context.Context) error { _, err := sched.Sweep(ctx); return err })
 }
 
-// scheduleMeasuresSweep: overdue measures climb their tiers on one node.
+// scheduleMeasuresSweep: the store's sweeps of the procedure (overdue
+// measures, requests, stalled investigations) each run on one node.
 func scheduleMeasuresSweep(r *jobs.Runner, db *store.DB, every time.Duration) {
 	if every <= 0 {
 		every = time.Minute
 	}
-	r.Every("measures.sweep", every, func(ctx context.Context) error { _, err := db.SweepMeasures(ctx, 500); return err })
+	for name, fn := range db.ProcedureSweeps() {
+		r.Every(name, every, func(ctx context.Context) error { _, err := fn(ctx, 500); return err })
+	}
 }
 
 // startJobs runs the runner until stop, which waits for the runs under way

@@ -1,0 +1,14 @@
+package store
+
+import "context"
+
+// ProcedureSweeps names the store's periodic sweeps of the procedure, which
+// the job runner runs once across the nodes at the configuration's
+// measures_sweep interval. Each takes at most limit items a run and reports
+// how many it moved.
+func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) (int, error) {
+	return map[string]func(context.Context, int) (int, error){
+		// Overdue measures climb their tiers.
+		"measures.sweep": db.SweepMeasures,
+	}
+}
