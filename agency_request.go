@@ -75,14 +75,14 @@ type AgencyRequest struct {
 	SentAt     time.Time     `json:"sent_at"`
 	// Proof of receipt: when, how (AckInEscudo, AckByLink, AckRecorded)
 	// and by whom (an account, or the name and post typed on the link's page).
-	AcknowledgedAt *time.Time    `json:"acknowledged_at,omitempty"`
-	AckChannel     string        `json:"ack_channel,omitempty"`
-	AckBy          string        `json:"ack_by,omitempty"`
-	CompletedAt    *time.Time    `json:"completed_at,omitempty"`
-	Outcome        string        `json:"outcome,omitempty"`
-	Escalation     int           `json:"escalation"`
-	UpdatedAt      time.Time     `json:"updated_at"`
-	Entity         string        `json:"federal_entity,omitempty"` // the case's
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	AckChannel     string     `json:"ack_channel,omitempty"`
+	AckBy          string     `json:"ack_by,omitempty"`
+	CompletedAt    *time.Time `json:"completed_at,omitempty"`
+	Outcome        string     `json:"outcome,omitempty"`
+	Escalation     int        `json:"escalation"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	Entity         string     `json:"federal_entity,omitempty"` // the case's
 }
 
 // Overdue reports whether the request is open past its deadline.
