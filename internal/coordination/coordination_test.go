@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"escudo"
 )
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -109,15 +107,15 @@ func TestTally(t *testing.T) {
 	now := t0.Add(100 * h)
 	facts := []RequestFact{
 		// Agency 1 in Oaxaca: acknowledged in 2 h, completed in 10 h on time.
-		{AgencyID: 1, Entity: "OAX", Status: escudo.RequestCompleted, SentAt: t0, Deadline: t0.Add(24 * h), Acknowledged: t0.Add(2 * h), Completed: t0.Add(10 * h)},
+		{AgencyID: 1, Entity: "OAX", Status: RequestCompleted, SentAt: t0, Deadline: t0.Add(24 * h), Acknowledged: t0.Add(2 * h), Completed: t0.Add(10 * h)},
 		// Completed late (30 h against 24 h).
-		{AgencyID: 1, Entity: "OAX", Status: escudo.RequestCompleted, SentAt: t0, Deadline: t0.Add(24 * h), Acknowledged: t0.Add(4 * h), Completed: t0.Add(30 * h)},
+		{AgencyID: 1, Entity: "OAX", Status: RequestCompleted, SentAt: t0, Deadline: t0.Add(24 * h), Acknowledged: t0.Add(4 * h), Completed: t0.Add(30 * h)},
 		// Acknowledged, open past its deadline: overdue.
-		{AgencyID: 1, Entity: "GRO", Status: escudo.RequestAcknowledged, SentAt: t0, Deadline: t0.Add(48 * h), Acknowledged: t0.Add(6 * h)},
+		{AgencyID: 1, Entity: "GRO", Status: RequestAcknowledged, SentAt: t0, Deadline: t0.Add(48 * h), Acknowledged: t0.Add(6 * h)},
 		// Never acknowledged, deadline ahead: neither.
-		{AgencyID: 2, Entity: "GRO", Status: escudo.RequestSent, SentAt: t0, Deadline: now.Add(h)},
+		{AgencyID: 2, Entity: "GRO", Status: RequestSent, SentAt: t0, Deadline: now.Add(h)},
 		// Cancelled: not counted at all.
-		{AgencyID: 2, Entity: "GRO", Status: escudo.RequestCancelled, SentAt: t0, Deadline: t0},
+		{AgencyID: 2, Entity: "GRO", Status: RequestCancelled, SentAt: t0, Deadline: t0},
 	}
 	byAgency, byEntity := Tally(facts, now)
 	if len(byAgency) != 2 || len(byEntity) != 2 {

@@ -1,6 +1,7 @@
 // Package coordination holds the rules of the Mechanism's coordination
 // with other agencies (issue 15; docs/coordination.md): the signed,
-// expiring acknowledgement links of inter-agency requests and the agency
+// expiring acknowledgement links of inter-agency requests, the requests' kinds,
+// statuses and validation, and the agency
 // performance figures. Pure Go over the domain: no database, no HTTP.
 package coordination
 

@@ -3,8 +3,6 @@ package coordination
 import (
 	"slices"
 	"time"
-
-	"escudo"
 )
 
 // RequestFact is what the performance figures count of one request: no
@@ -13,8 +11,8 @@ import (
 type RequestFact struct {
 	AgencyID     int64
 	Entity       string
-	Kind         escudo.RequestKind
-	Status       escudo.RequestStatus
+	Kind         RequestKind
+	Status       RequestStatus
 	SentAt       time.Time
 	Deadline     time.Time
 	Acknowledged time.Time // zero: not acknowledged
@@ -61,7 +59,7 @@ func Tally(facts []RequestFact, now time.Time) (byAgency, byEntity []Performance
 	var aOrder []int64
 	var eOrder []string
 	for _, f := range facts {
-		if f.Status == escudo.RequestCancelled {
+		if f.Status == RequestCancelled {
 			continue
 		}
 		a := agencies[f.AgencyID]

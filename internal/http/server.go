@@ -23,6 +23,7 @@ import (
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/gateway"
+	"escudo/internal/web/interagency"
 	"escudo/internal/web/oversight"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
@@ -65,6 +66,7 @@ func New(o Options) (*Server, error) {
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)
+	interagency.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

@@ -40,7 +40,7 @@ const requestColumns = `r.id, r.case_id, c.reference, r.agency_id, a.code, a.nam
 const requestFrom = ` FROM agency_requests r JOIN agencies a ON a.id = r.agency_id JOIN cases c ON c.id = r.case_id`
 
 type requestRow struct {
-	r                       escudo.AgencyRequest
+	r                       coordination.AgencyRequest
 	details, ackBy, outcome []byte
 }
 
@@ -69,7 +69,7 @@ func scanRequest(s interface{ Scan(...any) error }) (*requestRow, error) {
 }
 
 // open unseals what was asked, who acknowledged and the answer.
-func (db *DB) openRequest(x *requestRow) (escudo.AgencyRequest, error) {
+func (db *DB) openRequest(x *requestRow) (coordination.AgencyRequest, error) {
 	r := x.r
 	var err error
 	for _, f := range []struct {
@@ -92,7 +92,7 @@ func (db *DB) openRequest(x *requestRow) (escudo.AgencyRequest, error) {
 // expiring acknowledgement link to each liaison with an address and each
 // address in o.Emails. A request without an addressee, a legal basis or a
 // deadline is refused and nothing is written.
-func (db *DB) SendRequest(ctx context.Context, r *escudo.AgencyRequest, o SendOptions) (int64, error) {
+func (db *DB) SendRequest(ctx context.Context, r *coordination.AgencyRequest, o SendOptions) (int64, error) {
 	now := db.Now()
 	if err := r.Validate(now); err != nil {
 		return 0, err
@@ -115,7 +115,7 @@ func (db *DB) SendRequest(ctx context.Context, r *escudo.AgencyRequest, o SendOp
 	err = db.WithTx(ctx, true, func(tx *Tx) error {
 		var code string
 		if err := tx.QueryRow(ctx, `SELECT code FROM agencies WHERE id = ?`, r.AgencyID).Scan(&code); isNoRows(err) {
-			return escudo.FieldError("agency", "request.addressee_unknown", nil)
+			return escudo.FieldError("addressee", "request.addressee_unknown", nil)
 		} else if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (db *DB) SendRequest(ctx context.Context, r *escudo.AgencyRequest, o SendOp
 		if err != nil {
 			return err
 		}
-		r.Status, r.SentAt, r.SentBy, r.Entity, r.Escalation = escudo.RequestSent, tx.now, actor, ref.Entity, -1
+		r.Status, r.SentAt, r.SentBy, r.Entity, r.Escalation = coordination.RequestSent, tx.now, actor, ref.Entity, -1
 		r.ID, err = tx.InsertID(ctx, `INSERT INTO agency_requests (case_id, agency_id, kind, measure_id, legal_basis, details_enc, entity, deadline, status,
 			sent_by, sent_at, updated_at, escalation, next_escalation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)`,
 			r.CaseID, r.AgencyID, string(r.Kind), nullID(r.MeasureID), r.LegalBasis, details, r.Entity, micros(r.Deadline), string(r.Status),
@@ -179,8 +179,8 @@ func (db *DB) SendRequest(ctx context.Context, r *escudo.AgencyRequest, o SendOp
 
 // requestEvent is the case timeline's entry of a request's step: its
 // detail names the request, kind and step.
-func (tx *Tx) requestEvent(ctx context.Context, caseID, actor, id int64, kind escudo.RequestKind, step string) error {
-	return tx.addEvent(ctx, caseID, actor, escudo.EventRequest, fmt.Sprintf("%d:%s:%s", id, kind, step), "")
+func (tx *Tx) requestEvent(ctx context.Context, caseID, actor, id int64, kind coordination.RequestKind, step string) error {
+	return tx.addEvent(ctx, caseID, actor, coordination.EventRequest, fmt.Sprintf("%d:%s:%s", id, kind, step), "")
 }
 
 // tierRecipients are the accounts one escalation tier tells: the agency's
@@ -244,7 +244,7 @@ func (tx *Tx) agencyLiaisons(ctx context.Context, code string) ([]liaisonContact
 // sendLink records a new acknowledgement link and e-mails it to address.
 // The e-mail names the request, its kind and deadline and carries the
 // link; what is asked is read on the link's page, never in the e-mail.
-func (tx *Tx) sendLink(ctx context.Context, r *escudo.AgencyRequest, address, base string) error {
+func (tx *Tx) sendLink(ctx context.Context, r *coordination.AgencyRequest, address, base string) error {
 	signer, err := tx.activeLetterSigner(ctx)
 	if err != nil {
 		return fmt.Errorf("store: link key: %w", err)
@@ -277,9 +277,9 @@ var mexicoCity = func() *time.Location {
 	return time.FixedZone("CST", -6*3600)
 }()
 
-var requestKindES = map[escudo.RequestKind]string{
-	escudo.RequestImplement: "implementar una medida de protección", escudo.RequestInvestigate: "investigar un incidente",
-	escudo.RequestInformation: "proporcionar información", escudo.RequestPoliceSupport: "apoyo policial en una emergencia",
+var requestKindES = map[coordination.RequestKind]string{
+	coordination.RequestImplement: "implementar una medida de protección", coordination.RequestInvestigate: "investigar un incidente",
+	coordination.RequestInformation: "proporcionar información", coordination.RequestPoliceSupport: "apoyo policial en una emergencia",
 }
 
 const requestEmailES = `El Mecanismo de Protección para Personas Defensoras de Derechos Humanos y Periodistas te envía la solicitud %s: %s.
@@ -308,12 +308,12 @@ func (tx *Tx) requestStep(ctx context.Context, id, actor int64, step, note strin
 }
 
 // requestForUpdate reads a request inside a writing transaction.
-func (tx *Tx) requestForUpdate(ctx context.Context, id int64) (escudo.AgencyRequest, error) {
+func (tx *Tx) requestForUpdate(ctx context.Context, id int64) (coordination.AgencyRequest, error) {
 	x, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id))
 	if isNoRows(err) {
-		return escudo.AgencyRequest{}, errNotFound()
+		return coordination.AgencyRequest{}, errNotFound()
 	} else if err != nil {
-		return escudo.AgencyRequest{}, fmt.Errorf("store: request: %w", err)
+		return coordination.AgencyRequest{}, fmt.Errorf("store: request: %w", err)
 	}
 	return x.r, nil
 }
@@ -329,10 +329,10 @@ func (db *DB) AcknowledgeRequest(ctx context.Context, id int64, channel, by stri
 		return escudo.Errorf(escudo.EFORBIDDEN, "error.forbidden")
 	}
 	switch channel {
-	case escudo.AckInEscudo:
+	case coordination.AckInEscudo:
 		by = u.DisplayName
-	case escudo.AckRecorded:
-		if err := escudo.CheckRequestText("by", by); err != nil {
+	case coordination.AckRecorded:
+		if err := coordination.CheckRequestText("by", by); err != nil {
 			return err
 		}
 	default:
@@ -350,8 +350,8 @@ func (db *DB) AcknowledgeRequest(ctx context.Context, id int64, channel, by stri
 	})
 }
 
-func (tx *Tx) acknowledgeRequest(ctx context.Context, r *escudo.AgencyRequest, actor int64, channel, by string) error {
-	if r.Status != escudo.RequestSent {
+func (tx *Tx) acknowledgeRequest(ctx context.Context, r *coordination.AgencyRequest, actor int64, channel, by string) error {
+	if r.Status != coordination.RequestSent {
 		return escudo.Errorf(escudo.ECONFLICT, "request.already_acknowledged")
 	}
 	sealed, err := tx.seal(vault.Identity, "agency_requests.ack_by", by)
@@ -359,7 +359,7 @@ func (tx *Tx) acknowledgeRequest(ctx context.Context, r *escudo.AgencyRequest, a
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE agency_requests SET status = ?, acknowledged_at = ?, ack_channel = ?, ack_by_enc = ?, updated_at = ? WHERE id = ?`,
-		string(escudo.RequestAcknowledged), micros(tx.now), channel, sealed, micros(tx.now), r.ID); err != nil {
+		string(coordination.RequestAcknowledged), micros(tx.now), channel, sealed, micros(tx.now), r.ID); err != nil {
 		return err
 	}
 	if err := tx.requestStep(ctx, r.ID, actor, "acknowledged", ""); err != nil {
@@ -372,7 +372,7 @@ func (tx *Tx) acknowledgeRequest(ctx context.Context, r *escudo.AgencyRequest, a
 }
 
 // notifySender tells who sent a request that it moved.
-func (tx *Tx) notifySender(ctx context.Context, r *escudo.AgencyRequest, step string) error {
+func (tx *Tx) notifySender(ctx context.Context, r *coordination.AgencyRequest, step string) error {
 	if r.SentBy == 0 {
 		return nil
 	}
@@ -389,7 +389,7 @@ var (
 
 // LinkState is what a valid acknowledgement link's page shows.
 type LinkState struct {
-	Request escudo.AgencyRequest
+	Request coordination.AgencyRequest
 	Used    bool // this link already acknowledged
 	Expires time.Time
 }
@@ -456,16 +456,16 @@ func (db *DB) RequestByLink(ctx context.Context, token string) (LinkState, error
 // post the person typed: once per link (a reused link is refused), and
 // only while the request waits for it (a request acknowledged otherwise
 // keeps its first receipt; the link is still spent).
-func (db *DB) AcknowledgeByLink(ctx context.Context, token, name string) (escudo.AgencyRequest, error) {
+func (db *DB) AcknowledgeByLink(ctx context.Context, token, name string) (coordination.AgencyRequest, error) {
 	l, err := db.checkLink(ctx, token)
 	if err != nil {
-		return escudo.AgencyRequest{}, db.refuseLink(ctx, l, err)
+		return coordination.AgencyRequest{}, db.refuseLink(ctx, l, err)
 	}
-	if err := escudo.CheckAcknowledger(name); err != nil {
-		return escudo.AgencyRequest{}, err
+	if err := coordination.CheckAcknowledger(name); err != nil {
+		return coordination.AgencyRequest{}, err
 	}
 	name = strings.TrimSpace(name)
-	var r escudo.AgencyRequest
+	var r coordination.AgencyRequest
 	err = db.WithTx(ctx, true, func(tx *Tx) error {
 		var reqID int64
 		var used sql.NullInt64
@@ -488,11 +488,11 @@ func (db *DB) AcknowledgeByLink(ctx context.Context, token, name string) (escudo
 		if r, err = tx.requestForUpdate(ctx, reqID); err != nil {
 			return err
 		}
-		if r.Status == escudo.RequestSent {
-			if err := tx.acknowledgeRequest(ctx, &r, 0, escudo.AckByLink, name); err != nil {
+		if r.Status == coordination.RequestSent {
+			if err := tx.acknowledgeRequest(ctx, &r, 0, coordination.AckByLink, name); err != nil {
 				return err
 			}
-			r.Status = escudo.RequestAcknowledged
+			r.Status = coordination.RequestAcknowledged
 		} else if err := tx.requestStep(ctx, r.ID, 0, "link_used", name); err != nil {
 			return err
 		}
@@ -530,16 +530,16 @@ func (db *DB) ResendLink(ctx context.Context, id int64, address, base string) er
 // received it otherwise): the request is done. A request never
 // acknowledged is acknowledged by its answer.
 func (db *DB) CompleteRequest(ctx context.Context, id int64, outcome string) error {
-	return db.closeRequest(ctx, id, escudo.RequestCompleted, "outcome", outcome)
+	return db.closeRequest(ctx, id, coordination.RequestCompleted, "outcome", outcome)
 }
 
 // CancelRequest withdraws an open request, with reasons.
 func (db *DB) CancelRequest(ctx context.Context, id int64, reason string) error {
-	return db.closeRequest(ctx, id, escudo.RequestCancelled, "reason", reason)
+	return db.closeRequest(ctx, id, coordination.RequestCancelled, "reason", reason)
 }
 
-func (db *DB) closeRequest(ctx context.Context, id int64, to escudo.RequestStatus, field, text string) error {
-	if err := escudo.CheckRequestText(field, text); err != nil {
+func (db *DB) closeRequest(ctx context.Context, id int64, to coordination.RequestStatus, field, text string) error {
+	if err := coordination.CheckRequestText(field, text); err != nil {
 		return err
 	}
 	u := escudo.UserFromContext(ctx)
@@ -554,10 +554,10 @@ func (db *DB) closeRequest(ctx context.Context, id int64, to escudo.RequestStatu
 		if !r.Status.Open() {
 			return escudo.Errorf(escudo.ECONFLICT, "request.closed")
 		}
-		if to == escudo.RequestCompleted && r.Status == escudo.RequestSent {
-			channel := escudo.AckRecorded
+		if to == coordination.RequestCompleted && r.Status == coordination.RequestSent {
+			channel := coordination.AckRecorded
 			if u.Role == escudo.RoleLiaison {
-				channel = escudo.AckInEscudo
+				channel = coordination.AckInEscudo
 			}
 			if err := tx.acknowledgeRequest(ctx, &r, u.ID, channel, u.DisplayName); err != nil {
 				return err
@@ -586,12 +586,12 @@ func (db *DB) closeRequest(ctx context.Context, id int64, to escudo.RequestStatu
 
 // FindRequest returns a request with what is asked and the answer; the
 // read is audited.
-func (db *DB) FindRequest(ctx context.Context, id int64) (escudo.AgencyRequest, error) {
+func (db *DB) FindRequest(ctx context.Context, id int64) (coordination.AgencyRequest, error) {
 	x, err := scanRequest(db.readRow(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id))
 	if isNoRows(err) {
-		return escudo.AgencyRequest{}, errNotFound()
+		return coordination.AgencyRequest{}, errNotFound()
 	} else if err != nil {
-		return escudo.AgencyRequest{}, fmt.Errorf("store: request: %w", err)
+		return coordination.AgencyRequest{}, fmt.Errorf("store: request: %w", err)
 	}
 	r, err := db.openRequest(x)
 	if err != nil {
@@ -639,14 +639,14 @@ func (db *DB) RequestHistory(ctx context.Context, id int64) ([]RequestStep, erro
 type RequestFilter struct {
 	CaseID  int64
 	Agency  string // an agency's code: a liaison's list
-	Status  escudo.RequestStatus
+	Status  coordination.RequestStatus
 	Overdue bool // open past the deadline
 	Limit   int
 }
 
 // Requests lists requests without what they ask, the open ones by
 // deadline first, then the rest newest first.
-func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]escudo.AgencyRequest, error) {
+func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]coordination.AgencyRequest, error) {
 	q := `SELECT ` + requestColumns + requestFrom + ` WHERE 1 = 1`
 	var args []any
 	if f.CaseID != 0 {
@@ -675,7 +675,7 @@ func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]escudo.AgencyReq
 		return nil, fmt.Errorf("store: requests: %w", err)
 	}
 	defer rows.Close()
-	var out []escudo.AgencyRequest
+	var out []coordination.AgencyRequest
 	for rows.Next() {
 		x, err := scanRequest(rows)
 		if err != nil {
@@ -719,7 +719,7 @@ func (db *DB) SweepRequests(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
-		var due []escudo.AgencyRequest
+		var due []coordination.AgencyRequest
 		for rows.Next() {
 			x, err := scanRequest(rows)
 			if err != nil {
@@ -761,7 +761,7 @@ func (db *DB) SweepRequests(ctx context.Context, limit int) (int, error) {
 }
 
 // escalateRequest tells one tier of an overdue request.
-func (tx *Tx) escalateRequest(ctx context.Context, r *escudo.AgencyRequest, tier measures.Tier) error {
+func (tx *Tx) escalateRequest(ctx context.Context, r *coordination.AgencyRequest, tier measures.Tier) error {
 	ids, err := tx.tierRecipients(ctx, tier, r.CaseID, r.Agency.Code, 0)
 	if err != nil {
 		return err
@@ -795,7 +795,7 @@ func (db *DB) RequestFacts(ctx context.Context, from, to time.Time) ([]coordinat
 		if ack != 0 {
 			f.Acknowledged = fromMicros(ack)
 		}
-		if done != 0 && f.Status == escudo.RequestCompleted {
+		if done != 0 && f.Status == coordination.RequestCompleted {
 			f.Completed = fromMicros(done)
 		}
 		out = append(out, f)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/coordination"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -40,8 +41,8 @@ func sentLinks(t *testing.T, db *store.DB) map[string]string {
 	return out
 }
 
-func newAgencyRequest(caseID, agencyID int64, now time.Time) *escudo.AgencyRequest {
-	return &escudo.AgencyRequest{CaseID: caseID, AgencyID: agencyID, Kind: escudo.RequestPoliceSupport,
+func newAgencyRequest(caseID, agencyID int64, now time.Time) *coordination.AgencyRequest {
+	return &coordination.AgencyRequest{CaseID: caseID, AgencyID: agencyID, Kind: coordination.RequestPoliceSupport,
 		LegalBasis: "Artículos 26 y 28 de la Ley para la Protección de Personas Defensoras; convenio de coordinación con Oaxaca.",
 		Details:    "Vigilancia armada frente a la oficina del Centro: rondines cada dos horas desde hoy.", Deadline: now.Add(48 * time.Hour)}
 }
@@ -66,21 +67,21 @@ func TestSendRequestRefusals(t *testing.T) {
 		outbox := countRows(t, db, `SELECT COUNT(*) FROM outbox`)
 		for _, tc := range []struct {
 			name   string
-			change func(r *escudo.AgencyRequest)
+			change func(r *coordination.AgencyRequest)
 			emails []string
 			want   string
 		}{
-			{"no addressee", func(r *escudo.AgencyRequest) { r.AgencyID = 0 }, nil, "agency request.addressee_required"},
-			{"unknown addressee", func(r *escudo.AgencyRequest) { r.AgencyID = 999 }, nil, "agency request.addressee_unknown"},
-			{"no deadline", func(r *escudo.AgencyRequest) { r.Deadline = time.Time{} }, nil, "deadline request.deadline_required"},
-			{"deadline past", func(r *escudo.AgencyRequest) { r.Deadline = t0.Add(-time.Hour) }, nil, "deadline request.deadline_past"},
-			{"deadline in two years", func(r *escudo.AgencyRequest) { r.Deadline = t0.AddDate(2, 0, 0) }, nil, "deadline request.deadline_far"},
-			{"unknown kind", func(r *escudo.AgencyRequest) { r.Kind = "bribe" }, nil, "kind request.kind_unknown"},
-			{"no legal basis", func(r *escudo.AgencyRequest) { r.LegalBasis = "  " }, nil, "legal_basis validation.required"},
-			{"nothing asked", func(r *escudo.AgencyRequest) { r.Details = "" }, nil, "details validation.required"},
-			{"implementing without a measure", func(r *escudo.AgencyRequest) { r.Kind = escudo.RequestImplement }, nil, "measure request.measure_required"},
-			{"another case's measure", func(r *escudo.AgencyRequest) { r.Kind, r.MeasureID = escudo.RequestImplement, other }, nil, "measure request.measure_unknown"},
-			{"a bad address", func(*escudo.AgencyRequest) {}, []string{"fiscalia@"}, "email validation.email"},
+			{"no addressee", func(r *coordination.AgencyRequest) { r.AgencyID = 0 }, nil, "addressee request.addressee_required"},
+			{"unknown addressee", func(r *coordination.AgencyRequest) { r.AgencyID = 999 }, nil, "addressee request.addressee_unknown"},
+			{"no deadline", func(r *coordination.AgencyRequest) { r.Deadline = time.Time{} }, nil, "deadline request.deadline_required"},
+			{"deadline past", func(r *coordination.AgencyRequest) { r.Deadline = t0.Add(-time.Hour) }, nil, "deadline request.deadline_past"},
+			{"deadline in two years", func(r *coordination.AgencyRequest) { r.Deadline = t0.AddDate(2, 0, 0) }, nil, "deadline request.deadline_far"},
+			{"unknown kind", func(r *coordination.AgencyRequest) { r.Kind = "bribe" }, nil, "request_kind request.kind_unknown"},
+			{"no legal basis", func(r *coordination.AgencyRequest) { r.LegalBasis = "  " }, nil, "legal_basis validation.required"},
+			{"nothing asked", func(r *coordination.AgencyRequest) { r.Details = "" }, nil, "details validation.required"},
+			{"implementing without a measure", func(r *coordination.AgencyRequest) { r.Kind = coordination.RequestImplement }, nil, "measure request.measure_required"},
+			{"another case's measure", func(r *coordination.AgencyRequest) { r.Kind, r.MeasureID = coordination.RequestImplement, other }, nil, "measure request.measure_unknown"},
+			{"a bad address", func(*coordination.AgencyRequest) {}, []string{"fiscalia@"}, "email validation.email"},
 		} {
 			r := newAgencyRequest(c1, sspo, t0)
 			tc.change(r)
@@ -132,7 +133,7 @@ func TestRequestReceiptThroughLinks(t *testing.T) {
 		}
 		office := links["oficialia@ssp-oax.example.org"]
 		s, err := db.RequestByLink(context.Background(), office)
-		if err != nil || s.Request.ID != id || s.Used || !strings.Contains(s.Request.Details, "Vigilancia armada") || s.Request.Status != escudo.RequestSent {
+		if err != nil || s.Request.ID != id || s.Used || !strings.Contains(s.Request.Details, "Vigilancia armada") || s.Request.Status != coordination.RequestSent {
 			t.Fatalf("the link's page: %+v %v", s, err)
 		}
 		if _, err := db.AcknowledgeByLink(context.Background(), office, " "); !slicesHas(fieldKeys(err), "name validation.required") {
@@ -149,11 +150,11 @@ func TestRequestReceiptThroughLinks(t *testing.T) {
 				t.Errorf("a forged link: %v", err)
 			}
 		}
-		if r, err := db.FindRequest(ctx, id); err != nil || r.Status != escudo.RequestSent {
+		if r, err := db.FindRequest(ctx, id); err != nil || r.Status != coordination.RequestSent {
 			t.Fatalf("after refusals: %+v %v", r, err)
 		}
 		r, err := db.AcknowledgeByLink(context.Background(), office, "Lic. Ana Ruiz, oficialía de partes")
-		if err != nil || r.Status != escudo.RequestAcknowledged {
+		if err != nil || r.Status != coordination.RequestAcknowledged {
 			t.Fatalf("acknowledge: %+v %v", r, err)
 		}
 		if _, err := db.AcknowledgeByLink(context.Background(), office, "Otra persona"); escudo.ErrorKey(err) != "request.link_used" {
@@ -163,13 +164,13 @@ func TestRequestReceiptThroughLinks(t *testing.T) {
 			t.Errorf("the second link of an acknowledged request: %v", err)
 		}
 		got, err := db.FindRequest(ctx, id)
-		if err != nil || got.AckChannel != escudo.AckByLink || got.AckBy != "Lic. Ana Ruiz, oficialía de partes" || got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(t0) {
+		if err != nil || got.AckChannel != coordination.AckByLink || got.AckBy != "Lic. Ana Ruiz, oficialía de partes" || got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(t0) {
 			t.Fatalf("receipt: %+v %v", got, err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'request.link_refused'`); n != 4 {
 			t.Errorf("%d refusals audited, want 4", n)
 		}
-		if err := db.AcknowledgeRequest(withUser(zamudio), id, escudo.AckInEscudo, ""); escudo.ErrorKey(err) != "request.already_acknowledged" {
+		if err := db.AcknowledgeRequest(withUser(zamudio), id, coordination.AckInEscudo, ""); escudo.ErrorKey(err) != "request.already_acknowledged" {
 			t.Errorf("acknowledged twice: %v", err)
 		}
 		// Expired: a new link, then past its time.
@@ -225,12 +226,12 @@ func TestRequestSweepAndFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		answered := newAgencyRequest(c, fge, t0)
-		answered.Kind = escudo.RequestInvestigate
+		answered.Kind = coordination.RequestInvestigate
 		done, err := db.SendRequest(ctx, answered, store.SendOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AcknowledgeRequest(withUser(zamudio), late, escudo.AckInEscudo, ""); err != nil {
+		if err := db.AcknowledgeRequest(withUser(zamudio), late, coordination.AckInEscudo, ""); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(t0.Add(10 * time.Hour))

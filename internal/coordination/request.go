@@ -1,12 +1,15 @@
-package escudo
+package coordination
 
 import (
+	"slices"
 	"strings"
 	"time"
+
+	"escudo"
 )
 
 // RequestKind is what the Mechanism asks another agency to do for a case
-// (issue 15, item 2; docs/coordination.md).
+// (issue 15, item 2; docs/md).
 type RequestKind string
 
 const (
@@ -64,7 +67,7 @@ type AgencyRequest struct {
 	CaseID     int64         `json:"case_id"`
 	Reference  string        `json:"reference,omitempty"` // the case's
 	AgencyID   int64         `json:"agency_id"`
-	Agency     Agency        `json:"agency"`
+	Agency     escudo.Agency `json:"agency"`
 	Kind       RequestKind   `json:"kind"`
 	LegalBasis string        `json:"legal_basis"`
 	Details    string        `json:"details"`
@@ -93,23 +96,23 @@ func (r *AgencyRequest) Overdue(now time.Time) bool {
 // Validate checks a request before it is sent; now bounds the deadline.
 // A request without an addressee or a deadline is refused.
 func (r *AgencyRequest) Validate(now time.Time) error {
-	var v ValidationErrors
+	var v escudo.ValidationErrors
 	r.LegalBasis, r.Details = strings.TrimSpace(r.LegalBasis), strings.TrimSpace(r.Details)
 	if r.AgencyID <= 0 {
-		v.Add("agency", "request.addressee_required", nil)
+		v.Add("addressee", "request.addressee_required", nil)
 	}
-	if !oneOf(string(r.Kind), RequestKinds) {
-		v.Add("kind", "request.kind_unknown", nil)
+	if !slices.Contains(RequestKinds, r.Kind) {
+		v.Add("request_kind", "request.kind_unknown", nil)
 	}
 	if r.LegalBasis == "" {
 		v.Add("legal_basis", "validation.required", nil)
 	} else {
-		checkText(&v, "legal_basis", r.LegalBasis, MaxShortText*5)
+		v.Text("legal_basis", r.LegalBasis, escudo.MaxShortText*5)
 	}
 	if r.Details == "" {
 		v.Add("details", "validation.required", nil)
 	} else {
-		checkPersonalText(&v, "details", r.Details, MaxLongText, true)
+		v.PersonalText("details", r.Details, escudo.MaxLongText, true)
 	}
 	switch {
 	case r.Deadline.IsZero():
@@ -128,22 +131,22 @@ func (r *AgencyRequest) Validate(now time.Time) error {
 // CheckAcknowledger checks the name and post a person types to acknowledge
 // a request through its link.
 func CheckAcknowledger(name string) error {
-	var v ValidationErrors
+	var v escudo.ValidationErrors
 	if strings.TrimSpace(name) == "" {
 		v.Add("name", "validation.required", nil)
 	} else {
-		checkPersonalText(&v, "name", name, MaxShortText, false)
+		v.PersonalText("name", name, escudo.MaxShortText, false)
 	}
 	return v.Err()
 }
 
 // CheckRequestText checks an agency's answer or the reasons of a cancellation.
 func CheckRequestText(field, s string) error {
-	var v ValidationErrors
+	var v escudo.ValidationErrors
 	if strings.TrimSpace(s) == "" {
 		v.Add(field, "validation.required", nil)
 	} else {
-		checkPersonalText(&v, field, s, MaxLongText, true)
+		v.PersonalText(field, s, escudo.MaxLongText, true)
 	}
 	return v.Err()
 }
