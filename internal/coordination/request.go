@@ -9,7 +9,7 @@ import (
 )
 
 // RequestKind is what the Mechanism asks another agency to do for a case
-// (issue 15, item 2; docs/md).
+// (issue 15, item 2; docs/coordination.md).
 type RequestKind string
 
 const (

@@ -112,6 +112,7 @@ func TestSeed(t *testing.T) {
 		checkDemoBoard(t, ctx, db)
 		checkDemoSafeHouses(t, ctx, db, res)
 		checkDemoAgencies(t, ctx, db)
+		checkDemoRequests(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}

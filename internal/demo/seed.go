@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/demo/requests"
 	"escudo/internal/store"
 )
 
@@ -173,6 +174,8 @@ type Result struct {
 	Task     int64 // the demo contractor's open task
 	// WitnessKey is the authenticator app key of WitnessUsername.
 	WitnessKey string
+	// AgencyRequests are the requests to agencies in every entity.
+	AgencyRequests *requests.Result
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -356,6 +359,15 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	}
 	res.Requests, res.Receipts = append(res.Requests, boardReqs...), append(res.Receipts, boardReceipts...)
 	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
+		return nil, err
+	}
+	var open []requests.Case
+	for i, r := range reqs {
+		if r.Stage != escudo.StageReception && r.Stage != escudo.StageClosed {
+			open = append(open, requests.Case{ID: res.Receipts[i].CaseID, Entity: people[i].Entity})
+		}
+	}
+	if res.AgencyRequests, err = requests.Seed(ctx, db, open, requests.Options{Now: o.Now, SetClock: clock.Set, Police: ag.state, Sender: users["coordinacion"]}); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.
