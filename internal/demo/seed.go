@@ -362,9 +362,9 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	var open []requests.Case
-	for i, r := range reqs {
+	for i, r := range res.Requests {
 		if r.Stage != escudo.StageReception && r.Stage != escudo.StageClosed {
-			open = append(open, requests.Case{ID: res.Receipts[i].CaseID, Entity: people[i].Entity})
+			open = append(open, requests.Case{ID: res.Receipts[i].CaseID, Entity: r.Person.Entity})
 		}
 	}
 	if res.AgencyRequests, err = requests.Seed(ctx, db, open, requests.Options{Now: o.Now, SetClock: clock.Set, Police: ag.state, Sender: users["coordinacion"]}); err != nil {
