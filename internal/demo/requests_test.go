@@ -16,7 +16,7 @@ import (
 func checkDemoRequests(t *testing.T, ctx context.Context, db *store.DB, res *demo.Result) {
 	t.Helper()
 	r := res.AgencyRequests
-	if r == nil || r.Entities < 25 || r.Total != 2*r.Entities || r.ByLink == 0 || r.Waiting == 0 || len(r.Overdue) < 3 {
+	if r == nil || r.Entities < 30 || r.Total != 2*r.Entities || r.ByLink == 0 || r.Waiting == 0 || len(r.Overdue) < 3 {
 		t.Fatalf("demo requests: %+v", r)
 	}
 	byLink, err := db.FindRequest(ctx, r.ByLink)

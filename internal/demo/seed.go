@@ -361,12 +361,18 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
 		return nil, err
 	}
-	var open []requests.Case
+	// Requests come from a case in process in each entity, else from any
+	// case there, so every entity has some.
+	var open, rest []requests.Case
 	for i, r := range res.Requests {
+		c := requests.Case{ID: res.Receipts[i].CaseID, Entity: r.Person.Entity}
 		if r.Stage != escudo.StageReception && r.Stage != escudo.StageClosed {
-			open = append(open, requests.Case{ID: res.Receipts[i].CaseID, Entity: r.Person.Entity})
+			open = append(open, c)
+		} else {
+			rest = append(rest, c)
 		}
 	}
+	open = append(open, rest...)
 	if res.AgencyRequests, err = requests.Seed(ctx, db, open, requests.Options{Now: o.Now, SetClock: clock.Set, Police: ag.state, Sender: users["coordinacion"]}); err != nil {
 		return nil, err
 	}

@@ -158,7 +158,7 @@ func (s *server) requestPage(r *http.Request, id int64) (*web.Page, error) {
 		return nil, err
 	}
 	d := &requestData{R: x, Number: store.RequestNumber(x.ID)}
-	p := s.NewPage(r, "request.title", d)
+	p := s.NewPage(r, "agency_request.title", d)
 	u := escudo.UserFromContext(ctx)
 	dec := web.DecisionFrom(r)
 	now := s.DB.Now()
