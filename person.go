@@ -216,3 +216,12 @@ type PersonService interface {
 	CreatePerson(ctx context.Context, p *Person) error
 	UpdatePerson(ctx context.Context, p *Person) error
 }
+
+// CheckText and CheckPersonalText are checkText and checkPersonalText for
+// the rules packages that validate their own input (internal/prevention).
+func CheckText(v *ValidationErrors, field, s string, max int) { checkText(v, field, s, max) }
+
+// CheckPersonalText: see CheckText.
+func CheckPersonalText(v *ValidationErrors, field, s string, max int, marks bool) {
+	checkPersonalText(v, field, s, max, marks)
+}
