@@ -135,6 +135,12 @@ func (in *Incident) Normalize() {
 	if in.Kind.Serious() {
 		in.Serious = true
 	}
+	if in.PlacePrecision == PlaceEntity {
+		in.Municipality, in.Place = "", ""
+	}
+	if in.PlacePrecision == PlaceMunicipality {
+		in.Place = ""
+	}
 	if in.PlacePrecision == "" {
 		switch {
 		case in.Place != "":

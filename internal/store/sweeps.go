@@ -10,5 +10,9 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 	return map[string]func(context.Context, int) (int, error){
 		// Overdue measures climb their tiers.
 		"measures.sweep": db.SweepMeasures,
+		// Investigations without progress are flagged and escalated once.
+		"investigations.sweep": db.SweepInvestigations,
+		// Clusters of incidents raise an early warning once per area and week.
+		"warnings.sweep": db.SweepWarnings,
 	}
 }
