@@ -59,8 +59,17 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     un-names people without seeing the registry. Staff who work a case
 //     and the beneficiary on their own case ask for a place and see only
 //     whether one is assigned, never where.
+//   - Incidents: the staff who work cases read and record them (reception
+//     and the duty desk hear of them first); follow-up and the
+//     coordination manage the investigations and read the patterns,
+//     warnings and impunity table, which analysts read too for context.
+//     The Board reads the incidents of the cases it decides (names and
+//     risk, never the exact place). Liaisons and contractors never see
+//     incidents: the presumed aggressor may be their own authority.
+//     Beneficiaries will report and read their own in the portal.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all), CaseNote: r(Any, all),
 		// Reception and rapid reaction are one unit: it records urgent measures.
@@ -77,6 +86,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -88,6 +98,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
 	},
 	escudo.RoleAnalyst: {
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all),
@@ -98,6 +109,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead:  r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -109,6 +121,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 	},
 	escudo.RoleCoordinator: {
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
@@ -135,6 +148,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
 	},
 	escudo.RoleBoard: {
+		IncidentRead: r(Any, idRisk), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),

@@ -17,6 +17,7 @@ import (
 	"escudo/internal/alert"
 	"escudo/internal/drill"
 	"escudo/internal/heartbeat"
+	"escudo/internal/prevention"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/web"
@@ -58,6 +59,7 @@ type routeFixture struct {
 	evaluationID                                 int64  // an immediate-action draft on a second, extraordinary case in Oaxaca
 	letter                                       string // the beneficiary's letter of a resolution on the case
 	sessionID, itemID                            int64  // a Board session in ten days with the case on its agenda
+	incidentID, investigationID                  int64  // a threat on the case, with a complaint filed
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -132,6 +134,14 @@ func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
 		t.Fatal(err)
 	}
 	f.letter = issueFixtureLetter(t, db, rc.CaseID, rc.Reference)
+	if f.incidentID, err = db.RecordIncident(ctx, &prevention.Incident{CaseID: rc.CaseID, Kind: prevention.IncidentThreat, Aggressor: prevention.AggressorState,
+		OccurredAt: db.Now().Add(-time.Hour), TimePrecision: prevention.TimeDay, Entity: "OAX", Municipality: "Juchitán de Zaragoza", Description: "Amenaza por teléfono."}); err != nil {
+		t.Fatal(err)
+	}
+	if f.investigationID, err = db.AddInvestigation(ctx, &prevention.Investigation{IncidentID: f.incidentID, Authority: "Fiscalía General del Estado de Oaxaca",
+		FileNumber: "CI/JUCH/0001/2026", Status: prevention.InvComplaint, OpenedAt: db.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -171,7 +181,8 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID,
+		"incident": f.incidentID, "investigation": f.investigationID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}

@@ -24,6 +24,7 @@ import (
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/oversight"
+	"escudo/internal/web/prevention"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
 	"escudo/internal/web/shelter"
@@ -65,6 +66,7 @@ func New(o Options) (*Server, error) {
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)
+	prevention.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

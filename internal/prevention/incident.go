@@ -160,7 +160,7 @@ func (in *Incident) Normalize() {
 func (in *Incident) Validate(now time.Time) error {
 	var v escudo.ValidationErrors
 	if !oneOf(string(in.Kind), IncidentKinds) {
-		v.Add("kind", "incident.kind_unknown", nil)
+		v.Add("incident_kind", "incident.kind_unknown", nil)
 	}
 	if !oneOf(string(in.Aggressor), AggressorTypes) {
 		v.Add("aggressor_type", "incident.aggressor_unknown", nil)

@@ -24,7 +24,7 @@ func TestIncidentValidate(t *testing.T) {
 		{"future", func(in *prevention.Incident) { in.OccurredAt = now.Add(time.Hour) }, "occurred_at", "incident.future"},
 		{"no date", func(in *prevention.Incident) { in.OccurredAt = time.Time{} }, "occurred_at", "validation.required"},
 		{"unknown aggressor", func(in *prevention.Incident) { in.Aggressor = "martians" }, "aggressor_type", "incident.aggressor_unknown"},
-		{"unknown kind", func(in *prevention.Incident) { in.Kind = "gossip" }, "kind", "incident.kind_unknown"},
+		{"unknown kind", func(in *prevention.Incident) { in.Kind = "gossip" }, "incident_kind", "incident.kind_unknown"},
 		{"unknown time precision", func(in *prevention.Incident) { in.TimePrecision = "year" }, "time_precision", "incident.time_precision_unknown"},
 		{"unknown place precision", func(in *prevention.Incident) { in.PlacePrecision = "planet" }, "place_precision", "incident.place_precision_unknown"},
 		{"exact without place", func(in *prevention.Incident) { in.PlacePrecision = prevention.PlaceExact }, "place", "incident.place_needed"},

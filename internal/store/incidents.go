@@ -241,6 +241,15 @@ func (db *DB) FindIncident(ctx context.Context, id int64, o Opened) (prevention.
 	return in, db.Audit(ctx, AuditEntry{Action: "incident.read", ObjectType: "incident", ObjectID: fmt.Sprint(id), Fields: fields})
 }
 
+// PreventionRef returns the access attributes of an "incident" or an
+// "investigation": its case's.
+func (db *DB) PreventionRef(ctx context.Context, kind string, id int64) (ObjectRef, error) {
+	if kind == "investigation" {
+		return db.InvestigationRef(ctx, id)
+	}
+	return db.IncidentRef(ctx, id)
+}
+
 // IncidentRef returns the access attributes of an incident: its case's.
 func (db *DB) IncidentRef(ctx context.Context, id int64) (ObjectRef, error) {
 	var caseID int64

@@ -37,7 +37,7 @@ func TestIncidentRefusalsChangeNothing(t *testing.T) {
 		}{
 			{func(in *prevention.Incident) { in.OccurredAt = t0.Add(48 * time.Hour) }, "occurred_at incident.future"},
 			{func(in *prevention.Incident) { in.Aggressor = "aliens" }, "aggressor_type incident.aggressor_unknown"},
-			{func(in *prevention.Incident) { in.Kind = "rumour"; in.Serious = true }, "kind incident.kind_unknown"},
+			{func(in *prevention.Incident) { in.Kind = "rumour"; in.Serious = true }, "incident_kind incident.kind_unknown"},
 			{func(in *prevention.Incident) { in.TimePrecision = "decade" }, "time_precision incident.time_precision_unknown"},
 			{func(in *prevention.Incident) { in.PlacePrecision = "street" }, "place_precision incident.place_precision_unknown"},
 			{func(in *prevention.Incident) { in.Kind = prevention.IncidentRaid; in.AlertIDs = []int64{999999} }, "alert_ids incident.alert_unknown"},
