@@ -1,6 +1,7 @@
 package prevention
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -275,4 +276,14 @@ func impunitySorted(m map[string]*ImpunityRow) []ImpunityRow {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// String is one line of `escudo warnings check`.
+func (w Warning) String() string {
+	area := w.Area.Entity
+	if w.Area.Municipality != "" {
+		area += "/" + w.Area.Municipality
+	}
+	return fmt.Sprintf("%s\t%s\tweek %s\tcount %d\tmean4 %.2f\tbaseline %.3f\tp %.3g\tsurge %v\tunusual %v\tcases %v",
+		w.Area.Level(), area, w.WeekStart.Format("2006-01-02"), w.Count, w.Mean4, w.Baseline, w.PValue, w.Surge, w.Unusual, w.CaseIDs)
 }
