@@ -53,7 +53,9 @@ func checkDemoPrevention(t *testing.T, ctx context.Context, db *store.DB) {
 		t.Fatalf("Saltillo's warning: %+v (all: %+v)", saltillo, ws)
 	}
 	list, err := db.CaseIncidents(ctx, saltillo.CaseIDs[0], store.Opened{})
-	if err != nil || !slices.ContainsFunc(list, func(c store.CaseIncident) bool { return c.Kind == prevention.IncidentRaid || c.Kind == prevention.IncidentDigital }) {
+	if err != nil || !slices.ContainsFunc(list, func(c store.CaseIncident) bool {
+		return c.Kind == prevention.IncidentRaid || c.Kind == prevention.IncidentDigital
+	}) {
 		t.Errorf("cluster's first case's incidents: %d %v", len(list), err)
 	}
 	charges := false
