@@ -160,16 +160,6 @@ func (p *Person) Validate() error {
 	return v.Err()
 }
 
-// Text checks a free text field: valid UTF-8, at most max characters, no
-// NUL (the rules packages' validation shares the domain's).
-func (v *ValidationErrors) Text(field, s string, max int) { checkText(v, field, s, max) }
-
-// PersonalText is Text for what identifies or describes a person
-// (checkPersonalText).
-func (v *ValidationErrors) PersonalText(field, s string, max int, marks bool) {
-	checkPersonalText(v, field, s, max, marks)
-}
-
 func checkText(v *ValidationErrors, field, s string, max int) {
 	if !utf8.ValidString(s) {
 		v.Add(field, "validation.encoding", nil)
@@ -225,4 +215,13 @@ type PersonService interface {
 	FindPeopleByName(ctx context.Context, name string) ([]*Person, error)
 	CreatePerson(ctx context.Context, p *Person) error
 	UpdatePerson(ctx context.Context, p *Person) error
+}
+
+// CheckText and CheckPersonalText are checkText and checkPersonalText for
+// the rules packages that validate their own input (internal/prevention).
+func CheckText(v *ValidationErrors, field, s string, max int) { checkText(v, field, s, max) }
+
+// CheckPersonalText: see CheckText.
+func CheckPersonalText(v *ValidationErrors, field, s string, max int, marks bool) {
+	checkPersonalText(v, field, s, max, marks)
 }

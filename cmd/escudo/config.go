@@ -15,6 +15,7 @@ import (
 	"escudo"
 	"escudo/internal/board"
 	"escudo/internal/measures"
+	"escudo/internal/prevention"
 	"escudo/internal/risk"
 	"escudo/internal/store"
 	"escudo/internal/vault"
@@ -151,6 +152,8 @@ type Config struct {
 	// escalation tiers (docs/measures.md), and how often measures.sweep runs.
 	MeasureRules  *measures.Rules `json:"measure_rules,omitempty"`
 	MeasuresSweep escudo.Duration `json:"measures_sweep,omitempty"`
+	// Prevention: the impunity clock and the early warning (docs/prevention.md).
+	Prevention prevention.Config `json:"prevention,omitempty"`
 	// Board: a file holding the Governing Board's seats and quorum rule
 	// (docs/board.md). Absent: the law's nine seats, four of them the
 	// Consultative Council's.
@@ -212,6 +215,8 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		return nil, fmt.Errorf("config %s: measures_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
 	} else if err := c.MeasureRules.Check(); err != nil {
 		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
+	} else if err := c.Prevention.Check(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
@@ -280,7 +285,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
 		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
-		MeasureRules: cfg.MeasureRules, Board: cfg.board}
+		MeasureRules: cfg.MeasureRules, Board: cfg.board, Prevention: cfg.Prevention}
 	if f.url != "" {
 		o.URL = f.url
 	} else {

@@ -94,6 +94,13 @@ const (
 	SafeHouseAssign  Action = "safehouse.assign"  // assign a request a house, release it
 	SafeHouseRequest Action = "safehouse.request" // ask for a place for a case and see whether one is assigned
 	SafeHouseName    Action = "safehouse.name"    // name and un-name the people of the registry's list, seeing no house
+	// Incidents and investigations (docs/prevention.md). What happened,
+	// by whom and where is read with the case's compartments: the
+	// description and evidence with risk, the exact place with location.
+	IncidentRead        Action = "incident.read"        // a case's incidents and their investigations
+	IncidentRecord      Action = "incident.record"      // record an incident on a case
+	InvestigationManage Action = "investigation.manage" // add an investigation, record its progress and status
+	PreventionRead      Action = "prevention.read"      // patterns, early warnings and the impunity table: counts across cases
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -103,7 +110,8 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
-	RequestRead, RequestSend, RequestRespond, RequestPerformance}
+	RequestRead, RequestSend, RequestRespond, RequestPerformance,
+	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

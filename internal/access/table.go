@@ -68,9 +68,18 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     agencies perform is accountability: the coordination, follow-up,
 //     the Consultative Council and the auditors see it; it names agencies
 //     and entities, never people.
+//   - Incidents: the staff who work cases read and record them (reception
+//     and the duty desk hear of them first); follow-up and the
+//     coordination manage the investigations and read the patterns,
+//     warnings and impunity table, which analysts read too for context.
+//     The Board reads the incidents of the cases it decides (names and
+//     risk, never the exact place). Liaisons and contractors never see
+//     incidents: the presumed aggressor may be their own authority.
+//     Beneficiaries will report and read their own in the portal.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all), CaseNote: r(Any, all),
 		// Reception and rapid reaction are one unit: it records urgent measures.
@@ -88,6 +97,7 @@ var table = map[escudo.Role]map[Action]Rule{
 	},
 	escudo.RoleDuty: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -100,6 +110,7 @@ var table = map[escudo.Role]map[Action]Rule{
 	},
 	escudo.RoleAnalyst: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all),
@@ -111,6 +122,7 @@ var table = map[escudo.Role]map[Action]Rule{
 	},
 	escudo.RoleFollowUp: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -123,6 +135,7 @@ var table = map[escudo.Role]map[Action]Rule{
 	},
 	escudo.RoleCoordinator: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
+		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
@@ -149,6 +162,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
 	},
 	escudo.RoleBoard: {
+		IncidentRead: r(Any, idRisk), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, idRisk), CaseRead: r(Any, idRisk), CaseReadSensitive: r(Any, idRisk),
 		PersonReadIdentity: r(Any, idRisk), StatsRead: r(Any, noFields),
 		RiskRead: r(Any, idRisk), RiskExplain: r(Any, idRisk), RiskCalibration: r(Any, noFields),

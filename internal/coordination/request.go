@@ -107,12 +107,12 @@ func (r *AgencyRequest) Validate(now time.Time) error {
 	if r.LegalBasis == "" {
 		v.Add("legal_basis", "validation.required", nil)
 	} else {
-		v.Text("legal_basis", r.LegalBasis, escudo.MaxShortText*5)
+		escudo.CheckText(&v, "legal_basis", r.LegalBasis, escudo.MaxShortText*5)
 	}
 	if r.Details == "" {
 		v.Add("details", "validation.required", nil)
 	} else {
-		v.PersonalText("details", r.Details, escudo.MaxLongText, true)
+		escudo.CheckPersonalText(&v, "details", r.Details, escudo.MaxLongText, true)
 	}
 	switch {
 	case r.Deadline.IsZero():
@@ -135,7 +135,7 @@ func CheckAcknowledger(name string) error {
 	if strings.TrimSpace(name) == "" {
 		v.Add("name", "validation.required", nil)
 	} else {
-		v.PersonalText("name", name, escudo.MaxShortText, false)
+		escudo.CheckPersonalText(&v, "name", name, escudo.MaxShortText, false)
 	}
 	return v.Err()
 }
@@ -146,7 +146,7 @@ func CheckRequestText(field, s string) error {
 	if strings.TrimSpace(s) == "" {
 		v.Add(field, "validation.required", nil)
 	} else {
-		v.PersonalText(field, s, escudo.MaxLongText, true)
+		escudo.CheckPersonalText(&v, field, s, escudo.MaxLongText, true)
 	}
 	return v.Err()
 }

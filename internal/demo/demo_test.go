@@ -110,6 +110,7 @@ func TestSeed(t *testing.T) {
 		}
 		checkDemoEvaluations(t, ctx, db, res)
 		checkDemoBoard(t, ctx, db)
+		checkDemoPrevention(t, ctx, db)
 		checkDemoSafeHouses(t, ctx, db, res)
 		checkDemoAgencies(t, ctx, db)
 		checkDemoRequests(t, ctx, db, res)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/demo/prevention"
 	"escudo/internal/demo/requests"
 	"escudo/internal/store"
 )
@@ -376,6 +377,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if res.AgencyRequests, err = requests.Seed(ctx, db, open, requests.Options{Now: o.Now, SetClock: clock.Set, Police: ag.state, Sender: users["coordinacion"]}); err != nil {
 		return nil, err
 	}
+	if err := prevention.Seed(ctx, db, clock.Set, users, prevention.Cases{Shelter: riskReceipts[0].CaseID, Gerardi: boardReceipts[0].CaseID,
+		Montana: boardReceipts[1].CaseID, Journalist: boardReceipts[2].CaseID, Others: caseIDs(res.Receipts[:len(reqs)])}, o.Now); err != nil {
+		return nil, err
+	}
 	// The beneficiary account belongs to an individual whose measures are in place.
 	for i, r := range reqs {
 		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {
@@ -388,6 +393,14 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		}
 	}
 	return res, nil
+}
+
+func caseIDs(rs []escudo.Receipt) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.CaseID
+	}
+	return out
 }
 
 func sweep(ctx context.Context, db *store.DB) error {

@@ -18,6 +18,7 @@ import (
 	"escudo/internal/coordination"
 	"escudo/internal/drill"
 	"escudo/internal/heartbeat"
+	"escudo/internal/prevention"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 	"escudo/internal/web"
@@ -63,6 +64,7 @@ type routeFixture struct {
 	letter                                       string // the beneficiary's letter of a resolution on the case
 	sessionID, itemID                            int64  // a Board session in ten days with the case on its agenda
 	requestID                                    int64  // a request for police support from the case to the state's police
+	incidentID, investigationID                  int64  // a threat on the case, with a complaint filed
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -141,6 +143,14 @@ func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
 		LegalBasis: "Convenio de coordinación.", Details: "Rondines frente al domicilio.", Deadline: db.Now().Add(48 * time.Hour)}, store.SendOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if f.incidentID, err = db.RecordIncident(ctx, &prevention.Incident{CaseID: rc.CaseID, Kind: prevention.IncidentThreat, Aggressor: prevention.AggressorState,
+		OccurredAt: db.Now().Add(-time.Hour), TimePrecision: prevention.TimeDay, Entity: "OAX", Municipality: "Juchitán de Zaragoza", Description: "Amenaza por teléfono."}); err != nil {
+		t.Fatal(err)
+	}
+	if f.investigationID, err = db.AddInvestigation(ctx, &prevention.Investigation{IncidentID: f.incidentID, Authority: "Fiscalía General del Estado de Oaxaca",
+		FileNumber: "CI/JUCH/0001/2026", Status: prevention.InvComplaint, OpenedAt: db.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -180,7 +190,8 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID, "request": f.requestID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID,
+		"request": f.requestID, "incident": f.incidentID, "investigation": f.investigationID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}

@@ -25,6 +25,7 @@ import (
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
 	"escudo/internal/web/oversight"
+	"escudo/internal/web/prevention"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
 	"escudo/internal/web/shelter"
@@ -67,6 +68,7 @@ func New(o Options) (*Server, error) {
 	shelter.Register(core)
 	protection.Register(core)
 	interagency.Register(core)
+	prevention.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"escudo/internal/board"
 	"escudo/internal/measures"
+	"escudo/internal/prevention"
 	"escudo/internal/procedure"
 	"escudo/internal/risk"
 	"fmt"
@@ -76,8 +77,11 @@ type Options struct {
 	MeasureRules *measures.Rules
 	// Board is the Governing Board's seats, quorum and adoption rules;
 	// nil: board.Default().
-	Board  *board.Config
-	Logger *slog.Logger
+	Board *board.Config
+	// Prevention is the impunity clock's and the early warning's
+	// configuration; zero fields take prevention.Default.
+	Prevention prevention.Config
+	Logger     *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -105,6 +109,7 @@ type DB struct {
 	measureRules              measures.Rules
 	appealWindow, appealStudy time.Duration
 	board                     *board.Config
+	prevention                prevention.Config
 	infoRestart               []string
 	log                       *slog.Logger
 	path                      string
@@ -184,6 +189,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if db.measures == nil {
 		db.measures = measures.Default()
 	}
+	if err := o.Prevention.Check(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db.prevention = o.Prevention.WithDefaults()
 	if db.board = o.Board; db.board == nil {
 		db.board = board.Default()
 	}

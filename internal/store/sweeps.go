@@ -12,5 +12,9 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 		"measures.sweep": db.SweepMeasures,
 		// Overdue inter-agency requests climb the same tiers.
 		"requests.sweep": db.SweepRequests,
+		// Investigations without progress are flagged and escalated once.
+		"investigations.sweep": db.SweepInvestigations,
+		// Clusters of incidents raise an early warning once per area and week.
+		"warnings.sweep": db.SweepWarnings,
 	}
 }

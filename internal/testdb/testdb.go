@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"escudo/internal/measures"
+	"escudo/internal/prevention"
 	"escudo/internal/risk"
 	"fmt"
 	"net/url"
@@ -41,6 +42,8 @@ type Options struct {
 	Instrument *risk.Instrument
 	// MeasureRules are the granted measures' deadlines and escalation; nil: the default.
 	MeasureRules *measures.Rules
+	// Prevention is the impunity clock and early warning configuration.
+	Prevention prevention.Config
 }
 
 // Each runs fn once per engine: "sqlite" always, "postgres" when
@@ -67,7 +70,7 @@ func TestKey(t testing.TB) vault.KeyProvider {
 // OpenSQLite opens a migrated SQLite store in a temporary folder.
 func OpenSQLite(t testing.TB, o Options) *store.DB {
 	t.Helper()
-	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
+	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
 }
 
 // PostgresURL returns the test server URL, skipping (or failing in CI) when unset.
@@ -87,7 +90,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgres(t testing.TB, o Options) *store.DB {
 	t.Helper()
 	dbURL := FreshPostgres(t)
-	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
+	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
 }
 
 // FreshPostgres creates an empty database and returns its URL; it is dropped
@@ -143,14 +146,14 @@ func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
-		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Keys: TestKey(t)})
+		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
+		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		u := FreshPostgres(t)
-		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Keys: TestKey(t)})
-		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Keys: TestKey(t)})
+		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
+		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 }

@@ -44,9 +44,9 @@ func (s *Core) Authorize(w http.ResponseWriter, r *http.Request, a access.Action
 }
 
 // authorizeRef loads the access attributes of the object kind names
-// ("case", "person", "device", "evaluation", "measure", "letter", "alert")
-// and decides; an unknown object is
-// 404 like one out of reach.
+// ("case", "person", "device", "evaluation", "measure", "letter", "alert",
+// "incident", "investigation": as their case) and decides; an unknown
+// object is 404 like one out of reach.
 func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Action, kind string, id int64) (access.Decision, bool) {
 	if !access.DecideRole(escudo.UserFromContext(r.Context()), a).Allowed {
 		// A role that may never do this is refused before anything is
@@ -75,6 +75,8 @@ func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Act
 		// An inter-agency request: decided as its case, and as addressed
 		// to its agency.
 		ref, err = s.DB.RequestRef(r.Context(), id)
+	case "incident", "investigation":
+		ref, err = s.DB.PreventionRef(r.Context(), kind, id)
 	case "alert":
 		if s.Opts.Alerts != nil {
 			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended

@@ -91,14 +91,15 @@ type Core struct {
 
 	// The server-rendered interface: sessions, catalogues, templates and
 	// the rate limiters of the forms open to everyone.
-	Sessions     *scs.SessionManager
-	I18n         *i18n.Bundle
-	Tmpl         *Templates
-	LoginByAddr  *LimiterSet
-	LoginByName  *LimiterSet
-	PublicByAddr *LimiterSet
-	StatusByAddr *LimiterSet
-	ReadsByUser  *LimiterSet // object reads per account
+	Sessions      *scs.SessionManager
+	I18n          *i18n.Bundle
+	Tmpl          *Templates
+	LoginByAddr   *LimiterSet
+	LoginByName   *LimiterSet
+	PublicByAddr  *LimiterSet
+	StatusByAddr  *LimiterSet
+	ReadsByUser   *LimiterSet                                               // object reads per account
+	CaseIncidents func(r *http.Request, p *Page, caseID int64) (any, error) // the case page's incidents, set by internal/web/prevention
 }
 
 // NewCore builds the shared state: defaults for the options, the metrics

@@ -31,6 +31,7 @@ type caseData struct {
 	Letters   []store.Letter
 	Board     *web.CaseBoard        // the Board's resolutions, for who reads the Board
 	SafeHouse *web.SafeHouseSection // status only, for who may ask for a place
+	Incidents any                   // the incidents' section (internal/web/prevention), nil: none
 }
 
 // caseID reads {id} from the path; anything but a positive number is an
@@ -119,6 +120,11 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 	}
 	if d.SafeHouse, err = s.CaseSafeHouse(r, p, id, c.Open()); err != nil {
 		return nil, err
+	}
+	if s.Core.CaseIncidents != nil {
+		if d.Incidents, err = s.Core.CaseIncidents(r, p, id); err != nil {
+			return nil, err
+		}
 	}
 	if c.Open() && p.Can("POST /cases/{id}/evaluations") {
 		for _, k := range []escudo.EvaluationKind{escudo.EvaluationImmediate, escudo.EvaluationFull} {
