@@ -71,7 +71,8 @@ type AgencyRequest struct {
 	Kind       RequestKind   `json:"kind"`
 	LegalBasis string        `json:"legal_basis"`
 	Details    string        `json:"details"`
-	MeasureID  int64         `json:"measure_id,omitempty"` // the granted measure to implement
+	MeasureID  int64         `json:"measure_id,omitempty"`  // the granted measure to implement
+	IncidentID int64         `json:"incident_id,omitempty"` // the incident to investigate
 	Deadline   time.Time     `json:"deadline"`
 	Status     RequestStatus `json:"status"`
 	SentBy     int64         `json:"sent_by,omitempty"`
@@ -124,6 +125,9 @@ func (r *AgencyRequest) Validate(now time.Time) error {
 	}
 	if r.Kind == RequestImplement && r.MeasureID <= 0 {
 		v.Add("measure", "request.measure_required", nil)
+	}
+	if r.Kind == RequestInvestigate && r.IncidentID <= 0 {
+		v.Add("incident", "request.incident_required", nil)
 	}
 	return v.Err()
 }

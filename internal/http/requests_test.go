@@ -12,6 +12,7 @@ import (
 
 	"escudo"
 	"escudo/internal/coordination"
+	"escudo/internal/prevention"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -118,6 +119,55 @@ func TestRequestSentAcknowledgedByLinkAndAnswered(t *testing.T) {
 		if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") ||
 			!strings.Contains(csv.Body, "Secretaría de Seguridad Pública de Oaxaca,1,1,1,0,0") || !strings.Contains(csv.Body, "Oaxaca,1,1,1") {
 			t.Errorf("performance CSV: %d\n%s", csv.Status, csv.Body)
+		}
+	})
+}
+
+// An incident's page asks a prosecutor to investigate it: the case's form
+// comes with the kind and the incident chosen, the request names the
+// incident, and the incident's page lists it.
+func TestIncidentAsksForItsInvestigation(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		site := newWebSite(t, db, Options{})
+		webUser(t, db, "seguimiento", escudo.RoleFollowUp)
+		fge, err := db.AddAgency(ctx, escudo.Agency{Code: "fge-coa", Name: "Fiscalía General del Estado de Coahuila", Level: escudo.AgencyState, Entity: "COA"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
+			&escudo.Person{Kind: escudo.KindCollective, Profile: escudo.ProfileDefender, Name: "Casa del Migrante de Saltillo", Entity: "COA"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc, err := db.RecordIncident(ctx, &prevention.Incident{CaseID: rc.CaseID, Kind: prevention.IncidentRaid, Aggressor: prevention.AggressorUnknown,
+			OccurredAt: db.Now().Add(-24 * time.Hour), TimePrecision: prevention.TimeDay, Entity: "COA", Municipality: "Saltillo", Description: "Allanamiento del albergue."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.login("seguimiento", webPassword)
+		incPath := "/incidents/" + strconv.FormatInt(inc, 10)
+		page := site.get(incPath)
+		want := `/cases/` + strconv.FormatInt(rc.CaseID, 10) + `/requests?kind=investigate&amp;incident=` + strconv.FormatInt(inc, 10)
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, want) {
+			t.Fatalf("the incident's page: %d, no %s in %.600s", page.Status, want, page.Body)
+		}
+		form := site.get(strings.ReplaceAll(want, "&amp;", "&"))
+		if form.Status != http.StatusOK || !strings.Contains(form.Body, `value="investigate" checked`) ||
+			!strings.Contains(form.Body, `value="`+strconv.FormatInt(inc, 10)+`" selected`) {
+			t.Fatalf("the form is not filled in: %d %.1200s", form.Status, form.Body)
+		}
+		deadline := db.Now().Add(10 * 24 * time.Hour).In(time.FixedZone("CST", -6*3600)).Format("2006-01-02T15:04")
+		r := site.post("/cases/"+strconv.FormatInt(rc.CaseID, 10)+"/requests", url.Values{"agency": {strconv.FormatInt(fge, 10)}, "kind": {"investigate"},
+			"incident": {strconv.FormatInt(inc, 10)}, "legal_basis": {"Artículo 21 de la Constitución."}, "details": {"Investigar el allanamiento del albergue."}, "deadline": {deadline}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("send: %d %.600s", r.Status, r.Body)
+		}
+		if page := site.get(r.Header.Get("Location")); !strings.Contains(page.Body, `href="`+incPath+`"`) {
+			t.Errorf("the request does not link its incident: %.600s", page.Body)
+		}
+		if page := site.get(incPath); !strings.Contains(page.Body, "Fiscalía General del Estado de Coahuila") {
+			t.Errorf("the incident's page does not list the request: %.600s", page.Body)
 		}
 	})
 }

@@ -34,7 +34,7 @@ type SendOptions struct {
 }
 
 const requestColumns = `r.id, r.case_id, c.reference, r.agency_id, a.code, a.name, a.level, a.entity, a.police, r.kind,
-	COALESCE(r.measure_id, 0), r.legal_basis, r.details_enc, r.entity, r.deadline, r.status, COALESCE(r.sent_by, 0), r.sent_at,
+	COALESCE(r.measure_id, 0), COALESCE(r.incident_id, 0), r.legal_basis, r.details_enc, r.entity, r.deadline, r.status, COALESCE(r.sent_by, 0), r.sent_at,
 	r.acknowledged_at, r.ack_channel, r.ack_by_enc, r.completed_at, r.outcome_enc, r.escalation, r.updated_at`
 
 const requestFrom = ` FROM agency_requests r JOIN agencies a ON a.id = r.agency_id JOIN cases c ON c.id = r.case_id`
@@ -51,7 +51,7 @@ func scanRequest(s interface{ Scan(...any) error }) (*requestRow, error) {
 	var acked, done sql.NullInt64
 	r := &x.r
 	if err := s.Scan(&r.ID, &r.CaseID, &r.Reference, &r.AgencyID, &r.Agency.Code, &r.Agency.Name, &r.Agency.Level, &r.Agency.Entity, &police, &r.Kind,
-		&r.MeasureID, &r.LegalBasis, &x.details, &r.Entity, &deadline, &r.Status, &r.SentBy, &sent,
+		&r.MeasureID, &r.IncidentID, &r.LegalBasis, &x.details, &r.Entity, &deadline, &r.Status, &r.SentBy, &sent,
 		&acked, &r.AckChannel, &x.ackBy, &done, &x.outcome, &r.Escalation, &updated); err != nil {
 		return nil, err
 	}
@@ -127,14 +127,22 @@ func (db *DB) SendRequest(ctx context.Context, r *coordination.AgencyRequest, o 
 				return err
 			}
 		}
+		if r.IncidentID > 0 {
+			var caseID int64
+			if err := tx.QueryRow(ctx, `SELECT case_id FROM incidents WHERE id = ?`, r.IncidentID).Scan(&caseID); isNoRows(err) || caseID != r.CaseID {
+				return escudo.FieldError("incident", "request.incident_unknown", nil)
+			} else if err != nil {
+				return err
+			}
+		}
 		details, err := tx.seal(vault.Risk, "agency_requests.details", r.Details)
 		if err != nil {
 			return err
 		}
 		r.Status, r.SentAt, r.SentBy, r.Entity, r.Escalation = coordination.RequestSent, tx.now, actor, ref.Entity, -1
-		r.ID, err = tx.InsertID(ctx, `INSERT INTO agency_requests (case_id, agency_id, kind, measure_id, legal_basis, details_enc, entity, deadline, status,
-			sent_by, sent_at, updated_at, escalation, next_escalation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)`,
-			r.CaseID, r.AgencyID, string(r.Kind), nullID(r.MeasureID), r.LegalBasis, details, r.Entity, micros(r.Deadline), string(r.Status),
+		r.ID, err = tx.InsertID(ctx, `INSERT INTO agency_requests (case_id, agency_id, kind, measure_id, incident_id, legal_basis, details_enc, entity, deadline, status,
+			sent_by, sent_at, updated_at, escalation, next_escalation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)`,
+			r.CaseID, r.AgencyID, string(r.Kind), nullID(r.MeasureID), nullID(r.IncidentID), r.LegalBasis, details, r.Entity, micros(r.Deadline), string(r.Status),
 			nullID(actor), micros(tx.now), micros(tx.now), tx.nextEscalation(micros(r.Deadline), -1))
 		if err != nil {
 			return fmt.Errorf("store: send request: %w", err)
@@ -637,11 +645,12 @@ func (db *DB) RequestHistory(ctx context.Context, id int64) ([]RequestStep, erro
 
 // RequestFilter selects the requests of a list.
 type RequestFilter struct {
-	CaseID  int64
-	Agency  string // an agency's code: a liaison's list
-	Status  coordination.RequestStatus
-	Overdue bool // open past the deadline
-	Limit   int
+	CaseID     int64
+	IncidentID int64
+	Agency     string // an agency's code: a liaison's list
+	Status     coordination.RequestStatus
+	Overdue    bool // open past the deadline
+	Limit      int
 }
 
 // Requests lists requests without what they ask, the open ones by
@@ -652,6 +661,10 @@ func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]coordination.Age
 	if f.CaseID != 0 {
 		q += ` AND r.case_id = ?`
 		args = append(args, f.CaseID)
+	}
+	if f.IncidentID != 0 {
+		q += ` AND r.incident_id = ?`
+		args = append(args, f.IncidentID)
 	}
 	if f.Agency != "" {
 		q += ` AND a.code = ?`

@@ -10,6 +10,7 @@ import (
 
 	"escudo"
 	"escudo/internal/coordination"
+	"escudo/internal/prevention"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -64,6 +65,11 @@ func TestSendRequestRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		threat, err := db.RecordIncident(ctx, &prevention.Incident{CaseID: c2, Kind: prevention.IncidentThreat, Aggressor: prevention.AggressorState,
+			OccurredAt: t0.Add(-time.Hour), TimePrecision: prevention.TimeDay, Entity: "COA", Municipality: "Saltillo", Description: "Amenaza por teléfono."})
+		if err != nil {
+			t.Fatal(err)
+		}
 		outbox := countRows(t, db, `SELECT COUNT(*) FROM outbox`)
 		for _, tc := range []struct {
 			name   string
@@ -81,6 +87,8 @@ func TestSendRequestRefusals(t *testing.T) {
 			{"nothing asked", func(r *coordination.AgencyRequest) { r.Details = "" }, nil, "details validation.required"},
 			{"implementing without a measure", func(r *coordination.AgencyRequest) { r.Kind = coordination.RequestImplement }, nil, "measure request.measure_required"},
 			{"another case's measure", func(r *coordination.AgencyRequest) { r.Kind, r.MeasureID = coordination.RequestImplement, other }, nil, "measure request.measure_unknown"},
+			{"investigating without an incident", func(r *coordination.AgencyRequest) { r.Kind = coordination.RequestInvestigate }, nil, "incident request.incident_required"},
+			{"another case's incident", func(r *coordination.AgencyRequest) { r.Kind, r.IncidentID = coordination.RequestInvestigate, threat }, nil, "incident request.incident_unknown"},
 			{"a bad address", func(*coordination.AgencyRequest) {}, []string{"fiscalia@"}, "email validation.email"},
 		} {
 			r := newAgencyRequest(c1, sspo, t0)
@@ -226,7 +234,7 @@ func TestRequestSweepAndFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		answered := newAgencyRequest(c, fge, t0)
-		answered.Kind = coordination.RequestInvestigate
+		answered.Kind = coordination.RequestInformation
 		done, err := db.SendRequest(ctx, answered, store.SendOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -62,6 +62,8 @@ func (p *Page) NoticeHref(n store.Notification) string {
 		// An inter-agency request's notice leads to the request (a
 		// liaison may not open the case).
 		return "/requests/" + strings.TrimLeft(strings.TrimPrefix(n.Subject, "SOL-"), "0")
+	case n.Kind == "warning.raised" && p.Can("GET /prevention/warnings"):
+		return "/prevention/warnings"
 	case n.AlertID != 0 && p.Can("GET /console/alerts/{id}"):
 		return fmt.Sprintf("/console/alerts/%d", n.AlertID)
 	case n.CaseID != 0 && p.Can("GET /cases/{id}"):

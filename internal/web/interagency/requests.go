@@ -146,6 +146,7 @@ type requestData struct {
 	CaseLink                bool
 	Beneficiary, Place      string
 	Measure                 string
+	IncidentLink            bool // the reader may open the incident to investigate
 	History                 []stepRow
 	// The forms the reader may use now.
 	CanAck, CanAnswer, CanReceipt, CanLink, CanCancel bool
@@ -201,6 +202,7 @@ func (s *server) requestPage(r *http.Request, id int64) (*web.Page, error) {
 			d.Measure, _ = s.CatalogueLabel(p, m.Measure)
 		}
 	}
+	d.IncidentLink = x.IncidentID != 0 && caseDec.Allowed && p.Can("GET /incidents/{id}")
 	hist, err := s.DB.RequestHistory(ctx, id)
 	if err != nil {
 		return nil, err

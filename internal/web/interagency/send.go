@@ -2,6 +2,7 @@ package interagency
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type caseData struct {
 	Agencies  []option
 	Kinds     []option
 	Measures  []option
+	Incidents []option
 	// Bases are the legal bases the form suggests per kind, in the
 	// reader's language; the person edits or replaces them.
 	Bases   []option
@@ -73,6 +75,15 @@ func (s *server) casePage(r *http.Request, id int64) (*web.Page, error) {
 		label, _ := s.CatalogueLabel(p, m.Measure)
 		d.Measures = append(d.Measures, option{strconv.FormatInt(m.ID, 10), label + " — " + m.Agency.Name})
 	}
+	if p.Can("GET /incidents/{id}") {
+		incs, err := s.DB.CaseIncidents(ctx, id, store.Opened{})
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range incs {
+			d.Incidents = append(d.Incidents, option{strconv.FormatInt(in.ID, 10), p.T("incident.kind."+string(in.Kind)) + " — " + p.Time(in.OccurredAt)})
+		}
+	}
 	d.Default = s.DB.Now().Add(72 * time.Hour).In(web.DisplayZone).Format("2006-01-02T15:04")
 	return p, nil
 }
@@ -87,6 +98,15 @@ func (s *server) handleCaseRequests(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.ErrorPage(w, r, err)
 		return
+	}
+	// An incident's page asks for its investigation: the form comes with
+	// the kind and the incident chosen.
+	if q := r.URL.Query(); q.Get("kind") == string(coordination.RequestInvestigate) {
+		for _, o := range p.Data.(*caseData).Incidents {
+			if o.Value == q.Get("incident") {
+				p.Form = url.Values{"kind": {q.Get("kind")}, "incident": {o.Value}, "legal_basis": {p.T("request.basis.investigate")}}
+			}
+		}
 	}
 	s.PopFlash(r, p)
 	s.Render(w, r, http.StatusOK, "case_requests", p)
@@ -107,6 +127,7 @@ func (s *server) handleSend(w http.ResponseWriter, r *http.Request) {
 	req := &coordination.AgencyRequest{CaseID: id, Kind: coordination.RequestKind(f.Get("kind")), LegalBasis: f.Get("legal_basis"), Details: f.Get("details")}
 	req.AgencyID, _ = strconv.ParseInt(strings.TrimSpace(f.Get("agency")), 10, 64)
 	req.MeasureID, _ = strconv.ParseInt(strings.TrimSpace(f.Get("measure")), 10, 64)
+	req.IncidentID, _ = strconv.ParseInt(strings.TrimSpace(f.Get("incident")), 10, 64)
 	var err error
 	deadline, okTime := web.ParseLocalTime(f.Get("deadline"))
 	if !okTime {

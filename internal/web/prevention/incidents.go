@@ -298,6 +298,15 @@ type incidentData struct {
 	Now             string
 	History         map[int64][]historyRow
 	StallDays       int
+	// The requests to investigate this incident, and whether the reader
+	// may send one from the case's requests.
+	Requests []requestRow
+	CanAsk   bool
+}
+
+type requestRow struct {
+	ID                     int64
+	Number, Agency, Status string
 }
 
 type historyRow struct{ At, ISO, Status, Note, By string }
@@ -335,6 +344,16 @@ func (s *server) incidentPage(r *http.Request, id int64) (*web.Page, error) {
 	d.CanManage = p.Can("POST /incidents/{id}/investigations")
 	d.Statuses = choices(p, "investigation.status.", rules.InvestigationStatuses)
 	d.Now = s.DB.Now().In(web.DisplayZone).Format("2006-01-02T15:04")
+	d.CanAsk = p.Can("GET /cases/{id}/requests") && p.Can("POST /cases/{id}/requests")
+	if p.Can("GET /requests/{id}") {
+		reqs, err := s.DB.Requests(ctx, store.RequestFilter{CaseID: ref.CaseID, IncidentID: id})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range reqs {
+			d.Requests = append(d.Requests, requestRow{x.ID, store.RequestNumber(x.ID), x.Agency.Name, p.T("request.status." + string(x.Status))})
+		}
+	}
 	for _, v := range invs {
 		h, err := s.DB.InvestigationHistory(ctx, v.ID, dec.Sees(access.Risk))
 		if err != nil {
