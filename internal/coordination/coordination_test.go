@@ -46,6 +46,7 @@ func TestLinkRoundTripAndRefusals(t *testing.T) {
 		{"expired at the second", tok, pub, l.Expires, ErrExpired},
 		{"expired long ago", tok, pub, l.Expires.Add(time.Hour), ErrExpired},
 		{"signature cut", tok[:len(tok)-4], pub, t0, ErrMalformed},
+		{"padding bits set in the signature", tok[:len(tok)-1] + string(tok[len(tok)-1]^1), pub, t0, ErrMalformed},
 	} {
 		p, err := Parse(c.token)
 		if err == nil {

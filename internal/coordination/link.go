@@ -78,7 +78,7 @@ func Parse(token string) (Link, error) {
 	if len(parts) != 3 || parts[0] != linkVersion {
 		return l, ErrMalformed
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	raw, err := strict.DecodeString(parts[1])
 	if err != nil {
 		return l, ErrMalformed
 	}
@@ -106,6 +106,10 @@ func Parse(token string) (Link, error) {
 	return l, nil
 }
 
+// strict decodes the token's parts refusing nonzero padding bits, so each
+// link has one spelling.
+var strict = base64.RawURLEncoding.Strict()
+
 func positive(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
@@ -121,7 +125,7 @@ func Verify(token string, l Link, pub ed25519.PublicKey, now time.Time) error {
 	if len(parts) != 3 || len(pub) != ed25519.PublicKeySize {
 		return ErrMalformed
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	sig, err := strict.DecodeString(parts[2])
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return ErrMalformed
 	}
