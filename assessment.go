@@ -39,7 +39,11 @@ type Assessment struct {
 	BodyName   string         `json:"body_name"`
 	Reference  string         `json:"reference"`
 	Level      RiskLevel      `json:"level"`
-	Measures   string         `json:"measures"`
+	Measures   string         `json:"measures"` // what the catalogue lacks, in words
+	// CatalogueMeasures are the measures it set that the Mechanism's
+	// catalogue has (internal/measures ids), sealed like Measures: the
+	// comparison with escudo's own (CompareProtection) reads them.
+	CatalogueMeasures []string `json:"catalogue_measures,omitempty"`
 	Document   string         `json:"document"`
 	DecidedAt  time.Time      `json:"decided_at"`
 	EndedAt    *time.Time     `json:"ended_at,omitempty"`
@@ -83,6 +87,17 @@ func (a *Assessment) Validate(now time.Time) error {
 		v.Add("level", "assessment.level_unknown", nil)
 	}
 	checkPersonalText(&v, "measures", a.Measures, MaxLongText, true)
+	if len(a.CatalogueMeasures) > MaxListItems {
+		v.Add("catalogue_measures", "validation.too_many", map[string]any{"Max": MaxListItems})
+	}
+	seen := map[string]bool{}
+	for _, m := range a.CatalogueMeasures {
+		if m == "" || len(m) > 64 || seen[m] {
+			v.Add("catalogue_measures", "assessment.measure_unknown", nil)
+			break
+		}
+		seen[m] = true
+	}
 	checkPersonalText(&v, "document", a.Document, MaxLongText, true)
 	if a.DecidedAt.IsZero() {
 		v.Add("decided_at", "validation.date", nil)

@@ -16,7 +16,7 @@ import (
 
 // rulesPackages decide the procedure's rules: pure Go over the domain, no
 // database, no HTTP, no third-party code.
-var rulesPackages = []string{"internal/access", "internal/calibration", "internal/chart", "internal/procedure", "internal/risk", "internal/board", "internal/measure", "internal/disclosure"}
+var rulesPackages = []string{"internal/access", "internal/calibration", "internal/chart", "internal/procedure", "internal/risk", "internal/board", "internal/measure", "internal/disclosure", "internal/directory"}
 
 // audiences are the web layer's packages, one per kind of client.
 var audiences = []string{"internal/web/admin", "internal/web/api", "internal/web/boardroom", "internal/web/gateway", "internal/web/oversight", "internal/web/protection", "internal/web/public", "internal/web/shelter", "internal/web/signin", "internal/web/staff"}

@@ -77,14 +77,10 @@ func (db *DB) AgencyList(ctx context.Context) ([]AgencyRow, error) {
 
 // Agency returns one implementing agency.
 func (db *DB) Agency(ctx context.Context, id int64) (escudo.Agency, error) {
-	var a escudo.Agency
-	var police int
-	err := db.readRow(ctx, `SELECT id, code, name, level, entity, police FROM agencies WHERE id = ?`, id).
-		Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.Entity, &police)
+	a, err := scanAgency(db.readRow(ctx, `SELECT `+agencyColumns+` FROM agencies WHERE id = ?`, id))
 	if isNoRows(err) {
 		return a, escudo.Errorf(escudo.ENOTFOUND, "agencies.not_found")
 	}
-	a.Police = police == 1
 	return a, err
 }
 
@@ -94,21 +90,29 @@ func (db *DB) Agency(ctx context.Context, id int64) (escudo.Agency, error) {
 func (db *DB) UpdateAgency(ctx context.Context, a escudo.Agency) error {
 	return db.WithTx(ctx, true, func(tx *Tx) error {
 		var code string
-		err := tx.QueryRow(ctx, `SELECT code FROM agencies WHERE id = ?`, a.ID).Scan(&code)
+		var kind escudo.AgencyKind
+		err := tx.QueryRow(ctx, `SELECT code, kind FROM agencies WHERE id = ?`, a.ID).Scan(&code, &kind)
 		if isNoRows(err) {
 			return escudo.Errorf(escudo.ENOTFOUND, "agencies.not_found")
 		} else if err != nil {
 			return fmt.Errorf("store: update agency: %w", err)
 		}
 		a.Code = code
+		// The directory's kind stays unless the new level or police flag
+		// contradicts it; then it follows them (escudo.Agency.Validate).
+		if a.Kind == "" && !(kind == escudo.AgencyKindPolice && !a.Police ||
+			(kind == escudo.AgencyKindContractor) != (a.Level == escudo.AgencyContractor) ||
+			kind == escudo.AgencyKindGovernment && a.Level != escudo.AgencyState) {
+			a.Kind = kind
+		}
 		if err := a.Validate(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE agencies SET name = ?, level = ?, entity = ?, police = ? WHERE id = ?`,
-			a.Name, string(a.Level), a.Entity, boolInt(a.Police), a.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE agencies SET name = ?, level = ?, entity = ?, police = ?, kind = ? WHERE id = ?`,
+			a.Name, string(a.Level), a.Entity, boolInt(a.Police), string(a.Kind), a.ID); err != nil {
 			return fmt.Errorf("store: update agency: %w", err)
 		}
-		return tx.Audit(ctx, AuditEntry{Action: "agency.update", ObjectType: "agency", ObjectID: fmt.Sprint(a.ID), Fields: "name,level,entity,police"})
+		return tx.Audit(ctx, AuditEntry{Action: "agency.update", ObjectType: "agency", ObjectID: fmt.Sprint(a.ID), Fields: "name,level,entity,police,kind"})
 	})
 }
 
