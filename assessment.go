@@ -33,22 +33,22 @@ const (
 // Mechanism's scale, the measures it set and the document it came in.
 // BodyName, Measures and Document are sealed in the risk compartment.
 type Assessment struct {
-	ID         int64          `json:"id"`
-	CaseID     int64          `json:"case_id"`
-	Body       AssessmentBody `json:"body"`
-	BodyName   string         `json:"body_name"`
-	Reference  string         `json:"reference"`
-	Level      RiskLevel      `json:"level"`
-	Measures   string         `json:"measures"` // what the catalogue lacks, in words
+	ID        int64          `json:"id"`
+	CaseID    int64          `json:"case_id"`
+	Body      AssessmentBody `json:"body"`
+	BodyName  string         `json:"body_name"`
+	Reference string         `json:"reference"`
+	Level     RiskLevel      `json:"level"`
+	Measures  string         `json:"measures"` // what the catalogue lacks, in words
 	// CatalogueMeasures are the measures it set that the Mechanism's
 	// catalogue has (internal/measures ids), sealed like Measures: the
 	// comparison with escudo's own (CompareProtection) reads them.
-	CatalogueMeasures []string `json:"catalogue_measures,omitempty"`
-	Document   string         `json:"document"`
-	DecidedAt  time.Time      `json:"decided_at"`
-	EndedAt    *time.Time     `json:"ended_at,omitempty"`
-	RecordedBy string         `json:"recorded_by,omitempty"`
-	RecordedAt time.Time      `json:"recorded_at"`
+	CatalogueMeasures []string   `json:"catalogue_measures,omitempty"`
+	Document          string     `json:"document"`
+	DecidedAt         time.Time  `json:"decided_at"`
+	EndedAt           *time.Time `json:"ended_at,omitempty"`
+	RecordedBy        string     `json:"recorded_by,omitempty"`
+	RecordedAt        time.Time  `json:"recorded_at"`
 }
 
 // InForce reports whether the assessment still counts.

@@ -22,7 +22,7 @@ func TestCompareProtection(t *testing.T) {
 		{name: "higher level and a measure only the IACHR granted", level: RiskOrdinary,
 			granted: []GrantedMeasure{g("building_protection", MeasureInForce), g("evacuation", MeasureNotified)}, others: []Assessment{iachr},
 			measures: []string{"building_protection", "evacuation"},
-			want: []Finding{{FindingLevelHigher, 7, ""}, {FindingOtherOnly, 7, "escort"}, {FindingMechanismOnly, 7, "evacuation"}}},
+			want:     []Finding{{FindingLevelHigher, 7, ""}, {FindingOtherOnly, 7, "escort"}, {FindingMechanismOnly, 7, "evacuation"}}},
 		{name: "same level and measures agree", level: RiskExtraordinary,
 			granted: []GrantedMeasure{g("escort", MeasureInForce), g("building_protection", MeasureImplementing)}, others: []Assessment{iachr},
 			measures: []string{"building_protection", "escort"}},
