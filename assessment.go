@@ -40,9 +40,8 @@ type Assessment struct {
 	Reference string         `json:"reference"`
 	Level     RiskLevel      `json:"level"`
 	Measures  string         `json:"measures"` // what the catalogue lacks, in words
-	// CatalogueMeasures are the measures it set that the Mechanism's
-	// catalogue has (internal/measures ids), sealed like Measures: the
-	// comparison with escudo's own (CompareProtection) reads them.
+	// CatalogueMeasures: those of its measures the catalogue has (ids),
+	// sealed; checked by the store against the catalogue.
 	CatalogueMeasures []string   `json:"catalogue_measures,omitempty"`
 	Document          string     `json:"document"`
 	DecidedAt         time.Time  `json:"decided_at"`
@@ -87,17 +86,6 @@ func (a *Assessment) Validate(now time.Time) error {
 		v.Add("level", "assessment.level_unknown", nil)
 	}
 	checkPersonalText(&v, "measures", a.Measures, MaxLongText, true)
-	if len(a.CatalogueMeasures) > MaxListItems {
-		v.Add("catalogue_measures", "validation.too_many", map[string]any{"Max": MaxListItems})
-	}
-	seen := map[string]bool{}
-	for _, m := range a.CatalogueMeasures {
-		if m == "" || len(m) > 64 || seen[m] {
-			v.Add("catalogue_measures", "assessment.measure_unknown", nil)
-			break
-		}
-		seen[m] = true
-	}
 	checkPersonalText(&v, "document", a.Document, MaxLongText, true)
 	if a.DecidedAt.IsZero() {
 		v.Add("decided_at", "validation.date", nil)

@@ -63,11 +63,6 @@ type Agency struct {
 	Level  AgencyLevel `json:"level"`
 	Entity string      `json:"federal_entity,omitempty"` // state and municipal agencies
 	Police bool        `json:"police"`
-	// The directory's fields (directory.go): what kind of body it is and
-	// how the Mechanism reaches it. An empty Kind is filled from the level
-	// and the police flag by Validate.
-	Kind    AgencyKind `json:"kind,omitempty"`
-	Contact Contact    `json:"contact"`
 }
 
 // MeasureGrant is what a decision grants, or changes a granted measure to:
@@ -123,7 +118,6 @@ func (m GrantedMeasure) Overdue(now time.Time) bool {
 // municipal agencies.
 func (a *Agency) Validate() error {
 	var v ValidationErrors
-	a.normalizeKind()
 	if !agencyCode(a.Code) {
 		v.Add("code", "agency.code", nil)
 	}
@@ -142,7 +136,6 @@ func (a *Agency) Validate() error {
 	} else if a.Level == AgencyState || a.Level == AgencyMunicipal {
 		v.Add("federal_entity", "agency.entity_needed", nil)
 	}
-	a.validateDirectory(&v)
 	return v.Err()
 }
 

@@ -76,6 +76,10 @@ const (
 	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
 	MeasureManage    Action = "measure.manage"    // costs and who pays them
 	AgencyManage     Action = "agency.manage"     // list, add and edit implementing agencies; name a liaison's agency
+	// DirectoryRead: the directory of bodies (docs/directory.md), their
+	// institutional contacts, liaisons by name and each federal entity's
+	// cooperation agreement; no case data.
+	DirectoryRead Action = "directory.read"
 	// LetterRead: a resolution's letters (the beneficiary's notification,
 	// the agencies' instructions) as HTML and PDF; their content is the
 	// case's names, reasons and threats.
@@ -96,7 +100,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
-	MeasureConfirm, MeasureManage, AgencyManage, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
+	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

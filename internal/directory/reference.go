@@ -17,16 +17,16 @@ import (
 // Federal is the federal institutions and the international body, with
 // the codes the demo's implementing agencies already use (gn, sspc,
 // segob-mecanismo) so a seeded installation and the demo agree.
-var Federal = []escudo.Agency{
-	{Code: "segob", Name: "Secretaría de Gobernación", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindFederal},
-	{Code: "segob-mecanismo", Name: "Mecanismo de Protección (Secretaría de Gobernación)", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindFederal},
-	{Code: "sspc", Name: "Secretaría de Seguridad y Protección Ciudadana", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindPolice, Police: true},
-	{Code: "gn", Name: "Guardia Nacional", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindPolice, Police: true},
-	{Code: "fgr", Name: "Fiscalía General de la República", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindProsecutor},
-	{Code: "feadle", Name: "Fiscalía Especial para la Atención de Delitos cometidos contra la Libertad de Expresión (FEADLE)", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindProsecutor},
-	{Code: "sre", Name: "Secretaría de Relaciones Exteriores", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindFederal},
-	{Code: "cndh", Name: "Comisión Nacional de los Derechos Humanos", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindCommission},
-	{Code: "cidh", Name: "Comisión Interamericana de Derechos Humanos", Level: escudo.AgencyFederal, Kind: escudo.AgencyKindInternational},
+var Federal = []Entry{
+	{Agency: escudo.Agency{Code: "segob", Name: "Secretaría de Gobernación", Level: escudo.AgencyFederal}, Kind: KindFederal},
+	{Agency: escudo.Agency{Code: "segob-mecanismo", Name: "Mecanismo de Protección (Secretaría de Gobernación)", Level: escudo.AgencyFederal}, Kind: KindFederal},
+	{Agency: escudo.Agency{Code: "sspc", Name: "Secretaría de Seguridad y Protección Ciudadana", Level: escudo.AgencyFederal, Police: true}, Kind: KindPolice},
+	{Agency: escudo.Agency{Code: "gn", Name: "Guardia Nacional", Level: escudo.AgencyFederal, Police: true}, Kind: KindPolice},
+	{Agency: escudo.Agency{Code: "fgr", Name: "Fiscalía General de la República", Level: escudo.AgencyFederal}, Kind: KindProsecutor},
+	{Agency: escudo.Agency{Code: "feadle", Name: "Fiscalía Especial para la Atención de Delitos cometidos contra la Libertad de Expresión (FEADLE)", Level: escudo.AgencyFederal}, Kind: KindProsecutor},
+	{Agency: escudo.Agency{Code: "sre", Name: "Secretaría de Relaciones Exteriores", Level: escudo.AgencyFederal}, Kind: KindFederal},
+	{Agency: escudo.Agency{Code: "cndh", Name: "Comisión Nacional de los Derechos Humanos", Level: escudo.AgencyFederal}, Kind: KindCommission},
+	{Agency: escudo.Agency{Code: "cidh", Name: "Comisión Interamericana de Derechos Humanos", Level: escudo.AgencyFederal}, Kind: KindInternational},
 }
 
 // commissions are the state commissions whose name does not follow the
@@ -41,7 +41,7 @@ var commissions = map[string]string{
 
 // Entity returns a federal entity's government, prosecutor's office and
 // human rights commission.
-func Entity(e escudo.FederalEntity) []escudo.Agency {
+func Entity(e escudo.FederalEntity) []Entry {
 	of := "del Estado de " + e.Name
 	government := "Gobierno " + of
 	prosecutor := "Fiscalía General " + of
@@ -56,17 +56,17 @@ func Entity(e escudo.FederalEntity) []escudo.Agency {
 		commission = "Comisión Estatal de Derechos Humanos de " + e.Name
 	}
 	code := strings.ToLower(e.Code)
-	return []escudo.Agency{
-		{Code: "gob-" + code, Name: government, Level: escudo.AgencyState, Entity: e.Code, Kind: escudo.AgencyKindGovernment},
-		{Code: "fiscalia-" + code, Name: prosecutor, Level: escudo.AgencyState, Entity: e.Code, Kind: escudo.AgencyKindProsecutor},
-		{Code: "cedh-" + code, Name: commission, Level: escudo.AgencyState, Entity: e.Code, Kind: escudo.AgencyKindCommission},
+	return []Entry{
+		{Agency: escudo.Agency{Code: "gob-" + code, Name: government, Level: escudo.AgencyState, Entity: e.Code}, Kind: KindGovernment},
+		{Agency: escudo.Agency{Code: "fiscalia-" + code, Name: prosecutor, Level: escudo.AgencyState, Entity: e.Code}, Kind: KindProsecutor},
+		{Agency: escudo.Agency{Code: "cedh-" + code, Name: commission, Level: escudo.AgencyState, Entity: e.Code}, Kind: KindCommission},
 	}
 }
 
 // Reference is the whole reference directory: the federal bodies, then
 // each entity's in INEGI order.
-func Reference() []escudo.Agency {
-	out := append([]escudo.Agency(nil), Federal...)
+func Reference() []Entry {
+	out := append([]Entry(nil), Federal...)
 	for _, e := range escudo.FederalEntities {
 		out = append(out, Entity(e)...)
 	}

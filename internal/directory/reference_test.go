@@ -1,16 +1,12 @@
 package directory
 
-import (
-	"testing"
-
-	"escudo"
-)
+import "testing"
 
 // Every reference body is a valid agency with a code of its own, and every
 // entity has its government, prosecutor and commission.
 func TestReferenceIsValid(t *testing.T) {
 	codes := map[string]bool{}
-	perEntity := map[string]map[escudo.AgencyKind]bool{}
+	perEntity := map[string]map[Kind]bool{}
 	for _, a := range Reference() {
 		if err := a.Validate(); err != nil {
 			t.Errorf("%s: %v", a.Code, err)
@@ -21,7 +17,7 @@ func TestReferenceIsValid(t *testing.T) {
 		codes[a.Code] = true
 		if a.Entity != "" {
 			if perEntity[a.Entity] == nil {
-				perEntity[a.Entity] = map[escudo.AgencyKind]bool{}
+				perEntity[a.Entity] = map[Kind]bool{}
 			}
 			perEntity[a.Entity][a.Kind] = true
 		}
@@ -30,7 +26,7 @@ func TestReferenceIsValid(t *testing.T) {
 		t.Fatalf("%d entities", len(perEntity))
 	}
 	for e, kinds := range perEntity {
-		if !kinds[escudo.AgencyKindGovernment] || !kinds[escudo.AgencyKindProsecutor] || !kinds[escudo.AgencyKindCommission] {
+		if !kinds[KindGovernment] || !kinds[KindProsecutor] || !kinds[KindCommission] {
 			t.Errorf("%s lacks a body: %v", e, kinds)
 		}
 	}

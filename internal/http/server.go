@@ -22,6 +22,7 @@ import (
 	"escudo/internal/web/admin"
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
+	"escudo/internal/web/directory"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/oversight"
 	"escudo/internal/web/protection"
@@ -65,6 +66,7 @@ func New(o Options) (*Server, error) {
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)
+	directory.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

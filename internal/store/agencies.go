@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"escudo"
+	"escudo/internal/directory"
 )
 
 // AgencyRow is an implementing agency as its administration page lists
@@ -14,6 +15,10 @@ type AgencyRow struct {
 	escudo.Agency
 	Liaisons     []AgencyLiaison
 	OpenMeasures int
+	// The directory's fields (store/directory.go): its kind (as
+	// directory.KindOf reads it) and contact details.
+	Kind    directory.Kind
+	Contact directory.Contact
 }
 
 // AgencyLiaison is a liaison account as an agency's row names it.
@@ -68,19 +73,28 @@ func (db *DB) AgencyList(ctx context.Context) ([]AgencyRow, error) {
 	if err := lrows.Err(); err != nil {
 		return nil, err
 	}
+	entries, err := db.directoryFields(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]AgencyRow, len(list))
 	for i, a := range list {
-		out[i] = AgencyRow{Agency: a, Liaisons: liaisons[a.Code], OpenMeasures: open[a.ID]}
+		e := entries[a.ID]
+		out[i] = AgencyRow{Agency: a, Liaisons: liaisons[a.Code], OpenMeasures: open[a.ID], Kind: e.Kind, Contact: e.Contact}
 	}
 	return out, nil
 }
 
 // Agency returns one implementing agency.
 func (db *DB) Agency(ctx context.Context, id int64) (escudo.Agency, error) {
-	a, err := scanAgency(db.readRow(ctx, `SELECT `+agencyColumns+` FROM agencies WHERE id = ?`, id))
+	var a escudo.Agency
+	var police int
+	err := db.readRow(ctx, `SELECT id, code, name, level, entity, police FROM agencies WHERE id = ?`, id).
+		Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.Entity, &police)
 	if isNoRows(err) {
 		return a, escudo.Errorf(escudo.ENOTFOUND, "agencies.not_found")
 	}
+	a.Police = police == 1
 	return a, err
 }
 
@@ -90,29 +104,21 @@ func (db *DB) Agency(ctx context.Context, id int64) (escudo.Agency, error) {
 func (db *DB) UpdateAgency(ctx context.Context, a escudo.Agency) error {
 	return db.WithTx(ctx, true, func(tx *Tx) error {
 		var code string
-		var kind escudo.AgencyKind
-		err := tx.QueryRow(ctx, `SELECT code, kind FROM agencies WHERE id = ?`, a.ID).Scan(&code, &kind)
+		err := tx.QueryRow(ctx, `SELECT code FROM agencies WHERE id = ?`, a.ID).Scan(&code)
 		if isNoRows(err) {
 			return escudo.Errorf(escudo.ENOTFOUND, "agencies.not_found")
 		} else if err != nil {
 			return fmt.Errorf("store: update agency: %w", err)
 		}
 		a.Code = code
-		// The directory's kind stays unless the new level or police flag
-		// contradicts it; then it follows them (escudo.Agency.Validate).
-		if a.Kind == "" && !(kind == escudo.AgencyKindPolice && !a.Police ||
-			(kind == escudo.AgencyKindContractor) != (a.Level == escudo.AgencyContractor) ||
-			kind == escudo.AgencyKindGovernment && a.Level != escudo.AgencyState) {
-			a.Kind = kind
-		}
 		if err := a.Validate(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE agencies SET name = ?, level = ?, entity = ?, police = ?, kind = ? WHERE id = ?`,
-			a.Name, string(a.Level), a.Entity, boolInt(a.Police), string(a.Kind), a.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE agencies SET name = ?, level = ?, entity = ?, police = ? WHERE id = ?`,
+			a.Name, string(a.Level), a.Entity, boolInt(a.Police), a.ID); err != nil {
 			return fmt.Errorf("store: update agency: %w", err)
 		}
-		return tx.Audit(ctx, AuditEntry{Action: "agency.update", ObjectType: "agency", ObjectID: fmt.Sprint(a.ID), Fields: "name,level,entity,police,kind"})
+		return tx.Audit(ctx, AuditEntry{Action: "agency.update", ObjectType: "agency", ObjectID: fmt.Sprint(a.ID), Fields: "name,level,entity,police"})
 	})
 }
 

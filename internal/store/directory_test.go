@@ -17,31 +17,31 @@ func TestUpdateDirectoryEntry(t *testing.T) {
 	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		id := agency(t, db, "fiscalia-oax", escudo.AgencyState, "OAX", false)
-		before, err := db.Agency(ctx, id)
-		if err != nil || before.Kind != escudo.AgencyKindGovernment {
+		before, err := db.DirectoryEntry(ctx, id)
+		if err != nil || before.Kind != directory.KindGovernment {
 			t.Fatalf("a state agency without a kind is its government: %+v %v", before, err)
 		}
 		bad := before
-		bad.Kind, bad.Contact = "ngo", escudo.Contact{Email: "oficialia", Phone: "llamar"}
+		bad.Kind, bad.Contact = "ngo", directory.Contact{Email: "oficialia", Phone: "llamar"}
 		got := fieldKeys(db.UpdateDirectoryEntry(ctx, bad))
 		for _, want := range []string{"kind directory.kind_unknown", "email validation.email", "phone validation.phone"} {
 			if !slicesHas(got, want) {
 				t.Errorf("refused entry: %v, want %s", got, want)
 			}
 		}
-		if after, _ := db.Agency(ctx, id); after != before {
+		if after, _ := db.DirectoryEntry(ctx, id); after != before {
 			t.Fatalf("a refused update changed the entry: %+v", after)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'agency.update'`); n != 0 {
 			t.Fatalf("%d audit entries for a refusal", n)
 		}
 		good := before
-		good.Code, good.Name, good.Kind = "otra", "Fiscalía General del Estado de Oaxaca", escudo.AgencyKindProsecutor
-		good.Contact = escudo.Contact{Email: "oficialia@example.org", Phone: "55-0000-0101", Address: "Centro, Oaxaca de Juárez", Person: "Lic. Ana Ruiz", Notes: "Oficios por correo."}
+		good.Code, good.Name, good.Kind = "otra", "Fiscalía General del Estado de Oaxaca", directory.KindProsecutor
+		good.Contact = directory.Contact{Email: "oficialia@example.org", Phone: "55-0000-0101", Address: "Centro, Oaxaca de Juárez", Person: "Lic. Ana Ruiz", Notes: "Oficios por correo."}
 		if err := db.UpdateDirectoryEntry(ctx, good); err != nil {
 			t.Fatal(err)
 		}
-		after, err := db.Agency(ctx, id)
+		after, err := db.DirectoryEntry(ctx, id)
 		good.Code = "fiscalia-oax"
 		if err != nil || after != good {
 			t.Fatalf("stored %+v %v, want %+v", after, err, good)
@@ -61,23 +61,23 @@ func TestAgreementHistory(t *testing.T) {
 		clock.Set(t0)
 		ctx := withUser(staff(t, db, "admin", escudo.RoleAdmin, 0))
 		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 18, 0, 0, 0, time.UTC) }
-		_, err := db.RecordAgreement(ctx, &escudo.Agreement{Entity: "OAX", Status: escudo.AgreementInForce})
+		_, err := db.RecordAgreement(ctx, &directory.Agreement{Entity: "OAX", Status: directory.AgreementInForce})
 		if !slicesHas(fieldKeys(err), "signed_on agreement.signed_needed") {
 			t.Fatalf("unsigned agreement in force: %v", err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM cooperation_agreements`); n != 0 {
 			t.Fatalf("%d rows after a refusal", n)
 		}
-		first, err := db.RecordAgreement(ctx, &escudo.Agreement{Entity: "OAX", Status: escudo.AgreementNegotiation, Notes: "Mesa de trabajo"})
+		first, err := db.RecordAgreement(ctx, &directory.Agreement{Entity: "OAX", Status: directory.AgreementNegotiation, Notes: "Mesa de trabajo"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(t0.Add(time.Hour))
-		second, err := db.RecordAgreement(ctx, &escudo.Agreement{Entity: "OAX", Status: escudo.AgreementInForce, SignedOn: day(2025, 6, 3), ValidUntil: day(2028, 6, 3), Document: "DOF 03/06/2025"})
+		second, err := db.RecordAgreement(ctx, &directory.Agreement{Entity: "OAX", Status: directory.AgreementInForce, SignedOn: day(2025, 6, 3), ValidUntil: day(2028, 6, 3), Document: "DOF 03/06/2025"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecordAgreement(ctx, &escudo.Agreement{Entity: "GRO", Status: escudo.AgreementNone}); err != nil {
+		if _, err := db.RecordAgreement(ctx, &directory.Agreement{Entity: "GRO", Status: directory.AgreementNone}); err != nil {
 			t.Fatal(err)
 		}
 		hist, err := db.EntityAgreements(ctx, "OAX")
@@ -91,7 +91,7 @@ func TestAgreementHistory(t *testing.T) {
 			t.Errorf("history: %+v", hist[1])
 		}
 		cur, err := db.CurrentAgreements(ctx)
-		if err != nil || len(cur) != 2 || cur["OAX"].ID != second || cur["GRO"].Status != escudo.AgreementNone {
+		if err != nil || len(cur) != 2 || cur["OAX"].ID != second || cur["GRO"].Status != directory.AgreementNone {
 			t.Fatalf("current agreements %+v %v", cur, err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'agreement.record'`); n != 3 {
@@ -115,7 +115,7 @@ func TestSeedDirectory(t *testing.T) {
 			t.Fatalf("second run added %d: %v", n, err)
 		}
 		oax, err := db.EntityDirectory(ctx, "OAX")
-		if err != nil || len(oax) != 3 || oax[0].Kind != escudo.AgencyKindGovernment || oax[1].Kind != escudo.AgencyKindProsecutor || oax[2].Kind != escudo.AgencyKindCommission {
+		if err != nil || len(oax) != 3 || oax[0].Kind != directory.KindGovernment || oax[1].Kind != directory.KindProsecutor || oax[2].Kind != directory.KindCommission {
 			t.Fatalf("Oaxaca: %+v %v", oax, err)
 		}
 		if oax[2].Name != "Defensoría de los Derechos Humanos del Pueblo de Oaxaca" {

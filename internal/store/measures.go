@@ -692,17 +692,19 @@ func (db *DB) listMeasures(ctx context.Context, where string, args ...any) ([]es
 
 // Agencies lists the implementing agencies by level then name.
 func (db *DB) Agencies(ctx context.Context) ([]escudo.Agency, error) {
-	rows, err := db.readQuery(ctx, `SELECT `+agencyColumns+` FROM agencies ORDER BY name, id`)
+	rows, err := db.readQuery(ctx, `SELECT id, code, name, level, entity, police FROM agencies ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: agencies: %w", err)
 	}
 	defer rows.Close()
 	var out []escudo.Agency
 	for rows.Next() {
-		a, err := scanAgency(rows)
-		if err != nil {
+		var a escudo.Agency
+		var police int
+		if err := rows.Scan(&a.ID, &a.Code, &a.Name, &a.Level, &a.Entity, &police); err != nil {
 			return nil, err
 		}
+		a.Police = police == 1
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -732,14 +734,12 @@ func (db *DB) AddAgency(ctx context.Context, a escudo.Agency) (int64, error) {
 			return escudo.FieldError("code", "agency.code_taken", nil)
 		}
 		var err error
-		c := a.Contact
-		id, err = tx.InsertID(ctx, `INSERT INTO agencies (code, name, level, entity, police, kind, email, phone, address, contact_person, notes, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Code, a.Name, string(a.Level), a.Entity, boolInt(a.Police), string(a.Kind), c.Email, c.Phone, c.Address, c.Person, c.Notes, micros(tx.now))
+		id, err = tx.InsertID(ctx, `INSERT INTO agencies (code, name, level, entity, police, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.Code, a.Name, string(a.Level), a.Entity, boolInt(a.Police), micros(tx.now))
 		if err != nil {
 			return fmt.Errorf("store: add agency: %w", err)
 		}
-		return tx.Audit(ctx, AuditEntry{Action: "agency.add", ObjectType: "agency", ObjectID: fmt.Sprint(id), Fields: "code,name,level,entity,police,kind,contact"})
+		return tx.Audit(ctx, AuditEntry{Action: "agency.add", ObjectType: "agency", ObjectID: fmt.Sprint(id), Fields: "code,name,level,entity,police"})
 	})
 	return id, err
 }

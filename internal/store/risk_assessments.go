@@ -22,10 +22,12 @@ func (db *DB) RecordAssessment(ctx context.Context, a *escudo.Assessment) (int64
 	if err := a.Validate(db.Now()); err != nil {
 		return 0, err
 	}
+	seen := map[string]bool{}
 	for _, m := range a.CatalogueMeasures {
-		if _, ok := db.measures.Find(m); !ok {
+		if _, ok := db.measures.Find(m); !ok || seen[m] {
 			return 0, escudo.FieldError("catalogue_measures", "assessment.measure_unknown", nil)
 		}
+		seen[m] = true
 	}
 	listed, err := json.Marshal(a.CatalogueMeasures)
 	if err != nil {

@@ -1,10 +1,14 @@
-package escudo
+// Package comparison compares a beneficiary's protection by the Mechanism
+// with other bodies' (issue 15, item 3; docs/directory.md): the same
+// person at a different level, a measure one granted and the other did
+// not. Pure: no SQL, no HTTP.
+package comparison
 
-import "sort"
+import (
+	"sort"
 
-// The comparison of a beneficiary's protection by escudo and by other
-// bodies (issue 15, item 3): the same person at a different level, or a
-// measure one body granted and the other did not, named plainly.
+	"escudo"
+)
 
 // FindingKind is one kind of conflict or gap between the Mechanism's
 // protection and another body's.
@@ -34,9 +38,9 @@ func (f Finding) Conflict() bool { return f.Kind != FindingMechanismOnly }
 // Comparison is the Mechanism's current protection beside each other
 // body's in force, and what differs.
 type Comparison struct {
-	Level    RiskLevel // the Mechanism's: the latest submitted evaluation; "" for none
-	Measures []string  // catalogue ids of the granted measures in life, sorted, once each
-	Others   []Assessment
+	Level    escudo.RiskLevel // the Mechanism's: the latest submitted evaluation; "" for none
+	Measures []string         // catalogue ids of the granted measures in life, sorted, once each
+	Others   []escudo.Assessment
 	Findings []Finding
 }
 
@@ -51,13 +55,13 @@ func (c *Comparison) Conflicts() int {
 	return n
 }
 
-// CompareProtection compares the Mechanism's level and granted measures
+// Protection compares the Mechanism's level and granted measures
 // with each assessment in force (ended ones are history and compare with
 // nothing). A granted measure counts while in life (not withdrawn or
 // ended). An assessment that named no catalogue measure is compared by
 // level only: its measures are words the rule cannot read, so no gap is
 // claimed on them.
-func CompareProtection(level RiskLevel, granted []GrantedMeasure, assessments []Assessment) Comparison {
+func Protection(level escudo.RiskLevel, granted []escudo.GrantedMeasure, assessments []escudo.Assessment) Comparison {
 	c := Comparison{Level: level}
 	own := map[string]bool{}
 	for _, g := range granted {
