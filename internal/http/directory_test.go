@@ -137,7 +137,7 @@ func TestProtectionComparison(t *testing.T) {
 		decided := time.Now().AddDate(0, -2, 0).Format("2006-01-02")
 		f.run(t, []webScenario{
 			{name: "an unknown catalogue measure is refused", as: "beto", method: "POST", path: "/cases/{c}/assessments",
-				form: url.Values{"body": {"iachr"}, "number": {"MC-77-26"}, "level": {"extraordinario"}, "decided_at": {decided}, "catalogue_measures": {"escort", "teleport"}},
+				form:   url.Values{"body": {"iachr"}, "number": {"MC-77-26"}, "level": {"extraordinario"}, "decided_at": {decided}, "catalogue_measures": {"escort", "teleport"}},
 				status: 400, want: []string{"Elige las medidas de la lista del catálogo.", `value="escort" checked`}},
 			{name: "the IACHR's measure with its catalogue measures", as: "beto", method: "POST", path: "/cases/{c}/assessments",
 				form: url.Values{"body": {"iachr"}, "number": {"MC-77-26"}, "level": {"extraordinario"}, "decided_at": {decided}, "catalogue_measures": {"escort", "building_protection"},
