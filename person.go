@@ -160,6 +160,16 @@ func (p *Person) Validate() error {
 	return v.Err()
 }
 
+// Text checks a free text field: valid UTF-8, at most max characters, no
+// NUL (the rules packages' validation shares the domain's).
+func (v *ValidationErrors) Text(field, s string, max int) { checkText(v, field, s, max) }
+
+// PersonalText is Text for what identifies or describes a person
+// (checkPersonalText).
+func (v *ValidationErrors) PersonalText(field, s string, max int, marks bool) {
+	checkPersonalText(v, field, s, max, marks)
+}
+
 func checkText(v *ValidationErrors, field, s string, max int) {
 	if !utf8.ValidString(s) {
 		v.Add(field, "validation.encoding", nil)

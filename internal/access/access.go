@@ -80,6 +80,12 @@ const (
 	// institutional contacts, liaisons by name and each federal entity's
 	// cooperation agreement; no case data.
 	DirectoryRead Action = "directory.read"
+	// Inter-agency requests (docs/coordination.md). A liaison reaches only
+	// the requests addressed to their agency (scope agency).
+	RequestRead        Action = "request.read"        // a case's requests, a request's page and history, the list
+	RequestSend        Action = "request.send"        // send one from a case; a new link; a receipt or answer received otherwise; cancel
+	RequestRespond     Action = "request.respond"     // acknowledge receipt and record the answer, signed in
+	RequestPerformance Action = "request.performance" // requests sent, acknowledged, completed, overdue and their times, per agency and entity
 	// LetterRead: a resolution's letters (the beneficiary's notification,
 	// the agencies' instructions) as HTML and PDF; their content is the
 	// case's names, reasons and threats.
@@ -100,7 +106,8 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
-	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead}
+	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
+	RequestRead, RequestSend, RequestRespond, RequestPerformance}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.
@@ -143,7 +150,7 @@ const (
 	Task                 // cases with a task assigned to the user (contractors)
 	Consent              // people who granted the user a consent record (reviewers)
 	Own                  // the beneficiary's own person and cases
-	Agency               // measures addressed to the liaison's agency, or to them by name
+	Agency               // measures and requests addressed to the liaison's agency, or to them by name
 	Named                // users named on the safe-house registry's list
 )
 

@@ -70,8 +70,18 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //   - Other bodies' protection beside the Mechanism's (/cases/{id}/protection)
 //     is read as the case's risk is (risk.read), with the Mechanism's
 //     measures only for who reads them (measure.read).
+//   - Inter-agency requests: every unit that works a case may ask another
+//     agency for something (reception and the duty desk ask for police
+//     support in an emergency, analysts for information); follow-up and
+//     the coordination also record answers that came on paper. A liaison
+//     reads and answers only what is addressed to their agency, with the
+//     beneficiary's name and place only when the request needs them. How
+//     agencies perform is accountability: the coordination, follow-up,
+//     the Consultative Council and the auditors see it; it names agencies
+//     and entities, never people.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
+		RequestRead: r(Any, all), RequestSend: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all), CaseNote: r(Any, all),
 		// Reception and rapid reaction are one unit: it records urgent measures.
@@ -89,6 +99,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
+		RequestRead: r(Any, all), RequestSend: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -101,6 +112,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleAnalyst: {
+		RequestRead: r(Any, all), RequestSend: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all),
@@ -111,6 +123,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead:  r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
+		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
 		PersonReadIdentity: r(Any, all), PersonReadLocation: r(Any, all), PersonUpdate: r(Any, all),
@@ -123,6 +136,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
+		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
@@ -159,7 +173,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead: r(Any, noFields),
 	},
 	escudo.RoleCouncil: {
-		StatsRead: r(Any, noFields),
+		RequestPerformance: r(Any, noFields),
+		StatsRead:          r(Any, noFields),
 		// The Council rules on a beneficiary's disagreement with an
 		// evaluation: it reads the evaluations it rules on, never names
 		// or addresses.
@@ -168,6 +183,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		BoardRead:       r(Any, idRisk), BoardMinutes: r(Any, noFields),
 	},
 	escudo.RoleLiaison: {
+		// The requests addressed to their agency: what is asked, and the
+		// beneficiary's name and place only where the request needs them.
+		RequestRead: r(Agency, idLoc), RequestRespond: r(Agency, noFields),
 		// Cases, people and devices only as far as a task or request
 		// addressed to the liaison names them: belonging to a state is no
 		// reason to read every protected person in it. Alerts reach the
@@ -211,7 +229,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		SafeHouseRequest: r(Own, noFields),
 	},
 	escudo.RoleAuditor: {
-		AuditRead: r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
+		RequestPerformance: r(Any, noFields),
+		AuditRead:          r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
 		RiskCalibration: r(Any, noFields),
 	},
 }

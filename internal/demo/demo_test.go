@@ -117,6 +117,7 @@ func TestSeed(t *testing.T) {
 		checkDemoSafeHouses(t, ctx, db, res)
 		checkDemoAgencies(t, ctx, db)
 		checkDemoDirectory(t, ctx, db, res)
+		checkDemoRequests(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}

@@ -54,6 +54,17 @@ func (a *agencies) state(ctx context.Context, entity string) (int64, error) {
 	if id, ok := a.byCode[code]; ok {
 		return id, nil
 	}
+	// Another part of the demo may have added it since.
+	list, err := a.db.Agencies(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range list {
+		a.byCode[x.Code] = x.ID
+	}
+	if id, ok := a.byCode[code]; ok {
+		return id, nil
+	}
 	e, ok := escudo.LookupFederalEntity(entity)
 	if !ok {
 		return a.byCode["sspc"], nil

@@ -10,6 +10,7 @@ import (
 
 	"escudo"
 	"escudo/internal/demo/directory"
+	"escudo/internal/demo/requests"
 	"escudo/internal/store"
 )
 
@@ -174,6 +175,8 @@ type Result struct {
 	Task     int64 // the demo contractor's open task
 	// WitnessKey is the authenticator app key of WitnessUsername.
 	WitnessKey string
+	// AgencyRequests are the requests to agencies in every entity.
+	AgencyRequests *requests.Result
 }
 
 // Seed creates the demo accounts and replays the generated requests through
@@ -361,6 +364,21 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
+		return nil, err
+	}
+	// Requests come from a case in process in each entity, else from any
+	// case there, so every entity has some.
+	var open, rest []requests.Case
+	for i, r := range res.Requests {
+		c := requests.Case{ID: res.Receipts[i].CaseID, Entity: r.Person.Entity}
+		if r.Stage != escudo.StageReception && r.Stage != escudo.StageClosed {
+			open = append(open, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	open = append(open, rest...)
+	if res.AgencyRequests, err = requests.Seed(ctx, db, open, requests.Options{Now: o.Now, SetClock: clock.Set, Police: ag.state, Sender: users["coordinacion"]}); err != nil {
 		return nil, err
 	}
 	// The beneficiary account belongs to an individual whose measures are in place.

@@ -15,6 +15,7 @@ import (
 	"escudo"
 	"escudo/internal/access"
 	"escudo/internal/alert"
+	"escudo/internal/coordination"
 	"escudo/internal/drill"
 	"escudo/internal/heartbeat"
 	"escudo/internal/store"
@@ -40,6 +41,9 @@ var publicRoutes = []string{
 	// Letters are verified by anyone: the page the QR code opens, the
 	// upload of a PDF, and the published keys.
 	"GET /verificar", "POST /verificar", "GET /api/v1/letters/key",
+	// An agency acknowledges an inter-agency request through the signed
+	// link it was e-mailed, without an account.
+	"GET /ack/{token}", "POST /ack/{token}",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS
@@ -58,6 +62,7 @@ type routeFixture struct {
 	evaluationID                                 int64  // an immediate-action draft on a second, extraordinary case in Oaxaca
 	letter                                       string // the beneficiary's letter of a resolution on the case
 	sessionID, itemID                            int64  // a Board session in ten days with the case on its agenda
+	requestID                                    int64  // a request for police support from the case to the state's police
 }
 
 func newRouteFixture(t *testing.T, db *store.DB) *routeFixture {
@@ -132,6 +137,10 @@ func newRouteFixtureWith(t *testing.T, db *store.DB, o Options) *routeFixture {
 		t.Fatal(err)
 	}
 	f.letter = issueFixtureLetter(t, db, rc.CaseID, rc.Reference)
+	if f.requestID, err = db.SendRequest(ctx, &coordination.AgencyRequest{CaseID: rc.CaseID, AgencyID: police, Kind: coordination.RequestPoliceSupport,
+		LegalBasis: "Convenio de coordinación.", Details: "Rondines frente al domicilio.", Deadline: db.Now().Add(48 * time.Hour)}, store.SendOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -171,12 +180,12 @@ func runningPipeline(t testing.TB, db *store.DB) *alert.Pipeline {
 
 // path fills a route's path values with the fixture's objects.
 func (f *routeFixture) path(rt web.Route) string {
-	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID}[rt.Access.Object]
+	id := map[string]int64{"case": f.caseID, "person": f.personID, "device": f.deviceID, "alert": f.alertID, "evaluation": f.evaluationID, "measure": f.measureID, "letter": f.caseID, "request": f.requestID}[rt.Access.Object]
 	if strings.HasPrefix(rt.Path, "/api/v1/drills/") {
 		id = f.drillID
 	}
 	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{letter}", f.letter, "{file}", "style.css", "{$}", "",
-		"{session}", fmt.Sprint(f.sessionID), "{item}", fmt.Sprint(f.itemID), "{code}", "OAX").Replace(rt.Path)
+		"{token}", "r1.bm90.YQ", "{session}", fmt.Sprint(f.sessionID), "{item}", fmt.Sprint(f.itemID), "{code}", "OAX").Replace(rt.Path)
 }
 
 // TestEveryRoleEveryRoute is the permission table, called: every role

@@ -24,6 +24,7 @@ import (
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/directory"
 	"escudo/internal/web/gateway"
+	"escudo/internal/web/interagency"
 	"escudo/internal/web/oversight"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
@@ -67,6 +68,7 @@ func New(o Options) (*Server, error) {
 	shelter.Register(core)
 	protection.Register(core)
 	directory.Register(core)
+	interagency.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

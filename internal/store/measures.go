@@ -1027,38 +1027,9 @@ func (db *DB) SweepMeasures(ctx context.Context, limit int) (int, error) {
 
 // escalateMeasure tells one tier of an overdue measure.
 func (tx *Tx) escalateMeasure(ctx context.Context, r *measureRow, tier measures.Tier) error {
-	var ids []int64
-	switch tier {
-	case measures.TierLiaison:
-		var err error
-		if ids, err = tx.liaisonsOf(ctx, r.m); err != nil {
-			return err
-		}
-	case measures.TierFollowUp:
-		var assigned sql.NullInt64
-		if err := tx.QueryRow(ctx, `SELECT assigned_to FROM cases WHERE id = ?`, r.m.CaseID).Scan(&assigned); err != nil {
-			return err
-		}
-		if assigned.Valid {
-			ids = []int64{assigned.Int64}
-		}
-	case measures.TierCoordination:
-		rows, err := tx.Query(ctx, `SELECT id FROM users WHERE role = ? AND disabled = 0 ORDER BY id`, string(escudo.RoleCoordinator))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	ids, err := tx.tierRecipients(ctx, tier, r.m.CaseID, r.m.Agency.Code, r.m.LiaisonID)
+	if err != nil {
+		return err
 	}
 	var ref string
 	if err := tx.QueryRow(ctx, `SELECT reference FROM cases WHERE id = ?`, r.m.CaseID).Scan(&ref); err != nil {

@@ -10,5 +10,7 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 	return map[string]func(context.Context, int) (int, error){
 		// Overdue measures climb their tiers.
 		"measures.sweep": db.SweepMeasures,
+		// Overdue inter-agency requests climb the same tiers.
+		"requests.sweep": db.SweepRequests,
 	}
 }

@@ -71,6 +71,10 @@ func (s *Core) authorizeRef(w http.ResponseWriter, r *http.Request, a access.Act
 		// One of the case's letters, named in the path: decided as its
 		// case, and an instruction also as addressed to its agency.
 		ref, err = s.DB.LetterRef(r.Context(), id, r.PathValue("letter"))
+	case "request":
+		// An inter-agency request: decided as its case, and as addressed
+		// to its agency.
+		ref, err = s.DB.RequestRef(r.Context(), id)
 	case "alert":
 		if s.Opts.Alerts != nil {
 			s.Opts.Alerts.AwaitStored(r.Context(), id) // paged before its commit ended

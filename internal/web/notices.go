@@ -58,6 +58,10 @@ func (p *Page) NoticeText(n store.Notification) string {
 // NoticeHref is where a notice leads: its case, its alert, or the console.
 func (p *Page) NoticeHref(n store.Notification) string {
 	switch {
+	case strings.HasPrefix(n.Kind, "request.") && strings.HasPrefix(n.Subject, "SOL-") && p.Can("GET /requests/{id}"):
+		// An inter-agency request's notice leads to the request (a
+		// liaison may not open the case).
+		return "/requests/" + strings.TrimLeft(strings.TrimPrefix(n.Subject, "SOL-"), "0")
 	case n.AlertID != 0 && p.Can("GET /console/alerts/{id}"):
 		return fmt.Sprintf("/console/alerts/%d", n.AlertID)
 	case n.CaseID != 0 && p.Can("GET /cases/{id}"):

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"escudo/internal/coordination"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,17 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 		default:
 			return p.T("measure.status." + what)
 		}
+	case coordination.EventRequest:
+		// "<request id>:<kind>:<step>" (store/requests.go).
+		parts := strings.SplitN(e.Detail, ":", 3)
+		if len(parts) < 3 {
+			return ""
+		}
+		step := parts[2]
+		if strings.HasPrefix(step, "overdue_") {
+			step = "overdue"
+		}
+		return p.T("request.kind."+parts[1]) + " · " + p.T("request.step."+step) + " · SOL-" + strings.Repeat("0", max(0, 6-len(parts[0]))) + parts[0]
 	case escudo.EventResolution:
 		// identifier:adopted|rejected:for-against-abstain
 		parts := strings.SplitN(e.Detail, ":", 3)

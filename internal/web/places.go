@@ -19,6 +19,7 @@ var Places = []Place{
 	{"GET /backlog", "/backlog", "nav.backlog", "start.about_backlog"},
 	{"GET /cases", "/cases", "nav.cases", "start.about_cases"},
 	{"GET /cases/new", "/cases/new", "nav.intake", "start.about_intake"},
+	{"GET /requests", "/requests", "nav.requests", "start.about_requests"},
 	{"GET /devices", "/devices", "nav.devices", "start.about_devices"},
 	{"GET /tasks", "/tasks", "nav.tasks", "start.about_tasks"},
 	{"GET /admin/users", "/admin/users", "nav.users", "start.about_users"},
@@ -33,6 +34,8 @@ var landing = map[escudo.Role][]string{
 	escudo.RoleDuty:        {"/console"},
 	escudo.RoleAdmin:       {"/admin/users"},
 	escudo.RoleAuditor:     {"/audit"},
+	// A liaison starts from what the Mechanism asked their agency.
+	escudo.RoleLiaison: {"/requests"},
 }
 
 // Landing is where u starts after signing in: the role's own page, else
