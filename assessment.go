@@ -33,18 +33,21 @@ const (
 // Mechanism's scale, the measures it set and the document it came in.
 // BodyName, Measures and Document are sealed in the risk compartment.
 type Assessment struct {
-	ID         int64          `json:"id"`
-	CaseID     int64          `json:"case_id"`
-	Body       AssessmentBody `json:"body"`
-	BodyName   string         `json:"body_name"`
-	Reference  string         `json:"reference"`
-	Level      RiskLevel      `json:"level"`
-	Measures   string         `json:"measures"`
-	Document   string         `json:"document"`
-	DecidedAt  time.Time      `json:"decided_at"`
-	EndedAt    *time.Time     `json:"ended_at,omitempty"`
-	RecordedBy string         `json:"recorded_by,omitempty"`
-	RecordedAt time.Time      `json:"recorded_at"`
+	ID        int64          `json:"id"`
+	CaseID    int64          `json:"case_id"`
+	Body      AssessmentBody `json:"body"`
+	BodyName  string         `json:"body_name"`
+	Reference string         `json:"reference"`
+	Level     RiskLevel      `json:"level"`
+	Measures  string         `json:"measures"` // what the catalogue lacks, in words
+	// CatalogueMeasures: those of its measures the catalogue has (ids),
+	// sealed; checked by the store against the catalogue.
+	CatalogueMeasures []string   `json:"catalogue_measures,omitempty"`
+	Document          string     `json:"document"`
+	DecidedAt         time.Time  `json:"decided_at"`
+	EndedAt           *time.Time `json:"ended_at,omitempty"`
+	RecordedBy        string     `json:"recorded_by,omitempty"`
+	RecordedAt        time.Time  `json:"recorded_at"`
 }
 
 // InForce reports whether the assessment still counts.

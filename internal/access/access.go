@@ -76,6 +76,10 @@ const (
 	MeasureConfirm   Action = "measure.confirm"   // the beneficiary's confirmation, rejection or rating
 	MeasureManage    Action = "measure.manage"    // costs and who pays them
 	AgencyManage     Action = "agency.manage"     // list, add and edit implementing agencies; name a liaison's agency
+	// DirectoryRead: the directory of bodies (docs/directory.md), their
+	// institutional contacts, liaisons by name and each federal entity's
+	// cooperation agreement; no case data.
+	DirectoryRead Action = "directory.read"
 	// Inter-agency requests (docs/coordination.md). A liaison reaches only
 	// the requests addressed to their agency (scope agency).
 	RequestRead        Action = "request.read"        // a case's requests, a request's page and history, the list
@@ -109,7 +113,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
-	MeasureConfirm, MeasureManage, AgencyManage, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
+	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
 	RequestRead, RequestSend, RequestRespond, RequestPerformance,
 	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead}
 

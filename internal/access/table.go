@@ -59,6 +59,17 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     un-names people without seeing the registry. Staff who work a case
 //     and the beneficiary on their own case ask for a place and see only
 //     whether one is assigned, never where.
+//   - The directory (bodies, contacts, liaisons, agreements) is for who
+//     coordinates with other authorities: reception and the duty desk
+//     (urgent measures go to a state's police and prosecutor the same
+//     night), follow-up (chasing implementation) and the coordination
+//     (agreements, official requests). Analysts evaluate and write to no
+//     authority; administrators keep it on their own page
+//     (agency.manage); liaisons and contractors are outside the
+//     Mechanism and never see who else acts for whom.
+//   - Other bodies' protection beside the Mechanism's (/cases/{id}/protection)
+//     is read as the case's risk is (risk.read), with the Mechanism's
+//     measures only for who reads them (measure.read).
 //   - Inter-agency requests: every unit that works a case may ask another
 //     agency for something (reception and the duty desk ask for police
 //     support in an emergency, analysts for information); follow-up and
@@ -93,7 +104,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		RiskAppeal:  r(Any, noFields),
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
-		LetterRead: r(Any, noFields),
+		LetterRead:    r(Any, noFields),
+		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleDuty: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
@@ -107,6 +119,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		MeasureRead: r(Any, all), MeasureMove: r(Any, all), MeasureUrgent: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named,
+		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleAnalyst: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
@@ -132,6 +145,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		MeasureRead: r(Any, all), MeasureDashboard: r(Any, noFields), MeasureMove: r(Any, all), MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
+		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
@@ -154,6 +168,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		MeasureConfirm: r(Any, all), MeasureManage: r(Any, all),
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
+		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),

@@ -7,12 +7,16 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"escudo"
+	"escudo/internal/comparison"
 	"escudo/internal/demo"
+	demodirectory "escudo/internal/demo/directory"
+	"escudo/internal/directory"
 	"escudo/internal/store"
 	"escudo/internal/testdb"
 )
@@ -113,6 +117,7 @@ func TestSeed(t *testing.T) {
 		checkDemoPrevention(t, ctx, db)
 		checkDemoSafeHouses(t, ctx, db, res)
 		checkDemoAgencies(t, ctx, db)
+		checkDemoDirectory(t, ctx, db, res)
 		checkDemoRequests(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
@@ -374,4 +379,74 @@ func checkDemoSafeHouses(t *testing.T, ctx context.Context, db *store.DB, res *d
 		reqs[1].State != escudo.SafeHouseAssigned || reqs[1].Assignment == nil {
 		t.Fatalf("demo requests: %+v %v", reqs, err)
 	}
+}
+
+// checkDemoDirectory: the 32 entities each have a current agreement, the
+// demo liaison is in the directory under Oaxaca's police, and the radio's
+// case carries the IACHR's precautionary measure, which the comparison
+// finds above the Mechanism's level and with an escort the Mechanism did
+// not grant.
+func checkDemoDirectory(t *testing.T, ctx context.Context, db *store.DB, res *demo.Result) {
+	t.Helper()
+	cur, err := db.CurrentAgreements(ctx)
+	if err != nil || len(cur) != 32 {
+		t.Fatalf("%d current agreements: %v", len(cur), err)
+	}
+	statuses := map[directory.AgreementStatus]bool{}
+	for _, a := range cur {
+		statuses[a.Status] = true
+	}
+	if len(statuses) != 4 {
+		t.Errorf("agreement statuses %v: want a mix of all four", statuses)
+	}
+	oax, err := db.EntityDirectory(ctx, "OAX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[directory.Kind]bool{}
+	liaison := false
+	for _, a := range oax {
+		kinds[a.Kind] = true
+		if a.Code == "ssp-oax" && a.Kind == directory.KindPolice && len(a.Liaisons) == 1 && a.Liaisons[0].DisplayName == "Raúl Zamudio Téllez" {
+			liaison = true
+		}
+		if !strings.HasSuffix(a.Contact.Email, ".example.org") {
+			t.Errorf("%s: contact e-mail %q is not fictional", a.Code, a.Contact.Email)
+		}
+	}
+	if !liaison || !kinds[directory.KindGovernment] || !kinds[directory.KindProsecutor] || !kinds[directory.KindCommission] || !kinds[directory.KindMunicipal] {
+		t.Errorf("Oaxaca's directory: %+v", oax)
+	}
+	for i := len(res.Receipts) - 1; i >= 0; i-- {
+		id := res.Receipts[i].CaseID
+		as, err := db.CaseAssessments(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range as {
+			if a.Reference != demodirectory.IACHRNumber {
+				continue
+			}
+			evals, _ := db.CaseEvaluations(ctx, id)
+			var level escudo.RiskLevel
+			for _, e := range evals {
+				if e.State == escudo.StateSubmitted {
+					level = e.Level
+					break
+				}
+			}
+			granted, _ := db.CaseMeasures(ctx, id)
+			c := comparison.Protection(level, granted, as)
+			var higher, escort bool
+			for _, f := range c.Findings {
+				higher = higher || f.Kind == comparison.FindingLevelHigher
+				escort = escort || f.Kind == comparison.FindingOtherOnly && f.Measure == "escort"
+			}
+			if !higher || !escort {
+				t.Errorf("the precautionary measure's comparison: %+v", c)
+			}
+			return
+		}
+	}
+	t.Error("no IACHR precautionary measure in the demo")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/demo/directory"
 	"escudo/internal/demo/prevention"
 	"escudo/internal/demo/requests"
 	"escudo/internal/store"
@@ -359,6 +360,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		return nil, err
 	}
 	res.Requests, res.Receipts = append(res.Requests, boardReqs...), append(res.Receipts, boardReceipts...)
+	// The directory, and an IACHR measure on the Oaxaca coast journalist's case, the last of the Board's.
+	if err := directory.Seed(ctx, db, o.Now, users["admin"], users["analista"], boardReceipts[len(boardReceipts)-1].CaseID); err != nil {
+		return nil, err
+	}
 	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
 		return nil, err
 	}

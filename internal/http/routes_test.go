@@ -196,7 +196,7 @@ func (f *routeFixture) path(rt web.Route) string {
 		id = f.drillID
 	}
 	return strings.NewReplacer("{id}", fmt.Sprint(id), "{consent}", fmt.Sprint(f.consentID), "{letter}", f.letter, "{file}", "style.css", "{$}", "",
-		"{token}", "r1.bm90.YQ", "{session}", fmt.Sprint(f.sessionID), "{item}", fmt.Sprint(f.itemID)).Replace(rt.Path)
+		"{token}", "r1.bm90.YQ", "{session}", fmt.Sprint(f.sessionID), "{item}", fmt.Sprint(f.itemID), "{code}", "OAX").Replace(rt.Path)
 }
 
 // TestEveryRoleEveryRoute is the permission table, called: every role

@@ -22,6 +22,7 @@ import (
 	"escudo/internal/web/admin"
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
+	"escudo/internal/web/directory"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
 	"escudo/internal/web/oversight"
@@ -67,6 +68,7 @@ func New(o Options) (*Server, error) {
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)
+	directory.Register(core)
 	interagency.Register(core)
 	prevention.Register(core)
 	s.devices = gateway.Register(core)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"escudo"
+	"escudo/internal/directory"
 )
 
 // AgencyRow is an implementing agency as its administration page lists
@@ -14,6 +15,10 @@ type AgencyRow struct {
 	escudo.Agency
 	Liaisons     []AgencyLiaison
 	OpenMeasures int
+	// The directory's fields (store/directory.go): its kind (as
+	// directory.KindOf reads it) and contact details.
+	Kind    directory.Kind
+	Contact directory.Contact
 }
 
 // AgencyLiaison is a liaison account as an agency's row names it.
@@ -68,9 +73,14 @@ func (db *DB) AgencyList(ctx context.Context) ([]AgencyRow, error) {
 	if err := lrows.Err(); err != nil {
 		return nil, err
 	}
+	entries, err := db.directoryFields(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]AgencyRow, len(list))
 	for i, a := range list {
-		out[i] = AgencyRow{Agency: a, Liaisons: liaisons[a.Code], OpenMeasures: open[a.ID]}
+		e := entries[a.ID]
+		out[i] = AgencyRow{Agency: a, Liaisons: liaisons[a.Code], OpenMeasures: open[a.ID], Kind: e.Kind, Contact: e.Contact}
 	}
 	return out, nil
 }

@@ -89,8 +89,9 @@ func (db *DB) openRequest(x *requestRow) (coordination.AgencyRequest, error) {
 // SendRequest sends a request from a case to an agency, in one
 // transaction: the request, its history and the case's timeline, an inbox
 // notice to each of the agency's liaisons, and an e-mail with a signed,
-// expiring acknowledgement link to each liaison with an address and each
-// address in o.Emails. A request without an addressee, a legal basis or a
+// expiring acknowledgement link to the agency's institutional address in
+// the directory, each liaison with an address and each address in
+// o.Emails. A request without an addressee, a legal basis or a
 // deadline is refused and nothing is written.
 func (db *DB) SendRequest(ctx context.Context, r *coordination.AgencyRequest, o SendOptions) (int64, error) {
 	now := db.Now()
@@ -113,11 +114,16 @@ func (db *DB) SendRequest(ctx context.Context, r *coordination.AgencyRequest, o 
 	}
 	actor := escudo.UserIDFromContext(ctx)
 	err = db.WithTx(ctx, true, func(tx *Tx) error {
-		var code string
-		if err := tx.QueryRow(ctx, `SELECT code FROM agencies WHERE id = ?`, r.AgencyID).Scan(&code); isNoRows(err) {
+		var code, office string
+		if err := tx.QueryRow(ctx, `SELECT code, email FROM agencies WHERE id = ?`, r.AgencyID).Scan(&code, &office); isNoRows(err) {
 			return escudo.FieldError("addressee", "request.addressee_unknown", nil)
 		} else if err != nil {
 			return err
+		}
+		// The agency's institutional address in the directory gets a link
+		// too, first.
+		if office != "" {
+			emails = append([]string{office}, emails...)
 		}
 		if r.MeasureID > 0 {
 			var caseID int64

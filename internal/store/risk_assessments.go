@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -21,12 +22,23 @@ func (db *DB) RecordAssessment(ctx context.Context, a *escudo.Assessment) (int64
 	if err := a.Validate(db.Now()); err != nil {
 		return 0, err
 	}
+	seen := map[string]bool{}
+	for _, m := range a.CatalogueMeasures {
+		if _, ok := db.measures.Find(m); !ok || seen[m] {
+			return 0, escudo.FieldError("catalogue_measures", "assessment.measure_unknown", nil)
+		}
+		seen[m] = true
+	}
+	listed, err := json.Marshal(a.CatalogueMeasures)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := db.WithTx(ctx, true, func(tx *Tx) error {
+	err = db.WithTx(ctx, true, func(tx *Tx) error {
 		if _, err := tx.caseForUpdate(ctx, a.CaseID); err != nil {
 			return err
 		}
-		var name, measures, doc []byte
+		var name, measures, doc, catalogue []byte
 		var err error
 		seal := func(dst *[]byte, field, s string) {
 			if err == nil {
@@ -36,12 +48,15 @@ func (db *DB) RecordAssessment(ctx context.Context, a *escudo.Assessment) (int64
 		seal(&name, "risk_assessments.body_name", a.BodyName)
 		seal(&measures, "risk_assessments.measures", a.Measures)
 		seal(&doc, "risk_assessments.document", a.Document)
+		if len(a.CatalogueMeasures) > 0 {
+			seal(&catalogue, "risk_assessments.catalogue_measures", string(listed))
+		}
 		if err != nil {
 			return err
 		}
 		uid := escudo.UserIDFromContext(ctx)
-		id, err = tx.InsertID(ctx, `INSERT INTO risk_assessments (case_id, body, body_name_enc, reference, level, measures_enc, document_enc, decided_at, recorded_by, recorded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.CaseID, string(a.Body), name, a.Reference, string(a.Level), measures, doc,
+		id, err = tx.InsertID(ctx, `INSERT INTO risk_assessments (case_id, body, body_name_enc, reference, level, measures_enc, catalogue_measures_enc, document_enc, decided_at, recorded_by, recorded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.CaseID, string(a.Body), name, a.Reference, string(a.Level), measures, catalogue, doc,
 			micros(a.DecidedAt), nullID(uid), micros(tx.now))
 		if err != nil {
 			return fmt.Errorf("store: record assessment: %w", err)
@@ -50,7 +65,7 @@ func (db *DB) RecordAssessment(ctx context.Context, a *escudo.Assessment) (int64
 			return err
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "risk.assessment", ObjectType: "case", ObjectID: fmt.Sprint(a.CaseID),
-			Fields: "assessment:" + fmt.Sprint(id) + ",body,reference,level,measures,document"})
+			Fields: "assessment:" + fmt.Sprint(id) + ",body,reference,level,measures,catalogue_measures,document"})
 	})
 	return id, err
 }
@@ -88,7 +103,7 @@ func (db *DB) EndAssessment(ctx context.Context, caseID, id int64) error {
 // force first, then newest decision first, with their sealed fields open;
 // the read is audited.
 func (db *DB) CaseAssessments(ctx context.Context, caseID int64) ([]escudo.Assessment, error) {
-	rows, err := db.readQuery(ctx, `SELECT a.id, a.case_id, a.body, a.body_name_enc, a.reference, a.level, a.measures_enc, a.document_enc,
+	rows, err := db.readQuery(ctx, `SELECT a.id, a.case_id, a.body, a.body_name_enc, a.reference, a.level, a.measures_enc, a.catalogue_measures_enc, a.document_enc,
 		a.decided_at, a.ended_at, a.recorded_at, u.display_name
 		FROM risk_assessments a LEFT JOIN users u ON u.id = a.recorded_by
 		WHERE a.case_id = ? ORDER BY CASE WHEN a.ended_at IS NULL THEN 0 ELSE 1 END, a.decided_at DESC, a.id DESC`, caseID)
@@ -99,11 +114,11 @@ func (db *DB) CaseAssessments(ctx context.Context, caseID int64) ([]escudo.Asses
 	var out []escudo.Assessment
 	for rows.Next() {
 		var a escudo.Assessment
-		var name, measures, doc []byte
+		var name, measures, catalogue, doc []byte
 		var decided, recorded int64
 		var ended sql.NullInt64
 		var by sql.NullString
-		if err := rows.Scan(&a.ID, &a.CaseID, &a.Body, &name, &a.Reference, &a.Level, &measures, &doc, &decided, &ended, &recorded, &by); err != nil {
+		if err := rows.Scan(&a.ID, &a.CaseID, &a.Body, &name, &a.Reference, &a.Level, &measures, &catalogue, &doc, &decided, &ended, &recorded, &by); err != nil {
 			return nil, err
 		}
 		for _, f := range []struct {
@@ -116,6 +131,15 @@ func (db *DB) CaseAssessments(ctx context.Context, caseID int64) ([]escudo.Asses
 			}
 			if *f.dst, err = db.open(f.field, f.b); err != nil {
 				return nil, err
+			}
+		}
+		if len(catalogue) > 0 {
+			listed, err := db.open("risk_assessments.catalogue_measures", catalogue)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(listed), &a.CatalogueMeasures); err != nil {
+				return nil, fmt.Errorf("store: assessment %d measures: %w", a.ID, err)
 			}
 		}
 		a.DecidedAt, a.RecordedAt, a.RecordedBy = fromMicros(decided), fromMicros(recorded), by.String

@@ -77,7 +77,7 @@ func Seed(ctx context.Context, db *store.DB, cases []Case, o Options) (*Result, 
 			Details:    "Informar si existen denuncias o reportes de incidentes recientes en la zona del domicilio de la persona beneficiaria y qué patrullajes hay en la colonia.",
 			Deadline:   sent.Add(10 * day)}
 		late := i%4 == 3
-		steps := []step{{sent.Add(time.Duration(2+i%20) * time.Hour), ack, "Oficio " + officeNumber(entity, i) + ", recibido en la oficialía de partes."}}
+		steps := []step{{sent.Add(time.Duration(2+i%20) * time.Hour), ack, "Oficio " + officeNumber(i) + ", recibido en la oficialía de partes."}}
 		answerAt := sent.Add(time.Duration(3+i%6) * day)
 		if late {
 			answerAt = sent.Add(time.Duration(13+i%5) * day)
@@ -119,7 +119,7 @@ func Seed(ctx context.Context, db *store.DB, cases []Case, o Options) (*Result, 
 			// Acknowledged, never answered: overdue for days.
 			s := o.Now.Add(-time.Duration(9+i%7) * day)
 			support.Deadline = s.Add(3 * day)
-			id, err := send(sctx, db, o, support, s, []step{{s.Add(20 * time.Hour), ack, "Oficio " + officeNumber(entity, i+100) + "."}}, "")
+			id, err := send(sctx, db, o, support, s, []step{{s.Add(20 * time.Hour), ack, "Oficio " + officeNumber(i+100) + "."}}, "")
 			if err != nil {
 				return nil, fmt.Errorf("demo requests: %s support: %w", entity, err)
 			}
@@ -136,7 +136,7 @@ func Seed(ctx context.Context, db *store.DB, cases []Case, o Options) (*Result, 
 		default:
 			s := o.Now.Add(-time.Duration(15+i%20) * day)
 			support.Deadline = s.Add(3 * day)
-			if _, err := send(sctx, db, o, support, s, []step{{s.Add(time.Duration(1+i%9) * time.Hour), ack, "Oficio " + officeNumber(entity, i+200) + "."},
+			if _, err := send(sctx, db, o, support, s, []step{{s.Add(time.Duration(1+i%9) * time.Hour), ack, "Oficio " + officeNumber(i+200) + "."},
 				{s.Add(time.Duration(30+i%40) * time.Hour), answer, "Rondines asignados al sector; bitácora diaria disponible."}}, ""); err != nil {
 				return nil, fmt.Errorf("demo requests: %s support: %w", entity, err)
 			}
@@ -217,6 +217,6 @@ func send(ctx context.Context, db *store.DB, o Options, r *coordination.AgencyRe
 	return id, nil
 }
 
-func officeNumber(entity string, n int) string {
-	return fmt.Sprintf("SSP-%s/DJ/%04d/2026", entity, 1000+n*37%9000)
+func officeNumber(n int) string {
+	return fmt.Sprintf("SSP/DJ/%04d/2026", 1000+n*37%9000)
 }

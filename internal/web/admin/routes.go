@@ -41,6 +41,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /admin/agencies", web.Access{Action: access.AgencyManage}, s.handleAgencyAdd)
 	s.Handle("POST /admin/agencies/edit", web.Access{Action: access.AgencyManage}, s.handleAgencyEdit)
 	s.Handle("POST /admin/agencies/liaison", web.Access{Action: access.AgencyManage}, s.handleAgencyLiaison)
+	s.Handle("POST /admin/agencies/agreements", web.Access{Action: access.AgencyManage}, s.handleAgreement)
 	s.Handle("GET /admin/jobs", web.Access{Action: access.SystemRead}, s.handleJobs)
 	s.Handle("GET /devices", web.Access{Action: access.DeviceRead}, s.handleDevices)
 	s.Handle("POST /devices", web.Access{Action: access.DeviceManage}, s.handleDeviceCreate)

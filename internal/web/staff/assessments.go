@@ -32,6 +32,7 @@ type assessmentRow struct {
 	Decided, DecidedISO string
 	InForce             bool
 	Ended, RecordedBy   string
+	Catalogue           []string // the catalogue measures it set, by label
 }
 
 // AssessmentSummary is what the case page's assessments section shows: the
@@ -47,6 +48,7 @@ type assessmentsData struct {
 	Summary   *AssessmentSummary
 	Bodies    []labelled
 	Levels    []labelled
+	Catalogue []labelled // the measures the form offers to tick
 	Today     string
 	CanRecord bool
 }
@@ -67,6 +69,11 @@ func (s *server) CaseAssessments(r *http.Request, p *web.Page, caseID int64) (*A
 		row := assessmentRow{ID: a.ID, Body: p.L.T("assessment.body." + string(a.Body)), BodyName: a.BodyName, Reference: a.Reference,
 			Level: p.L.T("risk.level." + string(a.Level)), LevelCode: string(a.Level), Measures: a.Measures, Document: a.Document,
 			Decided: a.DecidedAt.In(web.DisplayZone).Format("2006-01-02"), DecidedISO: p.ISO(a.DecidedAt), InForce: a.InForce(), RecordedBy: a.RecordedBy}
+		for _, m := range a.CatalogueMeasures {
+			if x, ok := s.DB.Measures().Find(m); ok {
+				row.Catalogue = append(row.Catalogue, x.Label.In(p.L.Lang))
+			}
+		}
 		if a.EndedAt != nil {
 			row.Ended = p.Time(*a.EndedAt)
 		} else {
@@ -93,6 +100,11 @@ func (s *server) assessmentsPage(r *http.Request, id int64) (*web.Page, error) {
 	}
 	for _, l := range escudo.RiskLevels {
 		d.Levels = append(d.Levels, labelled{string(l), p.L.T("risk.level." + string(l))})
+	}
+	for _, m := range s.DB.Measures().Measures {
+		if !m.Retired {
+			d.Catalogue = append(d.Catalogue, labelled{m.ID, m.Label.In(p.L.Lang)})
+		}
 	}
 	return p, nil
 }
@@ -133,7 +145,7 @@ func (s *server) handleRecordAssessment(w http.ResponseWriter, r *http.Request) 
 	}
 	f := r.PostForm
 	a := &escudo.Assessment{CaseID: id, Body: escudo.AssessmentBody(f.Get("body")), BodyName: f.Get("body_name"), Reference: f.Get("number"),
-		Level: escudo.RiskLevel(f.Get("level")), Measures: f.Get("measures"), Document: f.Get("document")}
+		Level: escudo.RiskLevel(f.Get("level")), Measures: f.Get("measures"), Document: f.Get("document"), CatalogueMeasures: f["catalogue_measures"]}
 	var err error
 	if day, ok := assessmentDay(f.Get("decided_at")); ok {
 		a.DecidedAt = day
