@@ -48,6 +48,9 @@ func (p *Page) NoticeText(n store.Notification) string {
 		return p.T("notice.alert_line", args...)
 	case "sms_unknown_sender":
 		return kind
+	case "warning.raised":
+		// The subject is the federal entity's code.
+		return kind + ": " + p.Entity(n.Subject)
 	}
 	if n.Subject != "" {
 		return kind + ": " + n.Subject

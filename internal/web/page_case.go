@@ -2,6 +2,8 @@ package web
 
 import (
 	"escudo/internal/coordination"
+	"escudo/internal/prevention"
+	"escudo/internal/store"
 	"strconv"
 	"strings"
 	"time"
@@ -98,6 +100,12 @@ func (p *Page) EventDetail(e escudo.Event, users map[int64]string) string {
 			return parts[0]
 		}
 		return parts[0] + " · " + p.T("board.resolution_"+parts[1]) + " · " + p.T("board.tally", "For", votes[0], "Against", votes[1], "Abstain", votes[2])
+	case prevention.EventIncident:
+		// The incident's kind (store/incidents.go).
+		return p.known("incident.kind." + e.Detail)
+	case store.EventInvestigationStalled:
+		// The investigation's id: the entry's own name says what happened.
+		return ""
 	case escudo.EventClockBreach, escudo.EventEscalation:
 		rule, level, _ := strings.Cut(e.Detail, ":")
 		if e.Kind == escudo.EventEscalation {

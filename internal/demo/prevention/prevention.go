@@ -105,7 +105,7 @@ func Seed(ctx context.Context, db *store.DB, setClock func(time.Time), users map
 		p := plan{id, time.Duration(20+(i*37)%700) * day, kinds[i%len(kinds)], aggressors[i%len(aggressors)], ref.Entity, town,
 			"Amenaza recibida por la persona beneficiaria (demostración).", nil}
 		if i%3 == 0 {
-			p.inv = &invPlan{"Fiscalía General del Estado", fmt.Sprintf("CI/%s/%04d/2026", ref.Entity, 100+i), p.ago - day, p.ago - 2*day, rules.InvComplaint}
+			p.inv = &invPlan{"Fiscalía General del Estado", fmt.Sprintf("CI/FGE/%04d/2026", 100+i), p.ago - day, p.ago - 2*day, rules.InvComplaint}
 			if p.ago > 200*day {
 				p.inv.last = p.ago - 10*day
 			}
