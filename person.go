@@ -195,6 +195,9 @@ func checkPersonalText(v *ValidationErrors, field, s string, max int, marks bool
 	}
 }
 
+// ValidPhone: 7 to 15 digits, with spaces, hyphens, brackets and +.
+func ValidPhone(s string) bool { return validPhone(s) }
+
 func validPhone(s string) bool {
 	digits := 0
 	for _, r := range s {

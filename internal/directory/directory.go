@@ -125,7 +125,7 @@ func (e *Entry) Validate() error {
 	if c.Email != "" && !validEmail(c.Email) {
 		v.Add("email", "validation.email", nil)
 	}
-	if c.Phone != "" && !validPhone(c.Phone) {
+	if c.Phone != "" && !escudo.ValidPhone(c.Phone) {
 		v.Add("phone", "validation.phone", nil)
 	}
 	checkText(&v, "address", c.Address, 2*escudo.MaxShortText)
@@ -152,21 +152,6 @@ func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
 	return at > 0 && at == strings.LastIndexByte(s, '@') && strings.Contains(s[at+1:], ".") &&
 		!strings.ContainsAny(s, " \t\r\n<>,;\"") && !strings.HasSuffix(s, ".")
-}
-
-// validPhone: 7 to 15 digits, with spaces, hyphens, brackets and +.
-func validPhone(s string) bool {
-	digits := 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == ' ' || r == '-' || r == '+' || r == '(' || r == ')':
-		default:
-			return false
-		}
-	}
-	return digits >= 7 && digits <= 15
 }
 
 // AgreementStatus is where a federal entity's cooperation agreement with

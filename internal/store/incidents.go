@@ -517,16 +517,7 @@ func (tx *Tx) usersWithRoles(ctx context.Context, roles ...escudo.Role) ([]int64
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(rows)
 }
 
 // ImpunityFacts lists what the impunity table counts of every investigation.

@@ -212,7 +212,7 @@ func (tx *Tx) tierRecipients(ctx context.Context, tier measures.Tier, caseID int
 	case measures.TierFollowUp:
 		q, args = `SELECT assigned_to FROM cases WHERE id = ? AND assigned_to IS NOT NULL`, []any{caseID}
 	case measures.TierCoordination:
-		q, args = `SELECT id FROM users WHERE role = ? AND disabled = 0 ORDER BY id`, []any{string(escudo.RoleCoordinator)}
+		return tx.usersWithRoles(ctx, escudo.RoleCoordinator)
 	default:
 		return nil, nil
 	}
@@ -220,6 +220,11 @@ func (tx *Tx) tierRecipients(ctx context.Context, tier measures.Tier, caseID int
 	if err != nil {
 		return nil, err
 	}
+	return scanIDs(rows)
+}
+
+// scanIDs reads a column of ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
