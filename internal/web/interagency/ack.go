@@ -38,6 +38,12 @@ func (s *server) ackPage(r *http.Request) (*web.Page, error) {
 
 func (s *server) handleAck(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	// Every refused link is audited: one address's tries are limited, so
+	// made-up links cannot fill the log.
+	if !s.ackTries.Allow(web.ClientAddr(r)) {
+		s.RenderError(w, r, http.StatusTooManyRequests, "error.too_many")
+		return
+	}
 	p, err := s.ackPage(r)
 	if err != nil {
 		s.linkRefused(w, r, err)
@@ -46,8 +52,8 @@ func (s *server) handleAck(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "ack", p)
 }
 
-// handleAckPost acknowledges through the link; the tries of one address
-// are limited, so links cannot be guessed by brute force either.
+// handleAckPost acknowledges through the link, within the same limit of
+// tries per address.
 func (s *server) handleAckPost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if !s.ackTries.Allow(web.ClientAddr(r)) {

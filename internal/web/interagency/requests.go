@@ -32,7 +32,7 @@ type server struct {
 
 // Register mounts the pages, each decided by the permission table.
 func Register(c *web.Core) {
-	s := &server{Core: c, ackTries: web.NewLimiterSet(rate.Every(time.Minute/10), 10)}
+	s := &server{Core: c, ackTries: web.NewLimiterSet(rate.Every(time.Minute/20), 20)}
 	s.Handle("GET /requests", web.Access{Action: access.RequestRead, EntityList: true}, s.handleList)
 	s.Handle("GET /requests/{id}", web.Access{Action: access.RequestRead, Object: "request"}, s.handleRequest)
 	s.Handle("POST /requests/{id}/acknowledge", web.Access{Action: access.RequestRespond, Object: "request"}, s.requestAction(s.actAcknowledge, "request.done_acknowledged"))
