@@ -105,6 +105,10 @@ const (
 	IncidentRecord      Action = "incident.record"      // record an incident on a case
 	InvestigationManage Action = "investigation.manage" // add an investigation, record its progress and status
 	PreventionRead      Action = "prevention.read"      // patterns, early warnings and the impunity table: counts across cases
+	// The beneficiary portal (docs/portal.md): the person's own case in
+	// plain words, and their voice on it.
+	PortalRead Action = "portal.read" // their case, clocks, measures, letters, devices, who read their data
+	PortalAct  Action = "portal.act"  // confirm, dispute or rate a measure; report an incident; ask to be heard; appeal; answer; contact and consent
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -115,7 +119,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
 	RequestRead, RequestSend, RequestRespond, RequestPerformance,
-	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead}
+	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalRead, PortalAct}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

@@ -86,7 +86,10 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     The Board reads the incidents of the cases it decides (names and
 //     risk, never the exact place). Liaisons and contractors never see
 //     incidents: the presumed aggressor may be their own authority.
-//     Beneficiaries will report and read their own in the portal.
+//     Beneficiaries report and read their own in the portal.
+//   - The portal (/portal) opens only to beneficiaries, on their own
+//     cases: a collective's representatives hold accounts of the
+//     collective's person and reach its case, never a member's own.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		RequestRead: r(Any, all), RequestSend: r(Any, all),
@@ -241,6 +244,9 @@ var table = map[escudo.Role]map[Action]Rule{
 		// Ask for a safe house on their own case; they learn where in
 		// person, never from the system.
 		SafeHouseRequest: r(Own, noFields),
+		// The portal is theirs alone: staff read the case on its own
+		// pages, and nobody else may speak for the person through it.
+		PortalRead: r(Own, all), PortalAct: r(Own, all),
 	},
 	escudo.RoleAuditor: {
 		RequestPerformance: r(Any, noFields),

@@ -26,6 +26,7 @@ import (
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
 	"escudo/internal/web/oversight"
+	"escudo/internal/web/portal"
 	"escudo/internal/web/prevention"
 	"escudo/internal/web/protection"
 	"escudo/internal/web/public"
@@ -71,6 +72,7 @@ func New(o Options) (*Server, error) {
 	directory.Register(core)
 	interagency.Register(core)
 	prevention.Register(core)
+	portal.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

@@ -44,6 +44,9 @@ var Lifecycle = []Transition{
 	{From: escudo.MeasureImplementing, To: escudo.MeasureAwaiting, Roles: agencySide},
 	{From: escudo.MeasureAwaiting, To: escudo.MeasureInForce, Roles: confirmRoles},
 	{From: escudo.MeasureAwaiting, To: escudo.MeasureImplementing, Roles: confirmRoles, Reason: true, Rejection: true},
+	// A measure in force that stops working (escorts withdrawn, a camera
+	// broken): the beneficiary's word reopens it as a rejection does.
+	{From: escudo.MeasureInForce, To: escudo.MeasureImplementing, Roles: confirmRoles, Reason: true, Rejection: true},
 	{From: escudo.MeasureInForce, To: escudo.MeasureUnderReview, Roles: follow, Reason: true},
 	{From: escudo.MeasureUnderReview, To: escudo.MeasureInForce, Roles: follow},
 	// A decision may withdraw a measure at any point of its life, and end

@@ -19,6 +19,7 @@ func TestLifecycleEveryPair(t *testing.T) {
 		{escudo.MeasureAwaiting, escudo.MeasureInForce},
 		{escudo.MeasureAwaiting, escudo.MeasureImplementing},
 		{escudo.MeasureInForce, escudo.MeasureUnderReview},
+		{escudo.MeasureInForce, escudo.MeasureImplementing}, // the beneficiary says it stopped working
 		{escudo.MeasureUnderReview, escudo.MeasureInForce},
 		{escudo.MeasureGranted, escudo.MeasureWithdrawn},
 		{escudo.MeasureNotified, escudo.MeasureWithdrawn},

@@ -99,6 +99,13 @@ const (
 // PlacePrecisions lists them from the finest.
 var PlacePrecisions = []PlacePrecision{PlaceExact, PlaceMunicipality, PlaceEntity}
 
+// An incident the person reports as urgent rings on the duty console as an
+// alert of this type, from the portal.
+const (
+	AlertReported escudo.AlertType   = "incident_report"
+	SourcePortal  escudo.AlertSource = "portal"
+)
+
 // EventIncident: an incident was recorded on the case; Detail is its kind.
 const EventIncident = "incident"
 
@@ -118,8 +125,13 @@ type Incident struct {
 	Evidence       string         `json:"evidence,omitempty"`  // what evidence exists and where; sealed, risk
 	AlertIDs       []int64        `json:"alert_ids,omitempty"` // related alerts
 	Serious        bool           `json:"serious"`             // asks for a new evaluation of the risk
-	RecordedBy     int64          `json:"recorded_by,omitempty"`
-	RecordedAt     time.Time      `json:"recorded_at"`
+	// Urgent: the person reported it themselves and needs help now; it
+	// rings on the duty console as an alert (UrgentAlert).
+	Urgent        bool      `json:"urgent,omitempty"`
+	ByBeneficiary bool      `json:"by_beneficiary,omitempty"` // reported by the person in the portal
+	UrgentAlertID int64     `json:"urgent_alert_id,omitempty"`
+	RecordedBy    int64     `json:"recorded_by,omitempty"`
+	RecordedAt    time.Time `json:"recorded_at"`
 }
 
 // MaxIncidentAlerts bounds the related alerts of one incident.

@@ -351,6 +351,12 @@ func (db *DB) AddAgendaItem(ctx context.Context, sessionID, caseID int64, hearin
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM board_agenda_items WHERE session_id = ?`, sessionID).Scan(&pos); err != nil {
 			return err
 		}
+		// The person asked to be heard before the case reached an agenda.
+		if asked, err := tx.hearingRequested(ctx, caseID); err != nil {
+			return err
+		} else if asked {
+			hearing = true
+		}
 		id, err = tx.InsertID(ctx, `INSERT INTO board_agenda_items (session_id, case_id, evaluation_id, position, hearing_requested) VALUES (?, ?, ?, ?, ?)`,
 			sessionID, caseID, nullID(eval.Int64), pos+1, boolInt(hearing))
 		if err != nil {

@@ -592,43 +592,53 @@ func (db *DB) AnswerInfoRequest(ctx context.Context, reference, code, answer str
 			denied = true
 			return notFound
 		}
-		if escudo.Admission(admission) != escudo.AdmissionInfoRequested || escudo.Stage(stage) != escudo.StageReception {
-			return escudo.Errorf(escudo.ECONFLICT, "error.info_not_requested")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, updated_at = ? WHERE id = ?`, string(escudo.AdmissionPending), micros(tx.now), id); err != nil {
-			return err
-		}
-		if err := tx.addEvent(ctx, id, 0, escudo.EventInfoAnswered, "", answer); err != nil {
-			return err
-		}
-		for _, name := range db.infoRestart {
-			for _, r := range db.rules {
-				if r.Name != name {
-					continue
-				}
-				if _, err := tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ?, breached_at = NULL, escalation = 0, next_escalation_at = NULL
-					WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, micros(tx.now), micros(procedure.Due(r, tx.now)), id, r.Name); err != nil {
-					return fmt.Errorf("store: restart clock %s: %w", r.Name, err)
-				}
-			}
-		}
-		to := []int64{assigned.Int64}
-		if !assigned.Valid {
-			if to, err = tx.usersWithRole(ctx, escudo.RoleReception); err != nil {
-				return err
-			}
-		}
-		for _, uid := range to {
-			if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: escudo.EventInfoAnswered, CaseID: id, Subject: ref}); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, AuditEntry{Action: "case.info_answer", ObjectType: "case", ObjectID: fmt.Sprint(id), Fields: "answer"})
+		return tx.takeInfoAnswer(ctx, id, ref, escudo.Stage(stage), escudo.Admission(admission), assigned.Int64, answer)
 	})
 	if denied {
 		_ = db.Audit(ctx, AuditEntry{Action: "case.info_answer", ObjectType: "case", Outcome: OutcomeDenied})
 	}
 	return err
+}
+
+// takeInfoAnswer records the answer to a request for more information on
+// case id (reference ref): the request waits for a new admission decision,
+// the clocks of InfoAnswerRestarts start again, the assignee (or reception)
+// is told, all audited.
+func (tx *Tx) takeInfoAnswer(ctx context.Context, id int64, ref string, stage escudo.Stage, admission escudo.Admission, assigned int64, answer string) error {
+	db := tx.db
+	var err error
+	if admission != escudo.AdmissionInfoRequested || stage != escudo.StageReception {
+		return escudo.Errorf(escudo.ECONFLICT, "error.info_not_requested")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE cases SET admission = ?, updated_at = ? WHERE id = ?`, string(escudo.AdmissionPending), micros(tx.now), id); err != nil {
+		return err
+	}
+	if err := tx.addEvent(ctx, id, escudo.UserIDFromContext(ctx), escudo.EventInfoAnswered, "", answer); err != nil {
+		return err
+	}
+	for _, name := range db.infoRestart {
+		for _, r := range db.rules {
+			if r.Name != name {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE case_clocks SET started_at = ?, due_at = ?, breached_at = NULL, escalation = 0, next_escalation_at = NULL
+				WHERE case_id = ? AND rule = ? AND stopped_at IS NULL`, micros(tx.now), micros(procedure.Due(r, tx.now)), id, r.Name); err != nil {
+				return fmt.Errorf("store: restart clock %s: %w", r.Name, err)
+			}
+		}
+	}
+	to := []int64{assigned}
+	if assigned == 0 {
+		if to, err = tx.usersWithRole(ctx, escudo.RoleReception); err != nil {
+			return err
+		}
+	}
+	for _, uid := range to {
+		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: escudo.EventInfoAnswered, CaseID: id, Subject: ref}); err != nil {
+			return err
+		}
+	}
+	return tx.Audit(ctx, AuditEntry{Action: "case.info_answer", ObjectType: "case", ObjectID: fmt.Sprint(id), Fields: "answer"})
 }
 
 // caseForUpdate loads the procedural fields of a case inside a transaction.

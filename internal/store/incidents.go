@@ -40,10 +40,17 @@ func (db *DB) RecordIncident(ctx context.Context, in *prevention.Incident) (int6
 		return 0, err
 	}
 	var id int64
+	var raised *escudo.Alert
+	u := escudo.UserFromContext(ctx)
+	in.ByBeneficiary = u != nil && u.Role == escudo.RoleBeneficiary
 	err := db.WithTx(ctx, true, func(tx *Tx) error {
+		raised = nil
 		st, err := tx.caseForUpdate(ctx, in.CaseID)
 		if err != nil {
 			return err
+		}
+		if in.ByBeneficiary && !tx.ownsCase(ctx, u, in.CaseID) {
+			return errNotFound()
 		}
 		var personID int64
 		if err := tx.QueryRow(ctx, `SELECT person_id FROM cases WHERE id = ?`, in.CaseID).Scan(&personID); err != nil {
@@ -82,6 +89,20 @@ func (db *DB) RecordIncident(ctx context.Context, in *prevention.Incident) (int6
 		if err != nil {
 			return fmt.Errorf("store: record incident: %w", err)
 		}
+		if in.Urgent {
+			// It rings on the duty console in this transaction, so a
+			// report the person was told was received is never lost.
+			if raised, err = tx.raiseReportedIncident(ctx, in, personID, id); err != nil {
+				return err
+			}
+			in.UrgentAlertID = raised.ID
+		}
+		if in.ByBeneficiary || in.UrgentAlertID != 0 {
+			if _, err := tx.Exec(ctx, `UPDATE incidents SET reported_by_beneficiary = ?, urgent_alert_id = ? WHERE id = ?`,
+				boolInt(in.ByBeneficiary), nullID(in.UrgentAlertID), id); err != nil {
+				return fmt.Errorf("store: incident report: %w", err)
+			}
+		}
 		for _, a := range in.AlertIDs {
 			if _, err := tx.Exec(ctx, `INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, a); err != nil {
 				return fmt.Errorf("store: incident alert: %w", err)
@@ -113,8 +134,30 @@ func (db *DB) RecordIncident(ctx context.Context, in *prevention.Incident) (int6
 	if err != nil {
 		return 0, err
 	}
+	if raised != nil {
+		db.requestAlerts.raised(raised)
+	}
 	in.ID = id
 	return id, nil
+}
+
+// raiseReportedIncident stores the console alert of an incident the person
+// reported as urgent; its note names the case's reference for the operator.
+func (tx *Tx) raiseReportedIncident(ctx context.Context, in *prevention.Incident, personID, incidentID int64) (*escudo.Alert, error) {
+	ref, err := tx.caseReference(ctx, in.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	a := &escudo.AlertInput{PersonID: personID, Type: prevention.AlertReported, Source: prevention.SourcePortal,
+		ReceivedAt: tx.now, Note: ref, DedupKey: fmt.Sprintf("incident:%d", incidentID)}
+	it := &NewAlert{In: a, Entity: in.Entity}
+	if d := time.Duration(tx.db.requestAlerts.ackTimeout.Load()); d > 0 {
+		it.Escalate = tx.now.Add(d)
+	}
+	if err := tx.InsertAlerts(ctx, []*NewAlert{it}, 0); err != nil {
+		return nil, err
+	}
+	return it.Alert, nil
 }
 
 func (tx *Tx) caseReference(ctx context.Context, caseID int64) (string, error) {
@@ -127,19 +170,20 @@ func (tx *Tx) caseReference(ctx context.Context, caseID int64) (string, error) {
 type Opened struct{ Risk, Location bool }
 
 const incidentColumns = `i.id, i.case_id, i.kind, i.aggressor, i.occurred_at, i.time_precision, i.entity, i.municipality,
-	i.place_precision, i.place_enc, i.description_enc, i.evidence_enc, i.serious, i.recorded_by, i.recorded_at`
+	i.place_precision, i.place_enc, i.description_enc, i.evidence_enc, i.serious, i.recorded_by, i.recorded_at, i.reported_by_beneficiary, i.urgent_alert_id`
 
 func (db *DB) scanIncident(rows interface{ Scan(...any) error }, o Opened) (prevention.Incident, error) {
 	var in prevention.Incident
 	var at, rec int64
 	var place, desc, evid []byte
-	var by sql.NullInt64
-	var serious int
+	var by, alert sql.NullInt64
+	var serious, reported int
 	if err := rows.Scan(&in.ID, &in.CaseID, &in.Kind, &in.Aggressor, &at, &in.TimePrecision, &in.Entity, &in.Municipality,
-		&in.PlacePrecision, &place, &desc, &evid, &serious, &by, &rec); err != nil {
+		&in.PlacePrecision, &place, &desc, &evid, &serious, &by, &rec, &reported, &alert); err != nil {
 		return in, err
 	}
 	in.OccurredAt, in.RecordedAt, in.RecordedBy, in.Serious = fromMicros(at), fromMicros(rec), by.Int64, serious == 1
+	in.ByBeneficiary, in.UrgentAlertID = reported == 1, alert.Int64
 	var err error
 	if o.Location && len(place) > 0 {
 		if in.Place, err = db.open("incidents.place", place); err != nil {

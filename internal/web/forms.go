@@ -163,3 +163,42 @@ func (s *Core) PopFlash(r *http.Request, p *Page) {
 		p.Flash = p.L.T(key)
 	}
 }
+
+// FormAction is a form's POST handler: it parses the form and runs act; on
+// success it flashes done and redirects (303) to the address act returns.
+// A validation error renders the page again (400) with what was typed and
+// each message beside its field, a conflict with its message for the whole
+// form (409); anything else is the error page. page builds the page to
+// render again and names its template.
+func (s *Core) FormAction(act func(r *http.Request) (string, error), done string, page func(r *http.Request) (*Page, string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.ParseForm(w, r) {
+			return
+		}
+		next, err := act(r)
+		if err == nil {
+			s.Flash(r, done)
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		_, invalid := escudo.AsValidation(err)
+		if !invalid && escudo.ErrorCode(err) != escudo.ECONFLICT {
+			s.ErrorPage(w, r, err)
+			return
+		}
+		p, name, perr := page(r)
+		if perr != nil {
+			s.ErrorPage(w, r, perr)
+			return
+		}
+		status := http.StatusConflict
+		if invalid {
+			p.Form = r.PostForm
+			p.SetErrors(r.PostForm.Get("form"), err)
+			status = http.StatusBadRequest
+		} else {
+			p.Error = p.T(escudo.ErrorKey(err))
+		}
+		s.Render(w, r, status, name, p)
+	}
+}

@@ -75,7 +75,9 @@ func (s *Core) GuardAccess(a Access, next http.HandlerFunc) http.HandlerFunc {
 			d, ok = s.authorizeRef(w, r, a.Action, a.Object, id)
 		} else {
 			o := access.Object{Kind: "case"}
-			if u := escudo.UserFromContext(r.Context()); a.EntityList && u != nil {
+			if u := escudo.UserFromContext(r.Context()); a.Own && u != nil {
+				o = access.Object{Kind: "person", ID: u.PersonID, PersonID: u.PersonID}
+			} else if a.EntityList && u != nil {
 				// The handler narrows the list to the caller's entity when
 				// the rule is entity-scoped (ListEntity).
 				switch rule, _ := access.RuleFor(u.Role, a.Action); rule.Scope {

@@ -25,6 +25,9 @@ type Access struct {
 	// the caller's federal entity when the caller's rule is entity-scoped
 	// (agency liaisons): the guard then lets such a caller through.
 	EntityList bool
+	// Own marks a collection of the caller's own objects (the portal's
+	// first page): the guard decides on the caller's own person.
+	Own bool
 	// Public routes need no account: public pages and forms, sign-in,
 	// static files, operational probes.
 	Public bool
@@ -140,7 +143,8 @@ func admits(u *escudo.User, a Access) bool {
 	if a.Object != "" {
 		return true
 	}
-	return rule.Scope == access.Any || rule.Scope == access.Entity && a.EntityList && u.Entity != "" ||
+	return rule.Scope == access.Any || rule.Scope == access.Own && a.Own && u.PersonID != 0 ||
+		rule.Scope == access.Entity && a.EntityList && u.Entity != "" ||
 		rule.Scope == access.Agency && a.EntityList && u.Agency != ""
 }
 

@@ -24,6 +24,7 @@ var Places = []Place{
 	{"GET /tasks", "/tasks", "nav.tasks", "start.about_tasks"},
 	{"GET /admin/users", "/admin/users", "nav.users", "start.about_users"},
 	{"GET /audit", "/audit", "nav.audit", "start.about_audit"},
+	{"GET /portal", "/portal", "nav.portal", "start.about_portal"},
 }
 
 // landing is each role's first page after sign-in, most specific first;
@@ -36,6 +37,8 @@ var landing = map[escudo.Role][]string{
 	escudo.RoleAuditor:     {"/audit"},
 	// A liaison starts from what the Mechanism asked their agency.
 	escudo.RoleLiaison: {"/requests"},
+	// A beneficiary starts from their own case.
+	escudo.RoleBeneficiary: {"/portal"},
 }
 
 // Landing is where u starts after signing in: the role's own page, else

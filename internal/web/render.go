@@ -200,6 +200,14 @@ func (p *Page) Time(t time.Time) string {
 	return t.In(DisplayZone).Format("2006-01-02 15:04")
 }
 
+// Date is t's day in the display zone.
+func (p *Page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(DisplayZone).Format("2006-01-02")
+}
+
 // ISO is t for <time datetime>.
 func (p *Page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
