@@ -275,6 +275,7 @@ func printDemoBanner(w io.Writer, url string, state *demoState, where string) {
 	fmt.Fprintf(w, `
   Registro de casas de protección / safe-house registry: %s (la única cuenta nombrada / the only named account)
   Otras cuentas de personal / more staff accounts: recepcion2, analista2, analista3, seguimiento2
+  Representante de un colectivo en su espacio / a collective's representative in the portal: colectivo
   %d casos ficticios en / fictional cases in %s. Todos los nombres son inventados / all names are invented.
   Ctrl+C para detener / to stop.
 

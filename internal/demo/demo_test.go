@@ -119,6 +119,7 @@ func TestSeed(t *testing.T) {
 		checkDemoAgencies(t, ctx, db)
 		checkDemoDirectory(t, ctx, db, res)
 		checkDemoRequests(t, ctx, db, res)
+		checkDemoPortal(t, ctx, db, res)
 		if b.BreachedCount == 0 {
 			t.Error("no breached clock")
 		}

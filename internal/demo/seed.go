@@ -10,6 +10,7 @@ import (
 
 	"escudo"
 	"escudo/internal/demo/directory"
+	"escudo/internal/demo/portal"
 	"escudo/internal/demo/prevention"
 	"escudo/internal/demo/requests"
 	"escudo/internal/store"
@@ -386,16 +387,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 		Montana: boardReceipts[1].CaseID, Journalist: boardReceipts[2].CaseID, Others: caseIDs(res.Receipts[:len(reqs)])}, o.Now); err != nil {
 		return nil, err
 	}
-	// The beneficiary account belongs to an individual whose measures are in place.
-	for i, r := range reqs {
-		if people[i].Kind == escudo.KindIndividual && (r.Stage == escudo.StageFollowUp || r.Stage == escudo.StageImplementation) || i == len(reqs)-1 {
-			u := &escudo.User{Username: BeneficiaryUsername, DisplayName: beneficiaryDisplayName, Role: escudo.RoleBeneficiary, PersonID: people[i].ID, Locale: "es-MX"}
-			if err := db.CreateUser(ctx, u, o.Password); err != nil {
-				return nil, fmt.Errorf("demo: create beneficiary: %w", err)
-			}
-			users[u.Username] = u
-			break
-		}
+	// The beneficiary's account is the Oaxaca coast journalist's; a
+	// collective's representative speaks for the Saltillo shelter.
+	if err := portal.Seed(ctx, db, clock.Set, users, portal.Cases{Journalist: boardReceipts[2].CaseID, Shelter: riskReceipts[0].CaseID}, o.Password, o.Now); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
