@@ -588,4 +588,3 @@ func (db *DB) DisablePortalAccount(ctx context.Context, caseID, userID int64) er
 		return tx.Audit(ctx, AuditEntry{Action: "user.disable", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "disabled,sessions,portal"})
 	})
 }
-
