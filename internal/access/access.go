@@ -105,6 +105,11 @@ const (
 	IncidentRecord      Action = "incident.record"      // record an incident on a case
 	InvestigationManage Action = "investigation.manage" // add an investigation, record its progress and status
 	PreventionRead      Action = "prevention.read"      // patterns, early warnings and the impunity table: counts across cases
+	// PortalInvite: a case's portal accounts (the beneficiary's, a
+	// collective's representatives') with the addresses their invitations
+	// went to; invite, revoke an invitation, disable an account, recover
+	// an account with a witness (docs/accounts.md).
+	PortalInvite Action = "portal.invite"
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -115,7 +120,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
 	RequestRead, RequestSend, RequestRespond, RequestPerformance,
-	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead}
+	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalInvite}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

@@ -332,7 +332,7 @@ func (tx *Tx) newPortalAccount(ctx context.Context, personID int64, language str
 		}
 		return id, tx.Audit(ctx, AuditEntry{Action: "user.create", ObjectType: "user", ObjectID: fmt.Sprint(id), Fields: "username,role,portal"})
 	}
-	return 0, escudo.Errorf(escudo.ECONFLICT, "error.conflict")
+	return 0, fmt.Errorf("store: no free portal user name after 5 tries")
 }
 
 // portalUsername is "p-" and eight digits in two groups, easy to read out
@@ -587,4 +587,18 @@ func (db *DB) DisablePortalAccount(ctx context.Context, caseID, userID int64) er
 		}
 		return tx.Audit(ctx, AuditEntry{Action: "user.disable", ObjectType: "user", ObjectID: fmt.Sprint(userID), Fields: "disabled,sessions,portal"})
 	})
+}
+
+// PortalCollective reports whether the case's person is a collective,
+// whose representatives may have accounts of their own.
+func (db *DB) PortalCollective(ctx context.Context, caseID int64) (bool, error) {
+	var kind []byte
+	err := db.readRow(ctx, `SELECT p.kind_enc FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = ?`, caseID).Scan(&kind)
+	if isNoRows(err) {
+		return false, escudo.Errorf(escudo.ENOTFOUND, "error.not_found")
+	} else if err != nil {
+		return false, err
+	}
+	k, err := db.open("people.kind", kind)
+	return k == string(escudo.KindCollective), err
 }
