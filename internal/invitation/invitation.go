@@ -53,20 +53,20 @@ func CheckAddress(channel, address string, neverSMS bool) error {
 	switch channel {
 	case Email:
 		if address == "" {
-			return escudo.FieldError("address", "validation.required", nil)
+			return escudo.FieldError("destination", "validation.required", nil)
 		}
 		if a, err := mail.ParseAddress(address); err != nil || a.Address != address || utf8.RuneCountInString(address) > escudo.MaxShortText {
-			return escudo.FieldError("address", "validation.email", nil)
+			return escudo.FieldError("destination", "validation.email", nil)
 		}
 	case SMS:
 		if neverSMS {
 			return escudo.FieldError("channel", "validation.never_sms", nil)
 		}
 		if address == "" {
-			return escudo.FieldError("address", "validation.required", nil)
+			return escudo.FieldError("destination", "validation.required", nil)
 		}
 		if !escudo.ValidPhone(address) {
-			return escudo.FieldError("address", "validation.phone", nil)
+			return escudo.FieldError("destination", "validation.phone", nil)
 		}
 	default:
 		return escudo.FieldError("channel", "validation.choice", nil)

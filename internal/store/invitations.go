@@ -157,7 +157,7 @@ func (tx *Tx) inviteToPortal(ctx context.Context, caseID int64, in PortalInvite)
 			ch = in.Channel
 		}
 		if !ok {
-			v.Add("address", "invitation.no_address", nil)
+			v.Add("destination", "invitation.no_address", nil)
 		}
 		in.Channel, in.Address = ch, addr
 	}

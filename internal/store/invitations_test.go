@@ -210,7 +210,7 @@ func TestInvitationRefusals(t *testing.T) {
 		if _, _, err := db.InviteToPortal(sctx, rc.CaseID, store.PortalInvite{Channel: invitation.SMS, Address: "+52 951 555 0101"}); !hasField(err, "channel") {
 			t.Fatalf("staff invited by SMS someone who refused it: %v", err)
 		}
-		if _, _, err := db.InviteToPortal(sctx, rc.CaseID, store.PortalInvite{Channel: invitation.Email, Address: "no es correo"}); !hasField(err, "address") {
+		if _, _, err := db.InviteToPortal(sctx, rc.CaseID, store.PortalInvite{Channel: invitation.Email, Address: "no es correo"}); !hasField(err, "destination") {
 			t.Fatalf("bad address: %v", err)
 		}
 		if _, _, err := db.InviteToPortal(sctx, rc.CaseID, store.PortalInvite{Representative: "Alguien"}); !hasField(err, "representative") {

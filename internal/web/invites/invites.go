@@ -122,7 +122,7 @@ func (s *server) action(act func(r *http.Request, caseID int64) error, done stri
 				return
 			}
 			p.Form = r.PostForm
-			p.SetErrors("invite", err)
+			p.SetErrors("", err)
 			w.Header().Set("Cache-Control", "no-store")
 			s.Render(w, r, http.StatusBadRequest, "case_portal", p)
 			return
@@ -150,7 +150,7 @@ func formID(r *http.Request, field string) (int64, error) {
 
 func (s *server) actInvite(r *http.Request, caseID int64) error {
 	f := r.PostForm
-	in := store.PortalInvite{Channel: f.Get("channel"), Address: f.Get("address"), Reason: f.Get("reason")}
+	in := store.PortalInvite{Channel: f.Get("channel"), Address: f.Get("destination"), Reason: f.Get("reason")}
 	var v escudo.ValidationErrors
 	account := f.Get("account")
 	switch account {
