@@ -109,6 +109,11 @@ const (
 	// plain words, and their voice on it.
 	PortalRead Action = "portal.read" // their case, clocks, measures, letters, devices, who read their data
 	PortalAct  Action = "portal.act"  // confirm, dispute or rate a measure; report an incident; ask to be heard; appeal; answer; contact and consent
+	// PortalInvite: a case's portal accounts (the beneficiary's, a
+	// collective's representatives') with the addresses their invitations
+	// went to; invite, revoke an invitation, disable an account, recover
+	// an account with a witness (docs/accounts.md).
+	PortalInvite Action = "portal.invite"
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -119,7 +124,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
 	RequestRead, RequestSend, RequestRespond, RequestPerformance,
-	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalRead, PortalAct}
+	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalRead, PortalAct, PortalInvite}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

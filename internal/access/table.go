@@ -90,9 +90,14 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //   - The portal (/portal) opens only to beneficiaries, on their own
 //     cases: a collective's representatives hold accounts of the
 //     collective's person and reach its case, never a member's own.
+//   - Portal accounts: the units that speak with beneficiaries invite
+//     them to the portal and recover their accounts (reception at
+//     admission, follow-up, the coordination); the addresses shown are the
+//     ones the invitations went to.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
-		RequestRead: r(Any, all), RequestSend: r(Any, all),
+		PortalInvite: r(Any, []string{Identity}),
+		RequestRead:  r(Any, all), RequestSend: r(Any, all),
 		IncidentRead: r(Any, all), IncidentRecord: r(Any, all),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all), CaseNote: r(Any, all),
@@ -137,7 +142,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead:  r(Any, noFields),
 	},
 	escudo.RoleFollowUp: {
-		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
+		PortalInvite: r(Any, []string{Identity}),
+		RequestRead:  r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
 		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseMilestone: r(Any, all), CaseNote: r(Any, all),
@@ -151,7 +157,8 @@ var table = map[escudo.Role]map[Action]Rule{
 		DirectoryRead: r(Any, noFields),
 	},
 	escudo.RoleCoordinator: {
-		RequestRead: r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
+		PortalInvite: r(Any, []string{Identity}),
+		RequestRead:  r(Any, all), RequestSend: r(Any, all), RequestRespond: r(Any, noFields), RequestPerformance: r(Any, noFields),
 		IncidentRead: r(Any, all), IncidentRecord: r(Any, all), InvestigationManage: r(Any, all), PreventionRead: r(Any, noFields),
 		CaseList: r(Any, all), CaseRead: r(Any, all), CaseReadSensitive: r(Any, all),
 		CaseCreate: r(Any, all), CaseAdmission: r(Any, all), CaseAssign: r(Any, all),

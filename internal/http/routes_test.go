@@ -45,6 +45,9 @@ var publicRoutes = []string{
 	// An agency acknowledges an inter-agency request through the signed
 	// link it was e-mailed, without an account.
 	"GET /ack/{token}", "POST /ack/{token}",
+	// A beneficiary activates the portal account through the invitation's
+	// link; the quick exit ends any session and leaves for a neutral page.
+	"GET /invitacion/{token}", "POST /invitacion/{token}", "GET /salida",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

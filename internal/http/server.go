@@ -25,6 +25,7 @@ import (
 	"escudo/internal/web/directory"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
+	"escudo/internal/web/invites"
 	"escudo/internal/web/oversight"
 	"escudo/internal/web/portal"
 	"escudo/internal/web/prevention"
@@ -73,6 +74,7 @@ func New(o Options) (*Server, error) {
 	interagency.Register(core)
 	prevention.Register(core)
 	portal.Register(core)
+	invites.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

@@ -668,6 +668,13 @@ func (db *DB) DecideAdmission(ctx context.Context, caseID int64, d escudo.Admiss
 		if _, err := tx.admit(ctx, caseID, escudo.UserIDFromContext(ctx), s, d); err != nil {
 			return err
 		}
+		if d.Admission == escudo.AdmissionAdmitted {
+			// The beneficiary's portal account and its invitation, sent in
+			// this transaction (docs/accounts.md).
+			if err := tx.inviteOnAdmission(ctx, caseID); err != nil {
+				return err
+			}
+		}
 		return tx.Audit(ctx, AuditEntry{Action: "case.admission", ObjectType: "case", ObjectID: fmt.Sprint(caseID), Fields: "admission,reason"})
 	})
 }

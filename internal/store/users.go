@@ -224,7 +224,12 @@ func (db *DB) Authenticate(ctx context.Context, username, pw string) (*escudo.Us
 	case err != nil:
 		return nil, err
 	}
-	if err := password.Verify(pw, hash); err != nil || u.Disabled {
+	if hash == unusablePassword {
+		// Invited, not yet accepted: the same work as a wrong password.
+		password.VerifyDummy(pw)
+		hash = ""
+	}
+	if err := password.Verify(pw, hash); hash == "" || err != nil || u.Disabled {
 		_ = db.Audit(ctx, AuditEntry{ActorID: u.ID, ActorRole: string(u.Role), Action: "login", ObjectType: "user", ObjectID: fmt.Sprint(u.ID), Outcome: OutcomeFailed})
 		return nil, fail
 	}

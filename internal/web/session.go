@@ -38,7 +38,7 @@ func (s *Core) CurrentUser(r *http.Request) *escudo.User {
 		return nil
 	}
 	id := s.Sessions.GetInt64(r.Context(), SessionUserKey)
-	if id == 0 {
+	if id == 0 || !s.sessionFresh(r) {
 		return nil
 	}
 	u, err := s.DB.FindUserByID(r.Context(), id)

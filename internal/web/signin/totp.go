@@ -27,10 +27,11 @@ const (
 	pendingTTL          = 5 * time.Minute
 )
 
-// secondFactorRequired: every role but beneficiaries, who may sign in from
-// whatever phone they have.
-func (s *server) secondFactorRequired(u *escudo.User) bool {
-	return !s.Opts.AllowPasswordOnly && u.Role != escudo.RoleBeneficiary
+// secondFactorRequired: every account, beneficiaries too (a passphrase
+// and an authenticator app or a security key), unless the installation
+// allows the password alone (tests, the demo).
+func (s *server) secondFactorRequired(*escudo.User) bool {
+	return !s.Opts.AllowPasswordOnly
 }
 
 // open is the access record of the sign-in pages: they are how one gets
@@ -51,6 +52,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /login/second-factor", open, s.handleSecondFactor)
 	s.Handle("GET /login/enrol", open, s.handleEnrolForm)
 	s.Handle("POST /login/enrol", open, s.handleEnrol)
+	s.registerInvitations()
 	s.Handle("GET /account/password", web.Access{Account: true}, s.handlePasswordForm)
 	s.Handle("POST /account/password", web.Access{Account: true}, s.handlePassword)
 	s.Handle("GET /reauth", web.Access{Account: true}, s.handleReauthForm)
@@ -118,6 +120,7 @@ func (s *server) afterPassword(w http.ResponseWriter, r *http.Request, u *escudo
 	s.Sessions.Remove(ctx, web.SessionUserKey)
 	s.Sessions.Put(ctx, sessionPendingKey, u.ID)
 	s.Sessions.Put(ctx, sessionPendingAtKey, time.Now().Unix())
+	s.Sessions.Put(ctx, sessionSharedKey, sharedDevice(r))
 	next := "?next=" + url.QueryEscape(web.SafeNext(r.FormValue("next"), ""))
 	if state == store.TOTPConfirmed {
 		http.Redirect(w, r, "/login/second-factor"+next, http.StatusSeeOther)
@@ -146,10 +149,11 @@ func (s *server) pendingUser(r *http.Request) *escudo.User {
 }
 
 type totpData struct {
-	Secret string // grouped for reading aloud or typing
-	URI    string
-	QR     template.URL // PNG data URI of the URI as a QR code
-	Link   template.URL // the URI, clickable
+	Beneficiary bool   // plain words for a person protected, not staff
+	Secret      string // grouped for reading aloud or typing
+	URI         string
+	QR          template.URL // PNG data URI of the URI as a QR code
+	Link        template.URL // the URI, clickable
 }
 
 func (s *server) totpPage(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, data any, errKey string) {
@@ -285,7 +289,7 @@ func (s *server) enrolData(w http.ResponseWriter, r *http.Request, u *escudo.Use
 		s.ServerError(w, r, err)
 		return nil, false
 	}
-	d := &totpData{Secret: groupSecret(secret), URI: uri}
+	d := &totpData{Secret: groupSecret(secret), URI: uri, Beneficiary: u.Role == escudo.RoleBeneficiary}
 	if d.QR, d.Link, err = enrolLinks(uri); err != nil {
 		s.ServerError(w, r, err)
 		return nil, false
@@ -418,8 +422,19 @@ func (s *server) completeLoginThen(w http.ResponseWriter, r *http.Request, u *es
 		s.ServerError(w, r, err)
 		return
 	}
+	shared := sharedDevice(r) || s.Sessions.GetBool(ctx, sessionSharedKey)
+	s.Sessions.Remove(ctx, sessionSharedKey)
 	s.Sessions.Put(ctx, web.SessionUserKey, u.ID)
 	s.Sessions.Put(ctx, web.SessionAuthKey, time.Now().Unix())
+	// A shared device's session ends after a short idle time; every
+	// beneficiary's after half an hour (the cookie ends with the browser
+	// for every session).
+	switch {
+	case shared:
+		s.SetIdleLimit(ctx, web.SharedDeviceIdle)
+	case u.Role == escudo.RoleBeneficiary:
+		s.SetIdleLimit(ctx, web.BeneficiaryIdle)
+	}
 	if u.Locale != "" && s.I18n.Supported(u.Locale) {
 		if _, err := r.Cookie(i18n.CookieName); err != nil {
 			web.SetLangCookie(w, u.Locale, s.Opts.SecureCookies)
