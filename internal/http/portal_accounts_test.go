@@ -47,7 +47,7 @@ func loginWithTOTP(t testing.TB, c *client, db *store.DB, u *escudo.User, pw str
 
 // portalCase files and admits a case whose person has an e-mail, so the
 // admission invites them; it returns the case and the invitation's token.
-func portalCase(t *testing.T, db *store.DB, name string) (int64, string) {
+func invitedCase(t *testing.T, db *store.DB, name string) (int64, string) {
 	t.Helper()
 	ctx := context.Background()
 	rc, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Amenazas."},
@@ -71,7 +71,7 @@ func TestInvitationLinkActivatesTheAccount(t *testing.T) {
 	clock := testdb.NewClock(time.Now().UTC())
 	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
 		site := secureSite(t, db)
-		caseID, token := portalCase(t, db, "Aurora Gómez")
+		caseID, token := invitedCase(t, db, "Aurora Gómez")
 		accounts, err := db.PortalAccounts(context.Background(), caseID)
 		if err != nil || len(accounts) != 1 {
 			t.Fatalf("accounts: %v %+v", err, accounts)
@@ -131,7 +131,7 @@ func TestInvitationLinkActivatesTheAccount(t *testing.T) {
 		if err == nil || fresh != "" {
 			t.Fatalf("a recovery without a witness was sent: %v", err)
 		}
-		c2, tok2 := portalCase(t, db, "Blanca Ruiz")
+		c2, tok2 := invitedCase(t, db, "Blanca Ruiz")
 		_ = c2
 		clock.Advance(invitation.DefaultTTL + time.Hour)
 		if r := other.page("/invitacion/" + tok2); r.Status != http.StatusGone || !strings.Contains(r.Body, "venció") {
@@ -261,7 +261,7 @@ func TestStaffInviteFromTheCase(t *testing.T) {
 		webUser(t, db, "rosa", escudo.RoleReception)
 		webUser(t, db, "beto", escudo.RoleAnalyst)
 		webUser(t, db, "sara", escudo.RoleFollowUp)
-		caseID, _ := portalCase(t, db, "Carmen Díaz")
+		caseID, _ := invitedCase(t, db, "Carmen Díaz")
 		recep := site.newClient()
 		recep.loginFrom("10.61.0.1", "rosa")
 		page := fmt.Sprintf("/cases/%d/portal", caseID)

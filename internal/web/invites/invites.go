@@ -26,7 +26,7 @@ func Register(c *web.Core) {
 	a := web.Access{Action: access.PortalInvite, Object: "case"}
 	s.Handle("GET /cases/{id}/portal", a, s.handlePage)
 	s.Handle("POST /cases/{id}/portal", a, s.action(s.actInvite, "portal.done_invite"))
-	s.Handle("POST /cases/{id}/portal/revoke", a, s.action(s.actRevoke, "portal.done_revoke"))
+	s.Handle("POST /cases/{id}/portal/revoke", a, s.action(s.actRevoke, "invites.done_revoke"))
 	s.Handle("POST /cases/{id}/portal/disable", a, s.action(s.actDisable, "portal.done_disable"))
 }
 
