@@ -170,6 +170,12 @@ func TestPortalDisputeReopensMeasure(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Each change is a line in her notices, in plain words, leading to
+		// her case in the portal.
+		if r := ana.page("/notices"); r.Status != 200 || !strings.Contains(r.Body, "Cambió el estado de una de tus medidas de protección") ||
+			!strings.Contains(r.Body, fmt.Sprintf(`href="/portal/cases/%d"`, caseID)) {
+			t.Fatalf("her notices: %d %.2000s", r.Status, r.Body)
+		}
 		page := fmt.Sprintf("/portal/measures/%d", mid)
 		if r := ana.page(page); r.Status != 200 || !strings.Contains(r.Body, "Dinos si es cierto") || !strings.Contains(r.Body, "confirm-form") {
 			t.Fatalf("measure page: %d %.400s", r.Status, r.Body)

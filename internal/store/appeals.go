@@ -182,6 +182,9 @@ func (db *DB) appealStep(ctx context.Context, appealID int64, act procedure.Appe
 		if err := tx.addEvent(ctx, a.CaseID, escudo.UserIDFromContext(ctx), escudo.EventAppeal, string(next), ""); err != nil {
 			return err
 		}
+		if err := tx.noticeBeneficiary(ctx, a.CaseID, AboutAppeal, fmt.Sprintf("appeal:%d:%s", appealID, next)); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, AuditEntry{Action: "risk.appeal", ObjectType: "case", ObjectID: fmt.Sprint(a.CaseID), Fields: fmt.Sprintf("appeal:%d,%s", appealID, act)})
 	})
 }

@@ -417,6 +417,20 @@ func (db *DB) PublishAgenda(ctx context.Context, sessionID int64) error {
 			string(escudo.SessionPublished), micros(tx.now), nullID(escudo.UserIDFromContext(ctx)), micros(tx.now), sessionID); err != nil {
 			return err
 		}
+		// Whoever is to be heard learns that the Board set a date.
+		rows, err := tx.Query(ctx, `SELECT case_id FROM board_agenda_items WHERE session_id = ? AND hearing_requested = 1 AND hearing_waived = 0 ORDER BY case_id`, sessionID)
+		if err != nil {
+			return err
+		}
+		heard, err := scanIDs(rows)
+		if err != nil {
+			return err
+		}
+		for _, c := range heard {
+			if err := tx.noticeBeneficiary(ctx, c, AboutHearing, fmt.Sprintf("hearing:%d:%d", sessionID, c)); err != nil {
+				return err
+			}
+		}
 		return tx.Audit(ctx, AuditEntry{Action: "board.manage", ObjectType: "board_session", ObjectID: fmt.Sprint(sessionID), Fields: "published"})
 	})
 }
@@ -812,7 +826,7 @@ func (db *DB) RecordResolution(ctx context.Context, sessionID, itemID int64, r e
 			}
 			// The beneficiary hears that there is news (the letter), on
 			// the channel they chose, in words that tell nobody else what.
-			if err := tx.noticeBeneficiary(ctx, row.caseID, fmt.Sprintf("resolution:%d", r.ID)); err != nil {
+			if err := tx.noticeBeneficiary(ctx, row.caseID, AboutResolution, fmt.Sprintf("resolution:%d", r.ID)); err != nil {
 				return err
 			}
 			step, err := procedure.SubmitStep(s, escudo.MilestoneResolved, tx.now) // resolved is never recorded by hand

@@ -217,7 +217,7 @@ func TestBoardSessionToResolution(t *testing.T) {
 		}
 		// Two measures granted and a letter issued in one resolution: the
 		// beneficiary hears of it once, in words that say nothing of what.
-		if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient_user = ?`, store.KindBeneficiaryNotice, ben.ID); n != 1 {
+		if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient_user = ? AND subject = ?`, store.KindBeneficiaryNotice, ben.ID, store.AboutResolution); n != 1 {
 			t.Fatalf("%d notices to the beneficiary for one resolution", n)
 		}
 		ms, err := db.CaseMeasures(coord, gerardi)

@@ -716,7 +716,11 @@ func (tx *Tx) admit(ctx context.Context, caseID, actor int64, s procedure.State,
 	if err := tx.addEvent(ctx, caseID, actor, escudo.EventAdmission, string(d.Admission)+":"+string(a.Procedure), d.Reason); err != nil {
 		return a, err
 	}
-	return a, nil
+	about := AboutStage
+	if d.Admission == escudo.AdmissionInfoRequested {
+		about = AboutInfo
+	}
+	return a, tx.noticeBeneficiary(ctx, caseID, about, fmt.Sprintf("admission:%d:%s:%d", caseID, d.Admission, tx.now.UnixMicro()))
 }
 
 // AssignCase gives a case to a staff member, as procedure.Assign decides:
@@ -812,11 +816,20 @@ func (tx *Tx) applyStep(ctx context.Context, caseID int64, proc escudo.Procedure
 	if !step.SetsStage {
 		return tx.refreshPinned(ctx, caseID)
 	}
+	var was string
+	if err := tx.QueryRow(ctx, `SELECT stage FROM cases WHERE id = ?`, caseID).Scan(&was); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE cases SET stage = ?, updated_at = ? WHERE id = ?`, string(step.Stage), micros(tx.now), caseID); err != nil {
 		return err
 	}
 	if err := tx.refreshPinned(ctx, caseID); err != nil {
 		return err
+	}
+	if was != string(step.Stage) {
+		if err := tx.noticeBeneficiary(ctx, caseID, AboutStage, fmt.Sprintf("stage:%d:%s:%d", caseID, step.Stage, tx.now.UnixMicro())); err != nil {
+			return err
+		}
 	}
 	if step.CancelClocks {
 		return tx.cancelClocks(ctx, caseID)

@@ -399,7 +399,7 @@ type Tx struct {
 	// noticed holds the cases whose beneficiary this transaction already
 	// told of a new notice: one change, however many measures and letters
 	// it moves, is one message on their phone.
-	noticed map[int64]bool
+	noticed map[int64]*noticed
 }
 
 // Begin starts a transaction; writable ones go to the writer connection.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"escudo"
+	"escudo/internal/contact"
 	"escudo/internal/measures"
 	"escudo/internal/procedure"
 	"escudo/internal/vault"
@@ -492,7 +493,7 @@ func (tx *Tx) measureChanged(ctx context.Context, caseID, id, actorID int64, mea
 	if err := tx.addEvent(ctx, caseID, actorID, escudo.EventMeasure, fmt.Sprintf("%d:%s:%s", id, measure, to), ""); err != nil {
 		return err
 	}
-	return tx.noticeBeneficiary(ctx, caseID, fmt.Sprintf("measure:%d:%s:%d", id, to, tx.now.UnixMicro()))
+	return tx.noticeBeneficiary(ctx, caseID, AboutMeasure, fmt.Sprintf("measure:%d:%s:%d", id, to, tx.now.UnixMicro()))
 }
 
 // Notice texts to a beneficiary: they reveal nothing to whoever reads the
@@ -500,24 +501,66 @@ func (tx *Tx) measureChanged(ctx context.Context, caseID, id, actorID int64, mea
 const (
 	BeneficiaryNoticeES = "Tienes un aviso nuevo del Mecanismo. Comunícate por el medio acordado."
 	BeneficiaryNoticeEN = "You have a new notice from the Mechanism. Get in touch the way agreed."
+	// The e-mail subject says as little.
+	BeneficiarySubjectES = "Tienes un aviso nuevo"
+	BeneficiarySubjectEN = "You have a new notice"
 	// KindBeneficiaryNotice is the outbox kind of those notices; for
 	// beneficiaries reached by phone or in person it goes to the follow-up
 	// officer's inbox, who tells them.
 	KindBeneficiaryNotice = "beneficiary.notice"
 )
 
-// noticeBeneficiary enqueues the beneficiary's notice: by email or SMS
-// when they chose it (never SMS when they refused it), in the inbox of an
-// account linked to them, and, when the chosen channel is a call, Signal or
-// a visit, in the inbox of the case's officer, who passes it on.
-func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, dedup string) error {
-	if tx.noticed[caseID] {
+// What a beneficiary's notice is about: the subject of the line in their
+// own portal inbox (translated as notice.about.*), never of a message that
+// leaves escudo.
+const (
+	AboutStage      = "stage"      // the case moved on (admitted, evaluated, before the Board, closed)
+	AboutInfo       = "info"       // staff asked for more information
+	AboutResolution = "resolution" // the Board decided; its letters are ready
+	AboutMeasure    = "measure"    // a measure changed status
+	AboutAppeal     = "appeal"     // an appeal moved on
+	AboutHearing    = "hearing"    // the Board will hear them
+	AboutDeadline   = "deadline"   // a deadline of theirs is near
+)
+
+// noticed is what a transaction told a case's beneficiary: what about, and
+// the lines it put in their portal inbox.
+type noticed struct {
+	about string
+	lines []int64
+}
+
+// noticeBeneficiary tells the beneficiary that something changed on their
+// case: a line in the inbox of each portal account of theirs saying what
+// (about), and one neutral message on the channel they chose, by email or
+// SMS (never SMS when they refused it), sent within their safe hours in
+// their local time. While such a message waits unsent, later changes join
+// it instead of stacking more messages on the person's phone. When the
+// chosen channel is a call, Signal or a visit, the case's officer gets the
+// line and passes it on.
+func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, about, dedup string) error {
+	if prev := tx.noticed[caseID]; prev != nil {
+		// A change that also moves the stage or measures says what moved
+		// them (the Board's resolution, the appeal) rather than "the
+		// stage" or "a measure".
+		weak := func(a string) bool { return a == AboutStage || a == AboutMeasure }
+		if weak(prev.about) && !weak(about) && len(prev.lines) > 0 {
+			args := []any{about}
+			for _, id := range prev.lines {
+				args = append(args, id)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET subject = ? WHERE id IN (`+placeholders(len(prev.lines))+`)`, args...); err != nil {
+				return err
+			}
+			prev.about = about
+		}
 		return nil
 	}
 	if tx.noticed == nil {
-		tx.noticed = map[int64]bool{}
+		tx.noticed = map[int64]*noticed{}
 	}
-	tx.noticed[caseID] = true
+	mine := &noticed{about: about}
+	tx.noticed[caseID] = mine
 	var personID int64
 	var assigned sql.NullInt64
 	var ref string
@@ -528,16 +571,17 @@ func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, dedup string)
 	if err != nil {
 		return err
 	}
-	body := BeneficiaryNoticeES
+	body, subject := BeneficiaryNoticeES, BeneficiarySubjectES
 	if strings.EqualFold(p.Language, "en") || strings.EqualFold(p.Language, "english") || strings.EqualFold(p.Language, "inglés") {
-		body = BeneficiaryNoticeEN
+		body, subject = BeneficiaryNoticeEN, BeneficiarySubjectEN
 	}
-	n := Notification{Kind: KindBeneficiaryNotice, CaseID: caseID, Body: body}
+	n := Notification{Kind: KindBeneficiaryNotice, CaseID: caseID, Body: body,
+		NextAttempt: contact.Window{From: p.Contact.SafeFrom, Until: p.Contact.SafeUntil}.NextSafe(tx.now, contact.Zone(p.Entity))}
 	sent := false
 	switch p.Contact.Channel {
 	case escudo.ContactEmail:
 		if p.Email != "" {
-			n.Channel, n.Recipient, n.DedupKey = ChannelEmail, p.Email, dedup+":email"
+			n.Channel, n.Recipient, n.Subject, n.DedupKey = ChannelEmail, p.Email, subject, dedup+":email"
 			sent = true
 		}
 	case escudo.ContactSMS:
@@ -547,30 +591,32 @@ func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, dedup string)
 		}
 	}
 	if sent {
-		if err := tx.Enqueue(ctx, n); err != nil {
+		var waiting int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND case_id = ? AND channel = ? AND status = ? AND attempts = 0`,
+			KindBeneficiaryNotice, caseID, n.Channel, OutboxPending).Scan(&waiting); err != nil {
 			return err
+		}
+		if waiting == 0 {
+			if err := tx.Enqueue(ctx, n); err != nil {
+				return err
+			}
 		}
 	}
 	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE person_id = ? AND role = ? AND disabled = 0`, personID, string(escudo.RoleBeneficiary))
 	if err != nil {
 		return err
 	}
-	var accounts []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		accounts = append(accounts, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	accounts, err := scanIDs(rows)
+	if err != nil {
 		return err
 	}
 	for _, uid := range accounts {
-		if err := tx.Enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: KindBeneficiaryNotice, CaseID: caseID, Body: body, DedupKey: fmt.Sprintf("%s:u%d", dedup, uid)}); err != nil {
+		id, err := tx.enqueue(ctx, Notification{Channel: ChannelInbox, UserID: uid, Kind: KindBeneficiaryNotice, CaseID: caseID, Subject: about, Body: body, DedupKey: fmt.Sprintf("%s:u%d", dedup, uid)}, 0)
+		if err != nil {
 			return err
+		}
+		if id != 0 {
+			mine.lines = append(mine.lines, id)
 		}
 	}
 	if !sent && assigned.Valid {

@@ -78,7 +78,11 @@ func (tx *Tx) enqueue(ctx context.Context, n Notification, claim time.Duration) 
 	if err != nil {
 		return 0, err
 	}
-	status, delivered := OutboxPending, any(nil)
+	status, delivered, next := OutboxPending, any(nil), tx.now.Add(claim)
+	if n.NextAttempt.After(next) {
+		// Held until then: a beneficiary's safe hours.
+		next = n.NextAttempt
+	}
 	if n.Channel == ChannelInbox {
 		status, delivered = OutboxDelivered, micros(tx.now)
 	}
@@ -88,7 +92,7 @@ func (tx *Tx) enqueue(ctx context.Context, n Notification, claim time.Duration) 
 	}
 	n.ID, err = tx.InsertID(ctx, `INSERT INTO outbox (created_at, channel, recipient_user, recipient_enc, kind, case_id, subject, body_enc, dedup_key, status, attempts, next_attempt_at, delivered_at, alert_id, max_attempts)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-		micros(tx.now), n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, dedup, status, micros(tx.now.Add(claim)), delivered, nullID(n.AlertID), n.MaxAttempts)
+		micros(tx.now), n.Channel, nullID(n.UserID), recipient, n.Kind, nullID(n.CaseID), n.Subject, body, dedup, status, micros(next), delivered, nullID(n.AlertID), n.MaxAttempts)
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue: %w", err)
 	}

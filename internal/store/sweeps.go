@@ -16,5 +16,7 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 		"investigations.sweep": db.SweepInvestigations,
 		// Clusters of incidents raise an early warning once per area and week.
 		"warnings.sweep": db.SweepWarnings,
+		// Beneficiaries hear of their own deadlines, once each.
+		"reminders.sweep": db.SweepReminders,
 	}
 }

@@ -46,6 +46,12 @@ func (p *Page) NoticeText(n store.Notification) string {
 			args[5] = p.Entity(f[3])
 		}
 		return p.T("notice.alert_line", args...)
+	case store.KindBeneficiaryNotice:
+		// The beneficiary's own line says what changed; the officer's
+		// carries the case reference.
+		if about := p.known("notice.about." + n.Subject); about != "" {
+			return about
+		}
 	case "sms_unknown_sender":
 		return kind
 	case "warning.raised":
@@ -67,6 +73,8 @@ func (p *Page) NoticeHref(n store.Notification) string {
 		return "/requests/" + strings.TrimLeft(strings.TrimPrefix(n.Subject, "SOL-"), "0")
 	case n.Kind == "warning.raised" && p.Can("GET /prevention/warnings"):
 		return "/prevention/warnings"
+	case n.Kind == store.KindBeneficiaryNotice && n.CaseID != 0 && p.Can("GET /portal/cases/{id}"):
+		return fmt.Sprintf("/portal/cases/%d", n.CaseID)
 	case n.AlertID != 0 && p.Can("GET /console/alerts/{id}"):
 		return fmt.Sprintf("/console/alerts/%d", n.AlertID)
 	case n.CaseID != 0 && p.Can("GET /cases/{id}"):
