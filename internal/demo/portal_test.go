@@ -48,6 +48,15 @@ func checkDemoPortal(t *testing.T, ctx context.Context, db *store.DB, res *demo.
 	if err != nil || !reported {
 		t.Fatalf("no incident reported in the portal: %v", err)
 	}
+	// Her portal notices hold a line about a measure.
+	inbox, err := db.Inbox(ctx, ben.ID, 20)
+	measureLine := false
+	for _, n := range inbox {
+		measureLine = measureLine || (n.Kind == store.KindBeneficiaryNotice && n.Subject == store.AboutMeasure)
+	}
+	if err != nil || !measureLine {
+		t.Fatalf("her notices: %v %+v", err, inbox)
+	}
 	shelter, err := db.PersonCases(ctx, rep.PersonID)
 	if err != nil || len(shelter) != 1 {
 		t.Fatalf("the collective's cases: %v %+v", err, shelter)

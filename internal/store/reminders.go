@@ -27,7 +27,7 @@ func (db *DB) SweepReminders(ctx context.Context, limit int) (int, error) {
 		now := micros(tx.now)
 		opened, closing := micros(tx.now.Add(-window)), micros(tx.now.Add(AppealReminderLead-window))
 		type due struct {
-			about    string
+			about     string
 			id, case_ int64
 		}
 		var todo []due

@@ -86,6 +86,21 @@ func Seed(ctx context.Context, db *store.DB, setClock func(time.Time), users map
 		Description: "Una camioneta gris sin placas se estacionó frente a mi casa dos noches seguidas; se fue cuando encendí la luz."}); err != nil {
 		return fmt.Errorf("demo: portal incident: %w", err)
 	}
+	// After her report the follow-up officer reviews a measure in force:
+	// her notices say so in plain words (the officer tells her by phone).
+	setClock(now.Add(-50 * time.Hour))
+	reviewed := false
+	for _, m := range measures {
+		if m.Status == escudo.MeasureInForce && m.Measure != "lighting" && !reviewed {
+			if err := db.MoveMeasure(escudo.NewContextWithUser(ctx, users["seguimiento"]), m.ID, escudo.MeasureUnderReview, "Revisar tras la vigilancia que reportó frente a su casa."); err != nil {
+				return fmt.Errorf("demo: portal review: %w", err)
+			}
+			reviewed = true
+		}
+	}
+	if !reviewed {
+		return fmt.Errorf("demo: portal review: no measure in force besides the lighting among %d", len(measures))
+	}
 	setClock(now.Add(-2 * 24 * time.Hour))
 	if err := db.RequestHearing(escudo.NewContextWithUser(ctx, rep), c.Shelter, "Queremos explicar a la Junta por qué la Casa necesita vigilancia aunque esté en la ciudad."); err != nil {
 		return fmt.Errorf("demo: portal hearing: %w", err)

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,8 +80,18 @@ func (s *server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 			d.Beneficiaries = true
 		}
 	}
-	// The list goes by pages, so an installation with many beneficiaries'
-	// accounts keeps the page light.
+	// Staff accounts come first, by name whatever its capitals, then the
+	// beneficiaries' (an installation may hold thousands of those); the
+	// list goes by pages, so it stays light.
+	slices.SortStableFunc(users, func(a, b *escudo.User) int {
+		if ab, bb := a.Role == escudo.RoleBeneficiary, b.Role == escudo.RoleBeneficiary; ab != bb {
+			if ab {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
+	})
 	d.Pages = max(1, (len(users)+usersPageSize-1)/usersPageSize)
 	d.Page = min(d.Page, d.Pages)
 	if d.Page > 1 {
