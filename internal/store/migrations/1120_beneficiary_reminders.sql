@@ -9,3 +9,7 @@ CREATE TABLE beneficiary_reminders (
     at        BIGINT NOT NULL,
     PRIMARY KEY (about, object_id)
 );
+
+-- A notice to a beneficiary joins the one still waiting to go out: that
+-- look-up reads only the case's pending rows.
+CREATE INDEX outbox_case_pending ON outbox (case_id, kind) WHERE status = 'pending';
