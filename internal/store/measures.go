@@ -592,8 +592,8 @@ func (tx *Tx) noticeBeneficiary(ctx context.Context, caseID int64, about, dedup 
 	}
 	if sent {
 		var waiting int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND case_id = ? AND channel = ? AND status = ? AND attempts = 0`,
-			KindBeneficiaryNotice, caseID, n.Channel, OutboxPending).Scan(&waiting); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND kind = ? AND case_id = ? AND channel = ? AND attempts = 0`,
+			KindBeneficiaryNotice, caseID, n.Channel).Scan(&waiting); err != nil {
 			return err
 		}
 		if waiting == 0 {
