@@ -14,6 +14,31 @@ import (
 	"escudo/internal/store"
 )
 
+// dataset100k opens the 100,000-case SQLite data set (built once and
+// cached, see internal/store/bench_test.go) at the newest migration, with
+// the given clock (nil: the real one).
+func dataset100k(b *testing.B, now func() time.Time) *store.DB {
+	b.Helper()
+	ctx := context.Background()
+	dir, err := demo.SQLiteDataset(ctx, 100_000, os.Stderr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys, err := demo.DatasetKeys()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(ctx, store.Options{DataDir: dir, Keys: keys, Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 // BenchmarkDashboard100k measures the coordinator's dashboard through the
 // whole handler chain on the 100,000-case data set (built once and cached in
 // the temporary folder, see internal/store/bench_test.go): as served, its
@@ -24,24 +49,8 @@ import (
 //
 //	go test ./internal/http -run '^$' -bench Dashboard100k -benchtime 200x
 func BenchmarkDashboard100k(b *testing.B) {
-	ctx := context.Background()
-	dir, err := demo.SQLiteDataset(ctx, 100_000, os.Stderr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := demo.DatasetKeys()
-	if err != nil {
-		b.Fatal(err)
-	}
 	var shift atomic.Int64 // added to the data set's clock
-	db, err := store.Open(ctx, store.Options{DataDir: dir, Keys: keys, Now: func() time.Time { return demo.DatasetNow.Add(time.Duration(shift.Load())) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := dataset100k(b, func() time.Time { return demo.DatasetNow.Add(time.Duration(shift.Load())) })
 	srv, err := New(Options{DB: db, AllowPasswordOnly: true, ReadRate: 1 << 30})
 	if err != nil {
 		b.Fatal(err)

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"escudo"
-	"escudo/internal/demo"
 	"escudo/internal/store"
 )
 
@@ -25,22 +23,7 @@ import (
 //	go test ./internal/http -run '^$' -bench Portal100k -benchtime 300x
 func BenchmarkPortal100k(b *testing.B) {
 	ctx := context.Background()
-	dir, err := demo.SQLiteDataset(ctx, 100_000, os.Stderr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := demo.DatasetKeys()
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: dir, Keys: keys})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := dataset100k(b, nil)
 	// The person of the data set's last case in follow-up, given an
 	// account and two measures the first time (later runs find them).
 	var caseID, personID int64

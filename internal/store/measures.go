@@ -514,7 +514,7 @@ const (
 // own portal inbox (translated as notice.about.*), never of a message that
 // leaves escudo.
 const (
-	AboutStage      = "stage"      // the case moved on (admitted, evaluated, before the Board, closed)
+	AboutStage      = "stage"      // the case changed stage (admitted, refused, evaluated, before the Board, closed)
 	AboutInfo       = "info"       // staff asked for more information
 	AboutResolution = "resolution" // the Board decided; its letters are ready
 	AboutMeasure    = "measure"    // a measure changed status
