@@ -474,3 +474,34 @@ func TestPortalProcedureForms(t *testing.T) {
 		}
 	})
 }
+
+// TestPortalPageAuditsInOneCommit: the case page reads through several
+// audited store calls; its reads are all in her "who read my data" and
+// cost one audit commit, written before the page is shown.
+func TestPortalPageAuditsInOneCommit(t *testing.T) {
+	testdb.Each(t, testdb.Options{}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		site := newWebSite(t, db, Options{})
+		_, personID, ana := portalCaseOf(t, db, site, &escudo.Case{Channel: escudo.ChannelHotline, Narrative: "Vigilancia.", ImminentDanger: true}, "Ana Ríos", "anarios", "10.8.0.9", nil)
+		before := db.AuditCommits()
+		if r := ana.page("/portal"); r.Status != 200 || !strings.Contains(r.Body, `id="status"`) {
+			t.Fatalf("portal: %d %.300s", r.Status, r.Body)
+		}
+		if n := db.AuditCommits() - before; n != 1 {
+			t.Fatalf("the case page cost %d audit commits, want 1", n)
+		}
+		reads, err := db.ReadsOfPerson(ctx, personID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range reads {
+			seen[r.Action] = true
+		}
+		for _, a := range []string{"case.list", "case.read", "measure.read", "incident.read"} {
+			if !seen[a] {
+				t.Fatalf("read %s not recorded: %v", a, seen)
+			}
+		}
+	})
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -261,42 +263,81 @@ const readAction = `(a.action LIKE '%.read%' OR a.action LIKE '%.export%' OR a.a
 
 // ReadsOfPersonBefore is one page of ReadsOfPerson: the entries older than
 // the audit sequence number before (all when 0), at most limit of them.
+//
+// The person's objects (the person, their cases, devices and alerts) are
+// listed first; each object's newest entries are then read from
+// audit_log_object (migration 0520) backwards, at most limit of them, and
+// the lists are merged. One query over all objects at once would sort every
+// read the person ever had before keeping the newest page, and a person
+// under protection for years is read thousands of times.
 func (db *DB) ReadsOfPersonBefore(ctx context.Context, personID, before int64, limit int) ([]escudo.DataRead, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	// Each branch is answered by audit_log_object (migration 0520); ids are
-	// stored as text in the log.
-	q := `SELECT a.seq, a.at, a.actor_id, a.actor_role, a.action, a.object_type, a.object_id, a.fields, a.outcome, u.display_name, u.organization
-		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-		WHERE ((a.object_type = 'person' AND a.object_id = ?)
-			OR (a.object_type = 'case' AND a.object_id IN (SELECT CAST(c.id AS TEXT) FROM cases c WHERE c.person_id = ?))
-			OR (a.object_type = 'device' AND a.object_id IN (SELECT CAST(d.id AS TEXT) FROM devices d WHERE d.person_id = ?))
-			OR (a.object_type = 'alert' AND a.object_id IN (SELECT CAST(l.id AS TEXT) FROM alerts l WHERE l.person_id = ?)))
-		AND (a.outcome = 'denied' OR (a.outcome = 'ok' AND ` + readAction + `))`
-	args := []any{strconv.FormatInt(personID, 10), personID, personID, personID}
-	if before > 0 {
-		q += ` AND a.seq < ?`
-		args = append(args, before)
-	}
-	q += ` ORDER BY a.seq DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := db.readQuery(ctx, q, args...)
+	objects, err := db.personObjects(ctx, personID)
 	if err != nil {
-		return nil, fmt.Errorf("store: reads of person: %w", err)
+		return nil, err
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	// Ids are stored as text in the log.
+	const q = `SELECT a.seq, a.at, a.actor_id, a.actor_role, a.action, a.object_type, a.object_id, a.fields, a.outcome, u.display_name, u.organization
+		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+		WHERE a.object_type = ? AND a.object_id = ? AND a.seq < ?
+		AND (a.outcome = 'denied' OR (a.outcome = 'ok' AND ` + readAction + `))
+		ORDER BY a.seq DESC LIMIT ?`
+	var out []escudo.DataRead
+	for _, o := range objects {
+		rows, err := db.readQuery(ctx, q, o.kind, o.id, before, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: reads of person: %w", err)
+		}
+		for rows.Next() {
+			var r escudo.DataRead
+			var at int64
+			var actor sql.NullInt64
+			var name, org sql.NullString
+			if err := rows.Scan(&r.Seq, &at, &actor, &r.ActorRole, &r.Action, &r.ObjectType, &r.ObjectID, &r.Fields, &r.Outcome, &name, &org); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			r.At, r.ActorID, r.ActorName, r.Organization = fromMicros(at), actor.Int64, name.String, org.String
+			out = append(out, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: reads of person: %w", err)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// personObject is one thing of a person's that the audit log names.
+type personObject struct{ kind, id string }
+
+// personObjects lists the person and their cases, devices and alerts.
+func (db *DB) personObjects(ctx context.Context, personID int64) ([]personObject, error) {
+	objects := []personObject{{"person", strconv.FormatInt(personID, 10)}}
+	rows, err := db.readQuery(ctx, `SELECT 'case', id FROM cases WHERE person_id = ?
+		UNION ALL SELECT 'device', id FROM devices WHERE person_id = ?
+		UNION ALL SELECT 'alert', id FROM alerts WHERE person_id = ?`, personID, personID, personID)
+	if err != nil {
+		return nil, fmt.Errorf("store: objects of person: %w", err)
 	}
 	defer rows.Close()
-	var out []escudo.DataRead
 	for rows.Next() {
-		var r escudo.DataRead
-		var at int64
-		var actor sql.NullInt64
-		var name, org sql.NullString
-		if err := rows.Scan(&r.Seq, &at, &actor, &r.ActorRole, &r.Action, &r.ObjectType, &r.ObjectID, &r.Fields, &r.Outcome, &name, &org); err != nil {
+		var kind string
+		var id int64
+		if err := rows.Scan(&kind, &id); err != nil {
 			return nil, err
 		}
-		r.At, r.ActorID, r.ActorName, r.Organization = fromMicros(at), actor.Int64, name.String, org.String
-		out = append(out, r)
+		objects = append(objects, personObject{kind, strconv.FormatInt(id, 10)})
 	}
-	return out, rows.Err()
+	return objects, rows.Err()
 }

@@ -328,6 +328,12 @@ func (s *Core) Render(w http.ResponseWriter, r *http.Request, status int, name s
 		s.ServerError(w, r, fmt.Errorf("http: render %s: %w", name, err))
 		return
 	}
+	// The reads of a handler that deferred its audit entries
+	// (store.DeferAudits) are made durable before anything is shown.
+	if err := s.DB.FlushAudits(r.Context()); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
