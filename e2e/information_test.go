@@ -139,6 +139,7 @@ func TestInformationPagesOnAPhone(t *testing.T) {
 			if a.TextChecks < 20 {
 				t.Errorf("%s: only %d pieces of text checked; is the script still right?", where, a.TextChecks)
 			}
+			t.Logf("%s: %d pieces of text checked for contrast, headings %v", where, a.TextChecks, a.Headings)
 			if n := count(phone, t, `script`); n != 0 {
 				t.Errorf("%s: %d scripts on the page", where, n)
 			}

@@ -151,6 +151,10 @@ func TestInformationDeadlinesComeFromConfiguration(t *testing.T) {
 	db := testdb.OpenSQLite(t, testdb.Options{Rules: rules, AppealWindow: 45 * 24 * time.Hour})
 	site := newWebSite(t, db, Options{})
 	about := site.get("/informacion").Body
+	if home := site.get("/").Body; !strings.Contains(home, "en un máximo de 4 horas desde que pides protección") ||
+		!strings.Contains(home, "tienes 45 días para presentar una inconformidad") || strings.Contains(home, "30 días para") {
+		t.Error("the home page does not state the configured deadlines")
+	}
 	for _, w := range []string{"<b>Medidas urgentes de protección decididas:</b> en un máximo de 4 horas desde que pides protección.",
 		"<b>Evaluación de tu riesgo, hecha contigo:</b> en un máximo de 12 días desde que pides protección.",
 		"<b>Medidas urgentes en marcha:</b> en un máximo de 9 horas desde que pides protección."} {
