@@ -48,6 +48,10 @@ var publicRoutes = []string{
 	// A beneficiary activates the portal account through the invitation's
 	// link; the quick exit ends any session and leaves for a neutral page.
 	"GET /invitacion/{token}", "POST /invitacion/{token}", "GET /salida",
+	// The information pages: what the Mechanism is, who may ask and how,
+	// the measures, safe houses, rights, verifying a letter.
+	"GET /informacion", "GET /informacion/quien-puede-pedir", "GET /informacion/como-pedir", "GET /informacion/medidas",
+	"GET /informacion/casas-de-refugio", "GET /informacion/derechos", "GET /informacion/verificar-carta",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

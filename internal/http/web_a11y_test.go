@@ -68,6 +68,12 @@ func TestPagesAreAccessible(t *testing.T) {
 		{"rosa", "/queue", 200}, {"rosa", "/backlog", 200}, {"rosa", "/cases", 200}, {"rosa", "/cases/new", 200},
 		{"rosa", fmt.Sprintf("/cases/%d", f.rcpt.CaseID), 200},
 	}
+	for _, p := range infoPaths {
+		pages = append(pages, struct {
+			as, path string
+			status   int
+		}{"", p, 200})
+	}
 	for _, lang := range []string{"es-MX", "en"} {
 		for _, p := range pages {
 			f.site.c = f.clients[p.as]

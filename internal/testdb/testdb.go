@@ -44,6 +44,8 @@ type Options struct {
 	MeasureRules *measures.Rules
 	// Prevention is the impunity clock and early warning configuration.
 	Prevention prevention.Config
+	// AppealWindow is how long a beneficiary may disagree with an evaluation; 0: the default.
+	AppealWindow time.Duration
 }
 
 // Each runs fn once per engine: "sqlite" always, "postgres" when
@@ -70,7 +72,7 @@ func TestKey(t testing.TB) vault.KeyProvider {
 // OpenSQLite opens a migrated SQLite store in a temporary folder.
 func OpenSQLite(t testing.TB, o Options) *store.DB {
 	t.Helper()
-	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
+	return open(t, store.Options{DataDir: t.TempDir(), Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, AppealWindow: o.AppealWindow, Keys: TestKey(t)})
 }
 
 // PostgresURL returns the test server URL, skipping (or failing in CI) when unset.
@@ -90,7 +92,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgres(t testing.TB, o Options) *store.DB {
 	t.Helper()
 	dbURL := FreshPostgres(t)
-	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
+	return open(t, store.Options{URL: dbURL, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, AppealWindow: o.AppealWindow, Keys: TestKey(t)})
 }
 
 // FreshPostgres creates an empty database and returns its URL; it is dropped
@@ -146,14 +148,14 @@ func EachPair(t *testing.T, o Options, second func(*Options), fn func(t *testing
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
-		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, Keys: TestKey(t)})
+		a := open(t, store.Options{DataDir: dir, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, AppealWindow: o.AppealWindow, Keys: TestKey(t)})
+		b := open(t, store.Options{DataDir: dir, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, AppealWindow: o2.AppealWindow, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		u := FreshPostgres(t)
-		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, Keys: TestKey(t)})
-		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, Keys: TestKey(t)})
+		a := open(t, store.Options{URL: u, Now: o.Now, Rules: o.Rules, Instrument: o.Instrument, MeasureRules: o.MeasureRules, Prevention: o.Prevention, AppealWindow: o.AppealWindow, Keys: TestKey(t)})
+		b := open(t, store.Options{URL: u, Now: o2.Now, Rules: o2.Rules, Instrument: o2.Instrument, MeasureRules: o2.MeasureRules, Prevention: o2.Prevention, AppealWindow: o2.AppealWindow, Keys: TestKey(t)})
 		fn(t, a, b)
 	})
 }

@@ -17,7 +17,9 @@ func (s *server) publicPage(r *http.Request, title string, data any) *web.Page {
 // handleHome explains, in plain words, what the Mechanism is and how to ask
 // for protection. It never names or locates any safe house.
 func (s *server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.Render(w, r, http.StatusOK, "home", s.publicPage(r, "home.title", nil))
+	p := s.publicPage(r, "home.title", nil)
+	p.Data = s.information(p.L, r.URL.Path) // the legal times, from the configured clocks
+	s.Render(w, r, http.StatusOK, "home", p)
 }
 
 // handleNotFound answers every path no route claims.

@@ -1,5 +1,6 @@
 // Package public serves the pages anyone may open without an account: what
-// the Mechanism is and how to ask for protection, the request form, the
+// the Mechanism is and how to ask for protection (the home page and the
+// information pages under /informacion), the request form, the
 // follow-up of a request by reference and code, the style sheet and the
 // language switch. The beneficiary portal will join it.
 package public
@@ -26,4 +27,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /seguimiento/respuesta", open, s.handleStatusAnswer)
 	s.Handle("GET /verificar", open, s.handleVerify)
 	s.Handle("POST /verificar", open, s.handleVerifyUpload)
+	for _, pg := range infoPages {
+		s.Handle("GET "+pg.Path, open, s.handleInfo(pg))
+	}
 }
