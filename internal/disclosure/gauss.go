@@ -18,6 +18,9 @@ type gaussInput struct {
 	order   []int  // non-primary cells, most preferred for publication first
 	forced  []bool // cells the audit asked to suppress
 	history []vec  // rows already published by earlier releases
+	// earlier releases' primary cells, which must stay protected too
+	histPrimary []vec
+	histKeys    []string
 }
 
 // gaussOutput says which cells are published and which rows are independent.
@@ -43,8 +46,12 @@ func gauss(in gaussInput) (gaussOutput, error) {
 			resKey = append(resKey, in.keys[i])
 		}
 	}
+	for i, p := range in.histPrimary {
+		res = append(res, append(vec(nil), p...))
+		resKey = append(resKey, in.histKeys[i])
+	}
 	for i, h := range in.history {
-		ok, key, err := tryPublish(&b, res, resKey, append(vec(nil), h...), true)
+		ok, key, err := tryPublish(&b, res, resKey, append(vec(nil), h...))
 		if err != nil {
 			return out, err
 		}
@@ -61,7 +68,7 @@ func gauss(in gaussInput) (gaussOutput, error) {
 			continue
 		}
 		r := append(vec(nil), in.cells[c]...)
-		ok, key, err := tryPublish(&b, res, resKey, r, false)
+		ok, key, err := tryPublish(&b, res, resKey, r)
 		if err != nil {
 			return out, err
 		}
@@ -80,10 +87,9 @@ func gauss(in gaussInput) (gaussOutput, error) {
 // tryPublish reduces r against the basis. A zero residual means r is already
 // derivable: publishing it is free. Otherwise, if some primary residual is a
 // multiple of r's residual, publishing r would reveal that primary cell: its
-// key is returned and nothing changes (unless force, used for rows that are
-// already public). Else r joins the basis and the primary residuals are
-// reduced by it; added reports that.
-func tryPublish(b *basis, res []vec, resKey []string, r vec, force bool) (added bool, revealed string, err error) {
+// key is returned and nothing changes. Else r joins the basis and the
+// primary residuals are reduced by it; added reports that.
+func tryPublish(b *basis, res []vec, resKey []string, r vec) (added bool, revealed string, err error) {
 	if err := b.reduce(r); err != nil {
 		return false, "", err
 	}
@@ -97,9 +103,6 @@ func tryPublish(b *basis, res []vec, resKey []string, r vec, force bool) (added 
 			return false, "", err
 		}
 		if par {
-			if force {
-				return false, resKey[i], nil
-			}
 			return false, resKey[i], nil
 		}
 	}

@@ -46,8 +46,11 @@ type problem struct {
 	rank    []int // position of each cell in order, -1 for primary
 	hist    []vec
 	histVal []int64
-	n       int
-	thr     int64
+	// earlier releases' primary cells connected to t, and their keys
+	histPrim []vec
+	histKey  []string
+	n        int
+	thr      int64
 }
 
 // Protect decides the status of every published cell of t, given the
@@ -79,7 +82,8 @@ func Protect(t *Table, h History, opts Options) (*Result, error) {
 	}
 	for round := 1; round <= maxRounds; round++ {
 		g, err := gauss(gaussInput{cells: p.rows, keys: keys(p.cells), primary: p.primary,
-			order: p.order, forced: forced, history: p.hist})
+			order: p.order, forced: forced, history: p.hist,
+			histPrimary: p.histPrim, histKeys: p.histKey})
 		if err != nil {
 			return nil, err
 		}
@@ -118,16 +122,14 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 		p.atoms[i] = atoms
 		core[i] = srow{atoms: atomCounts(atoms), value: c.value}
 	}
-	var past []srow
-	for _, rel := range h {
-		for _, rc := range rel.Cells {
-			if rc.Status == Published && len(rc.Atoms) > 0 {
-				past = append(past, srow{atoms: atomCounts(rc.Atoms), value: rc.Value})
-			}
-		}
-	}
+	past, prim, primKeys := historyRows(h)
 	past = connected(core, past)
-	idx, names := localIndex(core, past)
+	var primKept []string
+	for _, r := range connected(core, prim) {
+		primKept = append(primKept, primKeys[r.value])
+	}
+	prim = connected(core, prim)
+	idx, names := localIndex(core, past, prim)
 	p.n = len(names)
 	for _, r := range core {
 		p.rows = append(p.rows, dense(r, idx))
@@ -135,6 +137,10 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 	for _, r := range past {
 		p.hist = append(p.hist, dense(r, idx))
 		p.histVal = append(p.histVal, r.value)
+	}
+	for i, r := range prim {
+		p.histPrim = append(p.histPrim, dense(r, idx))
+		p.histKey = append(p.histKey, primKept[i])
 	}
 	p.primary = make([]bool, len(p.cells))
 	for i, c := range p.cells {
@@ -149,6 +155,26 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 		p.rank[c] = r
 	}
 	return p, nil
+}
+
+// historyRows returns the published rows of h (with their values) and the
+// primary rows (whose value field is an index into keys).
+func historyRows(h History) (past, prim []srow, keys []string) {
+	for _, rel := range h {
+		for _, rc := range rel.Cells {
+			if len(rc.Atoms) == 0 {
+				continue
+			}
+			switch rc.Status {
+			case Published:
+				past = append(past, srow{atoms: atomCounts(rc.Atoms), value: rc.Value})
+			case Primary:
+				prim = append(prim, srow{atoms: atomCounts(rc.Atoms), value: int64(len(keys))})
+				keys = append(keys, rel.Name+"/"+rc.Key)
+			}
+		}
+	}
+	return past, prim, keys
 }
 
 // preferSuppress collects the keys to prefer for suppression.
@@ -207,21 +233,25 @@ func (p *problem) system(g gaussOutput) (*lpSystem, error) {
 	return newLPSystem(p.n, rows, vals)
 }
 
-// audit returns the primary cells whose interval is pinned or does not
+// audit returns the rows of the primary cells (this table's and earlier
+// releases') whose interval is pinned or does not
 // reach the threshold. An LP failure counts as a failing cell.
-func (p *problem) audit(g gaussOutput) ([]int, error) {
+func (p *problem) audit(g gaussOutput) ([]vec, error) {
 	s, err := p.system(g)
 	if err != nil {
 		return nil, err
 	}
-	var failing []int
+	rows := append([]vec(nil), p.histPrim...)
 	for i, pr := range p.primary {
-		if !pr {
-			continue
+		if pr {
+			rows = append(rows, p.rows[i])
 		}
-		iv, err := s.interval(p.rows[i])
+	}
+	var failing []vec
+	for _, r := range rows {
+		iv, err := s.interval(r)
 		if err != nil || iv.Pinned() || iv.Upper < float64(p.thr) {
-			failing = append(failing, i)
+			failing = append(failing, r)
 		}
 	}
 	return failing, nil
@@ -231,7 +261,7 @@ func (p *problem) audit(g gaussOutput) ([]int, error) {
 // published cell that contributed a row and shares an atom with a published
 // row touching the failing cell; failing that, the lowest-priority
 // contributing cell anywhere. It reports whether anything was suppressed.
-func (p *problem) repair(g gaussOutput, failing []int, forced []bool) bool {
+func (p *problem) repair(g gaussOutput, failing []vec, forced []bool) bool {
 	any := false
 	for _, f := range failing {
 		if c := p.pick(g, f, forced); c >= 0 {
@@ -242,9 +272,9 @@ func (p *problem) repair(g gaussOutput, failing []int, forced []bool) bool {
 	return any
 }
 
-func (p *problem) pick(g gaussOutput, f int, forced []bool) int {
+func (p *problem) pick(g gaussOutput, f vec, forced []bool) int {
 	near := make([]bool, p.n)
-	for a, c := range p.rows[f] {
+	for a, c := range f {
 		if c != 0 {
 			near[a] = true
 		}
