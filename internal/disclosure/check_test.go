@@ -12,10 +12,10 @@ import (
 )
 
 // This file holds the tests' own checker. It shares no code with the
-// package's audit: every published cell of every release becomes two
-// inequalities (a·x <= b and -a·x <= -b) with their own slack variables,
-// which gives a standard-form LP of full row rank without any elimination,
-// and lp.Simplex bounds each suppressed cell.
+// package's audit: every published cell of every release becomes one
+// equality with its own artificial variable (big-M cost), which gives a
+// standard-form LP of full row rank with a feasible starting basis without
+// any elimination, and lp.Simplex bounds each suppressed cell.
 
 type eq struct {
 	atoms map[string]float64
@@ -71,30 +71,52 @@ func checkBounds(t testing.TB, published []ReleasedCell, target ReleasedCell) (l
 	if len(eqs) == 0 {
 		return 0, math.Inf(1)
 	}
-	n, m := len(names), 2*len(eqs)
+	// E x + I a = b with one artificial variable per row (rows signed so
+	// that b >= 0) and a big-M cost on the artificials: the artificials are
+	// a feasible starting basis, so no phase 1 is needed, and dependent or
+	// repeated rows do no harm. The data are consistent, so the optimum has
+	// every artificial at zero.
+	n, m := len(names), len(eqs)
 	A := mat.NewDense(m, n+m, nil)
 	b := make([]float64, m)
+	basic := make([]int, m)
 	for i, e := range eqs {
-		for a, c := range e.atoms {
-			A.Set(2*i, idx[a], c)
-			A.Set(2*i+1, idx[a], -c)
+		sign := 1.0
+		if e.value < 0 {
+			sign = -1
 		}
-		A.Set(2*i, n+2*i, 1)
-		A.Set(2*i+1, n+2*i+1, 1)
-		b[2*i], b[2*i+1] = e.value, -e.value
+		for a, c := range e.atoms {
+			A.Set(i, idx[a], sign*c)
+		}
+		A.Set(i, n+i, 1)
+		b[i] = sign * e.value
+		basic[i] = n + i
 	}
-	obj := make([]float64, n+m)
-	for a, c := range tg.atoms {
-		obj[idx[a]] = c
+	const bigM = 1e6
+	solve := func(dir float64) (float64, error) {
+		obj := make([]float64, n+m)
+		for a, c := range tg.atoms {
+			obj[idx[a]] = dir * c
+		}
+		for i := 0; i < m; i++ {
+			obj[n+i] = bigM
+		}
+		opt, x, err := lp.Simplex(obj, A, b, 1e-10, basic)
+		if err != nil {
+			return 0, err
+		}
+		for i := 0; i < m; i++ {
+			if x[n+i] > 1e-6 {
+				t.Fatalf("checker: published cells inconsistent (artificial %d = %v)", i, x[n+i])
+			}
+		}
+		return opt, nil
 	}
-	mn, _, err := lp.Simplex(obj, A, b, 1e-10, nil)
+	mn, err := solve(1)
 	if err != nil {
 		t.Fatalf("checker: min: %v", err)
 	}
-	for i := range obj {
-		obj[i] = -obj[i]
-	}
-	mx, _, err := lp.Simplex(obj, A, b, 1e-10, nil)
+	mx, err := solve(-1)
 	if errors.Is(err, lp.ErrUnbounded) {
 		return math.Ceil(mn - 1e-6), math.Inf(1)
 	}

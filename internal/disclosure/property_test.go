@@ -53,7 +53,7 @@ func fill(t testing.TB, tb *Table, r *rand.Rand) []int64 {
 }
 
 func TestPropertySingleRelease(t *testing.T) {
-	for seed := uint64(1); seed <= 150; seed++ {
+	for seed := uint64(1); seed <= iterations(100); seed++ {
 		r := rand.New(rand.NewPCG(seed, 7))
 		tb, err := NewTable("", randomDims(r, 3)...)
 		if err != nil {
@@ -72,7 +72,7 @@ func TestPropertySingleRelease(t *testing.T) {
 // Two monthly tables and the cumulative table over both months, each
 // protected with the earlier ones as history.
 func TestPropertyReleases(t *testing.T) {
-	for seed := uint64(1); seed <= 60; seed++ {
+	for seed := uint64(1); seed <= iterations(40); seed++ {
 		r := rand.New(rand.NewPCG(seed, 11))
 		dims := randomDims(r, 2)
 		stable := r.IntN(2) == 0
@@ -172,4 +172,12 @@ func FuzzProtect(f *testing.F) {
 		}
 		checkHistory(t, h, DefaultThreshold)
 	})
+}
+
+// iterations is n, or a tenth of it under -short.
+func iterations(n uint64) uint64 {
+	if testing.Short() {
+		return n / 10
+	}
+	return n
 }
