@@ -2,11 +2,7 @@ package disclosure
 
 import (
 	"errors"
-	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/optimize/convex/lp"
 )
 
 // Interval is the range a suppressed cell can take given everything
@@ -31,7 +27,9 @@ type lpSystem struct {
 	val   []float64
 	rows  []vec // reduced rows over unknown atoms, independent
 	b     []float64
-	byAt  [][]int // rows touching each atom
+	byAt  [][]int     // rows touching each atom
+	tab   *tableau    // built by the first solve
+	col   map[int]int // tableau column of each unknown atom
 }
 
 // newLPSystem builds the system from independent integer rows and values.
@@ -160,100 +158,140 @@ func roundIn(iv Interval) Interval {
 	return iv
 }
 
-// component returns the rows and atoms connected to the given atoms.
-func (s *lpSystem) component(start map[int]int64) (rows []int, atoms []int) {
-	seenA := make(map[int]bool)
-	seenR := make(map[int]bool)
-	var queue []int
-	for a := range start {
-		seenA[a] = true
-		queue = append(queue, a)
+// build makes the tableau at the first LP and keeps it, warm, for every
+// later objective.
+func (s *lpSystem) build() error {
+	if s.tab != nil {
+		return nil
 	}
-	for len(queue) > 0 {
-		a := queue[0]
-		queue = queue[1:]
-		atoms = append(atoms, a)
-		for _, ri := range s.byAt[a] {
-			if seenR[ri] {
-				continue
+	s.col = make(map[int]int)
+	for a := range s.byAt {
+		if len(s.byAt[a]) > 0 && !s.known[a] {
+			s.col[a] = len(s.col)
+		}
+	}
+	A := make([][]float64, len(s.rows))
+	for i, r := range s.rows {
+		A[i] = make([]float64, len(s.col))
+		for a, v := range r {
+			if v != 0 {
+				A[i][s.col[a]] = float64(v)
 			}
-			seenR[ri] = true
-			rows = append(rows, ri)
-			for b, c := range s.rows[ri] {
-				if c != 0 && !seenA[b] {
-					seenA[b] = true
-					queue = append(queue, b)
+		}
+	}
+	t, err := newTableau(A, s.b, len(s.col))
+	s.tab = t
+	return err
+}
+
+// reaches reports whether target·x can reach goal given the system: all
+// the audit needs of a primary cell, whose own value is below the
+// threshold, since an upper bound at or above the threshold also means the
+// cell is not pinned. It stops as soon as a basis reaches the goal.
+func (s *lpSystem) reaches(target vec, goal float64) (bool, error) {
+	base := 0.0
+	rest := make(map[int]int64)
+	for a, c := range target {
+		switch {
+		case c == 0:
+		case s.known[a]:
+			base += float64(c) * s.val[a]
+		case len(s.byAt[a]) == 0:
+			if c > 0 {
+				return true, nil // an atom nothing published touches
+			}
+		default:
+			rest[a] = c
+		}
+	}
+	if len(rest) == 0 {
+		return base >= goal-1e-6, nil
+	}
+	if err := s.build(); err != nil {
+		return false, err
+	}
+	obj := make([]float64, len(s.col))
+	for a, v := range rest {
+		obj[s.col[a]] = float64(v)
+	}
+	return s.tab.reaches(obj, goal-base)
+}
+
+// sweep marks in passed the targets that reach goal at one solution: it
+// maximises the sum of the targets not yet passed once and reads each off
+// the solution found. Many cells rise together that way, and each of them
+// is spared a linear program of its own; reaches settles the rest. It
+// returns how many it marked.
+func (s *lpSystem) sweep(targets []vec, goal float64, passed []bool) (int, error) {
+	if err := s.build(); err != nil {
+		return 0, err
+	}
+	sum := make([]float64, len(s.col))
+	open := 0
+	for i, t := range targets {
+		if passed[i] {
+			continue
+		}
+		open++
+		for a, c := range t {
+			if j, ok := s.col[a]; ok && c != 0 {
+				sum[j] -= float64(c)
+			}
+		}
+	}
+	if open < 2 {
+		return 0, nil
+	}
+	if _, _, err := s.tab.run(sum, s.tab.n, math.Inf(-1)); err != nil && !errors.Is(err, errUnbounded) {
+		return 0, err
+	}
+	marked := 0
+	x := s.tab.solution()
+	for i, t := range targets {
+		if passed[i] {
+			continue
+		}
+		v := 0.0
+		for a, c := range t {
+			switch {
+			case c == 0:
+			case s.known[a]:
+				v += float64(c) * s.val[a]
+			default:
+				if j, ok := s.col[a]; ok {
+					v += float64(c) * x[j]
 				}
 			}
 		}
+		if v >= goal-1e-6 {
+			passed[i] = true
+			marked++
+		}
 	}
-	return rows, atoms
+	return marked, nil
 }
 
-// solve returns min and max of c·x over the connected sub-system.
+// solve returns min and max of c·x over the system.
 func (s *lpSystem) solve(c map[int]int64) (lo, hi float64, err error) {
-	rows, atoms := s.component(c)
-	col := make(map[int]int, len(atoms))
-	for j, a := range atoms {
-		col[a] = j
-	}
-	m, n := len(rows), len(atoms)
-	A := mat.NewDense(m, n, nil)
-	b := make([]float64, m)
-	for i, ri := range rows {
-		for a, v := range s.rows[ri] {
-			if v != 0 {
-				A.Set(i, col[a], float64(v))
-			}
-		}
-		b[i] = s.b[ri]
-	}
-	obj := make([]float64, n)
-	for a, v := range c {
-		obj[col[a]] = float64(v)
-	}
-	if m == n {
-		return solveSquare(A, b, obj)
-	}
-	lo, err = simplex(obj, A, b)
-	if err != nil {
+	if err := s.build(); err != nil {
 		return 0, 0, err
 	}
-	neg := make([]float64, n)
-	for j, v := range obj {
-		neg[j] = -v
+	obj := make([]float64, len(s.col))
+	for a, v := range c {
+		obj[s.col[a]] = float64(v)
 	}
-	mx, err := simplex(neg, A, b)
-	if errors.Is(err, lp.ErrUnbounded) {
+	if lo, err = s.tab.minimize(obj); err != nil {
+		return 0, 0, err
+	}
+	for j := range obj {
+		obj[j] = -obj[j]
+	}
+	mx, err := s.tab.minimize(obj)
+	if errors.Is(err, errUnbounded) {
 		return lo, math.Inf(1), nil
 	}
 	if err != nil {
 		return 0, 0, err
 	}
 	return lo, -mx, nil
-}
-
-// simplex wraps lp.Simplex, turning its panics into errors.
-func simplex(c []float64, A mat.Matrix, b []float64) (opt float64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("disclosure: lp: %v", r)
-		}
-	}()
-	opt, _, err = lp.Simplex(c, A, b, 1e-10, nil)
-	return opt, err
-}
-
-// solveSquare handles a system with as many independent rows as atoms: the
-// solution is unique, so the cell is pinned.
-func solveSquare(A *mat.Dense, b, obj []float64) (float64, float64, error) {
-	var x mat.VecDense
-	if err := x.SolveVec(A, mat.NewVecDense(len(b), b)); err != nil {
-		return 0, 0, fmt.Errorf("disclosure: square system: %w", err)
-	}
-	v := 0.0
-	for j, o := range obj {
-		v += o * x.AtVec(j)
-	}
-	return v, v, nil
 }

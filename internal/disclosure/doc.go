@@ -16,7 +16,8 @@
 //     would put a primary cell's row in the linear span of the rows already
 //     published (in this release and in every earlier one), i.e. make it
 //     exactly computable. Arithmetic is exact (int64 with overflow checks).
-//   - Interval audit by linear programming (gonum's lp.Simplex): for every
+//   - Interval audit by linear programming (a warm-started tableau simplex,
+//     simplex.go; the tests check it with gonum's lp.Simplex): for every
 //     primary cell the feasible range given all published equalities and
 //     non-negative atoms must not be a single integer and must reach
 //     Threshold. When it fails, one more cell is suppressed and the steps

@@ -80,6 +80,8 @@ func Protect(t *Table, h History, opts Options) (*Result, error) {
 	if maxRounds <= 0 {
 		maxRounds = len(p.cells) + 1
 	}
+	var passed []bool      // primary rows that reached the threshold last round
+	var published []Status // last round's statuses
 	for round := 1; round <= maxRounds; round++ {
 		g, err := gauss(gaussInput{cells: p.rows, keys: keys(p.cells), primary: p.primary,
 			order: p.order, forced: forced, history: p.hist,
@@ -87,10 +89,17 @@ func Protect(t *Table, h History, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		failing, err := p.audit(g)
+		// Publishing less can only widen what a cell may be, so when this
+		// round publishes no cell the last one did not, the cells that
+		// passed then pass now and are not solved again.
+		if published == nil || !publishesOnlyFrom(g.status, published) {
+			passed = nil
+		}
+		failing, err := p.audit(g, &passed)
 		if err != nil {
 			return nil, err
 		}
+		published = g.status
 		if len(failing) == 0 {
 			return p.result(g.status, round), nil
 		}
@@ -122,13 +131,13 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 		p.atoms[i] = atoms
 		core[i] = srow{atoms: atomCounts(atoms), value: c.value}
 	}
-	past, prim, primKeys := historyRows(h)
+	past, prim, primKeys := historyRows(linkedReleases(h, core))
 	past = connected(core, past)
+	prim = connected(core, prim)
 	var primKept []string
-	for _, r := range connected(core, prim) {
+	for _, r := range prim {
 		primKept = append(primKept, primKeys[r.value])
 	}
-	prim = connected(core, prim)
 	idx, names := localIndex(core, past, prim)
 	p.n = len(names)
 	for _, r := range core {
@@ -155,6 +164,55 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 		p.rank[c] = r
 	}
 	return p, nil
+}
+
+// linkedReleases keeps the releases of h that share an atom with the table,
+// directly or through other kept releases: the others cannot constrain its
+// cells. It works release by release, looking atoms up without building
+// anything per release, so ten years of monthly releases that share no
+// atom with a new month cost a pass of look-ups, not a union of all their
+// rows (connected then refines the kept ones row by row).
+func linkedReleases(h History, core []srow) History {
+	reach := map[string]bool{}
+	for _, r := range core {
+		for a := range r.atoms {
+			reach[a] = true
+		}
+	}
+	kept := make([]bool, len(h))
+	var out History
+	for changed := true; changed; {
+		changed = false
+		for i, rel := range h {
+			if kept[i] || !touches(rel, reach) {
+				continue
+			}
+			kept[i], changed = true, true
+			for _, c := range rel.Cells {
+				for _, a := range c.Atoms {
+					reach[a] = true
+				}
+			}
+		}
+	}
+	for i, rel := range h {
+		if kept[i] {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+// touches reports whether some cell of rel has an atom in reach.
+func touches(rel Release, reach map[string]bool) bool {
+	for _, c := range rel.Cells {
+		for _, a := range c.Atoms {
+			if reach[a] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // historyRows returns the published rows of h (with their values) and the
@@ -236,7 +294,7 @@ func (p *problem) system(g gaussOutput) (*lpSystem, error) {
 // audit returns the rows of the primary cells (this table's and earlier
 // releases') whose interval is pinned or does not
 // reach the threshold. An LP failure counts as a failing cell.
-func (p *problem) audit(g gaussOutput) ([]vec, error) {
+func (p *problem) audit(g gaussOutput, passed *[]bool) ([]vec, error) {
 	s, err := p.system(g)
 	if err != nil {
 		return nil, err
@@ -247,14 +305,38 @@ func (p *problem) audit(g gaussOutput) ([]vec, error) {
 			rows = append(rows, p.rows[i])
 		}
 	}
+	if *passed == nil {
+		*passed = make([]bool, len(rows))
+	}
+	// A primary cell's own count is below the threshold, so an upper bound
+	// that reaches the threshold also means it is not pinned.
+	if _, err := s.sweep(rows, float64(p.thr), *passed); err != nil {
+		return nil, err
+	}
 	var failing []vec
-	for _, r := range rows {
-		iv, err := s.interval(r)
-		if err != nil || iv.Pinned() || iv.Upper < float64(p.thr) {
-			failing = append(failing, r)
+	for i, r := range rows {
+		if (*passed)[i] {
+			continue
 		}
+		ok, err := s.reaches(r, float64(p.thr))
+		if err != nil || !ok {
+			failing = append(failing, r)
+			continue
+		}
+		(*passed)[i] = true
 	}
 	return failing, nil
+}
+
+// publishesOnlyFrom reports whether every cell published in now was
+// published in before.
+func publishesOnlyFrom(now, before []Status) bool {
+	for i, st := range now {
+		if st == Published && before[i] != Published {
+			return false
+		}
+	}
+	return true
 }
 
 // repair suppresses, for each failing primary cell, the lowest-priority
