@@ -52,6 +52,9 @@ var publicRoutes = []string{
 	// the measures, safe houses, rights, verifying a letter.
 	"GET /informacion", "GET /informacion/quien-puede-pedir", "GET /informacion/como-pedir", "GET /informacion/medidas",
 	"GET /informacion/casas-de-refugio", "GET /informacion/derechos", "GET /informacion/verificar-carta",
+	// The statistics and their open-data files, as disclosure control
+	// released them.
+	"GET /estadisticas", "GET /estadisticas/datos",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

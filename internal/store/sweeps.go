@@ -18,5 +18,7 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 		"warnings.sweep": db.SweepWarnings,
 		// Beneficiaries hear of their own deadlines, once each.
 		"reminders.sweep": db.SweepReminders,
+		// Each month, once over, is published as statistics, once.
+		"statistics.publish": db.SweepStatistics,
 	}
 }

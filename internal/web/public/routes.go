@@ -25,6 +25,8 @@ func Register(c *web.Core) {
 	s.Handle("GET /seguimiento", open, s.handleStatusForm)
 	s.Handle("POST /seguimiento", open, s.handleStatus)
 	s.Handle("POST /seguimiento/respuesta", open, s.handleStatusAnswer)
+	s.Handle("GET /estadisticas", open, s.handleStatistics)
+	s.Handle("GET /estadisticas/datos", open, s.handleStatisticsData)
 	s.Handle("GET /verificar", open, s.handleVerify)
 	s.Handle("POST /verificar", open, s.handleVerifyUpload)
 	for _, pg := range infoPages {

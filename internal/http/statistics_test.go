@@ -1,0 +1,108 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// TestPublicStatistics: anyone, without an account, sees each published
+// month's table of requests by entity and procedure in Spanish or English,
+// with the small counts shown as "< 10" and the other withheld ones as a
+// dash, never their counts; the open-data files carry every cell's flag and
+// a count only for published cells; a bad or unpublished month, or an
+// unknown format, is a clear, translated error.
+func TestPublicStatistics(t *testing.T) {
+	clock := testdb.NewClock(time.Time{})
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock.Set(time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC))
+		site := newWebSite(t, db, Options{})
+		if r := site.get("/estadisticas"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Todavía no hay ningún mes publicado") {
+			t.Fatalf("before any release: %d %.300s", r.Status, r.Body)
+		}
+		for entity, n := range map[string]int{"OAX": 14, "GRO": 3, "CDMX": 21} {
+			for i := 0; i < n; i++ {
+				p := &escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: fmt.Sprintf("Persona %s %d", entity, i), Entity: entity, Phone: "+52 951 555 0101"}
+				if _, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelWeb, Narrative: "Amenazas."}, p); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(time.Minute)
+			}
+		}
+		clock.Set(time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC))
+		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		r := site.get("/estadisticas")
+		if r.Status != http.StatusOK {
+			t.Fatalf("statistics: %d %.300s", r.Status, r.Body)
+		}
+		for _, want := range []string{"marzo de 2026", `id="stats-table"`, `id="chart-requests"`, "Oaxaca", "Guerrero", "&lt; 10", ">38<", "Descargar este mes en CSV"} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("statistics page: missing %q", want)
+			}
+		}
+		if strings.Contains(r.Body, "<script") {
+			t.Error("statistics page carries a script")
+		}
+		checkAccessible(t, "/estadisticas", r.Body)
+		if en := site.get("/estadisticas", "Accept-Language", "en"); !strings.Contains(en.Body, "March 2026") || !strings.Contains(en.Body, "Nationwide") {
+			t.Errorf("English page: %.300s", en.Body)
+		}
+
+		csv := site.get("/estadisticas/datos?periodo=2026-03&formato=csv")
+		if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s", csv.Status, csv.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{"periodo,entidad,procedimiento,solicitudes,estado", "2026-03,GRO,Total,,primary", "2026-03,Total,Total,38,published"} {
+			if !strings.Contains(csv.Body, want) {
+				t.Errorf("csv: missing %q in\n%s", want, csv.Body)
+			}
+		}
+		js := site.get("/estadisticas/datos?periodo=2026-03&formato=json")
+		var f struct {
+			Period string
+			Cells  []struct {
+				Entity, Procedure, Flag string
+				Count                   *int64
+			}
+		}
+		if err := json.Unmarshal([]byte(js.Body), &f); err != nil || f.Period != "2026-03" || len(f.Cells) != 34*3 {
+			t.Fatalf("json: %v %d cells", err, len(f.Cells))
+		}
+		for _, c := range f.Cells {
+			if (c.Flag == "published") != (c.Count != nil) {
+				t.Fatalf("json cell %+v: a count goes with published and only with it", c)
+			}
+			if c.Count != nil && *c.Count >= 1 && *c.Count < 10 {
+				t.Fatalf("json cell %+v: a small count published", c)
+			}
+		}
+
+		for _, c := range []struct {
+			path   string
+			status int
+			want   string
+		}{
+			{"/estadisticas?periodo=2026-13", 400, "El mes debe escribirse como año y mes"},
+			{"/estadisticas?periodo=marzo", 400, "El mes debe escribirse como año y mes"},
+			{"/estadisticas?periodo=2025-01", 404, "No hay estadísticas publicadas de ese mes"},
+			{"/estadisticas/datos?periodo=2026-03&formato=xls", 400, "Elige el formato del archivo"},
+			{"/estadisticas/datos?formato=csv", 400, "El mes debe escribirse"},
+			{"/estadisticas/datos?periodo=2026-04&formato=csv", 404, "No hay estadísticas publicadas de ese mes"},
+		} {
+			if r := site.get(c.path); r.Status != c.status || !strings.Contains(r.Body, c.want) {
+				t.Errorf("%s: %d, want %d with %q\n%.300s", c.path, r.Status, c.status, c.want, r.Body)
+			}
+		}
+	})
+}

@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"escudo"
+	"escudo/internal/disclosure"
+	"escudo/internal/store"
+	"escudo/internal/testdb"
+)
+
+// TestStatisticsPublishedOncePerMonth: each complete month is published
+// once, as the table of requests by federal entity and procedure; no
+// published count is from 1 to 9, the small ones are marked primary and
+// hide their count, the margins add up to what was published, and the
+// whole history passes disclosure control's audit. The month under way is
+// not published; a month with no request is published as zeros.
+func TestStatisticsPublishedOncePerMonth(t *testing.T) {
+	clock := testdb.NewClock(time.Time{})
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock.Set(time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC)) // each engine from the start
+		file := func(entity string, n int) {
+			for i := 0; i < n; i++ {
+				c, p := newRequest(fmt.Sprintf("Persona %s %d", entity, i))
+				p.Entity = entity
+				if _, err := db.FileRequest(ctx, c, p); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(time.Minute)
+			}
+		}
+		file("OAX", 15)
+		file("GRO", 3)
+		file("CDMX", 12)
+		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 0 {
+			t.Fatalf("March under way: %d releases, %v", n, err)
+		}
+		clock.Set(time.Date(2026, 4, 10, 18, 0, 0, 0, time.UTC))
+		file("OAX", 11)
+		file("GRO", 14)
+		clock.Set(time.Date(2026, 6, 3, 18, 0, 0, 0, time.UTC))
+		if n, err := db.SweepStatistics(ctx, 2); err != nil || n != 2 {
+			t.Fatalf("first sweep: %d releases, %v", n, err)
+		}
+		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("second sweep (May, left by the limit): %d releases, %v", n, err)
+		}
+		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 0 {
+			t.Fatalf("third sweep: %d releases, %v", n, err)
+		}
+		rels, err := db.StatReleases(ctx, store.SeriesRequests)
+		if err != nil || len(rels) != 3 {
+			t.Fatalf("releases: %d %v", len(rels), err)
+		}
+		for i, want := range []string{"2026-03", "2026-04", "2026-05"} {
+			if rels[i].Period != want {
+				t.Fatalf("release %d is %s, want %s", i, rels[i].Period, want)
+			}
+		}
+		for _, r := range rels {
+			for _, c := range r.Cells {
+				if c.Published() && c.Value >= 1 && c.Value < 10 {
+					t.Fatalf("%s %v: published small count %d", r.Name, c.Labels, c.Value)
+				}
+				if !c.Published() && c.Value != 0 {
+					t.Fatalf("%s %v: suppressed cell carries %d", r.Name, c.Labels, c.Value)
+				}
+			}
+		}
+		march := rels[0]
+		total := disclosure.TotalLabel
+		if c, ok := march.Cell(total, total); !ok || !c.Published() || c.Value != 30 {
+			t.Fatalf("March national total: %+v", c)
+		}
+		if c, _ := march.Cell("GRO", total); c.Status != "primary" {
+			t.Fatalf("March, Guerrero (3 requests): %+v", c)
+		}
+		if c, _ := march.Cell("OAX", total); !c.Published() || c.Value != 15 {
+			t.Fatalf("March, Oaxaca: %+v", c)
+		}
+		if c, _ := rels[2].Cell(total, total); !c.Published() || c.Value != 0 {
+			t.Fatalf("May national total: %+v", c)
+		}
+		findings, n, err := db.VerifyStatistics(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("verify: %d releases, %v", n, err)
+		}
+		for _, f := range findings {
+			if f.Sensitive() {
+				t.Fatalf("verify: %+v", f)
+			}
+		}
+		if _, err := db.StatRelease(ctx, store.SeriesRequests+"/2025-01"); escudo.ErrorCode(err) != escudo.ENOTFOUND {
+			t.Fatalf("unknown release: %v", err)
+		}
+		if r, err := db.StatRelease(ctx, march.Name); err != nil || len(r.Cells) != len(march.Cells) {
+			t.Fatalf("release by name: %v", err)
+		}
+	})
+}
