@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,60 @@ func TestPublicStatistics(t *testing.T) {
 		} {
 			if r := site.get(c.path); r.Status != c.status || !strings.Contains(r.Body, c.want) {
 				t.Errorf("%s: %d, want %d with %q\n%.300s", c.path, r.Status, c.status, c.want, r.Body)
+			}
+		}
+	})
+}
+
+// FuzzStatisticsQuery: whatever month and format are asked for, the
+// statistics page and its files answer 200, 400 or 404 (never an error of
+// escudo's), and no answer ever carries the withheld count of a cell: the
+// month published here has Guerrero's 3 requests, primary, and the file of
+// any month never holds a count beside a withheld flag.
+func FuzzStatisticsQuery(f *testing.F) {
+	for _, s := range []string{"periodo=2026-03", "periodo=2026-03&formato=csv", "periodo=2026-03&formato=json",
+		"periodo=2026-13", "periodo=0000-00&formato=csv", "formato=json", "periodo=%zz", "periodo=2026-03&periodo=2026-04&formato=csv",
+		"periodo=" + strings.Repeat("9", 300), "periodo=2026-03&formato=CSV"} {
+		f.Add(s)
+	}
+	clock := testdb.NewClock(time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC))
+	db := testdb.OpenSQLite(f, testdb.Options{Now: clock.Now})
+	ctx := context.Background()
+	for entity, n := range map[string]int{"OAX": 12, "GRO": 3} {
+		for i := 0; i < n; i++ {
+			p := &escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: fmt.Sprintf("Persona %s %d", entity, i), Entity: entity, Phone: "+52 951 555 0101"}
+			if _, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelWeb, Narrative: "Amenazas."}, p); err != nil {
+				f.Fatal(err)
+			}
+		}
+	}
+	clock.Set(time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC))
+	if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 1 {
+		f.Fatalf("sweep: %d %v", n, err)
+	}
+	srv, err := New(Options{DB: db, PublicRate: 1 << 30})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, path := range []string{"/estadisticas?", "/estadisticas/datos?"} {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.URL.Path, r.URL.RawQuery = strings.TrimSuffix(path, "?"), query
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, r)
+			body := w.Body.String()
+			switch w.Code {
+			case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+			default:
+				t.Fatalf("%s%s: %d", path, query, w.Code)
+			}
+			if strings.Contains(body, "GRO,Total,3,") || strings.Contains(body, `"entity":"GRO","procedure":"Total","count":3`) {
+				t.Fatalf("%s%s: Guerrero's withheld count is shown", path, query)
+			}
+			for _, line := range strings.Split(body, "\n") {
+				if (strings.HasSuffix(line, ",primary") || strings.HasSuffix(line, ",secondary")) && !strings.Contains(line, ",,") {
+					t.Fatalf("%s%s: a withheld cell with a count: %s", path, query, line)
+				}
 			}
 		}
 	})
