@@ -113,29 +113,35 @@ func (s *lpSystem) fix(rs []vec, bs []float64, a int, v float64) {
 	}
 }
 
-// interval computes the feasible range of target·x.
-func (s *lpSystem) interval(target vec) (Interval, error) {
-	base := 0.0
-	var free []int
-	rest := make(map[int]int64)
+// split takes target·x apart: base, the part over atoms already known;
+// up (down), whether an atom nothing published touches has a positive
+// (negative) coefficient, so the range is unbounded above (below); and
+// rest, the coefficients left for the linear program.
+func (s *lpSystem) split(target vec) (base float64, up, down bool, rest map[int]int64) {
+	rest = make(map[int]int64)
 	for a, c := range target {
 		switch {
 		case c == 0:
 		case s.known[a]:
 			base += float64(c) * s.val[a]
 		case len(s.byAt[a]) == 0:
-			free = append(free, a)
+			up, down = up || c > 0, down || c < 0
 		default:
 			rest[a] = c
 		}
 	}
+	return base, up, down, rest
+}
+
+// interval computes the feasible range of target·x.
+func (s *lpSystem) interval(target vec) (Interval, error) {
+	base, up, down, rest := s.split(target)
 	iv := Interval{Lower: base, Upper: base}
-	for _, a := range free {
-		if target[a] > 0 {
-			iv.Upper = math.Inf(1)
-		} else {
-			iv.Lower = math.Inf(-1)
-		}
+	if up {
+		iv.Upper = math.Inf(1)
+	}
+	if down {
+		iv.Lower = math.Inf(-1)
 	}
 	if len(rest) > 0 {
 		lo, hi, err := s.solve(rest)
@@ -189,20 +195,9 @@ func (s *lpSystem) build() error {
 // threshold, since an upper bound at or above the threshold also means the
 // cell is not pinned. It stops as soon as a basis reaches the goal.
 func (s *lpSystem) reaches(target vec, goal float64) (bool, error) {
-	base := 0.0
-	rest := make(map[int]int64)
-	for a, c := range target {
-		switch {
-		case c == 0:
-		case s.known[a]:
-			base += float64(c) * s.val[a]
-		case len(s.byAt[a]) == 0:
-			if c > 0 {
-				return true, nil // an atom nothing published touches
-			}
-		default:
-			rest[a] = c
-		}
+	base, up, _, rest := s.split(target)
+	if up {
+		return true, nil // an atom nothing published touches
 	}
 	if len(rest) == 0 {
 		return base >= goal-1e-6, nil

@@ -173,23 +173,21 @@ func nationalChart(p *web.Page, all []store.StatRelease) *web.SVGChart {
 // handleStatisticsData serves a month's release as CSV or JSON: every
 // cell with its flag, and its count only when published.
 func (s *server) handleStatisticsData(w http.ResponseWriter, r *http.Request) {
-	all, err := s.DB.StatReleases(r.Context(), store.SeriesRequests)
-	if err != nil {
-		s.ServerError(w, r, err)
-		return
-	}
-	format := r.URL.Query().Get("formato")
+	q := r.URL.Query()
+	format := q.Get("formato")
 	if format != "csv" && format != "json" {
 		s.RenderError(w, r, http.StatusBadRequest, "stats.bad_format")
 		return
 	}
-	if r.URL.Query().Get("periodo") == "" {
+	if !periodPattern.MatchString(q.Get("periodo")) {
 		s.RenderError(w, r, http.StatusBadRequest, "stats.bad_period")
 		return
 	}
-	rel, status, key := s.release(r, all)
-	if status != 0 {
-		s.RenderError(w, r, status, key)
+	// One month's file reads that release alone (ENOTFOUND, a 404, when
+	// the month is not published).
+	rel, err := s.DB.StatRelease(r.Context(), store.SeriesRequests+"/"+q.Get("periodo"))
+	if err != nil {
+		s.ErrorPage(w, r, err)
 		return
 	}
 	file := "solicitudes-" + rel.Period + "." + format
