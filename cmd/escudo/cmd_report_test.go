@@ -49,7 +49,7 @@ func TestReportVerify(t *testing.T) {
 		t.Fatalf("publish: %d %v", n, err)
 	}
 	code, out, _ := runCmd(t, "", "report", "verify", "--data", dir)
-	if code != 0 || !strings.Contains(out, "2 releases audited") || !strings.Contains(out, "0 disclosures") {
+	if code != 0 || !strings.Contains(out, "20 releases audited") || !strings.Contains(out, "0 disclosures") {
 		t.Fatalf("verify: %d %s", code, out)
 	}
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "escudo.db"))

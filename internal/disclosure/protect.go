@@ -132,8 +132,11 @@ func newProblem(t *Table, h History, opts Options) (*problem, error) {
 		core[i] = srow{atoms: atomCounts(atoms), value: c.value}
 	}
 	past, prim, primKeys := historyRows(linkedReleases(h, core))
-	past = connected(core, past)
-	prim = connected(core, prim)
+	// A primary cell of an earlier release may reach the table only
+	// through other earlier cells (a month's refusals through its total,
+	// then through the admissions another table sums): connected through
+	// both.
+	past, prim = connected(core, past, prim), connected(core, prim, past)
 	var primKept []string
 	for _, r := range prim {
 		primKept = append(primKept, primKeys[r.value])

@@ -336,3 +336,29 @@ func TestDisclosedByHistory(t *testing.T) {
 		t.Fatalf("Verify: %+v %v", found, err)
 	}
 }
+
+// A small cell of an earlier release that shares no atom with the new
+// table, only a total that does: the month's refusals (3) are its total
+// (39) less its admissions, and a second table publishing the admissions
+// (36) alone would reveal them.
+func TestEarlierSmallCellReachedThroughItsTotal(t *testing.T) {
+	dec := mustTable(t, "m:", dim("decision", "admitted", "refused"))
+	mustSet(t, dec, 36, "admitted")
+	mustSet(t, dec, 3, "refused")
+	r1, h := protectAndCheck(t, dec, nil, "decisions")
+	if st := statuses(r1); st["decision=Total"] != Published || st["decision=admitted"] == Published {
+		t.Fatalf("decisions: %v", st)
+	}
+	ben := mustTable(t, "b:", dim("gender", "woman"))
+	if err := ben.SetAtoms([]string{"m:decision=admitted"}, "woman"); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, ben, 36, "woman")
+	r2, err := Protect(ben, h, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := statuses(r2); st["gender=Total"] != Secondary || st["gender=woman"] != Secondary {
+		t.Fatalf("beneficiaries publish the admissions, so the refusals: %v", st)
+	}
+}

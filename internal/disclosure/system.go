@@ -55,13 +55,18 @@ func (u *unionFind) addRow(atoms map[string]int64) {
 // connected returns the rows of others that share, directly or through other
 // rows, an atom with any row of core. Constraints in other components cannot
 // tell anything about core's cells.
-func connected(core, others []srow) []srow {
+func connected(core, others []srow, via ...[]srow) []srow {
 	u := &unionFind{parent: map[string]string{}}
 	for _, r := range core {
 		u.addRow(r.atoms)
 	}
 	for _, r := range others {
 		u.addRow(r.atoms)
+	}
+	for _, rows := range via {
+		for _, r := range rows {
+			u.addRow(r.atoms)
+		}
 	}
 	roots := map[string]bool{}
 	for _, r := range core {

@@ -47,6 +47,7 @@ type StatRelease struct {
 	PublishedAt          time.Time
 	Dimensions           []string // names of the dimensions, in label order
 	Cells                []StatCell
+	Figures              []StatFigure // the times, for the series SeriesTimes
 }
 
 // Cell returns the cell with the given labels.
@@ -98,8 +99,9 @@ func StatHistory(rs []StatRelease) disclosure.History {
 }
 
 type statBody struct {
-	Dimensions []string   `json:"dimensions"`
-	Cells      []StatCell `json:"cells"`
+	Dimensions []string     `json:"dimensions"`
+	Cells      []StatCell   `json:"cells"`
+	Figures    []StatFigure `json:"figures,omitempty"`
 }
 
 // StatReleases lists the releases of series ("" for every series), oldest
@@ -154,7 +156,7 @@ func scanStatRelease(rows *sql.Rows) (StatRelease, error) {
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
 		return r, fmt.Errorf("store: statistics release %s: %w", r.Name, err)
 	}
-	r.PublishedAt, r.Dimensions, r.Cells = fromMicros(at), b.Dimensions, b.Cells
+	r.PublishedAt, r.Dimensions, r.Cells, r.Figures = fromMicros(at), b.Dimensions, b.Cells, b.Figures
 	return r, nil
 }
 
@@ -188,20 +190,27 @@ func (db *DB) statPeriods(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// SweepStatistics publishes the monthly table of requests of every
-// complete month not yet published, oldest first, at most limit of them,
-// each protected against every release before it. It is the job
-// statistics.publish; it computes outside any write transaction and writes
-// each release in a short one (a name already written by another run is
-// left as it is).
+// SweepStatistics publishes the tables and times of every complete month
+// and quarter not yet published, oldest first, at most limit periods of
+// them, each table protected against every release before it. It is the
+// job statistics.publish; it computes outside any write transaction and
+// writes each release in a short one (a name already written by another
+// run is left as it is, and later tables are protected against it).
 func (db *DB) SweepStatistics(ctx context.Context, limit int) (int, error) {
-	periods, err := db.statPeriods(ctx)
-	if err != nil || len(periods) == 0 {
+	months, err := db.statPeriods(ctx)
+	if err != nil || len(months) == 0 {
 		return 0, err
+	}
+	var periods []string
+	for _, m := range months {
+		periods = append(periods, m)
+		if m[5:] == "03" || m[5:] == "06" || m[5:] == "09" || m[5:] == "12" {
+			periods = append(periods, QuarterOf(m))
+		}
 	}
 	// Most runs find nothing to do: only names are read for that.
 	done := map[string]bool{}
-	rows, err := db.readQuery(ctx, `SELECT name FROM stat_releases WHERE series = ?`, SeriesRequests)
+	rows, err := db.readQuery(ctx, `SELECT name FROM stat_releases`)
 	if err != nil {
 		return 0, fmt.Errorf("store: statistics releases: %w", err)
 	}
@@ -214,11 +223,25 @@ func (db *DB) SweepStatistics(ctx context.Context, limit int) (int, error) {
 		done[name] = true
 	}
 	rows.Close()
-	missing := false
-	for _, p := range periods {
-		missing = missing || !done[SeriesRequests+"/"+p]
+	complete := func(per StatPeriod) bool {
+		for _, def := range statTables {
+			if !done[def.series+"."+per.Grain+"/"+per.Name] {
+				return false
+			}
+		}
+		return done[SeriesTimes+"."+per.Grain+"/"+per.Name]
 	}
-	if !missing {
+	var todo []StatPeriod
+	for _, name := range periods {
+		per, err := ParseStatPeriod(name)
+		if err != nil {
+			return 0, err
+		}
+		if !complete(per) {
+			todo = append(todo, per)
+		}
+	}
+	if len(todo) == 0 {
 		return 0, nil
 	}
 	all, err := db.StatReleases(ctx, "")
@@ -226,34 +249,64 @@ func (db *DB) SweepStatistics(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	h := StatHistory(all)
+	last := map[string][]string{} // each series' suppressed keys, for a stable pattern
+	for _, r := range all {
+		last[r.Series] = suppressedKeys(r)
+	}
+	cache := popCache{}
 	n := 0
-	for _, p := range periods {
-		name := SeriesRequests + "/" + p
-		if done[name] {
-			continue
-		}
+	for _, per := range todo {
 		if n >= limit {
 			break
 		}
-		rel, err := db.requestsRelease(ctx, p, h)
-		if err != nil {
-			return n, err
+		for _, def := range statTables {
+			series := def.series + "." + per.Grain
+			name := series + "/" + per.Name
+			if done[name] {
+				continue
+			}
+			rel, err := db.buildRelease(ctx, cache, def, per, h, last[series])
+			if err != nil {
+				return n, err
+			}
+			if rel, err = db.putStatRelease(ctx, rel); err != nil {
+				return n, err
+			}
+			h = append(h, rel.Disclosure())
+			last[series] = suppressedKeys(rel)
 		}
-		written, err := db.writeStatRelease(ctx, rel)
-		if err != nil {
-			return n, err
-		}
-		if !written {
-			// Another run wrote it first: protect later months against
-			// what was really published.
-			if rel, err = db.StatRelease(ctx, name); err != nil {
+		if name := SeriesTimes + "." + per.Grain + "/" + per.Name; !done[name] {
+			rel, err := db.timesRelease(ctx, per)
+			if err != nil {
+				return n, err
+			}
+			if _, err := db.putStatRelease(ctx, rel); err != nil {
 				return n, err
 			}
 		}
-		h = append(h, rel.Disclosure())
 		n++
 	}
 	return n, nil
+}
+
+// putStatRelease writes the release, or returns the one another run wrote
+// first under its name.
+func (db *DB) putStatRelease(ctx context.Context, rel StatRelease) (StatRelease, error) {
+	written, err := db.writeStatRelease(ctx, rel)
+	if err != nil || written {
+		return rel, err
+	}
+	return db.StatRelease(ctx, rel.Name)
+}
+
+func suppressedKeys(r StatRelease) []string {
+	var out []string
+	for _, c := range r.Cells {
+		if !c.Published() {
+			out = append(out, c.Key)
+		}
+	}
+	return out
 }
 
 // requestCounts counts the requests received in the month by entity code
@@ -305,45 +358,9 @@ func requestsDims() []disclosure.Dimension {
 		{Name: "procedure", Categories: []string{string(escudo.ProcedureOrdinary), string(escudo.ProcedureExtraordinary)}}}
 }
 
-// requestsRelease builds and protects the month's table of requests.
-func (db *DB) requestsRelease(ctx context.Context, period string, h disclosure.History) (StatRelease, error) {
-	counts, err := db.requestCounts(ctx, period)
-	if err != nil {
-		return StatRelease{}, err
-	}
-	dims := requestsDims()
-	t, err := disclosure.NewTable(SeriesRequests+":"+period+":", dims...)
-	if err != nil {
-		return StatRelease{}, err
-	}
-	for _, e := range dims[0].Categories {
-		for _, p := range dims[1].Categories {
-			if err := t.Set(counts[[2]string{e, p}], e, p); err != nil {
-				return StatRelease{}, err
-			}
-		}
-	}
-	res, err := disclosure.Protect(t, h, disclosure.Options{Stable: true})
-	if err != nil {
-		return StatRelease{}, fmt.Errorf("store: statistics %s: %w", period, err)
-	}
-	name := SeriesRequests + "/" + period
-	recorded := res.Release(name)
-	rel := StatRelease{Name: name, Series: SeriesRequests, Period: period, PublishedAt: db.Now(), Dimensions: []string{"entity", "procedure"}}
-	for i, c := range res.Cells {
-		rc := recorded.Cells[i]
-		sc := StatCell{Key: rc.Key, Labels: c.Labels(), Atoms: rc.Atoms, Status: c.Status().String()}
-		if v, ok := c.Value(); ok {
-			sc.Value = v
-		}
-		rel.Cells = append(rel.Cells, sc)
-	}
-	return rel, nil
-}
-
 // writeStatRelease inserts the release unless one of its name exists.
 func (db *DB) writeStatRelease(ctx context.Context, r StatRelease) (bool, error) {
-	body, err := json.Marshal(statBody{Dimensions: r.Dimensions, Cells: r.Cells})
+	body, err := json.Marshal(statBody{Dimensions: r.Dimensions, Cells: r.Cells, Figures: r.Figures})
 	if err != nil {
 		return false, err
 	}

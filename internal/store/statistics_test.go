@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,11 +44,13 @@ func TestStatisticsPublishedOncePerMonth(t *testing.T) {
 		file("OAX", 11)
 		file("GRO", 14)
 		clock.Set(time.Date(2026, 6, 3, 18, 0, 0, 0, time.UTC))
+		// March, then the first quarter (March closed it); April and May
+		// are left by the limit.
 		if n, err := db.SweepStatistics(ctx, 2); err != nil || n != 2 {
-			t.Fatalf("first sweep: %d releases, %v", n, err)
+			t.Fatalf("first sweep: %d periods, %v", n, err)
 		}
-		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 1 {
-			t.Fatalf("second sweep (May, left by the limit): %d releases, %v", n, err)
+		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 2 {
+			t.Fatalf("second sweep (April and May, left by the limit): %d periods, %v", n, err)
 		}
 		if n, err := db.SweepStatistics(ctx, 10); err != nil || n != 0 {
 			t.Fatalf("third sweep: %d releases, %v", n, err)
@@ -85,8 +88,12 @@ func TestStatisticsPublishedOncePerMonth(t *testing.T) {
 		if c, _ := rels[2].Cell(total, total); !c.Published() || c.Value != 0 {
 			t.Fatalf("May national total: %+v", c)
 		}
+		every, err := db.StatReleases(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
 		findings, n, err := db.VerifyStatistics(ctx)
-		if err != nil || n != 3 {
+		if err != nil || n != len(every) || n != 4*(len(store.StatSeries())+1) {
 			t.Fatalf("verify: %d releases, %v", n, err)
 		}
 		for _, f := range findings {
@@ -99,6 +106,113 @@ func TestStatisticsPublishedOncePerMonth(t *testing.T) {
 		}
 		if r, err := db.StatRelease(ctx, march.Name); err != nil || len(r.Cells) != len(march.Cells) {
 			t.Fatalf("release by name: %v", err)
+		}
+	})
+}
+
+// The indicators: decisions and new beneficiaries by gender and ethnic
+// identity, the quarter tied to its months, and times only over 10 cases.
+func TestStatisticsIndicators(t *testing.T) {
+	clock := testdb.NewClock(time.Time{})
+	testdb.Each(t, testdb.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clock.Set(time.Date(2026, 7, 1, 18, 0, 0, 0, time.UTC))
+		var admitted, refused int
+		for i := 0; i < 40; i++ {
+			c, p := newRequest(fmt.Sprintf("Persona %d", i))
+			if i%2 == 1 {
+				p.Gender, p.Ethnicity = "hombre", ""
+			}
+			rc, err := db.FileRequest(ctx, c, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(14 * time.Hour)
+			d := escudo.AdmissionDecision{Admission: escudo.AdmissionAdmitted}
+			if i%3 == 2 {
+				d = escudo.AdmissionDecision{Admission: escudo.AdmissionNotAdmitted, Reason: "Sin relación con la labor."}
+				refused++
+			} else {
+				admitted++
+			}
+			if err := db.DecideAdmission(ctx, rc.CaseID, d); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Hour)
+		}
+		clock.Set(time.Date(2026, 10, 2, 18, 0, 0, 0, time.UTC))
+		if _, err := db.SweepStatistics(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		total := disclosure.TotalLabel
+		q, err := db.StatRelease(ctx, "decisions.quarterly/2026-Q3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := q.Cell(string(escudo.AdmissionAdmitted), total); !c.Published() || c.Value != int64(admitted) {
+			t.Fatalf("admitted in the quarter: %+v, want %d", c, admitted)
+		}
+		if c, _ := q.Cell(string(escudo.AdmissionNotAdmitted), total); !c.Published() || c.Value != int64(refused) {
+			t.Fatalf("refused in the quarter: %+v, want %d", c, refused)
+		}
+		g, err := db.StatRelease(ctx, "beneficiaries.gender.quarterly/2026-Q3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := g.Cell(total, "woman"); !c.Published() || c.Value < 10 {
+			t.Fatalf("women admitted: %+v", c)
+		}
+		// The quarter's admitted total is the months' atoms, the same the
+		// gender table sums.
+		qa, _ := q.Cell(string(escudo.AdmissionAdmitted), total)
+		ga, _ := g.Cell(total, total)
+		records := func(atoms []string) (out []string) {
+			for _, a := range atoms {
+				if strings.HasPrefix(a, "decisions:") {
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+		if len(records(qa.Atoms)) != 2 || strings.Join(records(qa.Atoms), ",") != strings.Join(records(ga.Atoms), ",") || ga.Value != qa.Value {
+			t.Fatalf("decisions and beneficiaries not tied: %v / %v", qa.Atoms, ga.Atoms)
+		}
+		e, err := db.StatRelease(ctx, "beneficiaries.ethnicity.monthly/2026-07")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range e.Cells {
+			if c.Published() && c.Value > 0 && c.Value < 10 {
+				t.Fatalf("small ethnicity count: %+v", c)
+			}
+		}
+		times, err := db.StatRelease(ctx, "times.quarterly/2026-Q3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range times.Figures {
+			switch f.Key {
+			case "first_response":
+				if !f.Published || f.Mean != 0.6 || f.P50 != 0.6 || f.P90 != 0.6 {
+					t.Fatalf("time to first response: %+v", f)
+				}
+			case "evaluation", "measures", "alert_ack":
+				if f.Published {
+					t.Fatalf("%s published with no record: %+v", f.Key, f)
+				}
+			}
+		}
+		if p, err := store.ParseStatPeriod("2026-Q5"); err == nil {
+			t.Fatalf("2026-Q5 parsed: %+v", p)
+		}
+		findings, _, err := db.VerifyStatistics(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range findings {
+			if f.Sensitive() {
+				t.Fatalf("verify: %+v", f)
+			}
 		}
 	})
 }
