@@ -24,9 +24,8 @@ func init() {
 	register("demo", "create a demo installation with fictional cases and serve it", runDemo)
 }
 
-// demoState is kept in DATA/demo.json: it marks the folder as a demo (so
-// --reset never deletes a real installation) and keeps the demo password
-// so a second run prints the same credentials.
+// demoState (DATA/demo.json) marks a demo folder (--reset deletes no real
+// installation) and keeps the password, so a second run prints the same.
 type demoState struct {
 	Seed     uint64    `json:"seed"`
 	Cases    int       `json:"cases"`
@@ -123,8 +122,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger()
-	// Fictional data only: the demo keeps its key beside its data, which a
-	// real installation refuses (escudo serve --allow-key-in-data).
+	// Fictional data: the key beside the data, which serve refuses by default.
 	keyFile := filepath.Join(*data, "master.key")
 	keys, err := vault.LoadMasterKey(keyFile, true)
 	if err != nil {
@@ -187,8 +185,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The demo serves its metrics on a free loopback port (logged at start).
 	webSettings.metricsAddr = "127.0.0.1:0"
 	if webSettings.contact.Hotline == "" {
-		// Fictional contact details: an installation sets its own in the
-		// configuration file ("contact").
+		// Fictional contact details; an installation configures its own ("contact").
 		webSettings.contact = escudo.PublicContact{Hotline: "800 000 0000", Email: "atencion@mecanismo.example",
 			Offices: []escudo.Office{
 				{Name: "Oficina central (demostración)", Address: "Calle Ficticia 100, Ciudad de México", Hours: "lunes a viernes, 9 a 18 h"},
@@ -198,8 +195,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return serve(ctx, db, log, *addr, stdout, func(url string) { printDemoBanner(stdout, url, state, where) })
 }
 
-// checkAddrFree tells, before any seeding, that another program (often an
-// earlier demo) already listens on addr.
+// checkAddrFree tells, before seeding, that something (an earlier demo) listens on addr.
 func checkAddrFree(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

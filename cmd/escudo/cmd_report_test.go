@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -51,6 +52,22 @@ func TestReportVerify(t *testing.T) {
 	code, out, _ := runCmd(t, "", "report", "verify", "--data", dir)
 	if code != 0 || !strings.Contains(out, "20 releases audited") || !strings.Contains(out, "0 disclosures") {
 		t.Fatalf("verify: %d %s", code, out)
+	}
+	pdf := filepath.Join(t.TempDir(), "q1.pdf")
+	if code, _, errOut := runCmd(t, "", "report", "monthly", "--data", dir, "--period", "2026-01", "--format", "pdf", "--out", pdf); code != 0 || !strings.Contains(errOut, "Informe estadístico mensual") {
+		t.Fatalf("monthly report: %d %s", code, errOut)
+	}
+	if b, err := os.ReadFile(pdf); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Fatalf("monthly report file: %v", err)
+	}
+	if code, out, _ := runCmd(t, "", "report", "monthly", "--data", dir, "--period", "2026-02", "--format", "csv", "--lang", "en"); code != 0 || !strings.Contains(out, "requests,2026-02,entity,Total,procedure,Total,") {
+		t.Fatalf("monthly csv: %d %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "report", "quarterly", "--data", dir, "--period", "2026-13", "--lang", "en"); code != 2 || !strings.Contains(errOut, "The quarterly report is for one quarter") {
+		t.Fatalf("bad period: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "", "report", "quarterly", "--data", dir, "--period", "2026-Q1"); code != 1 || !strings.Contains(errOut, "todavía no están publicadas") {
+		t.Fatalf("unpublished quarter: %d %s", code, errOut)
 	}
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "escudo.db"))
 	if err != nil {

@@ -42,11 +42,9 @@ func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	return f
 }
 
-// defaultKeyPath is where the master key lives unless told otherwise: the
-// user's configuration folder ($XDG_CONFIG_HOME or ~/.config on Linux,
-// ~/Library/Application Support on macOS, %AppData% on Windows), never the
-// data folder, so copying the data folder or a backup of it does not copy
-// the key.
+// defaultKeyPath is the master key's default place: the user's configuration
+// folder (os.UserConfigDir), never the data folder, so that copying the data
+// folder or its backup does not copy the key.
 func defaultKeyPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {

@@ -54,7 +54,7 @@ var publicRoutes = []string{
 	"GET /informacion/casas-de-refugio", "GET /informacion/derechos", "GET /informacion/verificar-carta",
 	// The statistics and their open-data files, as disclosure control
 	// released them.
-	"GET /estadisticas", "GET /estadisticas/datos",
+	"GET /estadisticas", "GET /estadisticas/datos", "GET /estadisticas/informe",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

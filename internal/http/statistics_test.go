@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,29 @@ func TestPublicStatistics(t *testing.T) {
 			}
 		}
 
+		// The reports: linked from the page, inside the site's layout,
+		// with their files; nothing in them below 10.
+		if !strings.Contains(r.Body, `href="/estadisticas/informe?tipo=trimestral&amp;periodo=2026-Q1"`) {
+			t.Error("statistics page does not link the first quarter's report")
+		}
+		q := site.get("/estadisticas/informe?tipo=trimestral&periodo=2026-Q1")
+		if q.Status != http.StatusOK || !strings.Contains(q.Body, "Informe trimestral para los órganos de control: primer trimestre de 2026") ||
+			!strings.Contains(q.Body, `id="table-requests"`) || !strings.Contains(q.Body, "Descargar en PDF") || strings.Contains(q.Body, "<script") {
+			t.Fatalf("quarterly report: %d %.500s", q.Status, q.Body)
+		}
+		checkAccessible(t, "/estadisticas/informe", q.Body)
+		if regexp.MustCompile(`<td>[1-9]</td>`).MatchString(q.Body) {
+			t.Fatal("the report shows a count below 10")
+		}
+		pdf := site.get("/estadisticas/informe?tipo=trimestral&periodo=2026-Q1&formato=pdf")
+		if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body, "%PDF-") {
+			t.Fatalf("pdf: %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
+		}
+		if m := site.get("/estadisticas/informe?tipo=mensual&periodo=2026-03&formato=csv", "Accept-Language", "en"); m.Status != http.StatusOK ||
+			!strings.Contains(m.Body, "requests,2026-03,entity,GRO,procedure,Total,primary,") {
+			t.Fatalf("monthly csv: %d %.300s", m.Status, m.Body)
+		}
+
 		for _, c := range []struct {
 			path   string
 			status int
@@ -100,6 +124,11 @@ func TestPublicStatistics(t *testing.T) {
 			{"/estadisticas/datos?periodo=2026-03&formato=xls", 400, "Elige el formato del archivo"},
 			{"/estadisticas/datos?formato=csv", 400, "El mes debe escribirse"},
 			{"/estadisticas/datos?periodo=2026-04&formato=csv", 404, "No hay estadísticas publicadas de ese mes"},
+			{"/estadisticas/informe?tipo=anual&periodo=2026", 400, "Elige el informe: mensual o trimestral"},
+			{"/estadisticas/informe?tipo=trimestral&periodo=2026-Q5", 400, "escrito como 2026-Q3"},
+			{"/estadisticas/informe?tipo=mensual&periodo=2026-Q1", 400, "escrito como 2026-10"},
+			{"/estadisticas/informe?tipo=mensual&periodo=2026-03&formato=docx", 400, "Elige el formato: HTML, PDF, CSV o JSON"},
+			{"/estadisticas/informe?tipo=trimestral&periodo=2026-Q2", 404, "todavía no están publicadas"},
 		} {
 			if r := site.get(c.path); r.Status != c.status || !strings.Contains(r.Body, c.want) {
 				t.Errorf("%s: %d, want %d with %q\n%.300s", c.path, r.Status, c.status, c.want, r.Body)

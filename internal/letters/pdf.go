@@ -24,6 +24,10 @@ import (
 //go:embed fonts/DejaVuSans.ttf
 var fontRegular []byte
 
+// Font is the embedded DejaVu Sans, for other documents set like the
+// letters (the statistical reports).
+func Font() []byte { return fontRegular }
+
 // The markers around the payload and the signature in the PDF's XMP
 // metadata, which fpdf writes uncompressed.
 const (

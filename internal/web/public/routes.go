@@ -27,6 +27,7 @@ func Register(c *web.Core) {
 	s.Handle("POST /seguimiento/respuesta", open, s.handleStatusAnswer)
 	s.Handle("GET /estadisticas", open, s.handleStatistics)
 	s.Handle("GET /estadisticas/datos", open, s.handleStatisticsData)
+	s.Handle("GET /estadisticas/informe", open, s.handleReport)
 	s.Handle("GET /verificar", open, s.handleVerify)
 	s.Handle("POST /verificar", open, s.handleVerifyUpload)
 	for _, pg := range infoPages {

@@ -37,6 +37,7 @@ type statsData struct {
 	Selected  string
 	Chart     *web.SVGChart
 	CSV, JSON string // download links of the month shown
+	Reports   []reportLink
 }
 
 type statsRow struct {
@@ -88,6 +89,10 @@ func (s *server) handleStatistics(w http.ResponseWriter, r *http.Request) {
 	p.Data = d
 	if rel.Name != "" {
 		s.fillStatistics(p, d, rel, all)
+		if d.Reports, err = s.reportLinks(r, p); err != nil {
+			s.ServerError(w, r, err)
+			return
+		}
 	}
 	s.Render(w, r, http.StatusOK, "statistics", p)
 }
