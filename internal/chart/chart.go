@@ -254,7 +254,7 @@ func (c Columns) Histogram(bins []Bin, markers []Marker, axisTitle string) SVG {
 // FlowPoint is one period of a flow chart: what came in, what went out
 // and the stock at its end.
 type FlowPoint struct {
-	Label         string
+	Label          string
 	In, Out, Stock int
 }
 

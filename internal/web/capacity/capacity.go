@@ -116,16 +116,16 @@ type roleSection struct {
 }
 
 type pageData struct {
-	Period, Stage, StageName string
-	Reference                int
-	Weeks                    int
-	Stages                   []stageRow
-	Periods                  []periodRow
-	Flow                     web.SVGChart
-	Roles                    []roleSection
+	Period, Stage, StageName  string
+	Reference                 int
+	Weeks                     int
+	Stages                    []stageRow
+	Periods                   []periodRow
+	Flow                      web.SVGChart
+	Roles                     []roleSection
 	CSVURL, WeekURL, MonthURL string
-	PeriodOptions            []option
-	StageOptions             []option
+	PeriodOptions             []option
+	StageOptions              []option
 }
 
 type option struct {
@@ -174,7 +174,7 @@ func (s *server) handleWorkload(w http.ResponseWriter, r *http.Request) {
 			every = 8
 		}
 		d.Flow = web.SVGChart{ID: "chart-flow", Class: "flow", Title: p.T("workload.flow_title", "Stage", row.Stage),
-			SVG: chart.DefaultFlow.Flow(pts, every),
+			SVG:    chart.DefaultFlow.Flow(pts, every),
 			Legend: []web.LegendItem{{Series: 0, Label: p.T("workload.col_in")}, {Series: 1, Label: p.T("workload.col_out")}, {Series: 2, Label: p.T("workload.stock_line")}},
 			Desc:   p.T("workload.flow_desc", "Stage", row.Stage, "In", fl.Arrivals, "Out", fl.Completions, "Start", fl.StockAtStart, "Open", fl.Open)}
 	}
