@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"escudo"
@@ -39,7 +40,86 @@ var stageMilestones = func() []any {
 // stay runs from its milestone to the next, and the last is open unless it
 // is the closing. Two reads side by side: one over the cases (the covering
 // stage index and the assignee), one over the milestones.
-func (db *DB) WorkloadHistory(ctx context.Context, since time.Time) (*WorkloadData, error) {
+//
+// The history is a year of stays over every case (about 1.6 s at 100,000
+// cases on SQLite, docs/benchmarks.md), read far more often than its
+// figures move: it is kept for WorkloadFreshFor, then served while one
+// recount runs behind it, up to WorkloadStaleFor; WorkloadData.At says
+// when it was read. fresh reads it now.
+func (db *DB) WorkloadHistory(ctx context.Context, since time.Time, fresh bool) (*WorkloadData, error) {
+	if fresh {
+		return db.workloadHistory(ctx, since)
+	}
+	return db.workFigures.get(ctx, since, db.Now(), func(ctx context.Context) (*WorkloadData, error) {
+		return db.workloadHistory(ctx, since)
+	})
+}
+
+// Ages of the workload history: reused as it is, then served while
+// recounted behind, then recounted before the page is answered.
+const (
+	WorkloadFreshFor = time.Minute
+	WorkloadStaleFor = 15 * time.Minute
+)
+
+// workloadCache keeps the last history per start instant.
+type workloadCache struct {
+	mu         sync.Mutex
+	entries    map[int64]*workloadEntry
+	refreshing sync.WaitGroup
+}
+
+type workloadEntry struct {
+	d    *WorkloadData
+	busy bool
+}
+
+func (c *workloadCache) get(ctx context.Context, since, now time.Time, compute func(context.Context) (*WorkloadData, error)) (*WorkloadData, error) {
+	key := since.UnixMicro()
+	c.mu.Lock()
+	if e := c.entries[key]; e != nil && !now.Before(e.d.At) {
+		age := now.Sub(e.d.At)
+		if age < WorkloadFreshFor {
+			c.mu.Unlock()
+			return e.d, nil
+		}
+		if age < WorkloadStaleFor {
+			if !e.busy {
+				e.busy = true
+				c.refreshing.Add(1)
+				go func() {
+					defer c.refreshing.Done()
+					ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+					defer cancel()
+					d, err := compute(ctx)
+					c.mu.Lock()
+					defer c.mu.Unlock()
+					if err != nil {
+						e.busy = false
+						return
+					}
+					c.entries[key] = &workloadEntry{d: d}
+				}()
+			}
+			c.mu.Unlock()
+			return e.d, nil
+		}
+	}
+	c.mu.Unlock()
+	d, err := compute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) > 8 {
+		c.entries = map[int64]*workloadEntry{}
+	}
+	c.entries[key] = &workloadEntry{d: d}
+	c.mu.Unlock()
+	return d, nil
+}
+
+func (db *DB) workloadHistory(ctx context.Context, since time.Time) (*WorkloadData, error) {
 	d := &WorkloadData{At: db.Now(), Since: since}
 	type caseRow struct {
 		received int64

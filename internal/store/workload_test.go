@@ -73,7 +73,7 @@ func TestWorkloadHistory(t *testing.T) {
 		must(db.AssignCase(ctx, b, sofi.ID, "")) // closed: no load
 		_ = d
 
-		got, err := db.WorkloadHistory(ctx, since)
+		got, err := db.WorkloadHistory(ctx, since, true)
 		must(err)
 		if len(got.Intervals) != 8 {
 			t.Errorf("%d stays, want 8: %+v", len(got.Intervals), got.Intervals)

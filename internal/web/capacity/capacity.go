@@ -69,7 +69,7 @@ func (s *server) read(w http.ResponseWriter, r *http.Request) (*figures, bool) {
 	if wk := workload.Bounds(workload.Week, workload.RecentWeeks+1, f.now, web.DisplayZone)[0]; wk.Before(since) {
 		since = wk
 	}
-	data, err := s.DB.WorkloadHistory(r.Context(), since)
+	data, err := s.DB.WorkloadHistory(r.Context(), since, false)
 	if err != nil {
 		s.ErrorPage(w, r, err)
 		return nil, false
