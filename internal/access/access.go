@@ -42,6 +42,7 @@ const (
 	DrillRun           Action = "drill.run" // test alerts through the whole chain, and their results
 	StatsRead          Action = "stats.read"
 	DashboardRead      Action = "dashboard.read" // the coordination's dashboard: counts, workload, response times
+	WorkloadRead       Action = "workload.read"  // cases in and out of each stage, officers' loads by name, when each stage's stock clears
 	UserManage         Action = "user.manage"
 	SystemRead         Action = "system.read" // the nodes serving and the scheduled work: when each job last ran, where, whether it failed
 	TaskManage         Action = "task.manage" // give a contractor or liaison a task on a case, close it
@@ -119,7 +120,7 @@ const (
 // Actions lists every action in the order of the rendered table.
 var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAdmission, CaseAssign,
 	CaseMilestone, CaseNote, PersonReadIdentity, PersonReadLocation, PersonUpdate, ConsentManage,
-	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, UserManage, SystemRead, TaskManage, AuditRead,
+	ConsentRead, DeviceRead, DeviceManage, AlertRead, AlertRespond, DrillRun, StatsRead, DashboardRead, WorkloadRead, UserManage, SystemRead, TaskManage, AuditRead,
 	AuditExport, AuditVerify, KeysRotate, RiskRead, RiskExplain, RiskDraft, RiskSubmit, RiskAssessment,
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,

@@ -167,7 +167,7 @@ var table = map[escudo.Role]map[Action]Rule{
 		ConsentManage: r(Any, noFields), ConsentRead: r(Any, noFields),
 		DeviceRead: r(Any, all), DeviceManage: r(Any, all), AlertRead: r(Any, all), AlertRespond: r(Any, all),
 		DrillRun: r(Any, noFields), StatsRead: r(Any, noFields), AuditRead: r(Any, noFields),
-		DashboardRead: r(Any, noFields),
+		DashboardRead: r(Any, noFields), WorkloadRead: r(Any, noFields),
 		// Tasks open a case to people outside the Mechanism: the
 		// executive coordination decides who gets one.
 		TaskManage: r(Any, noFields),
@@ -182,6 +182,7 @@ var table = map[escudo.Role]map[Action]Rule{
 	},
 	escudo.RoleAdmin: {
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
+		WorkloadRead:  r(Any, noFields), // staffing: who carries how many cases, no case named
 		AuditVerify:   r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
 		AgencyManage:  r(Any, noFields),
 		SafeHouseName: r(Any, noFields), // who is on the registry's list, never the registry
@@ -258,6 +259,6 @@ var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleAuditor: {
 		RequestPerformance: r(Any, noFields),
 		AuditRead:          r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
-		RiskCalibration: r(Any, noFields),
+		RiskCalibration: r(Any, noFields), WorkloadRead: r(Any, noFields),
 	},
 }

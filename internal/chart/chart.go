@@ -110,6 +110,32 @@ var DefaultBars = Bars{Width: 360, LabelWidth: 130, ValueWidth: 34, Bar: 18, Gap
 // a vertical grid line with its label at each tick. Segments of zero are
 // left out.
 func (b Bars) HBars(rows []Row) SVG {
+	s, _, _ := b.hbars(rows, 0)
+	return s
+}
+
+// HBarsTarget lays out the bars as HBars does, on a scale that reaches the
+// target too, with the target drawn as a vertical line across the bars,
+// labelled above them (Kind "target"). The room above the first bar grows
+// by a line for the label.
+func (b Bars) HBarsTarget(rows []Row, target int, label string) SVG {
+	b.Top += 14
+	s, x0, scale := b.hbars(rows, target)
+	if target > 0 {
+		x := round(x0 + float64(target)*scale)
+		s.Lines = append(s.Lines, Line{X1: x, Y1: b.Top - 6, X2: x, Y2: round(s.Height - b.Bottom), Kind: "target"})
+		anchor := "middle"
+		if x > b.Width-50 {
+			anchor = "end"
+		}
+		s.Texts = append(s.Texts, Text{X: x, Y: round(b.Top - 9), Anchor: anchor, S: label, Kind: "target"})
+	}
+	return s
+}
+
+// hbars lays out the bars on a scale reaching at least floor; it returns
+// the chart, the x of zero and the units per count.
+func (b Bars) hbars(rows []Row, floor int) (SVG, float64, float64) {
 	total := func(r Row) int {
 		n := 0
 		for _, v := range r.Values {
@@ -117,7 +143,7 @@ func (b Bars) HBars(rows []Row) SVG {
 		}
 		return n
 	}
-	most := 0
+	most := floor
 	for _, r := range rows {
 		most = max(most, total(r))
 	}
@@ -152,7 +178,7 @@ func (b Bars) HBars(rows []Row) SVG {
 		s.Texts = append(s.Texts, Text{X: round(x + 4), Y: mid, Anchor: "start", S: strconv.Itoa(total(r)), Kind: "value"})
 	}
 	s.Lines = append(s.Lines, Line{X1: x0, Y1: b.Top - 4, X2: x0, Y2: round(axisY), Kind: "axis"})
-	return s
+	return s, x0, scale
 }
 
 // Bin is one column of a histogram.
@@ -222,6 +248,78 @@ func (c Columns) Histogram(bins []Bin, markers []Marker, axisTitle string) SVG {
 		s.Texts = append(s.Texts, Text{X: x, Y: float64(12 + 13*(i%2)), Anchor: "middle", S: m.Label, Kind: "target"})
 	}
 	s.Lines = append(s.Lines, Line{X1: c.Left, Y1: base, X2: c.Width, Y2: base, Kind: "axis"})
+	return s
+}
+
+// FlowPoint is one period of a flow chart: what came in, what went out
+// and the stock at its end.
+type FlowPoint struct {
+	Label          string
+	In, Out, Stock int
+}
+
+// FlowChart holds the dimensions of a flow chart.
+type FlowChart struct {
+	Width, Height float64
+	Left, Right   float64 // room for the flow ticks and the stock ticks
+	Top, Bottom   float64 // room above, and below for the period labels
+}
+
+// DefaultFlow fits a flow chart in 360 × 210 units.
+var DefaultFlow = FlowChart{Width: 360, Height: 210, Left: 26, Right: 30, Top: 10, Bottom: 30}
+
+// Flow lays out, for each period, two columns side by side, what came in
+// (series 0) and what went out (series 1), on a scale from 0 to the
+// largest of them rounded up, ticked on the left; and the stock as a line
+// through the periods' middles (Kind "stock") on its own scale, ticked on
+// the right (Kind "stocktick"), so a large stock does not flatten the
+// columns. A period's label is written every every periods (at least 1).
+func (c FlowChart) Flow(points []FlowPoint, every int) SVG {
+	s := SVG{Width: c.Width, Height: c.Height}
+	every = max(1, every)
+	most, stock := 0, 0
+	for _, p := range points {
+		most = max(most, p.In, p.Out)
+		stock = max(stock, p.Stock)
+	}
+	top, stop := NiceMax(most), NiceMax(stock)
+	base := c.Height - c.Bottom
+	plotH := base - c.Top
+	right := c.Width - c.Right
+	scale, sscale := plotH/float64(top), plotH/float64(stop)
+	for _, t := range Ticks(top, 4) {
+		y := round(base - float64(t)*scale)
+		s.Lines = append(s.Lines, Line{X1: c.Left, Y1: y, X2: right, Y2: y, Kind: "grid"})
+		s.Texts = append(s.Texts, Text{X: c.Left - 4, Y: round(y + 4), Anchor: "end", S: strconv.Itoa(t), Kind: "tick"})
+	}
+	for _, t := range Ticks(stop, 4) {
+		y := round(base - float64(t)*sscale)
+		s.Texts = append(s.Texts, Text{X: right + 4, Y: round(y + 4), Anchor: "start", S: strconv.Itoa(t), Kind: "stocktick"})
+	}
+	colW := (right - c.Left) / math.Max(1, float64(len(points)))
+	gap := math.Min(2, colW/6)
+	var prevX, prevY float64
+	for i, p := range points {
+		x := c.Left + float64(i)*colW
+		half := (colW - 2*gap) / 2
+		for series, v := range []int{p.In, p.Out} {
+			if v <= 0 {
+				continue
+			}
+			h := float64(v) * scale
+			s.Rects = append(s.Rects, Rect{X: round(x + gap + float64(series)*half), Y: round(base - h), W: round(half), H: round(h), Series: series})
+		}
+		mid := round(x + colW/2)
+		y := round(base - float64(p.Stock)*sscale)
+		if i > 0 {
+			s.Lines = append(s.Lines, Line{X1: prevX, Y1: prevY, X2: mid, Y2: y, Kind: "stock"})
+		}
+		prevX, prevY = mid, y
+		if (len(points)-1-i)%every == 0 {
+			s.Texts = append(s.Texts, Text{X: mid, Y: round(base + 14), Anchor: "middle", S: p.Label, Kind: "label"})
+		}
+	}
+	s.Lines = append(s.Lines, Line{X1: c.Left, Y1: base, X2: right, Y2: base, Kind: "axis"})
 	return s
 }
 

@@ -125,3 +125,57 @@ func TestShort(t *testing.T) {
 		}
 	}
 }
+
+func TestHBarsTarget(t *testing.T) {
+	s := DefaultBars.HBarsTarget([]Row{{Label: "Ana", Values: []int{40}}, {Label: "Beto", Values: []int{12}}}, 155, "155")
+	var target *Line
+	for i, l := range s.Lines {
+		if l.Kind == "target" {
+			target = &s.Lines[i]
+		}
+	}
+	if target == nil {
+		t.Fatal("no target line")
+	}
+	// The scale runs to 200 (NiceMax of 155): the target at 155/200 of the plot.
+	plot := DefaultBars.Width - DefaultBars.LabelWidth - DefaultBars.ValueWidth
+	if want := round(DefaultBars.LabelWidth + 155*plot/200); target.X1 != want {
+		t.Errorf("target at %v, want %v", target.X1, want)
+	}
+	if plain := DefaultBars.HBars([]Row{{Label: "Ana", Values: []int{40}}}); len(plain.Rects) != 1 {
+		t.Errorf("HBars changed: %+v", plain)
+	}
+}
+
+func TestFlow(t *testing.T) {
+	pts := []FlowPoint{{"ene", 4, 2, 10}, {"feb", 0, 5, 5}, {"mar", 10, 0, 15}}
+	s := DefaultFlow.Flow(pts, 2)
+	if len(s.Rects) != 4 { // the zero columns are left out
+		t.Fatalf("%d columns", len(s.Rects))
+	}
+	stock := 0
+	labels := 0
+	for _, l := range s.Lines {
+		if l.Kind == "stock" {
+			stock++
+		}
+	}
+	for _, x := range s.Texts {
+		if x.Kind == "label" {
+			labels++
+		}
+	}
+	if stock != 2 || labels != 2 {
+		t.Errorf("%d stock segments, %d labels", stock, labels)
+	}
+	base := DefaultFlow.Height - DefaultFlow.Bottom
+	for _, r := range s.Rects {
+		if r.Y+r.H != base || r.X < DefaultFlow.Left || r.X+r.W > DefaultFlow.Width-DefaultFlow.Right {
+			t.Errorf("column out of the plot: %+v", r)
+		}
+	}
+	// The tallest column (10 of a scale to 10) fills the plot.
+	if top := DefaultFlow.Top; s.Rects[3].Y != top {
+		t.Errorf("tallest column from %v, want %v", s.Rects[3].Y, top)
+	}
+}

@@ -368,6 +368,11 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if err := seedSafeHouses(ctx, db, clock, users, o.Now); err != nil {
 		return nil, err
 	}
+	workReqs, workReceipts, err := seedWorkload(ctx, db, users, o.Seed, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	res.Requests, res.Receipts = append(res.Requests, workReqs...), append(res.Receipts, workReceipts...)
 	// Requests come from a case in process in each entity, else from any
 	// case there, so every entity has some.
 	var open, rest []requests.Case

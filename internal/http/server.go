@@ -22,6 +22,7 @@ import (
 	"escudo/internal/web/admin"
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
+	"escudo/internal/web/capacity"
 	"escudo/internal/web/directory"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
@@ -67,6 +68,7 @@ func New(o Options) (*Server, error) {
 	staff.Register(core)
 	boardroom.Register(core)
 	oversight.Register(core)
+	capacity.Register(core)
 	admin.Register(core)
 	shelter.Register(core)
 	protection.Register(core)

@@ -146,6 +146,7 @@ type DB struct {
 	unknownRefresh  atomic.Int64
 	backlogFigures  figuresCache
 	dashFigures     dashboardCache
+	workFigures     workloadCache
 	wal             *walCheckpointer // SQLite only
 	writeStmts      *stmtCache       // SQLite only (prepared.go)
 	readStmts       *stmtCache
@@ -352,6 +353,7 @@ func ValidateInfoAnswerRestarts(rules []escudo.ClockRule, names []string) error 
 // checkpoint of what this process appended, then closes the connections.
 func (db *DB) Close() error {
 	db.dashFigures.refreshing.Wait()
+	db.workFigures.refreshing.Wait()
 	db.FinishAudit()
 	var err error
 	db.writeStmts.close()
