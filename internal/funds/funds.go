@@ -337,7 +337,7 @@ func (l Ledger) Check(e Entry) error {
 			v.Add("amount", "funds.exceeds_reversible", map[string]any{"Left": most.Format()})
 		}
 	default:
-		v.Add("kind", "funds.kind_unknown", nil)
+		v.Add("entry_kind", "funds.kind_unknown", nil)
 	}
 	return v.Err()
 }

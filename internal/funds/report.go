@@ -77,9 +77,11 @@ func small(n int) bool { return n > 0 && n < Threshold }
 func Protect(groups []Group, total Group) ([]Group, Group) {
 	out := append([]Group(nil), groups...)
 	if small(total.Measures) {
+		// Every group goes, the payments tied to no measure too: the
+		// quarter's total paid minus theirs would be the measures' amount.
 		total.Withheld = true
 		for i := range out {
-			out[i].Withheld = out[i].Key != ""
+			out[i].Withheld = true
 		}
 		return out, total
 	}
@@ -103,9 +105,83 @@ func Protect(groups []Group, total Group) ([]Group, Group) {
 		if next >= 0 {
 			out[next].Withheld = true
 		} else {
-			// Nothing else to hide it with: the total would give it away.
+			// Nothing else to hide it with: the payments tied to no
+			// measure go, and the measures' total.
 			total.Withheld = true
+			for i := range out {
+				out[i].Withheld = true
+			}
 		}
 	}
 	return out, total
+}
+
+// Supplier is what one supplier's contracts were committed and paid in a
+// quarter. Paid is withheld when any of it pays for measures of a
+// withheld kind: a supplier that serves one kind of measure would show
+// that kind's amount (and with a known price, its count).
+type Supplier struct {
+	Name            string
+	Committed, Paid Cents
+	Withheld        bool
+}
+
+// Suppliers breaks the quarter's commitments and payments down by the
+// supplier of their contract, withholding paid amounts as Quarter's
+// breakdown r requires; when that withholds exactly one, the next
+// smallest is withheld too, so the total paid does not give it away.
+func (l Ledger) Suppliers(r Report, supplierOf map[int64]string) []Supplier {
+	withheldKind := map[string]bool{}
+	for _, g := range r.ByKind {
+		withheldKind[g.Key] = g.Withheld
+	}
+	rows := map[string]*Supplier{}
+	var names []string
+	for _, e := range l.Entries {
+		if (e.Kind != Commitment && e.Kind != Payment) || !r.Period.Contains(e.Date) {
+			continue
+		}
+		name := supplierOf[e.ContractID]
+		s := rows[name]
+		if s == nil {
+			s = &Supplier{Name: name}
+			rows[name] = s
+			names = append(names, name)
+		}
+		n := e.Amount
+		for _, x := range l.Entries {
+			if x.Kind == Reversal && x.Reverses == e.ID && x.Date.Before(r.Period.End()) {
+				n -= x.Amount
+			}
+		}
+		if e.Kind == Commitment {
+			s.Committed += n
+			continue
+		}
+		s.Paid += n
+		if e.MeasureID != 0 && (withheldKind[e.MeasureKind] || r.Total.Withheld) {
+			s.Withheld = true
+		}
+	}
+	sort.Strings(names)
+	out := make([]Supplier, 0, len(names))
+	withheld := 0
+	for _, n := range names {
+		out = append(out, *rows[n])
+		if rows[n].Withheld {
+			withheld++
+		}
+	}
+	if withheld == 1 {
+		next := -1
+		for i, s := range out {
+			if !s.Withheld && s.Paid > 0 && (next < 0 || s.Paid < out[next].Paid) {
+				next = i
+			}
+		}
+		if next >= 0 {
+			out[next].Withheld = true
+		}
+	}
+	return out
 }

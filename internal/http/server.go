@@ -23,6 +23,7 @@ import (
 	"escudo/internal/web/api"
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/directory"
+	"escudo/internal/web/funds"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
 	"escudo/internal/web/invites"
@@ -75,6 +76,7 @@ func New(o Options) (*Server, error) {
 	prevention.Register(core)
 	portal.Register(core)
 	invites.Register(core)
+	funds.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

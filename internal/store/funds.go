@@ -324,3 +324,32 @@ func (db *DB) FundYears(ctx context.Context) ([]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// FundableMeasure is a granted measure as the ledger names it: its number
+// and catalogue id, nothing about the person.
+type FundableMeasure struct {
+	ID      int64
+	Measure string
+	Granted time.Time
+}
+
+// FundableMeasures lists the granted measures by number and catalogue id,
+// oldest first, for the demo and the ledger's forms.
+func (db *DB) FundableMeasures(ctx context.Context) ([]FundableMeasure, error) {
+	rows, err := db.readQuery(ctx, `SELECT id, measure, granted_at FROM granted_measures ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: fundable measures: %w", err)
+	}
+	defer rows.Close()
+	var out []FundableMeasure
+	for rows.Next() {
+		var m FundableMeasure
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Measure, &at); err != nil {
+			return nil, err
+		}
+		m.Granted = fromMicros(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
