@@ -115,6 +115,10 @@ const (
 	// went to; invite, revoke an invitation, disable an account, recover
 	// an account with a witness (docs/accounts.md).
 	PortalInvite Action = "portal.invite"
+	// The trust fund (docs/funds.md): its ledger and contracts with the
+	// withheld items' details; no case data, measures by number only.
+	FundRead   Action = "fund.read"   // the ledger, balances and contracts of a fiscal year
+	FundRecord Action = "fund.record" // record budget, contracts, commitments, payments and reversals
 )
 
 // Actions lists every action in the order of the rendered table.
@@ -125,7 +129,7 @@ var Actions = []Action{CaseList, CaseRead, CaseReadSensitive, CaseCreate, CaseAd
 	RiskAppeal, RiskAppealRule, RiskCalibration, MeasureRead, MeasureDashboard, MeasureMove, MeasureUrgent,
 	MeasureConfirm, MeasureManage, AgencyManage, DirectoryRead, BoardRead, BoardManage, BoardRecord, BoardMinutes, SafeHouseRead, SafeHouseManage, SafeHouseAssign, SafeHouseRequest, SafeHouseName, LetterRead,
 	RequestRead, RequestSend, RequestRespond, RequestPerformance,
-	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalRead, PortalAct, PortalInvite}
+	IncidentRead, IncidentRecord, InvestigationManage, PreventionRead, PortalRead, PortalAct, PortalInvite, FundRead, FundRecord}
 
 // Compartments of data, as in the vault. A decision lists the ones the user
 // may see; fields of other compartments are withheld.

@@ -94,6 +94,10 @@ func r(s Scope, f []string) Rule { return Rule{Scope: s, Fields: f} }
 //     them to the portal and recover their accounts (reception at
 //     admission, follow-up, the coordination); the addresses shown are the
 //     ones the invitations went to.
+//   - The trust fund: the coordination runs it and administrators keep
+//     its books, so both record budget, contracts, commitments and
+//     payments; auditors read the ledger and the withheld details of
+//     contracts. Payments name a granted measure by number, never a person.
 var table = map[escudo.Role]map[Action]Rule{
 	escudo.RoleReception: {
 		PortalInvite: r(Any, []string{Identity}),
@@ -179,8 +183,10 @@ var table = map[escudo.Role]map[Action]Rule{
 		LetterRead:       r(Any, noFields),
 		SafeHouseRequest: r(Any, noFields), SafeHouseRead: named, SafeHouseAssign: named, SafeHouseManage: named,
 		DirectoryRead: r(Any, noFields),
+		FundRead:      r(Any, noFields), FundRecord: r(Any, noFields),
 	},
 	escudo.RoleAdmin: {
+		FundRead: r(Any, noFields), FundRecord: r(Any, noFields),
 		UserManage: r(Any, noFields), KeysRotate: r(Any, noFields), StatsRead: r(Any, noFields), SystemRead: r(Any, noFields),
 		WorkloadRead:  r(Any, noFields), // staffing: who carries how many cases, no case named
 		AuditVerify:   r(Any, noFields), // the checkpoints prove the log intact; no entry is shown
@@ -260,5 +266,6 @@ var table = map[escudo.Role]map[Action]Rule{
 		RequestPerformance: r(Any, noFields),
 		AuditRead:          r(Any, noFields), AuditExport: r(Any, noFields), AuditVerify: r(Any, noFields), StatsRead: r(Any, noFields),
 		RiskCalibration: r(Any, noFields), WorkloadRead: r(Any, noFields),
+		FundRead: r(Any, noFields),
 	},
 }

@@ -397,6 +397,10 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if err := portal.Seed(ctx, db, clock.Set, users, portal.Cases{Journalist: boardReceipts[2].CaseID, Shelter: riskReceipts[0].CaseID}, o.Password, o.Now); err != nil {
 		return nil, err
 	}
+	// The trust fund's ledger pays for the measures granted above.
+	if err := seedFunds(ctx, db, clock, users, o.Now); err != nil {
+		return nil, err
+	}
 	// Every complete month is published as statistics, as the job runner
 	// would have done at the turn of each month.
 	clock.Set(o.Now)

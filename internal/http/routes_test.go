@@ -55,6 +55,9 @@ var publicRoutes = []string{
 	// The statistics and their open-data files, as disclosure control
 	// released them.
 	"GET /estadisticas", "GET /estadisticas/datos", "GET /estadisticas/informe",
+	// The trust fund's quarterly report and its contracts (OCDS), with
+	// small counts and security-sensitive details withheld.
+	"GET /transparencia/fondo", "GET /transparencia/contratos",
 }
 
 // deviceRoutes authenticate each request by a device's or the SMS

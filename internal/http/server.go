@@ -24,6 +24,7 @@ import (
 	"escudo/internal/web/boardroom"
 	"escudo/internal/web/capacity"
 	"escudo/internal/web/directory"
+	"escudo/internal/web/funds"
 	"escudo/internal/web/gateway"
 	"escudo/internal/web/interagency"
 	"escudo/internal/web/invites"
@@ -77,6 +78,7 @@ func New(o Options) (*Server, error) {
 	prevention.Register(core)
 	portal.Register(core)
 	invites.Register(core)
+	funds.Register(core)
 	s.devices = gateway.Register(core)
 	api.Register(core, s.devices)
 	s.handler = s.middleware(s.wrapWeb(recordPattern(s.Mux.ServeMux)))

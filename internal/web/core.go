@@ -77,6 +77,10 @@ type Options struct {
 	// ReauthWindow is how long a sign-in counts as recent, for addresses
 	// and exports; ReauthWindow (5 minutes) when zero.
 	ReauthWindow time.Duration
+	// OCIDPrefix is the prefix of the contracts' OCDS identifiers, as
+	// registered with the Open Contracting Partnership; "ocds-escudo"
+	// when empty.
+	OCIDPrefix string
 }
 
 // Core is the state every audience package works with. Audience packages

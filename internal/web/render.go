@@ -51,6 +51,7 @@ var templateFuncs = template.FuncMap{
 	"str":   func(v any) string { return fmt.Sprint(v) },
 	"lower": strings.ToLower,
 	"list":  func(xs ...string) []string { return xs },
+	"pair":  func(a, b any) []any { return []any{a, b} },
 	"stage": func(s string) escudo.Stage { return escudo.Stage(s) },
 	// tel is a dialable tel: link for a number as people write it: digits
 	// and a leading +, nothing that could make it another kind of URL.
