@@ -54,7 +54,7 @@ func (r *Report) PDF() ([]byte, error) {
 	pdf.MultiCell(textW, 7, r.Title+": "+r.PeriodLabel, "", "L", false)
 	pdf.Ln(2)
 	setFont(pdf, false, 9.5)
-	pdf.MultiCell(textW, 4.8, r.T("report.lead", "Period", r.PeriodLabel), "", "L", false)
+	pdf.MultiCell(textW, 4.8, r.T("report.lead."+r.Kind, "Period", r.PeriodLabel), "", "L", false)
 	pdf.MultiCell(textW, 4.8, r.T("report.published_on", "Date", r.Published.Format("2006-01-02"))+" "+r.T("stats.how_1"), "", "L", false)
 	pdf.MultiCell(textW, 4.8, r.T("stats.mark_primary")+": "+r.T("report.mark_primary_means")+"  "+r.T("stats.mark_hidden")+": "+r.T("stats.mark_hidden_means"), "", "L", false)
 
