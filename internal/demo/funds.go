@@ -36,7 +36,7 @@ func demoContracts(year int) []demoContract {
 			kinds: []string{"armoured_vehicle"}},
 		{c: store.FundContract{Title: fmt.Sprintf("Acompañamiento psicosocial %d", year), Supplier: "Acompañamiento Psicosocial Colectivo A.C. (ficticia)",
 			SupplierTax: "APC100210EF3", Method: "direct", Value: 650_000_000, Signed: fundDay(year, 2, 10),
-			Items: []store.FundItem{item("Sesiones de acompañamiento psicosocial individual y colectivo")}},
+			Items: []store.FundItem{item("Sesiones de acompañamiento psicosocial para personas y colectivos")}},
 			kinds: []string{"psychosocial_support"}},
 		{c: store.FundContract{Title: fmt.Sprintf("Operación de casas de refugio %d", year), Supplier: "Red de Refugios Solidarios A.C. (ficticia)",
 			SupplierTax: "RRS090505GH4", Method: "direct", Value: 1_400_000_000, Signed: fundDay(year, 3, 2),
