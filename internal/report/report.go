@@ -164,7 +164,7 @@ func Build(ctx context.Context, src Source, b *i18n.Bundle, lang, kind, period s
 	}
 	r := &Report{Kind: kind, Period: p.Name, Lang: lang, t: b.Localizer(lang)}
 	r.Title = r.T("report.title." + kind)
-	r.PeriodLabel = periodLabel(r, p)
+	r.PeriodLabel = PeriodName(r.T, p)
 	total := len(tables) + 1
 	for i, s := range tables {
 		rel, err := src.StatRelease(ctx, s.name+"."+p.Grain+"/"+p.Name)
@@ -210,11 +210,13 @@ func Build(ctx context.Context, src Source, b *i18n.Bundle, lang, kind, period s
 	return r, nil
 }
 
-func periodLabel(r *Report, p store.StatPeriod) string {
+// PeriodName is a month's or a quarter's name through a translator T
+// ("tercer trimestre de 2026", "octubre de 2026").
+func PeriodName(T func(string, ...any) string, p store.StatPeriod) string {
 	if p.Grain == store.GrainQuarter {
-		return r.T("report.quarter."+p.Name[6:], "Year", p.Name[:4])
+		return T("report.quarter."+p.Name[6:], "Year", p.Name[:4])
 	}
-	return r.T("stats.month."+p.Name[5:], "Year", p.Name[:4])
+	return T("stats.month."+p.Name[5:], "Year", p.Name[:4])
 }
 
 // Label is the reader's name of a category of a dimension.

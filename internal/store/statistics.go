@@ -317,10 +317,7 @@ func (db *DB) requestCounts(ctx context.Context, period string) (map[[2]string]i
 		return nil, escudo.FieldError("period", "stats.bad_period", nil)
 	}
 	to := from.AddDate(0, 1, 0)
-	byIndex := make(map[string]string, len(escudo.FederalEntities))
-	for _, e := range escudo.FederalEntities {
-		byIndex[string(db.Keys.BlindIndex("entity", e.Code))] = e.Code
-	}
+	entityOf := db.entityByIndex()
 	rows, err := db.readQuery(ctx, `SELECT entity_bidx, procedure, COUNT(*) FROM cases
 		WHERE received_at >= ? AND received_at < ? GROUP BY entity_bidx, procedure`, micros(from), micros(to))
 	if err != nil {
@@ -335,16 +332,28 @@ func (db *DB) requestCounts(ctx context.Context, period string) (map[[2]string]i
 		if err := rows.Scan(&idx, &proc, &n); err != nil {
 			return nil, err
 		}
-		code, ok := byIndex[string(idx)]
-		if !ok {
-			code = entityUnknown
-		}
+		code := entityOf(idx)
 		if proc != string(escudo.ProcedureExtraordinary) {
 			proc = string(escudo.ProcedureOrdinary)
 		}
 		out[[2]string{code, proc}] += n
 	}
 	return out, rows.Err()
+}
+
+// entityByIndex maps a case's entity blind index to the entity's code,
+// entityUnknown when it matches none.
+func (db *DB) entityByIndex() func([]byte) string {
+	byIndex := make(map[string]string, len(escudo.FederalEntities))
+	for _, e := range escudo.FederalEntities {
+		byIndex[string(db.Keys.BlindIndex("entity", e.Code))] = e.Code
+	}
+	return func(idx []byte) string {
+		if code, ok := byIndex[string(idx)]; ok {
+			return code
+		}
+		return entityUnknown
+	}
 }
 
 // requestsDims are the dimensions of the monthly table of requests.

@@ -262,10 +262,7 @@ func (db *DB) groupRecords(ctx context.Context, q string, fix func([]string) []s
 // decisionRecords are the admission decisions taken in the month, with the
 // person's profile, gender, ethnic identity and the case's entity.
 func (db *DB) decisionRecords(ctx context.Context, from, to time.Time) (map[string]int64, error) {
-	byIndex := make(map[string]string, len(escudo.FederalEntities))
-	for _, e := range escudo.FederalEntities {
-		byIndex[string(db.Keys.BlindIndex("entity", e.Code))] = e.Code
-	}
+	entityOf := db.entityByIndex()
 	rows, err := db.readQuery(ctx, `SELECT c.admission, c.procedure, p.profile, p.gender_enc, p.ethnicity_enc, c.entity_bidx
 		FROM case_milestones m JOIN cases c ON c.id = m.case_id JOIN people p ON p.id = c.person_id
 		WHERE m.milestone IN ('admitted', 'closed') AND m.at >= ? AND m.at < ?
@@ -290,10 +287,7 @@ func (db *DB) decisionRecords(ctx context.Context, from, to time.Time) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		entity, ok := byIndex[string(idx)]
-		if !ok {
-			entity = entityUnknown
-		}
+		entity := entityOf(idx)
 		if proc != string(escudo.ProcedureExtraordinary) {
 			proc = string(escudo.ProcedureOrdinary)
 		}

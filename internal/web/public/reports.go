@@ -84,19 +84,10 @@ func (s *server) reportLinks(r *http.Request, p interface {
 				return nil, escudo.Errorf(escudo.EINTERNAL, "error.internal")
 			}
 			out = append(out, reportLink{Href: "/estadisticas/informe?tipo=" + kind + "&periodo=" + per.Name,
-				Label: p.T("report.title."+reportKinds[kind]) + ": " + periodName(p, per)})
+				Label: p.T("report.title."+reportKinds[kind]) + ": " + report.PeriodName(p.T, per)})
 		}
 	}
 	return out, nil
 }
 
 type reportLink struct{ Href, Label string }
-
-func periodName(p interface {
-	T(string, ...any) string
-}, per store.StatPeriod) string {
-	if per.Grain == store.GrainQuarter {
-		return p.T("report.quarter."+per.Name[6:], "Year", per.Name[:4])
-	}
-	return p.T("stats.month."+per.Name[5:], "Year", per.Name[:4])
-}
