@@ -16,6 +16,18 @@ import (
 // earlier alert marked as the duplicate instead of a second row or a
 // unique-key error that would fail its whole group commit.
 func TestSamePressThroughTwoNodesStoredOnce(t *testing.T) {
+	pressesThroughTwoNodes(t, "press-1", "press-1")
+}
+
+// Two presses of one device within the dedup window (different message
+// ids: the person pressed twice) reaching two nodes at once make one alert
+// with a repeat, as they do through one node: the second node's repeat
+// check waits for the first node's commit instead of missing its alert.
+func TestTwoPressesThroughTwoNodesMakeOneAlert(t *testing.T) {
+	pressesThroughTwoNodes(t, "press-1", "press-2")
+}
+
+func pressesThroughTwoNodes(t *testing.T, firstID, secondID string) {
 	testdb.EachPair(t, testdb.Options{}, nil, func(t *testing.T, first, other *store.DB) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -27,11 +39,11 @@ func TestSamePressThroughTwoNodesStoredOnce(t *testing.T) {
 		if _, err := first.CreateDevice(ctx, dev); err != nil {
 			t.Fatal(err)
 		}
-		press := func() *store.NewAlert {
+		press := func(id string) *store.NewAlert {
 			return &store.NewAlert{In: &escudo.AlertInput{DeviceID: dev.ID, PersonID: p.ID, Type: escudo.AlertPanic,
-				Source: escudo.SourceDevice, MessageID: "press-1", ReceivedAt: time.Now()}, Entity: "OAX"}
+				Source: escudo.SourceDevice, MessageID: id, ReceivedAt: time.Now()}, Entity: "OAX"}
 		}
-		a, b := press(), press()
+		a, b := press(firstID), press(secondID)
 		inserted, release := make(chan error, 1), make(chan struct{})
 		firstDone := make(chan error, 1)
 		go func() {
@@ -93,7 +105,7 @@ func TestSamePressThroughTwoNodesStoredOnce(t *testing.T) {
 		_ = rows.Scan(&n)
 		rows.Close()
 		if n != 1 {
-			t.Fatalf("%d alerts stored for one press", n)
+			t.Fatalf("%d alerts stored for one press of the button (or one with its repeat)", n)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +55,9 @@ type NewAlert struct {
 // and one insert; one audit append for the whole batch) because the single
 // SQLite writer serves every alert of the installation.
 func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.Duration) error {
+	if err := tx.lockRepeatDevices(ctx, items, window); err != nil {
+		return err
+	}
 	audits := make([]*AuditEntry, 0, len(items))
 	for _, it := range items {
 		in := it.In
@@ -148,6 +153,45 @@ func (tx *Tx) InsertAlerts(ctx context.Context, items []*NewAlert, window time.D
 		return nil
 	}
 	return tx.appendAudit(ctx, audits)
+}
+
+// lockRepeatDevices serialises, across nodes, the window repeat check of
+// the batch's devices. The repeat of a press within the window is a lookup
+// (no key can say "open and younger than the window"), so two presses of
+// one device reaching two nodes at once would each find no earlier alert in
+// the other's uncommitted transaction and be stored as two alerts. On
+// PostgreSQL each such device's transaction-scoped advisory lock (key space
+// 7271003, the device id as the second key) makes the later transaction
+// wait for the earlier one's commit and then see its alert. The locks of a
+// batch are taken in one statement, in ascending order, so two batches
+// never wait on each other in a cycle. SQLite has one writer: nothing to
+// do.
+func (tx *Tx) lockRepeatDevices(ctx context.Context, items []*NewAlert, window time.Duration) error {
+	if tx.db.Dialect != Postgres || window <= 0 {
+		return nil
+	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, it := range items {
+		if id := it.In.DeviceID; id != 0 && it.In.DedupKey == "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = int32(id % math.MaxInt32) // #nosec G115 -- the remainder fits
+	}
+	q := `SELECT count(pg_advisory_xact_lock(7271003, k)) FROM (SELECT k FROM unnest(ARRAY[` + placeholders(len(ids)) + `]::int[]) AS k ORDER BY k) AS d`
+	var n int
+	if err := tx.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		return fmt.Errorf("store: lock devices for the repeat check: %w", err)
+	}
+	return nil
 }
 
 func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time.Duration) (*escudo.Alert, error) {
