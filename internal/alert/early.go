@@ -210,11 +210,13 @@ type sharedPages struct {
 	reported atomic.Int64 // unix nanoseconds of the last report
 }
 
-// claimOp is a claim awaiting its answer, or (done nil) a key to free.
+// claimOp is a claim awaiting its answer, or (done nil) a key to free,
+// with freed closed once it is.
 type claimOp struct {
 	claim  store.EarlyClaim
 	forget string
 	done   chan bool
+	freed  chan struct{}
 }
 
 // claimReport is how often failed claims are logged.
@@ -302,13 +304,22 @@ func (sp *sharedPages) fail(err error) {
 	}
 }
 
-// forget frees a key without waiting: it is freed before any claim made
-// after it. Should the queue be full, the key is freed at the end of its
-// window instead, and a new press meanwhile is paged by the commit path.
+// forget frees a key, before any claim made after it, and waits (at most
+// the claim timeout) until it is freed: a new press through another node
+// right after a resolution then finds the key free and is paged early
+// there, instead of waiting on a claim that no alert stands behind.
 func (sp *sharedPages) forget(key string) {
+	op := claimOp{forget: key, freed: make(chan struct{})}
+	t := time.NewTimer(sp.timeout)
+	defer t.Stop()
 	select {
-	case sp.queue <- claimOp{forget: key}:
-	default:
+	case sp.queue <- op:
+	case <-t.C:
+		return
+	}
+	select {
+	case <-op.freed:
+	case <-t.C:
 	}
 }
 
@@ -340,9 +351,11 @@ func (sp *sharedPages) apply(ctx context.Context, ops []claimOp) {
 	var forget []string
 	var claims []store.EarlyClaim
 	var waiting []chan bool
+	var freed []chan struct{}
 	for _, op := range ops {
 		if op.done == nil {
 			forget = append(forget, op.forget)
+			freed = append(freed, op.freed)
 			continue
 		}
 		claims = append(claims, op.claim)
@@ -351,6 +364,9 @@ func (sp *sharedPages) apply(ctx context.Context, ops []claimOp) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	ok, err := sp.db.ClaimEarlyPages(actx, forget, claims, sp.window)
 	cancel()
+	for _, c := range freed {
+		close(c)
+	}
 	if err != nil {
 		// Unanswered: page (see claimTimeout).
 		sp.fail(err)
@@ -430,11 +446,18 @@ func (p *Pipeline) earlyRecipients(ctx context.Context, tier int, entity string)
 // repeat or when reserved ids run out.
 func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	e := p.early.Load()
-	if e == nil || !e.recent.fresh(&it.in, it.in.ReceivedAt) {
+	if e == nil {
+		return false
+	}
+	// With several nodes this node's memory may be stale (the alert it
+	// remembers was resolved through another node): the shared claim
+	// decides, and a lost claim waits for the claimant's alert.
+	if fresh := e.recent.fresh(&it.in, it.in.ReceivedAt); e.shared == nil && !fresh {
 		return false
 	}
 	if e.shared != nil && !e.shared.claim(ctx, &it.in) {
-		return false // paged, or being paged, by another node
+		it.lostClaim = true
+		return false // paged, or being paged, by another node (or this one)
 	}
 	users, err := p.earlyRecipients(ctx, 0, it.entity)
 	if err != nil {
@@ -461,6 +484,43 @@ func (p *Pipeline) prepareEarly(ctx context.Context, it *intake) bool {
 	it.earlyOutcome = &commitOutcome{done: make(chan struct{})}
 	p.inflight.Store(a.ID, it.earlyOutcome)
 	return true
+}
+
+// claimWait bounds how long an alert whose early-page claim another node
+// holds waits for that node's alert to be committed before it is stored
+// and paged by its own commit path. The other node paged at once; waiting
+// for its commit makes this press the repeat of that alert, as it would be
+// on one node, instead of a second alert paged again. Should the other node
+// never commit it (it died after paging), this press is stored as new
+// after the wait: a repeat's acknowledgement is late by at most claimWait,
+// never lost.
+const claimWait = 300 * time.Millisecond
+
+// claimPoll is how often the wait looks for the other node's alert.
+const claimPoll = 5 * time.Millisecond
+
+// awaitClaimant waits, up to claimWait, until the alert that in repeats is
+// committed by the node that claimed it.
+func (p *Pipeline) awaitClaimant(ctx context.Context, in *escudo.AlertInput) {
+	window := time.Duration(p.policy.DedupWindow)
+	deadline := time.NewTimer(claimWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(claimPoll)
+	defer tick.Stop()
+	for {
+		found, err := p.db.RepeatStored(ctx, in, window)
+		if found || err != nil {
+			return // on an error the commit path decides, as before
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			p.m.claimWaitExpired.Inc()
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // AwaitStored waits until an alert paged early, whose number a receiver

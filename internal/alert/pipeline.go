@@ -137,6 +137,9 @@ type metrics struct {
 	storeLat   prometheus.Histogram
 	escalated  prometheus.Counter
 	open       prometheus.GaugeFunc
+	// claimWaitExpired counts alerts whose early-page claim another node
+	// held and whose alert did not appear within claimWait (early.go).
+	claimWaitExpired prometheus.Counter
 }
 
 // New builds a pipeline; call Run to start its writer and scheduler.
@@ -192,6 +195,8 @@ func New(o Options) (*Pipeline, error) {
 		storeLat: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "escudo_alert_store_seconds", Help: "Time from receipt to durable commit.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1}}),
 		escalated: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alert_escalations_total", Help: "Alerts escalated to a further tier."}),
+		claimWaitExpired: prometheus.NewCounter(prometheus.CounterOpts{Name: "escudo_alert_claim_wait_expired_total",
+			Help: "Alerts another node had claimed for its early page whose alert was not committed in time; stored and paged here."}),
 	}
 	p.m.open = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "escudo_alerts_awaiting_ack", Help: "Open alerts waiting for acknowledgement, on every node."},
 		func() float64 {
@@ -204,7 +209,7 @@ func New(o Options) (*Pipeline, error) {
 			return float64(n)
 		})
 	if o.Registry != nil {
-		for _, c := range []prometheus.Collector{p.m.received, p.m.duplicates, p.m.batch, p.m.storeLat, p.m.escalated, p.m.open} {
+		for _, c := range []prometheus.Collector{p.m.received, p.m.duplicates, p.m.batch, p.m.storeLat, p.m.escalated, p.m.open, p.m.claimWaitExpired} {
 			if err := o.Registry.Register(c); err != nil {
 				return nil, fmt.Errorf("alert: metrics: %w", err)
 			}
@@ -239,6 +244,10 @@ type intake struct {
 	actErr error // the action's own refusal, inside a committed batch
 	err    error
 	done   chan struct{}
+
+	// lostClaim: another node claimed this alert's keys for its early page
+	// (early.go), so this one is probably its repeat.
+	lostClaim bool
 
 	// Paged before the commit (early.go): the reserved alert id, its first
 	// notifications with their reserved ids, and the outcome their
@@ -275,7 +284,9 @@ func (p *Pipeline) Submit(ctx context.Context, in escudo.AlertInput, entity stri
 	ctx, cancel := context.WithTimeout(ctx, p.opts.SubmitTimeout)
 	defer cancel()
 	it := &intake{in: in, entity: entity, done: make(chan struct{})}
-	p.prepareEarly(ctx, it)
+	if !p.prepareEarly(ctx, it) && it.lostClaim {
+		p.awaitClaimant(ctx, &it.in)
+	}
 	return p.enqueue(ctx, it)
 }
 

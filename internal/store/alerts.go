@@ -195,26 +195,19 @@ func (tx *Tx) lockRepeatDevices(ctx context.Context, items []*NewAlert, window t
 }
 
 func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time.Duration) (*escudo.Alert, error) {
+	q, args, repeat := repeatQuery(in, window, tx.now)
+	if q == "" {
+		return nil, nil
+	}
 	var id int64
 	var status string
 	var err error
-	repeat := false
-	switch {
-	case in.DedupKey != "":
-		err = tx.QueryRow(ctx, qAlertByDedup, in.DedupKey).Scan(&id, &status)
-	case in.DeviceID != 0 && in.MessageID != "" && window > 0:
+	if q == qAlertByMessageOrRepeat {
 		var kind int
-		err = tx.QueryRow(ctx, qAlertByMessageOrRepeat, in.DeviceID, in.MessageID,
-			in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status, &kind)
+		err = tx.QueryRow(ctx, q, args...).Scan(&id, &status, &kind)
 		repeat = kind == 1
-	case in.DeviceID != 0 && in.MessageID != "":
-		err = tx.QueryRow(ctx, qAlertByMessage, in.DeviceID, in.MessageID).Scan(&id, &status)
-	case in.DeviceID != 0 && window > 0:
-		repeat = true
-		err = tx.QueryRow(ctx, qAlertRepeat,
-			in.DeviceID, string(in.Type), micros(tx.now.Add(-window)), string(escudo.AlertResolved)).Scan(&id, &status)
-	default:
-		return nil, nil
+	} else {
+		err = tx.QueryRow(ctx, q, args...).Scan(&id, &status)
 	}
 	if isNoRows(err) {
 		return nil, nil
@@ -228,6 +221,43 @@ func (tx *Tx) findRepeat(ctx context.Context, in *escudo.AlertInput, window time
 		}
 	}
 	return &escudo.Alert{ID: id, Status: escudo.AlertStatus(status), DeviceID: in.DeviceID, Type: in.Type, Duplicate: true}, nil
+}
+
+// repeatQuery is the lookup of the alert that in would repeat (empty for
+// an alert that can repeat nothing), its arguments, and whether a match is
+// a second press rather than a retransmission (qAlertByMessageOrRepeat
+// tells by its third column).
+func repeatQuery(in *escudo.AlertInput, window time.Duration, now time.Time) (string, []any, bool) {
+	switch {
+	case in.DedupKey != "":
+		return qAlertByDedup, []any{in.DedupKey}, false
+	case in.DeviceID != 0 && in.MessageID != "" && window > 0:
+		return qAlertByMessageOrRepeat, []any{in.DeviceID, in.MessageID,
+			in.DeviceID, string(in.Type), micros(now.Add(-window)), string(escudo.AlertResolved)}, false
+	case in.DeviceID != 0 && in.MessageID != "":
+		return qAlertByMessage, []any{in.DeviceID, in.MessageID}, false
+	case in.DeviceID != 0 && window > 0:
+		return qAlertRepeat, []any{in.DeviceID, string(in.Type), micros(now.Add(-window)), string(escudo.AlertResolved)}, true
+	}
+	return "", nil, false
+}
+
+// RepeatStored reports whether the alert that in would repeat is committed,
+// as InsertAlerts would find it, from the read pool and outside any
+// transaction: a node that lost an early-page claim to another node waits
+// on it for that node's alert (internal/alert/early.go).
+func (db *DB) RepeatStored(ctx context.Context, in *escudo.AlertInput, window time.Duration) (bool, error) {
+	q, args, _ := repeatQuery(in, window, db.Now())
+	if q == "" {
+		return false, nil
+	}
+	rows, err := db.readQuery(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: alert dedup: %w", err)
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return found, rows.Err()
 }
 
 // AlertEvent appends a step to an alert's timeline, by the acting user.
