@@ -258,6 +258,7 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	// Only the last two send heartbeats, every 4 s (the shortest interval
 	// allowed is 5 s); the others are not expected to for a day.
 	console, repeat := newDevice("consola", escudo.MaxHeartbeatInterval), newDevice("repetición", escudo.MaxHeartbeatInterval)
+	twice := newDevice("dos a la vez", escudo.MaxHeartbeatInterval)
 	alternating, stopping := newDevice("alterna", escudo.MinHeartbeatInterval), newDevice("se calla", escudo.MinHeartbeatInterval)
 	const pw = "una contraseña bastante larga"
 	duty := &escudo.User{Username: "guardia", DisplayName: "Guardia", Role: escudo.RoleDuty}
@@ -399,6 +400,47 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	}
 	waitCond(t, "the first alert paged", 10*time.Second, func() bool { return pages.count(first) > 0 })
 
+	// Two presses at once, one through each node: one alert, the other
+	// press its repeat, paged once. Resolved between rounds.
+	var both []int64
+	for i := range 3 {
+		var wg sync.WaitGroup
+		ids, errs := make([]int64, 2), make([]error, 2)
+		for j := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/devices/%d/alerts", nodes[j].url, twice.ID),
+					strings.NewReader(fmt.Sprintf(`{"type":"panic","message_id":"both-%d-%d"}`, i, j)))
+				req.Header.Set("Authorization", "Bearer "+twice.secret)
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs[j] = err
+					return
+				}
+				defer res.Body.Close()
+				var acc struct {
+					AlertID int64 `json:"alert_id"`
+				}
+				if err := json.NewDecoder(res.Body).Decode(&acc); err != nil || acc.AlertID == 0 {
+					errs[j] = fmt.Errorf("status %d, %v", res.StatusCode, err)
+				}
+				ids[j] = acc.AlertID
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v, %v", i, errs[0], errs[1])
+		}
+		if ids[0] != ids[1] {
+			t.Fatalf("round %d: two presses at once through the two nodes stored as alerts %d and %d; want one", i, ids[0], ids[1])
+		}
+		waitCond(t, "the alert of two presses paged", 10*time.Second, func() bool { return pages.count(ids[0]) > 0 })
+		staff(nodes[i%2], fmt.Sprintf("/api/v1/alerts/%d/resolve", ids[0]), `{"outcome":"false_alarm"}`)
+		both = append(both, ids[0])
+	}
+
 	// Heartbeats alternate for 30 s in all: six times the allowed silence
 	// as each node alone sees it.
 	if left := 30*time.Second - time.Since(started); left > 0 {
@@ -410,6 +452,9 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	time.Sleep(2 * time.Second) // a second page, were there one, would arrive meanwhile
 	if n, all := pages.count(first), pages.ofDevice(repeat.ID); n != 1 || all != 1 {
 		t.Errorf("the repeated alert paged %d times (%d pages for its device), want once", n, all)
+	}
+	if n := pages.ofDevice(twice.ID); n != len(both) {
+		t.Errorf("%d rounds of two presses at once paged %d times, want once a round", len(both), n)
 	}
 	all, err := db.FindAlerts(ctx, escudo.AlertFilter{PersonID: person.ID, Limit: 500})
 	if err != nil {
