@@ -60,26 +60,6 @@ func defaultKeyHint() string {
 	return "the user's configuration folder"
 }
 
-// within reports whether path lies inside dir (after resolving both).
-func within(dir, path string) bool {
-	resolve := func(p string) string {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			return p
-		}
-		if r, err := filepath.EvalSymlinks(a); err == nil {
-			return r
-		}
-		// A file not yet created: resolve its folder.
-		if r, err := filepath.EvalSymlinks(filepath.Dir(a)); err == nil {
-			return filepath.Join(r, filepath.Base(a))
-		}
-		return a
-	}
-	rel, err := filepath.Rel(resolve(dir), resolve(path))
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
 // keyPath decides the master key file and refuses one inside the SQLite
 // data folder unless the operator allowed it.
 func (f *dbFlags) keyPath() (string, error) {
@@ -101,7 +81,7 @@ func (f *dbFlags) keyPath() (string, error) {
 			}
 		}
 	}
-	if f.url == "" && !f.allowKeyInData && within(f.data, path) {
+	if f.url == "" && !f.allowKeyInData && vault.Inside(f.data, path) {
 		return "", fmt.Errorf("the master key %s is inside the data folder %s, so whoever copies the folder or a backup of it can decrypt everything: "+
 			"keep it elsewhere (--master-key FILE or ESCUDO_MASTER_KEY), or pass --allow-key-in-data", path, f.data)
 	}
