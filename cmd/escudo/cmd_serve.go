@@ -69,6 +69,7 @@ func init() {
 		if cfg.Contact != nil {
 			webSettings.contact = *cfg.Contact
 		}
+		webSettings.ocidPrefix = cfg.OCDSPrefix
 		clockSweep = time.Duration(cfg.ClockSweep)
 		measuresSweep = time.Duration(cfg.MeasuresSweep)
 		if err := rapidFlags.load(cfg); err != nil {
@@ -121,6 +122,7 @@ var webSettings webFlags
 
 type webFlags struct {
 	contact         escudo.PublicContact // from the configuration file
+	ocidPrefix      string               // from the configuration file
 	metricsAddr     string               // "" or "off": no metrics listener
 	secureCookies   bool
 	publicRate      int
@@ -204,7 +206,7 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 		Supervisor: sv.sup, Drills: sv.drills, AllowPasswordOnly: passwordOnly,
 		SecureCookies: webSettings.secureCookies, PublicRate: webSettings.publicRate,
 		PublicURL: public, TrustedProxies: webSettings.trustedProxies, ForwardedHeader: webSettings.forwardedHeader,
-		Contact: webSettings.contact})
+		Contact: webSettings.contact, OCIDPrefix: webSettings.ocidPrefix})
 	if err != nil {
 		return err
 	}

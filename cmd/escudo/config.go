@@ -14,6 +14,7 @@ import (
 
 	"escudo"
 	"escudo/internal/board"
+	"escudo/internal/funds"
 	"escudo/internal/measures"
 	"escudo/internal/prevention"
 	"escudo/internal/risk"
@@ -136,6 +137,8 @@ type Config struct {
 	// (docs/board.md). Absent: the law's nine seats, four of them the
 	// Consultative Council's.
 	Board string `json:"board,omitempty"`
+	// OCDSPrefix: the contracts' registered OCID prefix. Absent: ocds-escudo.
+	OCDSPrefix string `json:"ocds_prefix,omitempty"`
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
@@ -195,6 +198,8 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
 	} else if err := c.Prevention.Check(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
+	} else if err := funds.CheckOCIDPrefix(c.OCDSPrefix); err != nil {
+		return nil, fmt.Errorf("config %s: ocds_prefix: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)

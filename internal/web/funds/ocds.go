@@ -1,6 +1,7 @@
 package funds
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -20,10 +21,7 @@ import (
 const buyerID = "MX-MPPDDHP"
 
 func (s *server) ocid(c store.FundContract) string {
-	prefix := s.Opts.OCIDPrefix
-	if prefix == "" {
-		prefix = "ocds-escudo"
-	}
+	prefix := cmp.Or(s.Opts.OCIDPrefix, funds.DefaultOCIDPrefix)
 	return prefix + "-" + strconv.Itoa(c.Year) + "-" + strconv.FormatInt(c.ID, 10)
 }
 
