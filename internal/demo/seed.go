@@ -404,7 +404,7 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	// Every complete month is published as statistics, as the job runner
 	// would have done at the turn of each month.
 	clock.Set(o.Now)
-	if _, err := db.SweepStatistics(ctx, 1000); err != nil {
+	if _, err := db.PublishStatistics(ctx, 1000); err != nil {
 		return nil, err
 	}
 	return res, nil

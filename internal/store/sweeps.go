@@ -18,7 +18,8 @@ func (db *DB) ProcedureSweeps() map[string]func(ctx context.Context, limit int) 
 		"warnings.sweep": db.SweepWarnings,
 		// Beneficiaries hear of their own deadlines, once each.
 		"reminders.sweep": db.SweepReminders,
-		// Each month, once over, is published as statistics, once.
-		"statistics.publish": db.SweepStatistics,
+		// Each month, once over, is published as statistics, once; so is
+		// each quarter of the trust fund.
+		"statistics.publish": db.PublishStatistics,
 	}
 }
