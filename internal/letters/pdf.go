@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/boombuler/barcode/qr"
@@ -23,10 +24,6 @@ import (
 //
 //go:embed fonts/DejaVuSans.ttf
 var fontRegular []byte
-
-// Font is the embedded DejaVu Sans, for other documents set like the
-// letters (the statistical reports).
-func Font() []byte { return fontRegular }
 
 // The markers around the payload and the signature in the PDF's XMP
 // metadata, which fpdf writes uncompressed.
@@ -83,21 +80,9 @@ func RenderPDF(d *Document, sig []byte) ([]byte, error) {
 		qrDone <- modules{m, err}
 	}()
 
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCatalogSort(true)
+	pdf := NewPDF(say(L, "title."+string(d.Kind))+" "+d.Identifier, L, d.Issued(), margin)
 	pdf.SetCompression(false)
-	issued := d.Issued()
-	pdf.SetCreationDate(issued)
-	pdf.SetModificationDate(issued)
-	pdf.SetProducer("escudo", false)
-	pdf.SetCreator("escudo", false)
-	pdf.SetTitle(say(L, "title."+string(d.Kind))+" "+d.Identifier, true)
-	pdf.SetLang(L)
 	pdf.SetXmpMetadata(xmp(payload, sig))
-	pdf.AddUTF8FontFromBytes("DejaVu", "", fontRegular)
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin)
-	pdf.AliasNbPages("{nb}")
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-14)
 		setFont(pdf, false, 7.5)
@@ -243,6 +228,32 @@ func drawQR(pdf *fpdf.Fpdf, m [][]bool, x, y, size float64) {
 }
 
 // setFont sets the letter's font at size points, stroked for bold.
+// NewPDF starts an A4 document set as the letters are, for every PDF
+// escudo writes (letters, reports, the fund's report): DejaVu Sans
+// embedded as "DejaVu", the given title and language, creation and
+// modification dates at, catalogues sorted, the same margin on every side
+// and at the page break, and "{nb}" standing for the number of pages. The
+// same content always gives the same bytes.
+func NewPDF(title, lang string, at time.Time, margin float64) *fpdf.Fpdf {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCatalogSort(true)
+	pdf.SetCreationDate(at)
+	pdf.SetModificationDate(at)
+	pdf.SetProducer("escudo", false)
+	pdf.SetCreator("escudo", false)
+	pdf.SetTitle(title, true)
+	pdf.SetLang(lang)
+	pdf.AddUTF8FontFromBytes("DejaVu", "", fontRegular)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, margin)
+	pdf.AliasNbPages("{nb}")
+	return pdf
+}
+
+// SetFont sets DejaVu Sans at size; bold headings are the same font,
+// filled and stroked.
+func SetFont(pdf *fpdf.Fpdf, bold bool, size float64) { setFont(pdf, bold, size) }
+
 func setFont(pdf *fpdf.Fpdf, bold bool, size float64) {
 	pdf.SetFont("DejaVu", "", size)
 	if bold {

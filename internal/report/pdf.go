@@ -30,18 +30,7 @@ func setFont(pdf *fpdf.Fpdf, bold bool, size float64) {
 // report always gives the same bytes: its dates are its releases'
 // publication, its catalogues sorted, nothing in it random.
 func (r *Report) PDF() ([]byte, error) {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCatalogSort(true)
-	pdf.SetCreationDate(r.Published)
-	pdf.SetModificationDate(r.Published)
-	pdf.SetProducer("escudo", false)
-	pdf.SetCreator("escudo", false)
-	pdf.SetTitle(r.Title+": "+r.PeriodLabel, true)
-	pdf.SetLang(r.Lang)
-	pdf.AddUTF8FontFromBytes("DejaVu", "", letters.Font())
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin)
-	pdf.AliasNbPages("{nb}")
+	pdf := letters.NewPDF(r.Title+": "+r.PeriodLabel, r.Lang, r.Published, margin)
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		setFont(pdf, false, 7.5)
