@@ -43,6 +43,10 @@ func demoContracts(year int) []demoContract {
 			Items: []store.FundItem{item("Operación, alimentación y acompañamiento en casas de refugio"),
 				{Description: "Inmuebles", Quantity: 1, Withheld: "safe_house", Detail: "Casa Mezquite (ficticia)"}}},
 			kinds: []string{"safe_house", "temporary_relocation"}, fee: 30_000_000},
+		{c: store.FundContract{Title: fmt.Sprintf("Escoltas y protección de inmuebles %d", year), Supplier: "Protección Ciudadana del Sur S.A. de C.V. (ficticia)",
+			SupplierTax: "PCS110404JK5", Method: "open", Value: 2_400_000_000, Signed: fundDay(year, 1, 15),
+			Items: []store.FundItem{item("Escoltas y rondines de protección de inmuebles"), {Description: "Personal asignado", Quantity: 1, Withheld: "officer", Detail: "Relación de escoltas (ficticia)"}}},
+			kinds: []string{"escort", "building_protection", "evacuation"}},
 	}
 }
 

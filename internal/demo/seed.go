@@ -401,8 +401,8 @@ func Seed(ctx context.Context, db *store.DB, clock *Clock, o Options) (*Result, 
 	if err := seedFunds(ctx, db, clock, users, o.Now); err != nil {
 		return nil, err
 	}
-	// Every complete month is published as statistics, as the job runner
-	// would have done at the turn of each month.
+	// Every complete month and fund quarter is published, as the job
+	// runner would have done at the turn of each.
 	clock.Set(o.Now)
 	if _, err := db.PublishStatistics(ctx, 1000); err != nil {
 		return nil, err

@@ -113,78 +113,36 @@ func TestReversalsMoveTotals(t *testing.T) {
 	}
 }
 
-func TestProtect(t *testing.T) {
-	for _, c := range []struct {
-		name     string
-		counts   []int
-		total    int
-		withheld []bool
-		totalOut bool
-	}{
-		{"all large", []int{12, 30}, 42, []bool{false, false}, false},
-		{"one small hides the next smallest", []int{3, 30, 12}, 45, []bool{true, false, true}, false},
-		{"two small", []int{3, 4, 30}, 37, []bool{true, true, false}, false},
-		{"zero is published", []int{0, 30}, 30, []bool{false, false}, false},
-		{"small total", []int{3, 4}, 7, []bool{true, true}, true},
-		{"one group alone small", []int{5, 12}, 17, []bool{true, true}, false},
-	} {
-		var gs []Group
-		for i, n := range c.counts {
-			gs = append(gs, Group{Key: string(rune('a' + i)), Measures: n})
-		}
-		out, tot := Protect(gs, Group{Measures: c.total})
-		for i := range out {
-			if out[i].Withheld != c.withheld[i] {
-				t.Errorf("%s: group %d withheld %v", c.name, i, out[i].Withheld)
-			}
-		}
-		if tot.Withheld != c.totalOut {
-			t.Errorf("%s: total withheld %v", c.name, tot.Withheld)
-		}
-	}
-}
-
-// TestNoSmallCountDerivable: in any protected breakdown, no published
-// figure is 1 to 9, and no withheld count is the total minus the published.
-func TestNoSmallCountDerivable(t *testing.T) {
-	for n := 0; n < 2000; n++ {
-		var gs []Group
-		total := 0
-		for i := 0; i < 1+n%5; i++ {
-			m := (n*7 + i*13) % 25
-			gs = append(gs, Group{Key: string(rune('a' + i)), Measures: m})
-			total += m
-		}
-		out, tot := Protect(gs, Group{Measures: total})
-		hidden, sum := 0, 0
-		for _, g := range out {
-			if g.Withheld {
-				hidden++
-			} else {
-				if small(g.Measures) {
-					t.Fatalf("published small %+v", out)
-				}
-				sum += g.Measures
-			}
-		}
-		if !tot.Withheld && hidden == 1 && small(total-sum) {
-			t.Fatalf("derivable %+v", out)
-		}
-	}
-}
-
-func TestQuarter(t *testing.T) {
+// TestPayments: the quarter's payments, net of reversals dated before
+// its end, with their kind (NoMeasure for none), contract and supplier;
+// one reversed in full is left out; the totals at the quarter's end
+// ignore a reversal dated after it.
+func TestPayments(t *testing.T) {
 	l := ledger()
-	for i := 0; i < 12; i++ {
-		l.Entries = append(l.Entries, Entry{ID: int64(10 + i), Kind: Payment, ContractID: 1, CommitmentID: 2, Amount: 10, MeasureID: int64(100 + i), MeasureKind: "panic_button", Date: day("2026-08-01")})
+	for i := 0; i < 3; i++ {
+		l.Entries = append(l.Entries, Entry{ID: int64(10 + i), Kind: Payment, CommitmentID: 2, Amount: 10, MeasureID: int64(100 + i), MeasureKind: "panic_button", Date: day("2026-08-01")})
 	}
-	l.Entries = append(l.Entries, Entry{ID: 30, Kind: Payment, ContractID: 1, CommitmentID: 2, Amount: 10, MeasureID: 200, MeasureKind: "safe_house", Date: day("2026-08-02")})
-	r := l.Quarter(Period{2026, 3})
-	if r.Paid != 130 || r.Total.Measures != 13 || len(r.ByKind) != 2 || !r.ByKind[0].Withheld || !r.ByKind[1].Withheld {
-		t.Fatalf("%+v", r)
+	l.Entries = append(l.Entries,
+		Entry{ID: 20, Kind: Payment, ContractID: 1, CommitmentID: 2, Amount: 40, Date: day("2026-08-02")},
+		Entry{ID: 21, Kind: Reversal, Reverses: 10, Amount: 10, Date: day("2026-08-03")},
+		Entry{ID: 22, Kind: Reversal, Reverses: 11, Amount: 4, Date: day("2026-10-03")})
+	p := Period{2026, 3}
+	got := l.Payments(p, map[int64]string{1: "Proveedor"})
+	want := []Paid{{"panic_button", 1, "Proveedor", 10}, {"panic_button", 1, "Proveedor", 10}, {NoMeasure, 1, "Proveedor", 40}}
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
 	}
-	if r.Totals.Paid != 330 {
-		t.Fatalf("paid to date %d", r.Totals.Paid)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("payment %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	totals, paid := l.AtEnd(p)
+	if paid != 60 || totals.Paid != 260 {
+		t.Fatalf("at the end: %+v, paid %d", totals, paid)
+	}
+	if c := l.Committed(Period{2026, 1}, map[int64]string{1: "Proveedor"}); c["Proveedor"] != 600 {
+		t.Fatalf("committed: %v", c)
 	}
 }
 

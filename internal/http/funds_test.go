@@ -15,9 +15,13 @@ import (
 	"escudo/internal/testdb"
 )
 
-// smallCount finds a published count of measures from 1 to 9 in the CSV
+// smallCount finds a published count of payments from 1 to 9 in the CSV
 // (its fourth column) or the JSON.
-var smallCount = regexp.MustCompile(`(?m)^[^,]*,tipo_de_medida,[^,]*,[1-9],|"measures_paid_for":[1-9][,}]`)
+var smallCount = regexp.MustCompile(`(?m)^[^,]*,[a-z_]+,[^,]*,[1-9],|"payments":[1-9][,}]`)
+
+// withheldRow finds a row of the report whose count is withheld and
+// captures its amount, which must be "—".
+var withheldRow = regexp.MustCompile(`<td class="num" data-label="[^"]*">(?:&lt; 10|—)</td><td class="num" data-label="[^"]*">([^<]*)</td>`)
 
 // TestFundPages: the coordination records a contract with a withheld item,
 // the budget, a commitment and payments through the forms; bad input is a
@@ -81,6 +85,18 @@ func TestFundPages(t *testing.T) {
 		}
 
 		pub := f.site.newClient()
+		// Not published until the sweep runs: the page says so, the files are 404.
+		if r := pub.page("/transparencia/fondo?periodo=2026-Q3"); r.Status != 200 || !strings.Contains(r.Body, "Este trimestre aún no se publica") || strings.Contains(r.Body, "$500,000.00") {
+			t.Fatalf("unpublished quarter: %d %.500s", r.Status, r.Body)
+		}
+		for _, format := range []string{"csv", "json", "pdf"} {
+			if r := pub.page("/transparencia/fondo?periodo=2026-Q3&formato=" + format); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "aún no se publica") {
+				t.Errorf("unpublished %s: %d %.300s", format, r.Status, r.Body)
+			}
+		}
+		if n, err := db.PublishStatistics(ctx, 100); err != nil || n == 0 {
+			t.Fatalf("publish: %d %v", n, err)
+		}
 		html := pub.page("/transparencia/fondo?periodo=2026-Q3")
 		if html.Status != 200 || !strings.Contains(html.Body, "Revelaría una casa de refugio") || !strings.Contains(html.Body, "$500,000.00 MXN") || !strings.Contains(html.Body, "&lt; 10") {
 			t.Fatalf("public report: %d %.500s", html.Status, html.Body)
@@ -89,6 +105,26 @@ func TestFundPages(t *testing.T) {
 			t.Error("the report carries a script")
 		}
 		checkAccessible(t, "/transparencia/fondo", html.Body)
+		if !strings.Contains(html.Body, `<svg id="chart-fund-totals"`) || !strings.Contains(html.Body, "fondo?periodo=2026-Q3&amp;formato=pdf") {
+			t.Errorf("the report has no chart or no PDF link: %.300s", html.Body)
+		}
+		rows := withheldRow.FindAllStringSubmatch(html.Body, -1)
+		if len(rows) < 2 {
+			t.Errorf("withheld rows: %v", rows)
+		}
+		for _, m := range rows {
+			if m[1] != "—" {
+				t.Errorf("a withheld row shows an amount: %s", m[0])
+			}
+		}
+		if len(html.Body) > 60<<10 {
+			t.Errorf("the report weighs %d bytes", len(html.Body))
+		}
+		pdf1 := pub.page("/transparencia/fondo?periodo=2026-Q3&formato=pdf")
+		pdf2 := pub.do("GET", "/transparencia/fondo?periodo=2026-Q3&formato=pdf", "", "")
+		if pdf1.Status != 200 || !strings.HasPrefix(pdf1.Body, "%PDF-") || pdf1.Body != pdf2.Body {
+			t.Errorf("PDF: %d, %d bytes, reproducible %v", pdf1.Status, len(pdf1.Body), pdf1.Body == pdf2.Body)
+		}
 		if en := pub.do("GET", "/transparencia/fondo?periodo=2026-Q3", "", "", "Accept-Language", "en", "Accept", "text/html"); !strings.Contains(en.Body, "Quarter 3 of 2026") {
 			t.Errorf("English report: %.300s", en.Body)
 		}
@@ -121,10 +157,10 @@ func TestFundPages(t *testing.T) {
 				t.Errorf("%s publishes a count from 1 to 9: %.600s", name, body)
 			}
 		}
-		if !strings.Contains(csv.Body, "tipo_de_medida,escort,,,withheld") {
+		if !strings.Contains(csv.Body, "tipo_de_medida,escort,,,primary") {
 			t.Errorf("CSV: the one escort paid for is not withheld: %s", csv.Body)
 		}
-		for _, q := range []string{"?periodo=2026-Q5", "?periodo=2026-Q3&formato=pdf", "?periodo=2026-3", "?periodo=2026-Q3&extra=1"} {
+		for _, q := range []string{"?periodo=2026-Q5", "?periodo=2026-Q3&formato=docx", "?periodo=2026-3", "?periodo=2026-Q3&extra=1"} {
 			if r := pub.page("/transparencia/fondo" + q); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "2026-Q3") {
 				t.Errorf("%s: %d %.300s", q, r.Status, r.Body)
 			}

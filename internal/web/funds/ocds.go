@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"escudo"
 	"escudo/internal/funds"
 	"escudo/internal/store"
 )
@@ -115,10 +116,22 @@ func (s *server) handleOCDS(w http.ResponseWriter, r *http.Request) {
 		s.ServerError(w, r, err)
 		return
 	}
-	ledgers := map[int]funds.Ledger{}
-	supplierOf := map[int64]string{}
-	for _, c := range cs {
-		supplierOf[c.ID] = c.Supplier
+	// Payments come from the quarters' published releases only, as the
+	// quarterly report shows them.
+	releases := map[string]*store.FundRelease{}
+	release := func(p funds.Period) (*store.FundRelease, error) {
+		if fr, ok := releases[p.String()]; ok {
+			return fr, nil
+		}
+		fr, err := s.DB.FundRelease(r.Context(), p.String())
+		if escudo.ErrorCode(err) == escudo.ENOTFOUND {
+			releases[p.String()] = nil
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		releases[p.String()] = &fr
+		return &fr, nil
 	}
 	buyer := ocdsOrg{ID: buyerID, Name: "Mecanismo de Protección para Personas Defensoras de Derechos Humanos y Periodistas"}
 	pkg := struct {
@@ -130,14 +143,6 @@ func (s *server) handleOCDS(w http.ResponseWriter, r *http.Request) {
 	}{URI: "/transparencia/contratos", Version: "1.1", PublishedDate: time.Now().UTC().Format(time.RFC3339),
 		Publisher: map[string]string{"name": buyer.Name}, Releases: []ocdsRelease{}}
 	for _, c := range cs {
-		l, ok := ledgers[c.Year]
-		if !ok {
-			if l, err = s.DB.FundLedger(r.Context(), c.Year); err != nil {
-				s.ServerError(w, r, err)
-				return
-			}
-			ledgers[c.Year] = l
-		}
 		oc := s.ocid(c)
 		sup := ocdsOrg{ID: "MX-RFC-" + c.SupplierTax, Name: c.Supplier}
 		if c.SupplierTax == "" {
@@ -163,27 +168,30 @@ func (s *server) handleOCDS(w http.ResponseWriter, r *http.Request) {
 			k.Items = append(k.Items, oi)
 		}
 		k.Implementation.Transactions = []ocdsTransaction{}
-		// One transaction per quarter, as the quarterly report shows the
-		// supplier's payments: single payments would count the measures.
+		// One transaction per quarter, as the quarter's release counts the
+		// contract's payments: single payments would count the measures.
 		for q := 1; q <= 4; q++ {
 			per := funds.Period{Year: c.Year, Quarter: q}
-			if per.Start().After(time.Now()) {
-				break
+			fr, err := release(per)
+			if err != nil {
+				s.ServerError(w, r, err)
+				return
 			}
-			sups := l.Suppliers(l.Quarter(per), map[int64]string{c.ID: c.Supplier})
-			for _, sp := range sups {
-				if sp.Name != c.Supplier || sp.Paid == 0 && !sp.Withheld {
-					continue
-				}
-				t := ocdsTransaction{ID: oc + "-" + per.String(), Date: per.End().AddDate(0, 0, -1).Format(time.RFC3339), Payer: buyer, Payee: sup}
-				if sp.Withheld || withheldIn(l, per, supplierOf, c.Supplier) {
-					t.Withheld, t.Reason = true, "Pagos por medidas de protección de menos de 10 personas."
-				} else {
-					v := value(sp.Paid)
-					t.Value = &v
-				}
-				k.Implementation.Transactions = append(k.Implementation.Transactions, t)
+			if fr == nil {
+				continue
 			}
+			cell, ok := fr.Contract(c.ID)
+			if !ok {
+				continue
+			}
+			t := ocdsTransaction{ID: oc + "-" + per.String(), Date: per.End().AddDate(0, 0, -1).Format(time.RFC3339), Payer: buyer, Payee: sup}
+			if cell.PaidPublished {
+				v := value(cell.Paid)
+				t.Value = &v
+			} else {
+				t.Withheld, t.Reason = true, "Pagos por medidas de protección de menos de 10 personas."
+			}
+			k.Implementation.Transactions = append(k.Implementation.Transactions, t)
 		}
 		rel.Contracts = []ocdsContract{k}
 		pkg.Releases = append(pkg.Releases, rel)
@@ -200,15 +208,4 @@ var reasonText = map[string]string{
 	"safe_house":  "Revelaría una casa de refugio.",
 	"vehicle":     "Identificaría un vehículo de protección (placas).",
 	"officer":     "Identificaría a personal de protección.",
-}
-
-// withheldIn reports whether the quarterly report withholds the
-// supplier's payments of the quarter.
-func withheldIn(l funds.Ledger, p funds.Period, supplierOf map[int64]string, name string) bool {
-	for _, sp := range l.Suppliers(l.Quarter(p), supplierOf) {
-		if sp.Name == name {
-			return sp.Withheld
-		}
-	}
-	return false
 }
