@@ -18,21 +18,18 @@ type chartView struct {
 }
 
 // fundBars leaves room on the right for amounts such as "$312.5 M".
-var fundBars = chart.Bars{Width: 360, LabelWidth: 120, ValueWidth: 58, Bar: 18, Gap: 10, Top: 6, Bottom: 20}
+var fundBars = chart.Bars{Width: 360, LabelWidth: 112, ValueWidth: 58, Bar: 18, Gap: 10, Top: 6, Bottom: 20}
 
 // pesos is an amount in whole pesos, for a chart's scale (never below 0).
 func pesos(c funds.Cents) int { return int(max(c, 0) / 100) }
 
-// millions writes whole pesos as millions, one decimal: "$312.5 M".
-func millions(n int, sign bool) string {
-	s := fmt.Sprintf("%.1f M", float64(n)/1e6)
-	if n == 0 {
-		s = "0"
+// millions writes whole pesos as millions: a bar's amount with one
+// decimal ("$312.5 M"), a tick as short as it goes ("300").
+func millions(n int, value bool) string {
+	if !value {
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64)
 	}
-	if sign && n > 0 {
-		s = "$" + s
-	}
-	return s
+	return fmt.Sprintf("$%.1f M", float64(n)/1e6)
 }
 
 // moneyBars lays the rows out and writes their amounts and the scale in
@@ -54,10 +51,10 @@ func (s *server) charts(p *web.Page, rel store.FundRelease) []chartView {
 	t := rel.Totals
 	out := []chartView{{ID: "chart-fund-totals", Title: p.T("funds.chart_totals"), Desc: p.T("funds.chart_totals_desc"),
 		SVG: moneyBars([]chart.Row{
-			{Label: chart.Short(p.T("funds.budget"), 20), Values: []int{pesos(t.Budget)}},
-			{Label: chart.Short(p.T("funds.committed"), 20), Values: []int{pesos(t.Committed)}},
-			{Label: chart.Short(p.T("funds.paid_to_date"), 20), Values: []int{pesos(t.Paid)}},
-			{Label: chart.Short(p.T("funds.available"), 20), Values: []int{pesos(t.Available)}},
+			{Label: p.T("funds.bar_budget"), Values: []int{pesos(t.Budget)}},
+			{Label: p.T("funds.bar_committed"), Values: []int{pesos(t.Committed)}},
+			{Label: p.T("funds.bar_paid"), Values: []int{pesos(t.Paid)}},
+			{Label: p.T("funds.bar_available"), Values: []int{pesos(t.Available)}},
 		})}}
 	var rows []chart.Row
 	withheld := 0
@@ -66,7 +63,7 @@ func (s *server) charts(p *web.Page, rel store.FundRelease) []chartView {
 		case !c.PaidPublished:
 			withheld++
 		case c.Paid > 0:
-			rows = append(rows, chart.Row{Label: chart.Short(s.kindLabel(p, c.Key), 20), Values: []int{pesos(c.Paid)}})
+			rows = append(rows, chart.Row{Label: chart.Short(s.kindLabel(p, c.Key), 18), Values: []int{pesos(c.Paid)}})
 		}
 	}
 	if len(rows) > 0 {

@@ -92,7 +92,7 @@ func renderPDF(p *web.Page, rep *quarter, d *reportData) ([]byte, error) {
 	}
 	table([]string{p.T("field.measure"), p.T("funds.payments"), p.T("funds.paid_quarter")}, append(append([]cellView(nil), d.ByKind...), d.Total), false)
 	heading(p.T("funds.by_supplier"))
-	table([]string{p.T("field.supplier"), p.T("funds.committed_quarter"), p.T("funds.payments"), p.T("funds.paid_quarter")}, d.Suppliers, true)
+	table([]string{p.T("field.supplier"), p.T("funds.committed"), p.T("funds.payments"), p.T("funds.paid_short")}, d.Suppliers, true)
 	letters.SetFont(pdf, false, 8.5)
 	pdf.Ln(1)
 	pdf.MultiCell(pdfTextW, 4.4, "< 10: "+p.T("funds.mark_small")+"  —: "+p.T("funds.mark_hidden"), "", "L", false)
@@ -117,9 +117,9 @@ func renderPDF(p *web.Page, rep *quarter, d *reportData) ([]byte, error) {
 }
 
 // pdfBars draws a chart's bars and labels as the page's SVG has them,
-// scaled to the text width.
+// 120 mm wide.
 func pdfBars(pdf *fpdf.Fpdf, c chartView) {
-	k := pdfTextW / c.SVG.Width
+	k := 120 / c.SVG.Width
 	x0, y0 := pdfMargin, pdf.GetY()+1
 	pdf.SetFillColor(31, 95, 139)
 	for _, r := range c.SVG.Rects {
