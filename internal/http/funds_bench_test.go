@@ -14,7 +14,7 @@ import (
 
 // BenchmarkFundReport: a ledger written straight into the tables, the
 // demo's size (2 years, 50 measures paid monthly) and ten years (400
-// measures paid monthly, about 50,000 entries), every fund quarter before
+// measures paid monthly, about 24,000 entries), every fund quarter before
 // the last published; it times publishing the last quarter (the sweep's
 // work: three tables protected against the whole history) and then a
 // reader's request for the public report, as HTML and as PDF.
