@@ -105,7 +105,7 @@ func TestFundPages(t *testing.T) {
 			t.Error("the report carries a script")
 		}
 		checkAccessible(t, "/transparencia/fondo", html.Body)
-		if !strings.Contains(html.Body, `<svg id="chart-fund-totals"`) || !strings.Contains(html.Body, "fondo?periodo=2026-Q3&amp;formato=pdf") {
+		if !strings.Contains(html.Body, `<svg class="chart" id="chart-fund-totals"`) || !strings.Contains(html.Body, "fondo?periodo=2026-Q3&amp;formato=pdf") {
 			t.Errorf("the report has no chart or no PDF link: %.300s", html.Body)
 		}
 		rows := withheldRow.FindAllStringSubmatch(html.Body, -1)
