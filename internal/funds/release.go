@@ -1,7 +1,5 @@
 package funds
 
-import "sort"
-
 // NoMeasure is the measure kind of payments tied to no measure.
 const NoMeasure = "none"
 
@@ -83,14 +81,4 @@ func (l Ledger) AtEnd(p Period) (Totals, Cents) {
 		}
 	}
 	return upTo.Totals(), paid
-}
-
-// Sorted returns the keys of m in order.
-func Sorted[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,8 +85,8 @@ type fundReleaseBody struct {
 	Committed   map[string]funds.Cents `json:"committed"` // by supplier
 }
 
-// FundQuarterOver reports whether the quarter is over in the capital.
-func (db *DB) FundQuarterOver(p funds.Period) bool {
+// fundQuarterOver reports whether the quarter is over in the capital.
+func (db *DB) fundQuarterOver(p funds.Period) bool {
 	e := p.End()
 	return !db.Now().Before(time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, statZone))
 }
@@ -138,7 +140,7 @@ func (db *DB) SweepFundReleases(ctx context.Context, limit int) (int, error) {
 	for i := len(years) - 1; i >= 0; i-- {
 		for q := 1; q <= 4; q++ {
 			p := funds.Period{Year: years[i], Quarter: q}
-			if db.FundQuarterOver(p) && !done[p.String()] {
+			if db.fundQuarterOver(p) && !done[p.String()] {
 				todo = append(todo, p)
 			}
 		}
@@ -229,7 +231,7 @@ func buildFundRelease(p funds.Period, l funds.Ledger, supplierOf map[int64]strin
 		if len(cells) == 0 { // no supplier, no contract: an empty row keeps the table's shape
 			cells[fundEmpty] = &inner{atoms: map[string]bool{}}
 		}
-		keys := funds.Sorted(cells)
+		keys := slices.Sorted(maps.Keys(cells))
 		dim := fundDim(series)
 		for _, k := range keys {
 			// A supplier's name may be anything, a category may not be empty.
@@ -246,7 +248,7 @@ func buildFundRelease(p funds.Period, l funds.Ledger, supplierOf map[int64]strin
 				return nil, body, err
 			}
 			if len(c.atoms) > 0 {
-				if err := t.SetAtoms(funds.Sorted(c.atoms), dim.Categories[i]); err != nil {
+				if err := t.SetAtoms(slices.Sorted(maps.Keys(c.atoms)), dim.Categories[i]); err != nil {
 					return nil, body, err
 				}
 			}
