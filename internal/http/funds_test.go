@@ -142,12 +142,24 @@ func TestFundPages(t *testing.T) {
 						Withheld bool   `json:"withheld"`
 						Reason   string `json:"withheldReason"`
 					} `json:"items"`
+					Implementation struct {
+						Transactions []struct {
+							ID       string           `json:"id"`
+							Withheld bool             `json:"withheld"`
+							Value    *json.RawMessage `json:"value"`
+						} `json:"transactions"`
+					} `json:"implementation"`
 				} `json:"contracts"`
 			} `json:"releases"`
 		}
 		if err := json.Unmarshal([]byte(ocds.Body), &pkg); err != nil || len(pkg.Releases) != 1 || !strings.HasPrefix(pkg.Releases[0].OCID, "ocds-escudo-2026-") ||
 			!pkg.Releases[0].Contracts[0].Items[1].Withheld || pkg.Releases[0].Contracts[0].Items[1].Reason == "" {
 			t.Fatalf("OCDS: %v %.600s", err, ocds.Body)
+		}
+		// The quarter's one payment is withheld in the release, so its
+		// transaction is too.
+		if tx := pkg.Releases[0].Contracts[0].Implementation.Transactions; len(tx) != 1 || !strings.HasSuffix(tx[0].ID, "-2026-Q3") || !tx[0].Withheld || tx[0].Value != nil {
+			t.Errorf("OCDS transactions: %+v", tx)
 		}
 		for name, body := range map[string]string{"html": html.Body, "csv": csv.Body, "json": js.Body, "ocds": ocds.Body} {
 			if strings.Contains(body, "Escondida") {
