@@ -13,7 +13,7 @@ import (
 )
 
 // The indicators (issue 17; docs/statistics.md): besides the table of
-// requests, each month and each quarter once over publish the tables of
+// requests, each month, quarter and year once over publish the tables of
 // admission decisions, new beneficiaries (by profile and gender, ethnic
 // identity, federal entity), measures granted, alerts against their
 // acknowledgement target and incidents after requesting protection (and
@@ -22,8 +22,8 @@ import (
 //
 // Every table counts the records of a population; a record's atom names
 // its month and every attribute of its population, so that all the tables
-// of one population, monthly and quarterly, are tied together for the
-// audit: a quarter's cell is the sum of its months' atoms, and a table by
+// of one population, monthly, quarterly and yearly, are tied together for
+// the audit: a quarter's or a year's cell is the sum of its months' atoms, and a table by
 // gender and one by ethnic identity share their totals. Only atoms that
 // hold records are named, which makes the audit's model of what is known
 // stricter than the truth (an unnamed atom is known to be zero), never
