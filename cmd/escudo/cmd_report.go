@@ -9,11 +9,11 @@ import (
 )
 
 func init() {
-	for _, kind := range []string{report.Monthly, report.Quarterly} {
-		register("report "+kind, "write the "+kind+" statistical report from the published releases: --period 2026-10|2026-Q3 --format html|pdf|csv|json [--lang es-MX|en] [--out FILE] (docs/reports.md)", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	for _, kind := range []string{report.Monthly, report.Quarterly, report.Yearly} {
+		register("report "+kind, "write the "+kind+" statistical report from the published releases: --period 2026-10|2026-Q3|2026 --format html|pdf|csv|json [--lang es-MX|en] [--out FILE] (docs/reports.md)", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs := newFlagSet("report "+kind, stderr)
 			dbf := addDBFlags(fs)
-			period, format, lang, out := fs.String("period", "", "2026-10 or 2026-Q3"), fs.String("format", "html", "html, pdf, csv or json"), fs.String("lang", "es-MX", "es-MX or en"), fs.String("out", "", "file to write (default: standard output)")
+			period, format, lang, out := fs.String("period", "", "2026-10, 2026-Q3 or 2026"), fs.String("format", "html", "html, pdf, csv or json"), fs.String("lang", "es-MX", "es-MX or en"), fs.String("out", "", "file to write (default: standard output)")
 			if err := parseFlags(fs, args); err != nil {
 				return err
 			}

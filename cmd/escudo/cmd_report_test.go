@@ -69,6 +69,15 @@ func TestReportVerify(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "report", "quarterly", "--data", dir, "--period", "2026-Q1"); code != 1 || !strings.Contains(errOut, "todavía no están publicadas") {
 		t.Fatalf("unpublished quarter: %d %s", code, errOut)
 	}
+	if code, _, errOut := runCmd(t, "", "report", "yearly", "--data", dir, "--period", "2026-Q1", "--lang", "en"); code != 2 || !strings.Contains(errOut, "The annual report is for one whole year") {
+		t.Fatalf("yearly, a quarter: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "", "report", "yearly", "--data", dir, "--period", "2026", "--format", "docx"); code != 2 || !strings.Contains(errOut, "Elige el formato") {
+		t.Fatalf("yearly, unknown format: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "", "report", "yearly", "--data", dir, "--period", "2026"); code != 1 || !strings.Contains(errOut, "todavía no están publicadas") {
+		t.Fatalf("unpublished year: %d %s", code, errOut)
+	}
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "escudo.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,16 +19,18 @@ import (
 
 // BenchmarkQuarterlyReport: ten years of data (50,000 cases, about
 // 1,000,000 events: milestones, measure history, incidents, alerts) with
-// every month and quarter before the last published; it times publishing
-// the last quarter (its three months and the quarter, every table
-// protected against the whole history: the sweep's work) and then building
-// and writing the quarterly report in HTML and PDF (a reader's request).
+// every month, quarter and year before the last published. It times
+// publishing the year 2025 (December, the fourth quarter, then the year's
+// tables, each tying twelve months and four quarters), then, with the ten
+// years in the history, one month (July 2026) and the rest of the last
+// quarter (the sweep's work), and then building and writing the quarterly
+// and the annual report in HTML and PDF (a reader's request).
 //
 //	go test ./internal/report -run '^$' -bench QuarterlyReport -benchtime 5x
 func BenchmarkQuarterlyReport(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
-			now := time.Date(2026, 7, 5, 18, 0, 0, 0, time.UTC)
+			now := time.Date(2025, 12, 5, 18, 0, 0, 0, time.UTC)
 			clock := func() time.Time { return now }
 			var db *store.DB
 			if engine == "sqlite" {
@@ -38,22 +40,29 @@ func BenchmarkQuarterlyReport(b *testing.B) {
 			}
 			ctx := context.Background()
 			events := tenYears(b, db)
-			start := time.Now()
-			if _, err := db.SweepStatistics(ctx, 1000); err != nil { // to 2026-Q2
-				b.Fatal(err)
+			sweep := func(limit, want int) time.Duration {
+				start := time.Now()
+				n, err := db.SweepStatistics(ctx, limit)
+				if err != nil || (want > 0 && n != want) {
+					b.Fatalf("sweep at %s: %d periods, %v", now.Format("2006-01"), n, err)
+				}
+				b.Logf("sweep at %s: %s", now.Format("2006-01"), time.Since(start))
+				return time.Since(start)
 			}
-			history := time.Since(start)
+			history := sweep(10000, 0) // to November 2025
+			now = time.Date(2026, 1, 5, 18, 0, 0, 0, time.UTC)
+			decQ4 := sweep(2, 2)
+			year := sweep(1, 1)
+			now = time.Date(2026, 7, 5, 18, 0, 0, 0, time.UTC)
+			history += sweep(10000, 0) // to 2026-Q2
 			now = time.Date(2026, 10, 5, 18, 0, 0, 0, time.UTC)
-			start = time.Now()
-			n, err := db.SweepStatistics(ctx, 1000)
-			if err != nil || n != 4 {
-				b.Fatalf("last quarter: %d periods, %v", n, err)
-			}
-			publish := time.Since(start)
+			month := sweep(1, 1)
+			rest := sweep(1000, 3)
 			bundle := i18n.MustNew()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				r, err := report.Build(ctx, db, bundle, "es-MX", report.Quarterly, "2026-Q3", nil)
+			var quarterly, yearly time.Duration
+			write := func(kind, period string) time.Duration {
+				start := time.Now()
+				r, err := report.Build(ctx, db, bundle, "es-MX", kind, period, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -64,10 +73,27 @@ func BenchmarkQuarterlyReport(b *testing.B) {
 				if _, err := r.PDF(); err != nil {
 					b.Fatal(err)
 				}
+				return time.Since(start)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				quarterly += write(report.Quarterly, "2026-Q3")
+				yearly += write(report.Yearly, "2025")
+			}
+			b.StopTimer()
+			all, err := db.StatReleases(ctx, "")
+			if err != nil {
+				b.Fatal(err)
 			}
 			b.ReportMetric(float64(events), "events")
+			b.ReportMetric(float64(len(all)), "releases")
 			b.ReportMetric(history.Seconds(), "s-history")
-			b.ReportMetric(publish.Seconds(), "s-publish-quarter")
+			b.ReportMetric(decQ4.Seconds(), "s-publish-dec+q4")
+			b.ReportMetric(year.Seconds(), "s-publish-year")
+			b.ReportMetric(month.Seconds(), "s-publish-month")
+			b.ReportMetric((month + rest).Seconds(), "s-publish-quarter")
+			b.ReportMetric(quarterly.Seconds()*1000/float64(b.N), "ms-quarterly-report")
+			b.ReportMetric(yearly.Seconds()*1000/float64(b.N), "ms-yearly-report")
 		})
 	}
 }

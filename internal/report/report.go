@@ -1,6 +1,6 @@
 // Package report builds the Mechanism's statistical reports (issue 17;
-// docs/reports.md): the monthly statistical report and the quarterly report
-// for oversight bodies, from the releases the statistics.publish sweep has
+// docs/reports.md): the monthly statistical report, the quarterly report
+// for oversight bodies and the annual report, from the releases the statistics.publish sweep has
 // published under disclosure control, never from the cases themselves. It
 // can therefore show nothing that was not published: a withheld cell stays
 // "< 10" or "—", a time over fewer than 10 records stays unpublished. The
@@ -26,7 +26,11 @@ import (
 const (
 	Monthly   = "monthly"
 	Quarterly = "quarterly"
+	Yearly    = "yearly"
 )
+
+// grains are the releases' grain of each kind.
+var grains = map[string]string{Monthly: store.GrainMonth, Quarterly: store.GrainQuarter, Yearly: store.GrainYear}
 
 // Formats a report is written in.
 var Formats = []string{"html", "pdf", "csv", "json"}
@@ -132,14 +136,14 @@ var timeKeys = []string{"first_response", "evaluation", "measures", "implementat
 // CheckRequest validates a kind, a period and a format: a field error
 // with a translation key otherwise.
 func CheckRequest(kind, period, format string) (store.StatPeriod, error) {
-	if kind != Monthly && kind != Quarterly {
+	if _, ok := grains[kind]; !ok {
 		return store.StatPeriod{}, escudo.FieldError("kind", "report.bad_kind", nil)
 	}
 	if format != "" && !contains(Formats, format) {
 		return store.StatPeriod{}, escudo.FieldError("format", "report.bad_format", nil)
 	}
 	p, err := store.ParseStatPeriod(period)
-	if err != nil || (kind == Monthly) != (p.Grain == store.GrainMonth) {
+	if err != nil || p.Grain != grains[kind] {
 		return p, escudo.FieldError("period", "report.period_kind."+kind, nil)
 	}
 	return p, nil
@@ -210,9 +214,12 @@ func Build(ctx context.Context, src Source, b *i18n.Bundle, lang, kind, period s
 	return r, nil
 }
 
-// PeriodName is a month's or a quarter's name through a translator T
-// ("tercer trimestre de 2026", "octubre de 2026").
+// PeriodName is a month's, a quarter's or a year's name through a
+// translator T ("tercer trimestre de 2026", "octubre de 2026", "2026").
 func PeriodName(T func(string, ...any) string, p store.StatPeriod) string {
+	if p.Grain == store.GrainYear {
+		return T("report.year", "Year", p.Name)
+	}
 	if p.Grain == store.GrainQuarter {
 		return T("report.quarter."+p.Name[6:], "Year", p.Name[:4])
 	}

@@ -131,6 +131,15 @@ func TestReportBadRequests(t *testing.T) {
 		{"monthly", "2026-Q3", "html", "report.period_kind.monthly"},
 		{"monthly", "2026-13", "html", "report.period_kind.monthly"},
 		{"monthly", "2026-10", "docx", "report.bad_format"},
+		{"yearly", "2026-13", "html", "report.period_kind.yearly"},
+		{"yearly", "2026-Q1", "pdf", "report.period_kind.yearly"},
+		{"yearly", "2026-10", "csv", "report.period_kind.yearly"},
+		{"yearly", "26", "html", "report.period_kind.yearly"},
+		{"yearly", "1899", "html", "report.period_kind.yearly"},
+		{"yearly", "2026", "xls", "report.bad_format"},
+		{"quarterly", "2026", "html", "report.period_kind.quarterly"},
+		{"monthly", "2026", "html", "report.period_kind.monthly"},
+		{"anual", "2026", "html", "report.bad_kind"},
 	} {
 		_, err := report.CheckRequest(tc.kind, tc.period, tc.format)
 		var e *escudo.Error
@@ -144,6 +153,9 @@ func TestReportBadRequests(t *testing.T) {
 		if _, err := report.Build(context.Background(), db, i18n.MustNew(), "es-MX", report.Quarterly, "2026-Q3", nil); escudo.ErrorCode(err) != escudo.ENOTFOUND {
 			t.Fatalf("unpublished quarter: %v", err)
 		}
+		if _, err := report.Build(context.Background(), db, i18n.MustNew(), "es-MX", report.Yearly, "2025", nil); escudo.ErrorCode(err) != escudo.ENOTFOUND {
+			t.Fatalf("unpublished year: %v", err)
+		}
 	})
 }
 
@@ -151,7 +163,9 @@ func FuzzCheckRequest(f *testing.F) {
 	for _, s := range []string{"2026-Q3", "2026-10", "2026-Q0", "0000-01", "+026-Q1", "2026-1", ""} {
 		f.Add("quarterly", s, "pdf")
 		f.Add("monthly", s, "csv")
+		f.Add("yearly", s, "json")
 	}
+	f.Add("yearly", "2026", "html")
 	f.Fuzz(func(t *testing.T, kind, period, format string) {
 		p, err := report.CheckRequest(kind, period, format)
 		if err != nil {

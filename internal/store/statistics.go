@@ -190,8 +190,8 @@ func (db *DB) statPeriods(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// SweepStatistics publishes the tables and times of every complete month
-// and quarter not yet published, oldest first, at most limit periods of
+// SweepStatistics publishes the tables and times of every complete month,
+// quarter and year not yet published, oldest first, at most limit periods of
 // them, each table protected against every release before it. It is the
 // job statistics.publish; it computes outside any write transaction and
 // writes each release in a short one (a name already written by another
@@ -206,6 +206,9 @@ func (db *DB) SweepStatistics(ctx context.Context, limit int) (int, error) {
 		periods = append(periods, m)
 		if m[5:] == "03" || m[5:] == "06" || m[5:] == "09" || m[5:] == "12" {
 			periods = append(periods, QuarterOf(m))
+		}
+		if m[5:] == "12" {
+			periods = append(periods, m[:4]) // the year, after its fourth quarter
 		}
 	}
 	// Most runs find nothing to do: only names are read for that.
@@ -307,38 +310,6 @@ func suppressedKeys(r StatRelease) []string {
 		}
 	}
 	return out
-}
-
-// requestCounts counts the requests received in the month by entity code
-// and procedure.
-func (db *DB) requestCounts(ctx context.Context, period string) (map[[2]string]int64, error) {
-	from, err := time.ParseInLocation("2006-01", period, statZone)
-	if err != nil {
-		return nil, escudo.FieldError("period", "stats.bad_period", nil)
-	}
-	to := from.AddDate(0, 1, 0)
-	entityOf := db.entityByIndex()
-	rows, err := db.readQuery(ctx, `SELECT entity_bidx, procedure, COUNT(*) FROM cases
-		WHERE received_at >= ? AND received_at < ? GROUP BY entity_bidx, procedure`, micros(from), micros(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: request counts: %w", err)
-	}
-	defer rows.Close()
-	out := map[[2]string]int64{}
-	for rows.Next() {
-		var idx []byte
-		var proc string
-		var n int64
-		if err := rows.Scan(&idx, &proc, &n); err != nil {
-			return nil, err
-		}
-		code := entityOf(idx)
-		if proc != string(escudo.ProcedureExtraordinary) {
-			proc = string(escudo.ProcedureOrdinary)
-		}
-		out[[2]string{code, proc}] += n
-	}
-	return out, rows.Err()
 }
 
 // entityByIndex maps a case's entity blind index to the entity's code,

@@ -13,7 +13,7 @@ import (
 )
 
 // The indicators (issue 17; docs/statistics.md): besides the table of
-// requests, each month and each quarter once over publish the tables of
+// requests, each month, quarter and year once over publish the tables of
 // admission decisions, new beneficiaries (by profile and gender, ethnic
 // identity, federal entity), measures granted, alerts against their
 // acknowledgement target and incidents after requesting protection (and
@@ -22,8 +22,8 @@ import (
 //
 // Every table counts the records of a population; a record's atom names
 // its month and every attribute of its population, so that all the tables
-// of one population, monthly and quarterly, are tied together for the
-// audit: a quarter's cell is the sum of its months' atoms, and a table by
+// of one population, monthly, quarterly and yearly, are tied together for
+// the audit: a quarter's or a year's cell is the sum of its months' atoms, and a table by
 // gender and one by ethnic identity share their totals. Only atoms that
 // hold records are named, which makes the audit's model of what is known
 // stricter than the truth (an unnamed atom is known to be zero), never
@@ -33,6 +33,7 @@ import (
 const (
 	GrainMonth   = "monthly"
 	GrainQuarter = "quarterly"
+	GrainYear    = "yearly"
 )
 
 // SeriesTimes is the release of each period's times (figures, no cells).
@@ -49,8 +50,8 @@ type StatFigure struct {
 	P90       float64 `json:"p90,omitempty"`
 }
 
-// StatPeriod is a parsed period: a month ("2026-10") or a quarter
-// ("2026-Q3").
+// StatPeriod is a parsed period: a month ("2026-10"), a quarter
+// ("2026-Q3") or a year ("2026").
 type StatPeriod struct {
 	Name     string
 	Grain    string
@@ -58,10 +59,13 @@ type StatPeriod struct {
 	Months   []string
 }
 
-// ParseStatPeriod parses a month or a quarter; a malformed one is a field
-// error stats.bad_period.
+// ParseStatPeriod parses a month, a quarter or a year; a malformed one is a
+// field error stats.bad_period.
 func ParseStatPeriod(s string) (StatPeriod, error) {
 	bad := escudo.FieldError("period", "stats.bad_period", nil)
+	if len(s) == 4 {
+		return parseStatYear(s)
+	}
 	if len(s) == 7 && s[4] == '-' && s[5] == 'Q' {
 		y, err := strconv.Atoi(s[:4])
 		q := int(s[6] - '0')
@@ -89,7 +93,7 @@ func QuarterOf(month string) string {
 }
 
 // statPop is a population: the dimensions of its records and how a month's
-// records are counted (by their labels, one per dimension).
+// sealed records are counted (by their labels, one per dimension).
 type statPop struct {
 	stem string
 	dims []disclosure.Dimension
@@ -155,61 +159,26 @@ func incidentGroup(k string) string {
 
 func labelKey(labels ...string) string { return strings.Join(labels, "\x1f") }
 
-var popRequests = &statPop{stem: SeriesRequests, dims: requestsDims(),
-	load: func(db *DB, ctx context.Context, from, _ time.Time) (map[string]int64, error) {
-		c, err := db.requestCounts(ctx, from.Format("2006-01"))
-		out := map[string]int64{}
-		for k, n := range c {
-			out[labelKey(k[0], k[1])] = n
-		}
-		return out, err
-	}}
+var popRequests = &statPop{stem: SeriesRequests, dims: requestsDims(), load: (*DB).sealedRequests}
 
 var popDecisions = &statPop{stem: "decisions",
 	dims: []disclosure.Dimension{dim("decision", string(escudo.AdmissionAdmitted), string(escudo.AdmissionNotAdmitted)),
 		dim("procedure", procedures...), dim("profile", profiles...),
 		dim("gender", "woman", "man", "other", "not_stated"), dim("ethnicity", "indigenous", "afro", "not_stated"), requestsDims()[0]},
-	load: (*DB).decisionRecords}
+	load: (*DB).sealedDecisions}
 
 var popGrants = &statPop{stem: "grants",
 	dims: []disclosure.Dimension{dim("kind", "urgent", "protection", "preventive", "psychosocial", "safe_house", "other"),
 		dim("source", string(escudo.SourceUrgent), string(escudo.SourceBoard))},
-	load: func(db *DB, ctx context.Context, from, to time.Time) (map[string]int64, error) {
-		return db.groupRecords(ctx, `SELECT kind, source, COUNT(*) FROM granted_measures WHERE granted_at >= ? AND granted_at < ? GROUP BY kind, source`,
-			func(v []string) []string {
-				switch v[0] {
-				case "urgent", "protection", "preventive", "psychosocial", "safe_house":
-				default:
-					v[0] = "other"
-				}
-				if v[1] != string(escudo.SourceUrgent) {
-					v[1] = string(escudo.SourceBoard)
-				}
-				return v
-			}, micros(from), micros(to))
-	}}
+	load: (*DB).sealedGrants}
 
 var popAlerts = &statPop{stem: "alerts",
 	dims: []disclosure.Dimension{dim("type", "emergency", "device"), dim("response", "within_target", "late", "unacknowledged")},
-	load: func(db *DB, ctx context.Context, from, to time.Time) (map[string]int64, error) {
-		// The response as it stood at the end of the month, so that a
-		// month's count never changes once the month is over.
-		return db.groupRecords(ctx, `SELECT type, CASE WHEN acknowledged_at IS NULL OR acknowledged_at >= ? THEN 'unacknowledged'
-			WHEN acknowledged_at - received_at <= ? THEN 'within_target' ELSE 'late' END AS response, COUNT(*)
-			FROM alerts WHERE received_at >= ? AND received_at < ? AND type <> 'test' GROUP BY type, response`,
-			func(v []string) []string { v[0] = alertGroup(v[0]); return v },
-			micros(to), AckTarget.Microseconds(), micros(from), micros(to))
-	}}
+	load: (*DB).sealedAlerts}
 
 var popIncidents = &statPop{stem: "incidents",
 	dims: []disclosure.Dimension{dim("profile", profiles...), dim("gravity", "killing", "other")},
-	load: func(db *DB, ctx context.Context, from, to time.Time) (map[string]int64, error) {
-		// Incidents recorded in the month that happened after the person
-		// had asked for protection.
-		return db.groupRecords(ctx, `SELECT p.profile, i.kind, COUNT(*) FROM incidents i JOIN cases c ON c.id = i.case_id JOIN people p ON p.id = c.person_id
-			WHERE i.recorded_at >= ? AND i.recorded_at < ? AND i.occurred_at >= c.received_at GROUP BY p.profile, i.kind`,
-			func(v []string) []string { v[1] = incidentGroup(v[1]); return v }, micros(from), micros(to))
-	}}
+	load: (*DB).sealedIncidents}
 
 // statTables are the published tables, in publication order.
 var statTables = []statTableDef{
@@ -259,48 +228,6 @@ func (db *DB) groupRecords(ctx context.Context, q string, fix func([]string) []s
 	return out, rows.Err()
 }
 
-// decisionRecords are the admission decisions taken in the month, with the
-// person's profile, gender, ethnic identity and the case's entity.
-func (db *DB) decisionRecords(ctx context.Context, from, to time.Time) (map[string]int64, error) {
-	entityOf := db.entityByIndex()
-	rows, err := db.readQuery(ctx, `SELECT c.admission, c.procedure, p.profile, p.gender_enc, p.ethnicity_enc, c.entity_bidx
-		FROM case_milestones m JOIN cases c ON c.id = m.case_id JOIN people p ON p.id = c.person_id
-		WHERE m.milestone IN ('admitted', 'closed') AND m.at >= ? AND m.at < ?
-		AND ((m.milestone = 'admitted' AND c.admission = 'admitted') OR (m.milestone = 'closed' AND c.admission = 'not_admitted'))`,
-		micros(from), micros(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: statistics decisions: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var adm, proc, profile string
-		var gender, ethnicity, idx []byte
-		if err := rows.Scan(&adm, &proc, &profile, &gender, &ethnicity, &idx); err != nil {
-			return nil, err
-		}
-		g, err := db.open("people.gender", gender)
-		if err != nil {
-			return nil, err
-		}
-		e, err := db.open("people.ethnicity", ethnicity)
-		if err != nil {
-			return nil, err
-		}
-		entity := entityOf(idx)
-		if proc != string(escudo.ProcedureExtraordinary) {
-			proc = string(escudo.ProcedureOrdinary)
-		}
-		switch profile {
-		case string(escudo.ProfileDefender), string(escudo.ProfileJournalist), string(escudo.ProfileBoth):
-		default:
-			profile = string(escudo.ProfileDefender)
-		}
-		out[labelKey(adm, proc, profile, genderGroup(g), ethnicityGroup(e), entity)]++
-	}
-	return out, rows.Err()
-}
-
 // popCache holds each population's records per month during one sweep.
 type popCache map[string]map[string]int64
 
@@ -313,7 +240,11 @@ func (c popCache) records(ctx context.Context, db *DB, p *statPop, month string)
 	if err != nil {
 		return nil, err
 	}
-	r, err := p.load(db, ctx, from, from.AddDate(0, 1, 0))
+	to := from.AddDate(0, 1, 0)
+	if err := db.sealMonth(ctx, p.stem, month, from, to); err != nil {
+		return nil, err
+	}
+	r, err := p.load(db, ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -414,8 +345,7 @@ var statTimes = []struct {
 	key, unit, q string
 }{
 	{"first_response", "days", `SELECT m.at - c.received_at FROM case_milestones m JOIN cases c ON c.id = m.case_id
-		WHERE m.milestone IN ('admitted', 'closed') AND m.at >= ? AND m.at < ?
-		AND ((m.milestone = 'admitted' AND c.admission = 'admitted') OR (m.milestone = 'closed' AND c.admission = 'not_admitted'))`},
+		WHERE m.at >= ? AND m.at < ? AND ` + decisionRule},
 	{"evaluation", "days", `SELECT m.at - c.received_at FROM case_milestones m JOIN cases c ON c.id = m.case_id
 		WHERE m.milestone IN ('evaluated', 'immediate_evaluated') AND m.at >= ? AND m.at < ?`},
 	{"measures", "days", `SELECT g.granted_at - c.received_at FROM granted_measures g JOIN cases c ON c.id = g.case_id

@@ -10,11 +10,11 @@ import (
 )
 
 // The statistical reports (issue 17; docs/reports.md): the monthly report
-// and the quarterly report for oversight bodies, built only from what the
+// the quarterly report for oversight bodies and the annual report, built only from what the
 // statistics.publish sweep released, in HTML inside the site, or as a PDF,
-// CSV or JSON file. ?tipo=mensual|trimestral&periodo=2026-10|2026-Q3&formato=html|pdf|csv|json.
+// CSV or JSON file. ?tipo=mensual|trimestral|anual&periodo=2026-10|2026-Q3|2026&formato=html|pdf|csv|json.
 
-var reportKinds = map[string]string{"mensual": report.Monthly, "trimestral": report.Quarterly}
+var reportKinds = map[string]string{"mensual": report.Monthly, "trimestral": report.Quarterly, "anual": report.Yearly}
 
 type reportData struct {
 	Body                 template.HTML
@@ -63,22 +63,25 @@ func (s *server) handleReport(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "report", p)
 }
 
-// reportLinks lists the reports published: each month's and each
-// quarter's, newest first.
+// reportLinks lists the reports published: every year's, then the latest
+// four quarters' and months', newest first.
 func (s *server) reportLinks(r *http.Request, p interface {
 	T(string, ...any) string
 }) ([]reportLink, error) {
 	var out []reportLink
-	for _, kind := range []string{"trimestral", "mensual"} {
+	for _, kind := range []string{"anual", "trimestral", "mensual"} {
 		series := "requests." + store.GrainMonth
-		if kind == "trimestral" {
+		switch kind {
+		case "trimestral":
 			series = "requests." + store.GrainQuarter
+		case "anual":
+			series = "requests." + store.GrainYear
 		}
 		rels, err := s.DB.StatReleases(r.Context(), series)
 		if err != nil {
 			return nil, err
 		}
-		for i := len(rels) - 1; i >= 0 && i >= len(rels)-4; i-- {
+		for i := len(rels) - 1; i >= 0 && (kind == "anual" || i >= len(rels)-4); i-- {
 			per, err := store.ParseStatPeriod(rels[i].Period)
 			if err != nil {
 				return nil, escudo.Errorf(escudo.EINTERNAL, "error.internal")
