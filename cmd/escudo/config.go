@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"escudo/internal/board"
 	"escudo/internal/measures"
 	"escudo/internal/prevention"
+	"escudo/internal/regions"
 	"escudo/internal/risk"
 	"escudo/internal/store"
 	"escudo/internal/vault"
@@ -136,6 +138,9 @@ type Config struct {
 	// (docs/board.md). Absent: the law's nine seats, four of them the
 	// Consultative Council's.
 	Board string `json:"board,omitempty"`
+	// Regions: the statistics' regions, a file or the list (docs/statistics.md).
+	Regions json.RawMessage `json:"regions,omitempty"`
+	regions regions.Map
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
@@ -194,6 +199,8 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 	} else if err := c.MeasureRules.Check(); err != nil {
 		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
 	} else if err := c.Prevention.Check(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", f.config, err)
+	} else if c.regions, err = regions.Parse(c.Regions); err != nil {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
@@ -263,7 +270,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
 		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
-		MeasureRules: cfg.MeasureRules, Board: cfg.board, Prevention: cfg.Prevention}
+		MeasureRules: cfg.MeasureRules, Board: cfg.board, Prevention: cfg.Prevention, Regions: &cfg.regions}
 	if f.url != "" {
 		o.URL = f.url
 	} else {
