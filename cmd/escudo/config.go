@@ -200,7 +200,7 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		return nil, fmt.Errorf("config %s: measure_rules: %w", f.config, err)
 	} else if err := c.Prevention.Check(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
-	} else if c.regions, err = regions.Parse(c.Regions); err != nil {
+	} else if c.regions, err = regions.Parse(c.Regions, filepath.Dir(f.config)); err != nil {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {

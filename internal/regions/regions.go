@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -121,10 +122,11 @@ func validCode(s string) bool {
 }
 
 // Parse reads the configuration key regions: absent or null is the
-// default; a string is the path of a JSON file holding the list; a list is
-// the grouping itself, [{"code": "noroeste", "entities": ["BC", ...]}, ...].
+// default; a string is the path of a JSON file holding the list, relative
+// to dir unless absolute; a list is the grouping itself,
+// [{"code": "noroeste", "name": "Noroeste", "entities": ["BC", ...]}, ...].
 // Unknown fields are refused.
-func Parse(raw json.RawMessage) (Map, error) {
+func Parse(raw json.RawMessage, dir string) (Map, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return Default(), nil
@@ -133,6 +135,9 @@ func Parse(raw json.RawMessage) (Map, error) {
 		var path string
 		if err := json.Unmarshal(raw, &path); err != nil {
 			return Map{}, fmt.Errorf("regions: %w", err)
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {

@@ -68,6 +68,7 @@ func TestParse(t *testing.T) {
 		{"null", "null", "", 5},
 		{"inline", string(good), "", 3},
 		{"file", string(path), "", 3},
+		{"file beside the configuration", `"regiones.json"`, "", 3},
 		{"no file", `"` + filepath.Join(dir, "none.json") + `"`, "no such file", 0},
 		{"missing entity", string(missing), "in no region: ZAC", 0},
 		{"entity twice", string(twice), "OAX in both", 0},
@@ -81,7 +82,7 @@ func TestParse(t *testing.T) {
 		{"not a list", `{"a":["BC"]}`, "cannot unmarshal", 0},
 		{"trailing", string(good) + " []", "trailing", 0},
 	} {
-		m, err := Parse(json.RawMessage(tc.raw))
+		m, err := Parse(json.RawMessage(tc.raw), dir)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)

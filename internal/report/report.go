@@ -296,6 +296,9 @@ func (r *Report) table(s series, rel store.StatRelease) Table {
 		}
 	}
 	rowCodes, colCodes = totalLast(rowCodes), totalLast(colCodes)
+	if rel.Coarsened {
+		rowCodes = inOrder(rowCodes, r.regions.Order)
+	}
 	if len(rel.Dimensions) == 0 {
 		return t
 	}
@@ -409,4 +412,26 @@ func RegionName(l *i18n.Localizer, m regions.Map, code string) string {
 		return l.T("report.region." + code)
 	}
 	return code
+}
+
+// inOrder puts the codes named in order first, in that order, then the
+// others as they came (the margin last).
+func inOrder(codes, order []string) []string {
+	var out []string
+	has := map[string]bool{}
+	for _, c := range codes {
+		has[c] = true
+	}
+	for _, o := range order {
+		if has[o] {
+			out = append(out, o)
+			delete(has, o)
+		}
+	}
+	for _, c := range codes {
+		if has[c] {
+			out = append(out, c)
+		}
+	}
+	return totalLast(out)
 }

@@ -98,6 +98,9 @@ func TestReportStocksAndRegions(t *testing.T) {
 				t.Errorf("HTML lacks %q", want)
 			}
 		}
+		if i, j := strings.Index(html, ">Centro<"), strings.Index(html, ">Sur<"); i < 0 || j < i {
+			t.Error("the regions are not in their order")
+		}
 		if strings.Contains(html, "Oaxaca") || strings.Contains(html, "Guerrero") {
 			t.Error("the requests by region still name an entity")
 		}
