@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"escudo/internal/funds"
 	"escudo/internal/measures"
 	"escudo/internal/prevention"
+	"escudo/internal/regions"
 	"escudo/internal/risk"
 	"escudo/internal/store"
 	"escudo/internal/vault"
@@ -139,6 +141,9 @@ type Config struct {
 	Board string `json:"board,omitempty"`
 	// OCDSPrefix: the contracts' registered OCID prefix. Absent: ocds-escudo.
 	OCDSPrefix string `json:"ocds_prefix,omitempty"`
+	// Regions: the statistics' regions, a file or the list (docs/statistics.md).
+	Regions json.RawMessage `json:"regions,omitempty"`
+	regions regions.Map
 
 	instrument *risk.Instrument
 	catalogue  *measures.Catalogue
@@ -200,6 +205,8 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	} else if err := funds.CheckOCIDPrefix(c.OCDSPrefix); err != nil {
 		return nil, fmt.Errorf("config %s: ocds_prefix: %w", f.config, err)
+	} else if c.regions, err = regions.Parse(c.Regions, filepath.Dir(f.config)); err != nil {
+		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {
 		return nil, fmt.Errorf("config %s: clock_sweep %s: must be between %s and %s", f.config, escudo.FormatDuration(d), minClockSweep, maxClockSweep)
@@ -268,7 +275,7 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger, create bool) (*sto
 	}
 	o := store.Options{Keys: keys, Rules: cfg.Clocks, Milestones: cfg.Milestones, InfoAnswerRestarts: cfg.InfoAnswerRestarts, Logger: log, Now: time.Now,
 		Instrument: cfg.instrument, Measures: cfg.catalogue, AppealWindow: time.Duration(cfg.AppealWindow), AppealStudy: time.Duration(cfg.AppealStudy),
-		MeasureRules: cfg.MeasureRules, Board: cfg.board, Prevention: cfg.Prevention}
+		MeasureRules: cfg.MeasureRules, Board: cfg.board, Prevention: cfg.Prevention, Regions: &cfg.regions}
 	if f.url != "" {
 		o.URL = f.url
 	} else {

@@ -81,6 +81,23 @@ func gauss(in gaussInput) (gaussOutput, error) {
 			out.accepted = append(out.accepted, c)
 		}
 	}
+	// A cell the audit forced out whose row the published rows (history
+	// included) already span is known to anyone who adds them up: a year's
+	// total that its quarters published, a margin whose cells are all out.
+	// Withholding it protects nothing, and publishing it adds no equation,
+	// so the audit's bounds stay as they are.
+	for _, c := range in.order {
+		if !in.forced[c] {
+			continue
+		}
+		r := append(vec(nil), in.cells[c]...)
+		if err := b.reduce(r); err != nil {
+			return out, err
+		}
+		if r.isZero() {
+			out.status[c] = Published
+		}
+	}
 	return out, nil
 }
 

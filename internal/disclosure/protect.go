@@ -382,7 +382,12 @@ func (p *problem) pick(g gaussOutput, f vec, forced []bool) int {
 			}
 		}
 	}
-	best, bestAny := -1, -1
+	// Within the neighbourhood, a cell that holds records comes before a
+	// zero: a zero reaches the failing cell only through an aggregate
+	// (often the grand total, which touches every zero of the table), so
+	// withholding it rarely widens the failing bounds, and withholding the
+	// zeros one by one, round after round, can withhold a whole table.
+	held, best, bestAny := -1, -1, -1
 	for _, c := range g.accepted {
 		if forced[c] {
 			continue
@@ -390,9 +395,18 @@ func (p *problem) pick(g gaussOutput, f vec, forced []bool) int {
 		if bestAny < 0 || p.rank[c] > p.rank[bestAny] {
 			bestAny = c
 		}
-		if touches(p.rows[c], hood) && (best < 0 || p.rank[c] > p.rank[best]) {
+		if !touches(p.rows[c], hood) {
+			continue
+		}
+		if best < 0 || p.rank[c] > p.rank[best] {
 			best = c
 		}
+		if (p.cells[c].value != 0 || touches(p.rows[c], near)) && (held < 0 || p.rank[c] > p.rank[held]) {
+			held = c
+		}
+	}
+	if held >= 0 {
+		return held
 	}
 	if best >= 0 {
 		return best

@@ -31,7 +31,7 @@ func TestPublicStatistics(t *testing.T) {
 		if r := site.get("/estadisticas"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Todavía no hay ningún mes publicado") {
 			t.Fatalf("before any release: %d %.300s", r.Status, r.Body)
 		}
-		for entity, n := range map[string]int{"OAX": 14, "GRO": 3, "CDMX": 21} {
+		for entity, n := range map[string]int{"OAX": 14, "GRO": 3, "CDMX": 21, "JAL": 12, "PUE": 11, "VER": 10} {
 			for i := 0; i < n; i++ {
 				p := &escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: fmt.Sprintf("Persona %s %d", entity, i), Entity: entity, Phone: "+52 951 555 0101"}
 				if _, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelWeb, Narrative: "Amenazas."}, p); err != nil {
@@ -48,7 +48,7 @@ func TestPublicStatistics(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("statistics: %d %.300s", r.Status, r.Body)
 		}
-		for _, want := range []string{"marzo de 2026", `id="stats-table"`, `id="chart-requests"`, "Oaxaca", "Guerrero", "&lt; 10", ">38<", "Descargar este mes en CSV"} {
+		for _, want := range []string{"marzo de 2026", `id="stats-table"`, `id="chart-requests"`, "Oaxaca", "Guerrero", "&lt; 10", ">71<", "Descargar este mes en CSV"} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("statistics page: missing %q", want)
 			}
@@ -65,7 +65,7 @@ func TestPublicStatistics(t *testing.T) {
 		if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv: %d %s", csv.Status, csv.Header.Get("Content-Type"))
 		}
-		for _, want := range []string{"periodo,entidad,procedimiento,solicitudes,estado", "2026-03,GRO,Total,,primary", "2026-03,Total,Total,38,published"} {
+		for _, want := range []string{"periodo,entidad,procedimiento,solicitudes,estado", "2026-03,GRO,Total,,primary", "2026-03,Total,Total,71,published"} {
 			if !strings.Contains(csv.Body, want) {
 				t.Errorf("csv: missing %q in\n%s", want, csv.Body)
 			}

@@ -25,7 +25,7 @@ func TestPublicAnnualReport(t *testing.T) {
 		site := newWebSite(t, db, Options{})
 		for _, m := range []time.Month{10, 12} {
 			clock.Set(time.Date(2025, m, 2, 18, 0, 0, 0, time.UTC))
-			for entity, n := range map[string]int{"OAX": 14, "GRO": 3, "CDMX": 21} {
+			for entity, n := range map[string]int{"OAX": 14, "GRO": 3, "CDMX": 21, "VER": 12, "JAL": 11} {
 				for i := 0; i < n; i++ {
 					p := &escudo.Person{Kind: escudo.KindIndividual, Profile: escudo.ProfileJournalist, Name: fmt.Sprintf("Persona %s %d", entity, i), Entity: entity, Phone: "+52 951 555 0101"}
 					if _, err := db.FileRequest(ctx, &escudo.Case{Channel: escudo.ChannelWeb, Narrative: "Amenazas."}, p); err != nil {
@@ -61,7 +61,7 @@ func TestPublicAnnualReport(t *testing.T) {
 			t.Fatalf("pdf: %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
 		}
 		if c := site.get("/estadisticas/informe?tipo=anual&periodo=2025&formato=csv"); c.Status != http.StatusOK ||
-			!strings.Contains(c.Body, "requests,2025,entity,GRO,procedure,Total,primary,") || !strings.Contains(c.Body, "requests,2025,entity,Total,procedure,Total,published,76") {
+			!strings.Contains(c.Body, "requests,2025,entity,GRO,procedure,Total,primary,") || !strings.Contains(c.Body, "requests,2025,entity,Total,procedure,Total,published,122") {
 			t.Fatalf("csv: %d %.300s", c.Status, c.Body)
 		}
 		if r := site.get("/estadisticas/informe?tipo=anual&periodo=2024"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "todavía no están publicadas") {

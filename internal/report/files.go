@@ -25,6 +25,7 @@ type jsonTable struct {
 	Series     string     `json:"series"`
 	Title      string     `json:"title"`
 	Dimensions []string   `json:"dimensions"`
+	Coarsened  bool       `json:"coarsened,omitempty"` // by region instead of by entity
 	Cells      []jsonCell `json:"cells"`
 }
 
@@ -38,7 +39,7 @@ type jsonCell struct {
 func (r *Report) JSON(w io.Writer) error {
 	out := jsonReport{Kind: r.Kind, Period: r.Period, Published: r.Published.UTC().Format(time.RFC3339), Times: r.Times}
 	for _, t := range r.Tables {
-		jt := jsonTable{Series: t.Series, Title: t.Title, Dimensions: t.Dimensions}
+		jt := jsonTable{Series: t.Series, Title: t.Title, Dimensions: t.Dimensions, Coarsened: t.Coarsened}
 		for _, c := range t.Cells {
 			jc := jsonCell{Categories: c.Codes, Flag: c.Flag}
 			if c.Published() {

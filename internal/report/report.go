@@ -19,6 +19,7 @@ import (
 	"escudo"
 	"escudo/internal/disclosure"
 	"escudo/internal/i18n"
+	"escudo/internal/regions"
 	"escudo/internal/store"
 )
 
@@ -70,6 +71,7 @@ type Table struct {
 	Title      string   `json:"title"`
 	Note       string   `json:"note,omitempty"`
 	Dimensions []string `json:"dimensions"`
+	Coarsened  bool     `json:"coarsened,omitempty"` // by region: by entity most cells would be withheld
 	Cells      []Cell   `json:"cells"`
 	RowHead    string   `json:"-"`
 	Columns    []string `json:"-"` // headings of the value columns
@@ -99,6 +101,7 @@ type Report struct {
 	Tables      []Table   `json:"tables"`
 	Times       []Figure  `json:"times"`
 	t           *i18n.Localizer
+	regions     regions.Map
 }
 
 // T translates for the report's language.
@@ -129,6 +132,8 @@ var tables = []series{
 	{name: "alerts", title: "report.t.alerts", note: "report.n.alerts"},
 	{name: "incidents", title: "report.t.incidents", note: "report.n.incidents"},
 	{name: "incidents.killings", title: "report.t.killings"},
+	{name: "measures.status", title: "report.t.measures_status", note: "report.n.measures_status", chart: true},
+	{name: "investigations.open", title: "report.t.investigations_open", note: "report.n.investigations_open", chart: true},
 }
 
 var timeKeys = []string{"first_response", "evaluation", "measures", "implementation", "alert_ack"}
@@ -166,7 +171,10 @@ func Build(ctx context.Context, src Source, b *i18n.Bundle, lang, kind, period s
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Kind: kind, Period: p.Name, Lang: lang, t: b.Localizer(lang)}
+	r := &Report{Kind: kind, Period: p.Name, Lang: lang, t: b.Localizer(lang), regions: regions.Default()}
+	if rs, ok := src.(interface{ Regions() regions.Map }); ok {
+		r.regions = rs.Regions()
+	}
 	r.Title = r.T("report.title." + kind)
 	r.PeriodLabel = PeriodName(r.T, p)
 	total := len(tables) + 1
@@ -241,6 +249,8 @@ func (r *Report) Label(dim, code string) string {
 				return e.Name
 			}
 		}
+	case "region":
+		return RegionName(r.t, r.regions, code)
 	case "procedure":
 		return r.T("procedure." + code)
 	case "kind":
@@ -264,9 +274,14 @@ func flagOf(status string) string {
 // table lays out a release: the first dimension's categories as rows (the
 // margin last), the second's as columns; a one-way table has one column.
 func (r *Report) table(s series, rel store.StatRelease) Table {
-	t := Table{Series: s.name, Title: r.T(s.title), Dimensions: rel.Dimensions}
+	t := Table{Series: s.name, Title: r.T(s.title), Dimensions: rel.Dimensions, Coarsened: rel.Coarsened}
 	if s.note != "" {
 		t.Note = r.T(s.note)
+	}
+	if rel.Coarsened {
+		t.Dimensions = coarsenedDims(rel.Dimensions)
+		t.Note = strings.TrimSpace(t.Note + " " + r.T("report.n.coarsened"))
+		rel.Dimensions = t.Dimensions
 	}
 	cells := map[string]Cell{}
 	var rowCodes, colCodes []string
@@ -288,6 +303,9 @@ func (r *Report) table(s series, rel store.StatRelease) Table {
 		}
 	}
 	rowCodes, colCodes = totalLast(rowCodes), totalLast(colCodes)
+	if rel.Coarsened {
+		rowCodes = inOrder(rowCodes, r.regions.Order)
+	}
 	if len(rel.Dimensions) == 0 {
 		return t
 	}
@@ -372,4 +390,55 @@ func Message(b *i18n.Bundle, lang string, err error) string {
 		return b.Localizer(lang).T(e.Key)
 	}
 	return err.Error()
+}
+
+// coarsenedDims names the entity dimension of a table published by region
+// "region", in the files as on the page.
+func coarsenedDims(dims []string) []string {
+	out := append([]string(nil), dims...)
+	for i, d := range out {
+		if d == "entity" {
+			out[i] = "region"
+		}
+	}
+	return out
+}
+
+// RegionName is a region as readers know it: its translation (the default
+// regions), the name its configuration gave it, or its code; "no entity
+// recorded" for regions.Unknown.
+func RegionName(l *i18n.Localizer, m regions.Map, code string) string {
+	switch {
+	case code == disclosure.TotalLabel:
+		return l.T("stats.total")
+	case code == regions.Unknown:
+		return l.T("stats.entity_unknown")
+	case m.Names[code] != "":
+		return m.Names[code]
+	case l.Has("report.region." + code):
+		return l.T("report.region." + code)
+	}
+	return code
+}
+
+// inOrder puts the codes named in order first, in that order, then the
+// others as they came (the margin last).
+func inOrder(codes, order []string) []string {
+	var out []string
+	has := map[string]bool{}
+	for _, c := range codes {
+		has[c] = true
+	}
+	for _, o := range order {
+		if has[o] {
+			out = append(out, o)
+			delete(has, o)
+		}
+	}
+	for _, c := range codes {
+		if has[c] {
+			out = append(out, c)
+		}
+	}
+	return totalLast(out)
 }

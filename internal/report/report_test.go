@@ -17,14 +17,15 @@ import (
 	"escudo/internal/testdb"
 )
 
-// seed files requests in July 2026 (Oaxaca many, Guerrero 3), admits most,
-// and publishes the third quarter.
+// seed files requests in July 2026 (Oaxaca, Mexico City, Jalisco and
+// Puebla 12 each, Guerrero 5), admits most, and publishes the third
+// quarter.
 func seed(t *testing.T, db *store.DB, clock *testdb.Clock) {
 	t.Helper()
 	ctx := context.Background()
 	clock.Set(time.Date(2026, 7, 1, 18, 0, 0, 0, time.UTC))
-	for i := 0; i < 33; i++ {
-		entity, gender := "OAX", "mujer"
+	for i := 0; i < 53; i++ {
+		entity, gender := []string{"OAX", "CDMX", "JAL", "PUE"}[i%4], "mujer"
 		if i%11 == 0 {
 			entity = "GRO"
 		}
@@ -73,7 +74,7 @@ func TestReportFormats(t *testing.T) {
 		}
 		html := h.String()
 		for _, want := range []string{"Informe trimestral para los órganos de control: tercer trimestre de 2026", `id="table-requests"`,
-			"Oaxaca", "&lt; 10", "Mujeres", "De la solicitud a la decisión de admisión"} {
+			"&lt; 10", "Mujeres", "De la solicitud a la decisión de admisión"} {
 			if !strings.Contains(html, want) {
 				t.Fatalf("HTML lacks %q", want)
 			}
@@ -98,7 +99,7 @@ func TestReportFormats(t *testing.T) {
 			t.Fatal("a file carries a small count")
 		}
 		if !strings.Contains(j.String(), `"flag": "primary"`) || !strings.Contains(c.String(), "requests,2026-Q3,entity,GRO,procedure,Total,primary,\n") {
-			t.Fatalf("files lack Guerrero's primary cell:\n%s", c.String()[:400])
+			t.Fatalf("files lack Guerrero's primary cell:\n%s", c.String())
 		}
 		p1, err := r.PDF()
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"escudo/internal/measures"
 	"escudo/internal/prevention"
 	"escudo/internal/procedure"
+	"escudo/internal/regions"
 	"escudo/internal/risk"
 	"fmt"
 	"io/fs"
@@ -81,7 +82,10 @@ type Options struct {
 	// Prevention is the impunity clock's and the early warning's
 	// configuration; zero fields take prevention.Default.
 	Prevention prevention.Config
-	Logger     *slog.Logger
+	// Regions group the entities for the statistics' tables by entity that
+	// would withhold most of their cells; nil: regions.Default().
+	Regions *regions.Map
+	Logger  *slog.Logger
 }
 
 // DefaultInfoAnswerRestarts: the risk evaluation's ten days count again from
@@ -110,6 +114,7 @@ type DB struct {
 	appealWindow, appealStudy time.Duration
 	board                     *board.Config
 	prevention                prevention.Config
+	regions                   regions.Map
 	infoRestart               []string
 	log                       *slog.Logger
 	path                      string
@@ -194,6 +199,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	db.prevention = o.Prevention.WithDefaults()
+	if db.regions = regions.Default(); o.Regions != nil {
+		db.regions = *o.Regions
+	}
 	if db.board = o.Board; db.board == nil {
 		db.board = board.Default()
 	}

@@ -48,6 +48,9 @@ type StatRelease struct {
 	Dimensions           []string // names of the dimensions, in label order
 	Cells                []StatCell
 	Figures              []StatFigure // the times, for the series SeriesTimes
+	// Coarsened: the entities were merged into regions (Regions), because
+	// by entity most of the cells would have been withheld.
+	Coarsened bool
 }
 
 // Cell returns the cell with the given labels.
@@ -102,6 +105,7 @@ type statBody struct {
 	Dimensions []string     `json:"dimensions"`
 	Cells      []StatCell   `json:"cells"`
 	Figures    []StatFigure `json:"figures,omitempty"`
+	Coarsened  bool         `json:"coarsened,omitempty"`
 }
 
 // StatReleases lists the releases of series ("" for every series), oldest
@@ -156,7 +160,7 @@ func scanStatRelease(rows *sql.Rows) (StatRelease, error) {
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
 		return r, fmt.Errorf("store: statistics release %s: %w", r.Name, err)
 	}
-	r.PublishedAt, r.Dimensions, r.Cells, r.Figures = fromMicros(at), b.Dimensions, b.Cells, b.Figures
+	r.PublishedAt, r.Dimensions, r.Cells, r.Figures, r.Coarsened = fromMicros(at), b.Dimensions, b.Cells, b.Figures, b.Coarsened
 	return r, nil
 }
 
@@ -340,7 +344,7 @@ func requestsDims() []disclosure.Dimension {
 
 // writeStatRelease inserts the release unless one of its name exists.
 func (db *DB) writeStatRelease(ctx context.Context, r StatRelease) (bool, error) {
-	body, err := json.Marshal(statBody{Dimensions: r.Dimensions, Cells: r.Cells, Figures: r.Figures})
+	body, err := json.Marshal(statBody{Dimensions: r.Dimensions, Cells: r.Cells, Figures: r.Figures, Coarsened: r.Coarsened})
 	if err != nil {
 		return false, err
 	}

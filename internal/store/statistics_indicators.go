@@ -95,9 +95,10 @@ func QuarterOf(month string) string {
 // statPop is a population: the dimensions of its records and how a month's
 // sealed records are counted (by their labels, one per dimension).
 type statPop struct {
-	stem string
-	dims []disclosure.Dimension
-	load func(db *DB, ctx context.Context, from, to time.Time) (map[string]int64, error)
+	stem  string
+	stock bool // counted at the month's end; a quarter takes its last month's
+	dims  []disclosure.Dimension
+	load  func(db *DB, ctx context.Context, from, to time.Time) (map[string]int64, error)
 }
 
 // statTableDef is a published table over some of a population's dimensions,
@@ -107,6 +108,7 @@ type statTableDef struct {
 	pop       *statPop
 	dims      []string
 	only, val string
+	coarsen   string // a dimension merged into regions when most cells would be withheld
 }
 
 func dim(name string, cats ...string) disclosure.Dimension {
@@ -182,15 +184,17 @@ var popIncidents = &statPop{stem: "incidents",
 
 // statTables are the published tables, in publication order.
 var statTables = []statTableDef{
-	{series: "requests", pop: popRequests, dims: []string{"entity", "procedure"}},
+	{series: "requests", pop: popRequests, dims: []string{"entity", "procedure"}, coarsen: "entity"},
 	{series: "decisions", pop: popDecisions, dims: []string{"decision", "procedure"}},
 	{series: "beneficiaries.gender", pop: popDecisions, dims: []string{"profile", "gender"}, only: "decision", val: string(escudo.AdmissionAdmitted)},
 	{series: "beneficiaries.ethnicity", pop: popDecisions, dims: []string{"ethnicity"}, only: "decision", val: string(escudo.AdmissionAdmitted)},
-	{series: "beneficiaries.entity", pop: popDecisions, dims: []string{"entity"}, only: "decision", val: string(escudo.AdmissionAdmitted)},
+	{series: "beneficiaries.entity", pop: popDecisions, dims: []string{"entity"}, only: "decision", val: string(escudo.AdmissionAdmitted), coarsen: "entity"},
 	{series: "measures.granted", pop: popGrants, dims: []string{"kind", "source"}},
 	{series: "alerts", pop: popAlerts, dims: []string{"type", "response"}},
 	{series: "incidents", pop: popIncidents, dims: []string{"profile"}},
 	{series: "incidents.killings", pop: popIncidents, dims: []string{"profile"}, only: "gravity", val: "killing"},
+	{series: "measures.status", pop: popMeasureStock, dims: []string{"kind", "status"}},
+	{series: "investigations.open", pop: popInvestigationStock, dims: []string{"status", "progress"}},
 }
 
 // StatSeries lists the series of tables, in their order in the reports.
@@ -241,8 +245,12 @@ func (c popCache) records(ctx context.Context, db *DB, p *statPop, month string)
 		return nil, err
 	}
 	to := from.AddDate(0, 1, 0)
-	if err := db.sealMonth(ctx, p.stem, month, from, to); err != nil {
-		return nil, err
+	// A stock is counted from history as of the month's end (its rows carry
+	// the instant they were written): nothing to seal.
+	if !p.stock {
+		if err := db.sealMonth(ctx, p.stem, month, from, to); err != nil {
+			return nil, err
+		}
 	}
 	r, err := p.load(db, ctx, from, to)
 	if err != nil {
@@ -283,7 +291,11 @@ func (db *DB) buildRelease(ctx context.Context, cache popCache, def statTableDef
 		atoms []string
 	}
 	cells := map[string]*inner{}
-	for _, m := range per.Months {
+	months := per.Months
+	if p.stock {
+		months = months[len(months)-1:]
+	}
+	for _, m := range months {
 		recs, err := cache.records(ctx, db, p, m)
 		if err != nil {
 			return StatRelease{}, err
@@ -312,6 +324,17 @@ func (db *DB) buildRelease(ctx context.Context, cache popCache, def statTableDef
 			c.atoms = append(c.atoms, p.atom(m, labels))
 		}
 	}
+	if p.stock {
+		// Every cell of a stock, empty or not, is the atom of its last
+		// month: a quarter's table is then its last month's, equation for
+		// equation.
+		last := months[len(months)-1]
+		forEachCombination(dims, func(cats []string) {
+			if pk := labelKey(cats...); cells[pk] == nil {
+				cells[pk] = &inner{atoms: []string{p.atom(last, cats)}}
+			}
+		})
+	}
 	for pk, c := range cells {
 		cats := strings.Split(pk, "\x1f")
 		if err := t.Set(c.n, cats...); err != nil {
@@ -321,13 +344,19 @@ func (db *DB) buildRelease(ctx context.Context, cache popCache, def statTableDef
 			return StatRelease{}, err
 		}
 	}
-	res, err := disclosure.Protect(t, h, disclosure.Options{PreferSuppress: prefer})
+	opts := disclosure.Options{PreferSuppress: prefer}
+	var res *disclosure.Result
+	if def.coarsen != "" {
+		res, err = disclosure.ProtectCoarsened(t, h, opts, disclosure.Coarsening{Dimension: def.coarsen, Regions: db.regions.ByEntity, OverHeld: true})
+	} else {
+		res, err = disclosure.Protect(t, h, opts)
+	}
 	if err != nil {
 		return StatRelease{}, fmt.Errorf("store: statistics %s %s: %w", series, per.Name, err)
 	}
 	name := series + "/" + per.Name
 	recorded := res.Release(name)
-	rel := StatRelease{Name: name, Series: series, Period: per.Name, PublishedAt: db.Now(), Dimensions: def.dims}
+	rel := StatRelease{Name: name, Series: series, Period: per.Name, PublishedAt: db.Now(), Dimensions: def.dims, Coarsened: res.Coarsened}
 	for i, c := range res.Cells {
 		rc := recorded.Cells[i]
 		sc := StatCell{Key: rc.Key, Labels: c.Labels(), Atoms: rc.Atoms, Status: c.Status().String()}

@@ -108,11 +108,7 @@ func (db *DB) sealedGrants(ctx context.Context, from, _ time.Time) (map[string]i
 	return db.groupRecords(ctx, `SELECT g.kind, g.source, COUNT(*)`+sealed+`granted_measures g ON g.id = s.record_id
 		WHERE s.pop = ? AND s.month = ? GROUP BY g.kind, g.source`,
 		func(v []string) []string {
-			switch v[0] {
-			case "urgent", "protection", "preventive", "psychosocial", "safe_house":
-			default:
-				v[0] = "other"
-			}
+			v[0] = grantKindGroup(v[0])
 			if v[1] != string(escudo.SourceUrgent) {
 				v[1] = string(escudo.SourceBoard)
 			}

@@ -11,6 +11,7 @@ import (
 	"escudo"
 	"escudo/internal/chart"
 	"escudo/internal/disclosure"
+	"escudo/internal/report"
 	"escudo/internal/store"
 	"escudo/internal/web"
 )
@@ -38,6 +39,8 @@ type statsData struct {
 	Chart     *web.SVGChart
 	CSV, JSON string // download links of the month shown
 	Reports   []reportLink
+	Coarsened bool         // the month is published by region
+	Stocks    []stockGroup // the month's stocks at its close
 }
 
 type statsRow struct {
@@ -89,6 +92,7 @@ func (s *server) handleStatistics(w http.ResponseWriter, r *http.Request) {
 	p.Data = d
 	if rel.Name != "" {
 		s.fillStatistics(p, d, rel, all)
+		d.Stocks = s.stocks(r.Context(), p, rel.Period)
 		if d.Reports, err = s.reportLinks(r, p); err != nil {
 			s.ServerError(w, r, err)
 			return
@@ -123,10 +127,17 @@ func (s *server) fillStatistics(p *web.Page, d *statsData, rel store.StatRelease
 		}
 		return out
 	}
-	for _, e := range escudo.FederalEntities {
-		d.Rows = append(d.Rows, row(e.Name, e.Code))
+	if d.Coarsened = rel.Coarsened; rel.Coarsened {
+		m, l := s.DB.Regions(), p.L
+		for _, code := range m.Order {
+			d.Rows = append(d.Rows, row(report.RegionName(l, m, code), code))
+		}
+	} else {
+		for _, e := range escudo.FederalEntities {
+			d.Rows = append(d.Rows, row(e.Name, e.Code))
+		}
+		d.Rows = append(d.Rows, row(p.T("stats.entity_unknown"), "ND"))
 	}
-	d.Rows = append(d.Rows, row(p.T("stats.entity_unknown"), "ND"))
 	d.Total = row(p.T("stats.national"), disclosure.TotalLabel)
 	for i := len(all) - 1; i >= 0; i-- {
 		d.Periods = append(d.Periods, web.Choice{Value: all[i].Period, Label: monthName(p, all[i].Period)})
@@ -205,7 +216,11 @@ func (s *server) handleStatisticsData(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"periodo", "entidad", "procedimiento", "solicitudes", "estado"})
+	geo := "entidad"
+	if rel.Coarsened {
+		geo = "region"
+	}
+	_ = cw.Write([]string{"periodo", geo, "procedimiento", "solicitudes", "estado"})
 	for _, c := range openData(rel).Cells {
 		v := ""
 		if c.Count != nil {
@@ -221,7 +236,7 @@ func (s *server) handleStatisticsData(w http.ResponseWriter, r *http.Request) {
 // entity recorded, "Total" for a margin); Count is absent unless Flag is
 // "published".
 type openCell struct {
-	Entity    string `json:"entity"`
+	Entity    string `json:"entity"` // a region's code when the file is coarsened
 	Procedure string `json:"procedure"`
 	Count     *int64 `json:"count,omitempty"`
 	Flag      string `json:"flag"` // published | primary (1 to 9) | secondary (withheld so no small count can be derived)
@@ -231,11 +246,12 @@ type openFile struct {
 	Series    string     `json:"series"`
 	Period    string     `json:"period"`
 	Published string     `json:"published"`
+	Coarsened bool       `json:"coarsened,omitempty"` // by region: entity holds the region's code
 	Cells     []openCell `json:"cells"`
 }
 
 func openData(rel store.StatRelease) openFile {
-	f := openFile{Series: rel.Series, Period: rel.Period, Published: rel.PublishedAt.UTC().Format(time.RFC3339)}
+	f := openFile{Series: rel.Series, Period: rel.Period, Published: rel.PublishedAt.UTC().Format(time.RFC3339), Coarsened: rel.Coarsened}
 	for _, c := range rel.Cells {
 		if len(c.Labels) != 2 {
 			continue
