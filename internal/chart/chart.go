@@ -185,6 +185,7 @@ func (b Bars) hbars(rows []Row, floor int) (SVG, float64, float64) {
 type Bin struct {
 	Label string
 	Count int
+	Shown string // the value written above the column; empty: the count
 }
 
 // Marker is a vertical line drawn after the bin of index After, with a label
@@ -233,7 +234,11 @@ func (c Columns) Histogram(bins []Bin, markers []Marker, axisTitle string) SVG {
 			h := float64(b.Count) * scale
 			s.Rects = append(s.Rects, Rect{X: round(x + c.Gap/2), Y: round(base - h), W: round(colW - c.Gap), H: round(h), Series: 0})
 		}
-		s.Texts = append(s.Texts, Text{X: mid, Y: round(base - float64(b.Count)*scale - 3), Anchor: "middle", S: strconv.Itoa(b.Count), Kind: "value"})
+		shown := b.Shown
+		if shown == "" {
+			shown = strconv.Itoa(b.Count)
+		}
+		s.Texts = append(s.Texts, Text{X: mid, Y: round(base - float64(b.Count)*scale - 3), Anchor: "middle", S: shown, Kind: "value"})
 		s.Texts = append(s.Texts, Text{X: mid, Y: round(base + 14), Anchor: "middle", S: b.Label, Kind: "label"})
 	}
 	if axisTitle != "" {

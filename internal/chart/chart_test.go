@@ -78,7 +78,7 @@ func TestHBars(t *testing.T) {
 func TestHistogram(t *testing.T) {
 	c := Columns{Width: 240, Height: 150, Left: 40, Top: 20, Bottom: 30, Gap: 10}
 	// Four columns of 50 units; tallest 4 → scale 5 over 100 units: 20 a count.
-	s := c.Histogram([]Bin{{"0–15", 4}, {"15–64", 1}, {"> 64", 0}, {"sin", 2}}, []Marker{{0, "15 s"}, {1, "64 s"}, {9, "fuera"}}, "segundos")
+	s := c.Histogram([]Bin{{"0–15", 4, ""}, {"15–64", 1, ""}, {"> 64", 0, ""}, {"sin", 2, "—"}}, []Marker{{0, "15 s"}, {1, "64 s"}, {9, "fuera"}}, "segundos")
 	want := []Rect{
 		{X: 45, Y: 40, W: 40, H: 80},
 		{X: 95, Y: 100, W: 40, H: 20},
@@ -86,6 +86,17 @@ func TestHistogram(t *testing.T) {
 	}
 	if fmt.Sprint(s.Rects) != fmt.Sprint(want) {
 		t.Fatalf("rects\n got %v\nwant %v", s.Rects, want)
+	}
+	var values []string
+	for _, x := range s.Texts {
+		if x.Kind == "value" {
+			values = append(values, x.S)
+		}
+	}
+	// A bin with its own value text (a withheld count) shows it instead of
+	// its count.
+	if got := fmt.Sprint(values); got != "[4 1 0 —]" {
+		t.Errorf("values %s", got)
 	}
 	var targets, labels []string
 	for _, l := range s.Lines {

@@ -175,7 +175,9 @@ func nationalChart(p *web.Page, all []store.StatRelease) *web.SVGChart {
 		c, ok := rel.Cell(disclosure.TotalLabel, disclosure.TotalLabel)
 		if !ok || !c.Published() {
 			withheld++
-			bins = append(bins, chart.Bin{Label: label})
+			// A withheld total is no column and no zero: the dash the
+			// tables use for a figure not published.
+			bins = append(bins, chart.Bin{Label: label, Shown: "—"})
 			continue
 		}
 		bins = append(bins, chart.Bin{Label: label, Count: int(c.Value)})
