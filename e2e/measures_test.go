@@ -39,6 +39,9 @@ func TestFollowUpMovesAMeasureOnAPhone(t *testing.T) {
 	if err := chromedp.Do(b,
 		chromedp.SetValue(chromedp.ID("f-status"), "implementing"),
 		chromedp.Click(chromedp.CSS(`#measure-filters button`)),
+		// The filtered page, not the one the form was on: its select
+		// carries the choice as markup.
+		chromedp.WaitReady(chromedp.CSS(`#f-status option[value="implementing"][selected]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#measure-rows tbody tr a`)),
 	); err != nil {
 		t.Fatalf("filter: %v", err)

@@ -101,13 +101,14 @@ func (s *server) handleStatistics(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "statistics", p)
 }
 
-// monthName is "octubre de 2026" in the reader's language.
+// monthName is "octubre de 2026" in the reader's language, named as the
+// reports name it.
 func monthName(p *web.Page, period string) string {
-	t, err := time.Parse("2006-01", period)
+	per, err := store.ParseStatPeriod(period)
 	if err != nil {
 		return period
 	}
-	return p.T("stats.month."+t.Format("01"), "Year", t.Year())
+	return report.PeriodName(p.T, per)
 }
 
 func (s *server) fillStatistics(p *web.Page, d *statsData, rel store.StatRelease, all []store.StatRelease) {
