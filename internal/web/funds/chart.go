@@ -63,7 +63,7 @@ func (s *server) charts(p *web.Page, rel store.FundRelease) []chartView {
 		case !c.PaidPublished:
 			withheld++
 		case c.Paid > 0:
-			rows = append(rows, chart.Row{Label: chart.Short(s.kindLabel(p, c.Key), 18), Values: []int{pesos(c.Paid)}})
+			rows = append(rows, chart.Row{Label: chart.Short(s.kindLabel(p, c.Key), 16), Values: []int{pesos(c.Paid)}})
 		}
 	}
 	if len(rows) > 0 {
