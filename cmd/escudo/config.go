@@ -205,7 +205,7 @@ func (f *dbFlags) loadConfig() (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	} else if err := funds.CheckOCIDPrefix(c.OCDSPrefix); err != nil {
 		return nil, fmt.Errorf("config %s: ocds_prefix: %w", f.config, err)
-	} else if c.regions, err = regions.Parse(c.Regions, filepath.Dir(f.config)); err != nil {
+	} else if c.regions, err = regions.Parse(c.Regions, func(n string) ([]byte, error) { return os.ReadFile(configPath(f.config, n)) }); err != nil {
 		return nil, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	if d := time.Duration(c.ClockSweep); d != 0 && (d < minClockSweep || d > maxClockSweep) {

@@ -12,8 +12,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -122,11 +120,12 @@ func validCode(s string) bool {
 }
 
 // Parse reads the configuration key regions: absent or null is the
-// default; a string is the path of a JSON file holding the list, relative
-// to dir unless absolute; a list is the grouping itself,
+// default; a string names a JSON file holding the list, which read returns
+// (the caller resolves it beside the configuration file, so this package
+// does no I/O); a list is the grouping itself,
 // [{"code": "noroeste", "name": "Noroeste", "entities": ["BC", ...]}, ...].
 // Unknown fields are refused.
-func Parse(raw json.RawMessage, dir string) (Map, error) {
+func Parse(raw json.RawMessage, read func(name string) ([]byte, error)) (Map, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return Default(), nil
@@ -136,10 +135,7 @@ func Parse(raw json.RawMessage, dir string) (Map, error) {
 		if err := json.Unmarshal(raw, &path); err != nil {
 			return Map{}, fmt.Errorf("regions: %w", err)
 		}
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		b, err := os.ReadFile(path)
+		b, err := read(path)
 		if err != nil {
 			return Map{}, fmt.Errorf("regions: %w", err)
 		}

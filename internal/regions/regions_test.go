@@ -82,7 +82,12 @@ func TestParse(t *testing.T) {
 		{"not a list", `{"a":["BC"]}`, "cannot unmarshal", 0},
 		{"trailing", string(good) + " []", "trailing", 0},
 	} {
-		m, err := Parse(json.RawMessage(tc.raw), dir)
+		m, err := Parse(json.RawMessage(tc.raw), func(name string) ([]byte, error) {
+			if !filepath.IsAbs(name) {
+				name = filepath.Join(dir, name)
+			}
+			return os.ReadFile(name)
+		})
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
