@@ -16,7 +16,7 @@ import (
 
 // rulesPackages decide the procedure's rules: pure Go over the domain, no
 // database, no HTTP, no third-party code.
-var rulesPackages = []string{"internal/access", "internal/coordination", "internal/calibration", "internal/chart", "internal/procedure", "internal/risk", "internal/board", "internal/measure", "internal/disclosure", "internal/prevention", "internal/directory", "internal/comparison", "internal/invitation", "internal/contact", "internal/workload", "internal/funds"}
+var rulesPackages = []string{"internal/access", "internal/coordination", "internal/calibration", "internal/chart", "internal/procedure", "internal/risk", "internal/board", "internal/measure", "internal/disclosure", "internal/prevention", "internal/directory", "internal/comparison", "internal/invitation", "internal/contact", "internal/workload", "internal/funds", "internal/regions"}
 
 // audiences are the web layer's packages, one per kind of client.
 var audiences = []string{"internal/web/admin", "internal/web/api", "internal/web/boardroom", "internal/web/directory", "internal/web/funds", "internal/web/gateway", "internal/web/interagency", "internal/web/invites", "internal/web/oversight", "internal/web/prevention", "internal/web/protection", "internal/web/public", "internal/web/shelter", "internal/web/signin", "internal/web/staff"}
