@@ -18,16 +18,12 @@ type Paid struct {
 // is left out. supplierOf names each contract's supplier.
 func (l Ledger) Payments(p Period, supplierOf map[int64]string) []Paid {
 	var out []Paid
-	for _, e := range l.Entries {
+	at := l.upTo(p)
+	for _, e := range at.Entries {
 		if e.Kind != Payment || !p.Contains(e.Date) {
 			continue
 		}
-		n := e.Amount
-		for _, x := range l.Entries {
-			if x.Kind == Reversal && x.Reverses == e.ID && x.Date.Before(p.End()) {
-				n -= x.Amount
-			}
-		}
+		n := at.net(e)
 		if n <= 0 {
 			continue
 		}
@@ -50,17 +46,11 @@ func (l Ledger) Payments(p Period, supplierOf map[int64]string) []Paid {
 // quarter, net of the reversals dated before its end.
 func (l Ledger) Committed(p Period, supplierOf map[int64]string) map[string]Cents {
 	out := map[string]Cents{}
-	for _, e := range l.Entries {
-		if e.Kind != Commitment || !p.Contains(e.Date) {
-			continue
+	at := l.upTo(p)
+	for _, e := range at.Entries {
+		if e.Kind == Commitment && p.Contains(e.Date) {
+			out[supplierOf[e.ContractID]] += at.net(e)
 		}
-		n := e.Amount
-		for _, x := range l.Entries {
-			if x.Kind == Reversal && x.Reverses == e.ID && x.Date.Before(p.End()) {
-				n -= x.Amount
-			}
-		}
-		out[supplierOf[e.ContractID]] += n
 	}
 	return out
 }
@@ -68,17 +58,24 @@ func (l Ledger) Committed(p Period, supplierOf map[int64]string) map[string]Cent
 // AtEnd is the ledger's totals at the quarter's end and what was paid in
 // it: reversals dated after the quarter do not change what was reported.
 func (l Ledger) AtEnd(p Period) (Totals, Cents) {
-	upTo := Ledger{Year: l.Year, Contracts: l.Contracts}
+	at := l.upTo(p)
+	var paid Cents
+	for _, e := range at.Entries {
+		if e.Kind == Payment && p.Contains(e.Date) {
+			paid += at.net(e)
+		}
+	}
+	return at.Totals(), paid
+}
+
+// upTo is the ledger as it stood at the quarter's end: its entries dated
+// before then, so that a later reversal changes nothing reported.
+func (l Ledger) upTo(p Period) Ledger {
+	at := Ledger{Year: l.Year, Contracts: l.Contracts}
 	for _, e := range l.Entries {
 		if e.Date.Before(p.End()) {
-			upTo.Entries = append(upTo.Entries, e)
+			at.Entries = append(at.Entries, e)
 		}
 	}
-	var paid Cents
-	for _, e := range upTo.Entries {
-		if e.Kind == Payment && p.Contains(e.Date) {
-			paid += upTo.net(e)
-		}
-	}
-	return upTo.Totals(), paid
+	return at
 }
