@@ -12,12 +12,12 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"escudo/internal/auditsink"
 	"escudo/internal/clock"
+	"escudo/internal/gcpolicy"
 	escudohttp "escudo/internal/http"
 	"escudo/internal/jobs"
 	"escudo/internal/store"
@@ -262,23 +262,12 @@ func serve(ctx context.Context, db *store.DB, log *slog.Logger, addr string, std
 	}
 }
 
-// serveGC sets the server's garbage collector unless the operator set
-// GOGC or GOMEMLIMIT. The server's live heap is mostly long-lived
-// (credential cache, supervision slots: about 50 MB for 100,000 devices),
-// and with Go's defaults the heap grows to twice it between collections and
-// keeps freed memory for a while: 155–165 MB of RSS with 100,000 devices
-// sending 20,000 heartbeats a second, over the 150 MB budget. Collecting at
-// half again the live heap, with a soft limit of 110 MiB for the Go heap as
-// a backstop, keeps it under (docs/benchmarks.md). The limit is soft: were a
-// much larger installation's live heap to reach it, the collector would run
-// more often (the runtime caps it at half the CPU), never fail; such an
-// installation sets GOMEMLIMIT to its own budget.
+// serveGC sets the server's garbage collector to its steady setting unless
+// the operator set GOGC or GOMEMLIMIT; while alerts queue, gcpolicy.Run
+// relaxes it (internal/gcpolicy says why).
 func serveGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(110 << 20)
+	if !gcpolicy.Operator() {
+		gcpolicy.Apply(gcpolicy.Steady)
 	}
 }
 

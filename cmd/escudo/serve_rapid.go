@@ -15,6 +15,7 @@ import (
 
 	"escudo"
 	"escudo/internal/alert"
+	"escudo/internal/gcpolicy"
 	"escudo/internal/i18n"
 	"escudo/internal/notify"
 	"escudo/internal/store"
@@ -148,6 +149,10 @@ func (r *rapid) start(log *slog.Logger) (stop func()) {
 		}
 	}()
 	go func() { defer wg.Done(); r.disp.Run(ctx) }()
+	// A queue of alerts for the database gets the CPU the collector
+	// would otherwise take (internal/gcpolicy).
+	wg.Add(1)
+	go func() { defer wg.Done(); gcpolicy.Run(ctx, r.pipeline.Backlog, 250*time.Millisecond, log) }()
 	// Several nodes (PostgreSQL): each console hears every node's alerts.
 	wg.Add(1)
 	go func() {

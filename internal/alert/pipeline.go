@@ -358,6 +358,9 @@ func (p *Pipeline) Raise(ctx context.Context, in escudo.AlertInput) (*escudo.Ale
 	return p.Submit(ctx, in, entity)
 }
 
+// Backlog is how many alerts and actions wait for the writer.
+func (p *Pipeline) Backlog() int { return len(p.queue) }
+
 // writeLoop is the group-commit writer: it takes whatever alerts are queued
 // (no waiting for more: the first alert is never delayed to fill a batch),
 // commits them in one transaction, then answers every waiter.

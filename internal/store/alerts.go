@@ -251,7 +251,15 @@ func (db *DB) RepeatStored(ctx context.Context, in *escudo.AlertInput, window ti
 	if q == "" {
 		return false, nil
 	}
-	rows, err := db.readQuery(ctx, q, args...)
+	// A waiting node asks every few milliseconds: on PostgreSQL on the
+	// alert path's side connections, planned once (db.go).
+	var rows *sql.Rows
+	var err error
+	if db.side != nil {
+		rows, err = db.side.QueryContext(ctx, db.Rebind(q), args...)
+	} else {
+		rows, err = db.readQuery(ctx, q, args...)
+	}
 	if err != nil {
 		return false, fmt.Errorf("store: alert dedup: %w", err)
 	}

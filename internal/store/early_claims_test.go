@@ -99,3 +99,18 @@ func TestSidePoolCommitsAsynchronously(t *testing.T) {
 		t.Fatalf("synchronous_commit: side pool %q, main pool %q; want off and on", side, main)
 	}
 }
+
+// The alert path's connections (claims and the repeat wait on the side
+// pool, the group-commit writer's lane) keep one generic plan per
+// statement instead of planning the repeat lookup again at every call;
+// the main pool, where reports run, keeps PostgreSQL's default.
+func TestAlertPathPlansOnce(t *testing.T) {
+	db := testdb.OpenPostgres(t, testdb.Options{})
+	side, lane, main, err := db.PlanCacheModes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if side != "force_generic_plan" || lane != "force_generic_plan" || main != "auto" {
+		t.Fatalf("plan_cache_mode: side %q, lane %q, main %q; want force_generic_plan, force_generic_plan, auto", side, lane, main)
+	}
+}

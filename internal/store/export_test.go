@@ -82,3 +82,16 @@ func (db *DB) ResolveStepForTest(ctx context.Context, caseID int64) error {
 		return tx.applyStep(ctx, caseID, s.Procedure, escudo.MilestoneResolved, step)
 	})
 }
+
+// PlanCacheModes reports plan_cache_mode on the side pool, the alert
+// writer's lane and the main pool (PostgreSQL).
+func (db *DB) PlanCacheModes(ctx context.Context) (side, lane, main string, err error) {
+	if err = db.side.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&side); err != nil {
+		return
+	}
+	if err = db.lane.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&lane); err != nil {
+		return
+	}
+	err = db.write.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&main)
+	return
+}
